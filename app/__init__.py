@@ -1,0 +1,107 @@
+"""Application factory: config, extensions, security, blueprints, CLI, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from app.config import ROOT, Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application for the given config class (APP_ENV by default)."""
+    config = config or config_from_env()
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or config.secret_key()
+    app.config.update(overrides)
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_security(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    from app.security.request_id import RequestIdFilter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
+    handler.addFilter(RequestIdFilter())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (register every model with the metadata)
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _enable_sqlite_foreign_keys(app)
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.portal import bp as portal_bp
+    from app.review import bp as review_bp
+    from app.workspace import bp as workspace_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(workspace_bp, url_prefix="/my")
+    app.register_blueprint(review_bp, url_prefix="/review")
+
+
+def _register_security(app: Flask) -> None:
+    from app import errors
+    from app.security import access, headers, request_id
+
+    request_id.init_app(app)
+    access.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app import cli
+
+    cli.init_app(app)

@@ -1,0 +1,81 @@
+"""Registration and sign-in forms."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, EqualTo, ValidationError
+
+from app.forms import Form, at_most, chosen, optional, required, strip
+from app.validators import normalize_uscc, password_error, phone_error, uscc_error
+
+ROLE_CHOICES = [
+    SelectChoice("firm", "数字企业（发布能力）"),
+    SelectChoice("publisher", "场景发布单位（发布场景）"),
+]
+
+
+class RegisterForm(Form):
+    """An organisation and its first user, created together."""
+
+    role = RadioField("注册类型", choices=ROLE_CHOICES, validators=[chosen("请选择注册类型。")])
+    org_name = StringField("单位名称", filters=[strip], validators=[required(), at_most(120)])
+    org_kind = SelectField("单位性质", validators=[chosen()])
+    uscc = StringField(
+        "统一社会信用代码",
+        filters=[strip, lambda v: normalize_uscc(v) if v else v],
+        description="数字企业必填，18位，按 GB 32100-2015 校验。",
+    )
+    district = SelectField("所在区县", validators=[chosen()])
+    is_local = BooleanField("本地单位（注册地或主要经营地在济南）", default=True)
+    intro = TextAreaField("单位简介", filters=[strip], validators=[optional(), at_most(1000)])
+    contact_phone = StringField("联系电话", filters=[strip], validators=[required(), at_most(20)])
+    name = StringField("联系人姓名", filters=[strip], validators=[required(), at_most(40)])
+    email = EmailField(
+        "登录邮箱",
+        filters=[strip, lambda v: v.lower() if v else v],
+        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
+    )
+    password = PasswordField("密码", validators=[required()], description="至少8位，含字母和数字。")
+    confirm = PasswordField(
+        "确认密码", validators=[required(), EqualTo("password", message="两次输入的密码不一致。")]
+    )
+
+    def validate_uscc(self, field: StringField) -> None:
+        """Firms must give a valid code; publishers may."""
+        if not field.data:
+            if self.role.data == "firm":
+                raise ValidationError("数字企业须填写统一社会信用代码。")
+            return
+        error = uscc_error(field.data)
+        if error:
+            raise ValidationError(error)
+
+    def validate_contact_phone(self, field: StringField) -> None:
+        """A mobile or a landline."""
+        error = phone_error(field.data or "")
+        if error:
+            raise ValidationError(error)
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Length and character mix."""
+        error = password_error(field.data or "")
+        if error:
+            raise ValidationError(error)
+
+
+class LoginForm(Form):
+    """E-mail and password."""
+
+    email = EmailField("登录邮箱", filters=[strip], validators=[required(), at_most(254)])
+    password = PasswordField("密码", validators=[required(), at_most(200)])
+    next = HiddenField()

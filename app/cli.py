@@ -1,0 +1,100 @@
+"""Command-line tasks (thin: each calls a service and commits)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app import recommendations, seed, taxonomy
+from app.auth import services as auth
+from app.errors import DomainError
+from app.extensions import db
+from app.validators import password_error
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_accounts)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(load_taxonomy)
+    app.cli.add_command(match_group)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo organisations, listings, users and recommendations from seed/demo/."""
+    if not seed.database_is_empty():
+        if if_empty:
+            click.echo("数据库已有数据，跳过演示数据加载。")
+            return
+        raise click.ClickException("数据库不为空；演示数据只能加载到空数据库。")
+    report = seed.load_demo(
+        current_app.config["SEED_DIR"],
+        min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
+        top=current_app.config["MATCH_TOP_N"],
+    )
+    db.session.commit()
+    click.echo(
+        f"已加载演示数据：单位 {report.organizations} 家，场景 {report.scenarios} 个，"
+        f"能力 {report.capabilities} 项，用户 {report.users} 个，待审核推荐 {report.recommendations} 条。"
+    )
+
+
+@click.command("demo-accounts")
+def demo_accounts() -> None:
+    """Print the demo accounts (development mode only)."""
+    if current_app.config["ENV_NAME"] != "development":
+        click.echo("非开发模式，不显示演示账号。")
+        return
+    click.echo("演示账号（仅开发模式显示）：")
+    for account in seed.demo_accounts(current_app.config["SEED_DIR"]):
+        org = f"  {account['organization']}" if account["organization"] else ""
+        click.echo(f"  {account['role']:<8} {account['email']:<26} 密码 {account['password']}{org}")
+    click.echo("打开 http://127.0.0.1:5000")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="邮箱", help="The administrator's e-mail (login).")
+@click.option("--name", prompt="姓名", help="The administrator's name.")
+@click.password_option("--password", prompt="密码", confirmation_prompt="确认密码")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a platform administrator."""
+    error = password_error(password)
+    if error:
+        raise click.ClickException(error)
+    try:
+        auth.create_admin(email.strip(), name.strip(), password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"已创建平台管理员 {email}。")
+
+
+@click.command("load-taxonomy")
+def load_taxonomy() -> None:
+    """Add taxonomy terms from seed/taxonomy.json that the database lacks."""
+    added = taxonomy.load_taxonomy(current_app.config["SEED_DIR"] / "taxonomy.json")
+    db.session.commit()
+    click.echo(f"新增分类值 {added} 个。")
+
+
+@click.group("match")
+def match_group() -> None:
+    """Matching tasks."""
+
+
+@match_group.command("refresh")
+def match_refresh() -> None:
+    """Queue the engine's best pairs for every published scenario (existing pairs are kept)."""
+    added = sum(
+        recommendations.queue_for(
+            scenario,
+            min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
+            top=current_app.config["MATCH_TOP_N"],
+        )
+        for scenario in recommendations.published_scenarios()
+    )
+    db.session.commit()
+    click.echo(f"新增待审核推荐 {added} 条。")

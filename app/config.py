@@ -1,0 +1,125 @@
+"""Configuration from environment variables, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment holds an unusable value."""
+
+
+def env_float(name: str, default: float) -> float:
+    """Read a float from the environment; fail fast on garbage."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    """Read a positive integer from the environment; fail fast on garbage."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def development_secret(instance: Path) -> str:
+    """Return the development secret kept in instance/, creating it on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Settings shared by every mode."""
+
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'platform.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # WTForms' built-in Chinese messages (no Flask-Babel in this project)
+    WTF_I18N_ENABLED = False
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    PAGE_SIZE = env_int("PAGE_SIZE", 12)
+    # Pairs scoring at least this are queued for administrators to review.
+    MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.12)
+    MATCH_TOP_N = env_int("MATCH_TOP_N", 10)
+    SEED_DIR = ROOT / "seed"
+
+    @classmethod
+    def secret_key(cls) -> str:
+        """Development keeps a generated key under instance/."""
+        return os.environ.get("SECRET_KEY") or development_secret(INSTANCE)
+
+
+class DevelopmentConfig(Config):
+    """Local development: generated secret, demo accounts may be printed."""
+
+
+class ProductionConfig(Config):
+    """Production refuses to start without a strong secret."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def secret_key(cls) -> str:
+        """Refuse a missing or short SECRET_KEY."""
+        key = os.environ.get("SECRET_KEY", "")
+        if len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in production"
+            )
+        return key
+
+
+class TestConfig(Config):
+    """The test suite: its own database, fixed secret, CSRF on unless a test turns it off."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+    @classmethod
+    def secret_key(cls) -> str:
+        """A fixed key keeps test sessions reproducible."""
+        return "test-secret-key-not-for-production-000000"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by APP_ENV (development by default)."""
+    name = os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,112 @@
+"""Text normalisation and Chinese tokenisation with a user dictionary and stop words."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import jieba
+
+logger = logging.getLogger(__name__)
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed" / "matching"
+DEFAULT_DICT_PATH = SEED_DIR / "dict.txt"
+DEFAULT_STOPWORDS_PATH = SEED_DIR / "stopwords.txt"
+
+# Listings are a few hundred characters; anything far longer is pasted junk, and
+# segmenting it would cost the request hundreds of milliseconds for no ranking gain.
+MAX_CHARS = 20_000
+
+_NUMBER = re.compile(r"[0-9.,:%+\-/]+")
+
+# jieba logs its dictionary loading at DEBUG/INFO on its own handler; keep servers quiet.
+jieba.setLogLevel(logging.WARNING)
+
+
+def normalise(text: str) -> str:
+    """Return text in NFKC form, lower-cased and truncated to MAX_CHARS."""
+    # Cut before normalising to bound the work; NFKC can expand a character (㍿ → 株式会社).
+    return unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS].lower()
+
+
+def is_content_token(token: str) -> bool:
+    """Tell whether a token carries meaning: has a letter or digit and is not a number."""
+    if not any(ch.isalnum() for ch in token):
+        return False
+    return _NUMBER.fullmatch(token) is None
+
+
+def parse_dict_line(line: str) -> tuple[str, int | None, str | None]:
+    """Parse one `word [freq] [tag]` dictionary line (jieba's format); raise ValueError."""
+    word, *rest = line.split() or [""]
+    if not is_content_token(normalise(word)):
+        raise ValueError(f"not a word: {word!r}")
+    freq: int | None = None
+    if rest and rest[0].isdigit():
+        freq = int(rest.pop(0))
+        if freq < 1:
+            raise ValueError("frequency must be at least 1")
+    tag = rest.pop(0) if rest else None
+    if rest or (tag is not None and not (tag.isascii() and tag.isalpha())):
+        raise ValueError("expected `word [freq] [tag]`: a positive frequency, a tag of letters")
+    return normalise(word), freq, tag
+
+
+def _content_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, stripped line) for non-blank, non-comment lines."""
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if line and not line.startswith("#"):
+                yield number, line
+
+
+def load_stopwords(path: Path | None) -> frozenset[str]:
+    """Read one stop word per line (`#` starts a comment line); None gives none."""
+    if path is None:
+        return frozenset()
+    return frozenset(normalise(line) for _, line in _content_lines(path))
+
+
+class Tokenizer:
+    """Normalises text and cuts it into content tokens with a private jieba instance."""
+
+    def __init__(
+        self,
+        dict_path: Path | None = DEFAULT_DICT_PATH,
+        stopwords_path: Path | None = DEFAULT_STOPWORDS_PATH,
+    ) -> None:
+        """Load jieba's base dictionary, then the user dictionary and stop words."""
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self.words_added = self._load_dictionary(dict_path) if dict_path else 0
+        self.stopwords = load_stopwords(stopwords_path)
+
+    def _load_dictionary(self, path: Path) -> int:
+        """Add every well-formed dictionary line; skip bad ones with a warning."""
+        added = 0
+        for number, line in _content_lines(path):
+            try:
+                word, freq, tag = parse_dict_line(line)
+            except ValueError as exc:
+                logger.warning("%s:%d: skipped dictionary line: %s", path, number, exc)
+                continue
+            # A frequency too low for jieba to keep the word whole would defeat the entry.
+            whole = self._jieba.suggest_freq(word, tune=False)
+            self._jieba.add_word(word, max(freq or 0, whole), tag)
+            added += 1
+        return added
+
+    def tokens(self, text: str) -> list[str]:
+        """Return the content tokens of text in order (duplicates kept)."""
+        cleaned = normalise(text)
+        if not cleaned.strip():
+            return []
+        return [
+            token
+            for token in self._jieba.lcut(cleaned, HMM=False)
+            if token not in self.stopwords and is_content_token(token)
+        ]

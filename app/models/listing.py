@@ -1,0 +1,191 @@
+"""Scenarios, capabilities, their reference cases and the taxonomy they use."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin, enum_column
+from app.models.org import Organization
+
+
+class TaxonomyTerm(Base):
+    """One value of a taxonomy (domain, technology tag, district …), loaded from seed/."""
+
+    __tablename__ = "taxonomy_terms"
+    __table_args__ = (sa.UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30), index=True)
+    name: Mapped[str] = mapped_column(sa.String(30))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ListingStatus(enum.StrEnum):
+    """Lifecycle of a scenario or capability."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown in the UI."""
+        return LISTING_STATUS_LABELS[self]
+
+
+LISTING_STATUS_LABELS = {
+    ListingStatus.DRAFT: "草稿",
+    ListingStatus.PENDING: "待审核",
+    ListingStatus.PUBLISHED: "已发布",
+    ListingStatus.REJECTED: "已驳回",
+    ListingStatus.CLOSED: "已关闭",
+    ListingStatus.EXPIRED: "已过期",
+    ListingStatus.WITHDRAWN: "已撤回",
+}
+
+EDITABLE_STATUSES = frozenset({ListingStatus.DRAFT, ListingStatus.REJECTED})
+
+
+def _term_link(table: str, owner: str, owner_table: str) -> sa.Table:
+    return sa.Table(
+        table,
+        Base.metadata,
+        sa.Column(
+            f"{owner}_id", sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("term_id", sa.ForeignKey("taxonomy_terms.id"), primary_key=True),
+    )
+
+
+scenario_tags = _term_link("scenario_tags", "scenario", "scenarios")
+capability_tags = _term_link("capability_tags", "capability", "capabilities")
+capability_domains = _term_link("capability_domains", "capability", "capabilities")
+
+
+class ListingMixin(TimestampMixin):
+    """Columns every listing has: review state and when it was published."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ListingStatus] = mapped_column(
+        enum_column(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
+    )
+    review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+    @property
+    def is_published(self) -> bool:
+        """Only published listings are public."""
+        return self.status is ListingStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        """Drafts and rejected listings may be edited by their owner."""
+        return self.status in EDITABLE_STATUSES
+
+
+class Scenario(ListingMixin, Base):
+    """A scenario opportunity: a concrete need posted by a publisher."""
+
+    __tablename__ = "scenarios"
+    __table_args__ = (
+        sa.CheckConstraint("budget_wan IS NULL OR budget_wan >= 0", name="budget_not_negative"),
+    )
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(sa.String(30), index=True)
+    district: Mapped[str] = mapped_column(sa.String(30), index=True)
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+    expected: Mapped[str] = mapped_column(sa.Text, default="")
+    budget_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    opening_method: Mapped[str] = mapped_column(sa.String(20))
+    deadline: Mapped[date | None] = mapped_column(sa.Date)
+    contact_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+
+    organization: Mapped[Organization] = relationship(back_populates="scenarios")
+    tags: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=scenario_tags, order_by=TaxonomyTerm.position
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Technology tags as plain names."""
+        return [t.name for t in self.tags]
+
+
+class Capability(ListingMixin, Base):
+    """A capability: a product, solution, service or platform a firm offers."""
+
+    __tablename__ = "capabilities"
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    cap_type: Mapped[str] = mapped_column(sa.String(20))
+    maturity: Mapped[str] = mapped_column(sa.String(20))
+    keywords: Mapped[str] = mapped_column(sa.String(200), default="")
+    qualifications: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    organization: Mapped[Organization] = relationship(back_populates="capabilities")
+    domains: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=capability_domains, order_by=TaxonomyTerm.position
+    )
+    tags: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=capability_tags, order_by=TaxonomyTerm.position
+    )
+    cases: Mapped[list[ReferenceCase]] = relationship(
+        back_populates="capability", cascade="all, delete-orphan", order_by="ReferenceCase.id"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Technology tags as plain names."""
+        return [t.name for t in self.tags]
+
+    @property
+    def domain_names(self) -> list[str]:
+        """Applicable domains as plain names."""
+        return [t.name for t in self.domains]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """Free keywords, split on commas, 、 or spaces."""
+        return [k for k in split_keywords(self.keywords) if k]
+
+
+def split_keywords(text: str) -> list[str]:
+    """Split a keyword string on the separators people type."""
+    for sep in ("，", "、", ";", "；", " "):
+        text = text.replace(sep, ",")
+    return [part.strip() for part in text.split(",")]
+
+
+class ReferenceCase(Base):
+    """Where a capability has been used before: client, year and result."""
+
+    __tablename__ = "reference_cases"
+    __table_args__ = (sa.CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capability_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("capabilities.id", ondelete="CASCADE"), index=True
+    )
+    client: Mapped[str] = mapped_column(sa.String(100))
+    year: Mapped[int]
+    result: Mapped[str] = mapped_column(sa.Text, default="")
+
+    capability: Mapped[Capability] = relationship(back_populates="cases")

@@ -1,0 +1,129 @@
+"""Queries behind the public pages: counts, latest listings, search with filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Capability,
+    ListingStatus,
+    Organization,
+    OrgStatus,
+    Recommendation,
+    RecommendationStatus,
+    Role,
+    Scenario,
+    TaxonomyTerm,
+)
+
+MAX_QUERY = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor searches for on a list page."""
+
+    q: str = ""
+    domain: str = ""
+    district: str = ""
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> Filters:
+        """Read and bound the query string; unknown values simply match nothing."""
+        return cls(
+            q=(args.get("q") or "").strip()[:MAX_QUERY],
+            domain=(args.get("domain") or "").strip()[:30],
+            district=(args.get("district") or "").strip()[:30],
+        )
+
+
+def counts() -> dict[str, int]:
+    """The figures on the home page."""
+
+    def count(query: sa.Select) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+    return {
+        "scenarios": count(sa.select(Scenario.id).where(Scenario.status == ListingStatus.PUBLISHED)),
+        "capabilities": count(
+            sa.select(Capability.id).where(Capability.status == ListingStatus.PUBLISHED)
+        ),
+        "firms": count(
+            sa.select(Organization.id).where(
+                Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
+            )
+        ),
+        "matches": count(
+            sa.select(Recommendation.id).where(
+                Recommendation.status == RecommendationStatus.APPROVED
+            )
+        ),
+    }
+
+
+def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
+    """Published scenarios matching the filters, newest first."""
+    query = (
+        sa.select(Scenario)
+        .where(Scenario.status == ListingStatus.PUBLISHED)
+        .options(selectinload(Scenario.tags), selectinload(Scenario.organization))
+    )
+    if filters.q:
+        query = query.where(
+            sa.or_(
+                Scenario.title.icontains(filters.q, autoescape=True),
+                Scenario.description.icontains(filters.q, autoescape=True),
+                Scenario.needs.icontains(filters.q, autoescape=True),
+            )
+        )
+    if filters.domain:
+        query = query.where(Scenario.domain == filters.domain)
+    if filters.district:
+        query = query.where(Scenario.district == filters.district)
+    return query.order_by(Scenario.published_at.desc(), Scenario.id.desc())
+
+
+def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
+    """Published capabilities matching the filters, newest first."""
+    query = (
+        sa.select(Capability)
+        .join(Capability.organization)
+        .where(Capability.status == ListingStatus.PUBLISHED)
+        .options(
+            selectinload(Capability.tags),
+            selectinload(Capability.domains),
+            selectinload(Capability.organization),
+        )
+    )
+    if filters.q:
+        query = query.where(
+            sa.or_(
+                Capability.title.icontains(filters.q, autoescape=True),
+                Capability.description.icontains(filters.q, autoescape=True),
+                Capability.keywords.icontains(filters.q, autoescape=True),
+                Organization.name.icontains(filters.q, autoescape=True),
+            )
+        )
+    if filters.domain:
+        query = query.where(
+            Capability.domains.any(
+                sa.and_(TaxonomyTerm.kind == "domain", TaxonomyTerm.name == filters.domain)
+            )
+        )
+    if filters.district:
+        query = query.where(Organization.district == filters.district)
+    return query.order_by(Capability.published_at.desc(), Capability.id.desc())
+
+
+def latest_scenarios(limit: int) -> list[Scenario]:
+    """The newest published scenarios."""
+    return list(db.session.scalars(scenario_query(Filters()).limit(limit)))
+
+
+def latest_capabilities(limit: int) -> list[Capability]:
+    """The newest published capabilities."""
+    return list(db.session.scalars(capability_query(Filters()).limit(limit)))

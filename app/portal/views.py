@@ -1,0 +1,110 @@
+"""Public pages; detail pages also show owners their drafts and recommendations."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from app import recommendations, taxonomy
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Capability, Scenario
+from app.portal import bp, services
+from app.security import policies
+
+LATEST = 6
+
+
+@bp.route("/")
+def index() -> str:
+    """Home page: the city's figures and the newest listings."""
+    return render_template(
+        "portal/index.html",
+        counts=services.counts(),
+        scenarios=services.latest_scenarios(LATEST),
+        capabilities=services.latest_capabilities(LATEST),
+    )
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.route("/scenarios")
+def scenarios() -> str:
+    """Published scenarios with keyword search, filters and pages."""
+    filters = services.Filters.from_args(request.args)
+    page = db.paginate(
+        services.scenario_query(filters),
+        page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "portal/scenarios.html",
+        page=page,
+        filters=filters,
+        domains=taxonomy.names("domain"),
+        districts=taxonomy.names("district"),
+    )
+
+
+@bp.route("/capabilities")
+def capabilities() -> str:
+    """Published capabilities with keyword search, filters and pages."""
+    filters = services.Filters.from_args(request.args)
+    page = db.paginate(
+        services.capability_query(filters),
+        page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "portal/capabilities.html",
+        page=page,
+        filters=filters,
+        domains=taxonomy.names("domain"),
+        districts=taxonomy.names("district"),
+    )
+
+
+@bp.route("/scenarios/<int:scenario_id>")
+def scenario_detail(scenario_id: int) -> str:
+    """A scenario; its owner and administrators also see recommended capabilities."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None or not policies.can_view(current_user, scenario):
+        abort(404)
+    show = policies.can_see_recommendations(current_user, scenario)
+    return render_template(
+        "portal/scenario_detail.html",
+        scenario=scenario,
+        suggestions=recommendations.capabilities_for(scenario, _top()) if show else [],
+        approved=recommendations.approved_for(scenario) if show else [],
+        show_recommendations=show,
+        is_owner=policies.is_owner(current_user, scenario),
+        can_submit=policies.can_submit(current_user, scenario),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/capabilities/<int:capability_id>")
+def capability_detail(capability_id: int) -> str:
+    """A capability; its firm and administrators also see recommended scenarios."""
+    capability = db.session.get(Capability, capability_id)
+    if capability is None or not policies.can_view(current_user, capability):
+        abort(404)
+    show = policies.can_see_recommendations(current_user, capability)
+    return render_template(
+        "portal/capability_detail.html",
+        capability=capability,
+        suggestions=recommendations.scenarios_for(capability, _top()) if show else [],
+        approved=recommendations.approved_for(capability) if show else [],
+        show_recommendations=show,
+        is_owner=policies.is_owner(current_user, capability),
+        can_submit=policies.can_submit(current_user, capability),
+        form=EmptyForm(),
+    )
+
+
+def _top() -> int:
+    return int(current_app.config["MATCH_TOP_N"])

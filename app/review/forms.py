@@ -1,0 +1,27 @@
+"""The decision form used for organisations, listings and recommendations."""
+
+from __future__ import annotations
+
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import ValidationError
+
+from app.forms import Form, at_most, chosen, strip
+
+
+class DecisionForm(Form):
+    """Approve, or reject with a reason the owner will read."""
+
+    decision = RadioField(
+        "审核结果", choices=[SelectChoice("approve", "通过"), SelectChoice("reject", "驳回")], validators=[chosen("请选择审核结果。")]
+    )
+    reason = TextAreaField("驳回原因", filters=[strip], validators=[at_most(500)])
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        """A rejection always says why."""
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError("驳回时请填写原因。")
+
+    @property
+    def approved(self) -> bool:
+        """True when the administrator chose to approve."""
+        return self.decision.data == "approve"

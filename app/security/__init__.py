@@ -1,0 +1,1 @@
+"""Authentication helpers, the endpoint access map and per-object policies."""

@@ -1,0 +1,72 @@
+"""Deny by default: every endpoint is declared once here, public or with the roles allowed."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.models.org import Role
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+Gate = str | frozenset[Role]
+
+OWNERS = frozenset({Role.PUBLISHER, Role.FIRM})
+PUBLISHERS = frozenset({Role.PUBLISHER})
+FIRMS = frozenset({Role.FIRM})
+ADMINS = frozenset({Role.ADMIN})
+
+ENDPOINT_ACCESS: dict[str, Gate] = {
+    "static": PUBLIC,
+    "portal.index": PUBLIC,
+    "portal.scenarios": PUBLIC,
+    "portal.scenario_detail": PUBLIC,
+    "portal.capabilities": PUBLIC,
+    "portal.capability_detail": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.register": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "workspace.index": OWNERS,
+    "workspace.scenario_new": PUBLISHERS,
+    "workspace.scenario_edit": PUBLISHERS,
+    "workspace.scenario_submit": PUBLISHERS,
+    "workspace.capability_new": FIRMS,
+    "workspace.capability_edit": FIRMS,
+    "workspace.capability_submit": FIRMS,
+    "review.index": ADMINS,
+    "review.organizations": ADMINS,
+    "review.organization_decide": ADMINS,
+    "review.listings": ADMINS,
+    "review.scenario_decide": ADMINS,
+    "review.capability_decide": ADMINS,
+    "review.matches": ADMINS,
+    "review.match_decide": ADMINS,
+}
+
+
+def gate_for(endpoint: str | None) -> Gate | None:
+    """The declared gate of an endpoint, or None when it was never declared."""
+    return ENDPOINT_ACCESS.get(endpoint or "")
+
+
+def check_request() -> Response | None:
+    """Run before every request: refuse what the access map does not allow."""
+    if request.endpoint is None:  # no route matched: let routing answer 404/405
+        return None
+    gate = gate_for(request.endpoint)
+    if gate is None:
+        current_app.logger.error("endpoint %s is missing from the access map", request.endpoint)
+        abort(403)
+    if gate == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if gate != SIGNED_IN and current_user.role not in gate:
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Install the gate in front of every view."""
+    app.before_request(check_request)

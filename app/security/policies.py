@@ -1,0 +1,51 @@
+"""Per-object permissions as pure functions of a user and an object (no HTTP, no database)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from app.models.org import OrgStatus, Role
+
+
+class OwnedListing(Protocol):
+    """What the policies need to know about a scenario or capability."""
+
+    organization_id: int
+
+    @property
+    def is_published(self) -> bool: ...
+
+    @property
+    def is_editable(self) -> bool: ...
+
+
+def is_admin(user: Any) -> bool:
+    """A signed-in platform administrator."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.ADMIN
+
+
+def is_owner(user: Any, listing: OwnedListing) -> bool:
+    """The user belongs to the organisation that posted the listing."""
+    org_id = getattr(user, "organization_id", None)
+    return bool(getattr(user, "is_authenticated", False)) and org_id == listing.organization_id
+
+
+def can_view(user: Any, listing: OwnedListing) -> bool:
+    """Published listings are public; others only to their owner and administrators."""
+    return listing.is_published or is_owner(user, listing) or is_admin(user)
+
+
+def can_edit(user: Any, listing: OwnedListing) -> bool:
+    """Owners edit drafts and rejected listings; published ones stay as reviewed."""
+    return is_owner(user, listing) and listing.is_editable
+
+
+def can_submit(user: Any, listing: OwnedListing) -> bool:
+    """Owners submit editable listings once their organisation is approved."""
+    org = getattr(user, "organization", None)
+    return can_edit(user, listing) and org is not None and org.status is OrgStatus.APPROVED
+
+
+def can_see_recommendations(user: Any, listing: OwnedListing) -> bool:
+    """The engine's proposals are shown to the owner and administrators, for published listings."""
+    return listing.is_published and (is_owner(user, listing) or is_admin(user))

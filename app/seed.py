@@ -1,0 +1,170 @@
+"""Loading the demo data in seed/demo/: organisations, listings, users and their matches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import recommendations, taxonomy
+from app.extensions import db
+from app.models import (
+    Capability,
+    ListingStatus,
+    Organization,
+    OrgStatus,
+    ReferenceCase,
+    Role,
+    Scenario,
+    User,
+)
+from app.models.base import utcnow
+from app.validators import uscc_error
+
+
+class SeedError(ValueError):
+    """The demo data is inconsistent; the message names the file and record."""
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """How much was loaded."""
+
+    organizations: int
+    scenarios: int
+    capabilities: int
+    users: int
+    recommendations: int
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def database_is_empty() -> bool:
+    """True when no organisation or user exists yet."""
+    return not (
+        db.session.scalar(sa.select(Organization.id).limit(1))
+        or db.session.scalar(sa.select(User.id).limit(1))
+    )
+
+
+def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
+    """Load taxonomy and demo data, publish it, and queue the engine's pairs for review."""
+    taxonomy.load_taxonomy(seed_dir / "taxonomy.json")
+    demo = seed_dir / "demo"
+    orgs = _load_orgs(_read(demo / "publishers.json"), Role.PUBLISHER)
+    orgs |= _load_orgs(_read(demo / "firms.json"), Role.FIRM)
+    scenarios = [_scenario(rec, orgs, i) for i, rec in enumerate(_read(demo / "scenarios.json"))]
+    capabilities = [
+        _capability(rec, orgs, i) for i, rec in enumerate(_read(demo / "capabilities.json"))
+    ]
+    users = [_user(rec, orgs) for rec in _read(demo / "users.json")]
+    db.session.add_all([*scenarios, *capabilities, *users])
+    db.session.flush()
+    queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
+    return SeedReport(len(orgs), len(scenarios), len(capabilities), len(users), queued)
+
+
+def _load_orgs(records: list[dict[str, Any]], role: Role) -> dict[str, Organization]:
+    orgs: dict[str, Organization] = {}
+    for rec in records:
+        uscc = rec.get("uscc")
+        if uscc and uscc_error(uscc):
+            raise SeedError(f"{rec['name']}: {uscc_error(uscc)}")
+        org = Organization(
+            name=rec["name"],
+            role=role,
+            kind=rec["kind"],
+            uscc=uscc,
+            district=rec["district"],
+            is_local=rec.get("is_local", True),
+            industry_chain=rec.get("industry_chain"),
+            intro=rec.get("intro", ""),
+            contact_name=rec.get("contact_name", ""),
+            contact_phone=rec.get("contact_phone", ""),
+            status=OrgStatus.APPROVED,
+            reviewed_at=utcnow(),
+        )
+        db.session.add(org)
+        orgs[org.name] = org
+    db.session.flush()
+    return orgs
+
+
+def _owner(orgs: dict[str, Organization], name: str, where: str) -> Organization:
+    if name not in orgs:
+        raise SeedError(f"{where}: unknown organisation {name!r}")
+    return orgs[name]
+
+
+def _published(index: int) -> dict[str, Any]:
+    """Stagger publication times so "latest" lists have a stable order."""
+    when = utcnow() - timedelta(hours=index)
+    return {"status": ListingStatus.PUBLISHED, "submitted_at": when, "published_at": when}
+
+
+def _scenario(rec: dict[str, Any], orgs: dict[str, Organization], index: int) -> Scenario:
+    deadline = date.fromisoformat(rec["deadline"]) if rec.get("deadline") else None
+    budget = rec.get("budget_wan")
+    return Scenario(
+        organization=_owner(orgs, rec["publisher"], f"scenario {rec['title']}"),
+        title=rec["title"],
+        domain=rec["domain"],
+        district=rec["district"],
+        description=rec["description"],
+        needs=rec.get("needs", ""),
+        expected=rec.get("expected", ""),
+        tags=taxonomy.terms("tag", rec["tags"]),
+        budget_wan=Decimal(str(budget)) if budget is not None else None,
+        opening_method=rec["opening_method"],
+        deadline=deadline,
+        contact_name=rec.get("contact_name", ""),
+        contact_phone=rec.get("contact_phone", ""),
+        **_published(index),
+    )
+
+
+def _capability(rec: dict[str, Any], orgs: dict[str, Organization], index: int) -> Capability:
+    case = rec.get("case")
+    return Capability(
+        organization=_owner(orgs, rec["firm"], f"capability {rec['title']}"),
+        title=rec["title"],
+        cap_type=rec["type"],
+        maturity=rec["maturity"],
+        domains=taxonomy.terms("domain", rec["domains"]),
+        tags=taxonomy.terms("tag", rec["tags"]),
+        description=rec["description"],
+        keywords="、".join(rec.get("keywords", [])),
+        qualifications="、".join(rec.get("qualifications", [])),
+        cases=[ReferenceCase(client=case["client"], year=case["year"], result=case["result"])]
+        if case
+        else [],
+        **_published(index),
+    )
+
+
+def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
+    role = Role(rec["role"])
+    org = _owner(orgs, rec["organization"], f"user {rec['email']}") if role is not Role.ADMIN else None
+    user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
+    user.set_password(rec["password"])
+    return user
+
+
+def demo_accounts(seed_dir: Path) -> list[dict[str, str]]:
+    """The demo users (role, e-mail, password, organisation) for printing in development."""
+    return [
+        {
+            "role": Role(rec["role"]).label,
+            "email": rec["email"],
+            "password": rec["password"],
+            "organization": rec.get("organization", ""),
+        }
+        for rec in _read(seed_dir / "demo" / "users.json")
+    ]

@@ -1,0 +1,70 @@
+"""Filters and globals the templates use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_login import current_user
+
+from app.models import Role
+
+STATUS_CLASSES = {
+    "draft": "muted",
+    "pending": "warn",
+    "published": "ok",
+    "approved": "ok",
+    "rejected": "bad",
+    "closed": "muted",
+    "expired": "muted",
+    "withdrawn": "muted",
+}
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234 for mobiles, 0531-****8888 for landlines."""
+    digits = phone.strip()
+    if len(digits) == 11 and digits.isdigit():
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 6:
+        return f"{digits[:5]}****{digits[-4:]}"
+    return "****"
+
+
+def can_see_contacts() -> bool:
+    """Contacts are shown in full to administrators and approved organisations."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.role is Role.ADMIN:
+        return True
+    return current_user.organization is not None and current_user.organization.is_approved
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """YYYY-MM-DD, or a dash."""
+    return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def fmt_budget(value: Decimal | None) -> str:
+    """A budget in 万元, or 面议 when undisclosed."""
+    if value is None:
+        return "面议"
+    return f"{value.normalize():f} 万元" if value != value.to_integral() else f"{int(value)} 万元"
+
+
+def page_url(page: int) -> str:
+    """The current URL with another page number."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    args["page"] = str(page)
+    return f"{request.path}?{urlencode(args)}"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals."""
+    app.jinja_env.filters.update(mask_phone=mask_phone, fmt_date=fmt_date, fmt_budget=fmt_budget)
+    app.jinja_env.globals.update(
+        page_url=page_url, can_see_contacts=can_see_contacts, Role=Role, STATUS_CLASSES=STATUS_CLASSES
+    )

@@ -1,0 +1,230 @@
+"""Shared fixtures: one app and schema per session (built by the migrations), rows wiped per test.
+
+TEST_DATABASE_URL selects the database (PostgreSQL in CI); by default a SQLite file in a
+temporary directory. The schema is dropped and rebuilt at the start of every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
+
+from app import create_app, taxonomy
+from app.config import ROOT, TestConfig
+from app.extensions import db
+from app.models import (
+    Capability,
+    ListingStatus,
+    Organization,
+    OrgStatus,
+    ReferenceCase,
+    Role,
+    Scenario,
+    User,
+)
+from app.models.base import utcnow
+
+PASSWORD = "Passw0rd-test"
+# A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+KEPT_TABLES = {"taxonomy_terms", "alembic_version"}
+
+
+def database_url(tmp_dir: Path) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def reset_schema(url: str) -> None:
+    """Start every run from an empty database (PostgreSQL keeps tables between runs)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application on a database built by `flask db upgrade`, with the taxonomy loaded."""
+    url = database_url(tmp_path_factory.mktemp("db"))
+    reset_schema(url)
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
+    with application.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        taxonomy.load_taxonomy(ROOT / "seed" / "taxonomy.json")
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask) -> Iterator[None]:
+    """Each test runs in an app context and leaves no rows behind (taxonomy is kept)."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-less client."""
+    return app.test_client()
+
+
+_seq = itertools.count(1)
+
+
+def valid_uscc(seed: int) -> str:
+    """A fictional USCC with a correct check character."""
+    from app.validators import uscc_check_char
+
+    body = f"91370100{seed:09d}"
+    return body + uscc_check_char(body)
+
+
+def make_org(role: Role, status: OrgStatus = OrgStatus.APPROVED, **fields: Any) -> Organization:
+    """An organisation (approved unless told)."""
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"测试单位{n}",
+        "role": role,
+        "kind": "民营企业" if role is Role.FIRM else "政府部门",
+        "uscc": valid_uscc(n) if role is Role.FIRM else None,
+        "district": "历下区",
+        "is_local": True,
+        "contact_name": "张三",
+        "contact_phone": "13905310000",
+        "status": status,
+    }
+    values.update(fields)
+    org = Organization(**values)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def make_user(org: Organization | None, role: Role | None = None, **fields: Any) -> User:
+    """A user of an organisation, or an administrator when org is None."""
+    n = next(_seq)
+    user = User(
+        email=fields.pop("email", f"user{n}@example.com"),
+        name=fields.pop("name", f"用户{n}"),
+        role=role or (org.role if org else Role.ADMIN),
+        organization=org,
+        password_hash=PASSWORD_HASH,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_scenario(org: Organization, status: ListingStatus = ListingStatus.PUBLISHED, **fields: Any) -> Scenario:
+    """A scenario (published unless told)."""
+    values: dict[str, Any] = {
+        "title": "城市道路病害智能巡检",
+        "domain": "智慧交通",
+        "district": "历城区",
+        "description": "市政道路坑槽、裂缝和井盖破损主要靠人工巡查，发现晚、记录不全，希望巡查车辆自动识别道路病害并形成台账。",
+        "needs": "车载视频采集，人工智能识别路面病害，定位到北斗坐标，对接数字城管平台。",
+        "expected": "病害发现时间缩短一半。",
+        "budget_wan": Decimal("200"),
+        "opening_method": "揭榜挂帅",
+        "deadline": date.today() + timedelta(days=60),
+        "contact_name": "李科长",
+        "contact_phone": "13805310001",
+        "status": status,
+    }
+    tags = fields.pop("tags", ["人工智能", "物联网"])
+    values.update(fields)
+    if status is ListingStatus.PUBLISHED:
+        values.setdefault("published_at", utcnow())
+    scenario = Scenario(organization=org, tags=taxonomy.terms("tag", tags), **values)
+    db.session.add(scenario)
+    db.session.commit()
+    return scenario
+
+
+def make_capability(
+    org: Organization, status: ListingStatus = ListingStatus.PUBLISHED, **fields: Any
+) -> Capability:
+    """A capability (published unless told)."""
+    values: dict[str, Any] = {
+        "title": "道路病害智能识别系统",
+        "cap_type": "产品",
+        "maturity": "规模应用",
+        "description": "基于车载摄像头和人工智能视觉算法，自动识别坑槽、裂缝、井盖破损等道路病害，北斗定位生成病害台账，对接数字城管平台派单。",
+        "keywords": "道路病害、坑槽识别、井盖、巡检",
+        "qualifications": "ISO 9001",
+        "status": status,
+    }
+    domains = fields.pop("domains", ["智慧交通", "城市治理"])
+    tags = fields.pop("tags", ["人工智能", "北斗/空天信息"])
+    values.update(fields)
+    if status is ListingStatus.PUBLISHED:
+        values.setdefault("published_at", utcnow())
+    capability = Capability(
+        organization=org,
+        domains=taxonomy.terms("domain", domains),
+        tags=taxonomy.terms("tag", tags),
+        cases=[ReferenceCase(client="某区城管局", year=2024, result="发现病害1200处")],
+        **values,
+    )
+    db.session.add(capability)
+    db.session.commit()
+    return capability
+
+
+def login(client: FlaskClient, user: User | None) -> FlaskClient:
+    """Sign the client in as the user (or out, for None) without going through the form."""
+    with client.session_transaction() as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def admin() -> User:
+    """A platform administrator."""
+    return make_user(None, Role.ADMIN)
+
+
+@pytest.fixture
+def publisher() -> User:
+    """A user of an approved publisher."""
+    return make_user(make_org(Role.PUBLISHER))
+
+
+@pytest.fixture
+def firm() -> User:
+    """A user of an approved firm."""
+    return make_user(make_org(Role.FIRM))
+
+
+@pytest.fixture
+def other_firm() -> User:
+    """A user of a second approved firm."""
+    return make_user(make_org(Role.FIRM))

@@ -1,0 +1,108 @@
+"""Browser fixtures: a live server on its own seeded database, and Debian's Chromium.
+
+The live server runs the real application (CSRF on) in a background thread on a SQLite file
+of its own, built by the migrations and filled with the demo data, so pages look populated.
+It is independent of the suite's `app` fixture and database.
+
+Chromium comes from Debian (`apt-get install -y chromium fonts-wqy-microhei`), not from
+`playwright install`. Without it the browser tests are skipped, unless REQUIRE_BROWSER=1
+(as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from app import create_app
+from app.config import ROOT, TestConfig
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Where Chromium is (CHROMIUM_PATH or /usr/bin/chromium); skip, or fail in CI, if absent."""
+    path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    if not Path(path).is_file():
+        message = f"Chromium not found at {path}: apt-get install -y chromium fonts-wqy-microhei"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The application served over HTTP on a free port; yields its base URL."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from app.extensions import db
+    from app.seed import load_demo
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    application = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/e2e.db", WTF_CSRF_ENABLED=True
+    )
+    with application.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        load_demo(
+            ROOT / "seed",
+            min_score=application.config["MATCH_REVIEW_MIN_SCORE"],
+            top=application.config["MATCH_TOP_N"],
+        )
+        db.session.commit()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """One headless Chromium for the session (Playwright's sync API)."""
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in a fresh context (no cookies) per test."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -1,0 +1,127 @@
+"""Deny by default: every endpoint is declared, and each role gets exactly what it should."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import TestConfig
+from app.models import Role
+from app.security.access import ENDPOINT_ACCESS, PUBLIC
+from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+
+
+def test_every_endpoint_is_declared_in_the_access_map(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - ENDPOINT_ACCESS.keys() == set(), "undeclared endpoints"
+    assert ENDPOINT_ACCESS.keys() - endpoints == set(), "stale entries in the access map"
+
+
+def test_review_routes_are_for_administrators_only(app: Flask) -> None:
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("review."):
+            assert ENDPOINT_ACCESS[rule.endpoint] == frozenset({Role.ADMIN}), rule.endpoint
+
+
+def test_an_undeclared_endpoint_is_refused(app: Flask) -> None:
+    fresh = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    fresh.add_url_rule("/__probe", "probe_undeclared", lambda: "secret")
+    response = fresh.test_client().get("/__probe")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    """Two publishers and two firms, each with a draft and a published listing."""
+    pub_org = make_org(Role.PUBLISHER)
+    firm_org = make_org(Role.FIRM)
+    users = {
+        "anonymous": None,
+        "publisher": make_user(pub_org),
+        "firm": make_user(firm_org),
+        "other_publisher": make_user(make_org(Role.PUBLISHER)),
+        "other_firm": make_user(make_org(Role.FIRM)),
+        "admin": make_user(None, Role.ADMIN),
+    }
+    from app.models import ListingStatus
+
+    return {
+        "users": users,
+        "draft_scenario": make_scenario(pub_org, ListingStatus.DRAFT).id,
+        "published_scenario": make_scenario(pub_org).id,
+        "draft_capability": make_capability(firm_org, ListingStatus.DRAFT).id,
+        "published_capability": make_capability(firm_org).id,
+        "pub_org": pub_org.id,
+    }
+
+
+ROLES = ["anonymous", "publisher", "firm", "other_publisher", "other_firm", "admin"]
+LOGIN = "login"
+
+# (method, url template, expected status per role, in ROLES order)
+MATRIX = [
+    ("GET", "/", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/scenarios", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/capabilities", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/scenarios/{published_scenario}", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/scenarios/{draft_scenario}", [404, 200, 404, 404, 404, 200]),
+    ("GET", "/capabilities/{published_capability}", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/capabilities/{draft_capability}", [404, 404, 200, 404, 404, 200]),
+    ("GET", "/my/", [LOGIN, 200, 200, 200, 200, 403]),
+    ("GET", "/my/scenarios/new", [LOGIN, 200, 403, 200, 403, 403]),
+    ("GET", "/my/scenarios/{draft_scenario}/edit", [LOGIN, 200, 403, 404, 403, 403]),
+    ("POST", "/my/scenarios/{draft_scenario}/submit", [LOGIN, 302, 403, 404, 403, 403]),
+    ("GET", "/my/capabilities/new", [LOGIN, 403, 200, 403, 200, 403]),
+    ("GET", "/my/capabilities/{draft_capability}/edit", [LOGIN, 403, 200, 403, 404, 403]),
+    ("POST", "/my/capabilities/{draft_capability}/submit", [LOGIN, 403, 302, 403, 404, 403]),
+    ("GET", "/review/", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/review/organizations", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/review/organizations/{pub_org}/decide", [LOGIN, 403, 403, 403, 403, 302]),
+    ("GET", "/review/listings", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/review/scenarios/{draft_scenario}/decide", [LOGIN, 403, 403, 403, 403, 302]),
+    ("POST", "/review/capabilities/{draft_capability}/decide", [LOGIN, 403, 403, 403, 403, 302]),
+    ("GET", "/review/matches", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
+    ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
+    ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "expected"), MATRIX, ids=[f"{m} {t}" for m, t, _ in MATRIX])
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
+def test_access_matrix(
+    client: FlaskClient,
+    world: dict[str, Any],
+    method: str,
+    template: str,
+    expected: list[Any],
+    role_index: int,
+) -> None:
+    login(client, world["users"][ROLES[role_index]])
+    url = template.format(**world)
+    response = client.open(url, method=method)
+    want = expected[role_index]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login?next=")
+    else:
+        assert response.status_code == want
+
+
+def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
+    public = {e for e, gate in ENDPOINT_ACCESS.items() if gate == PUBLIC}
+    assert public == {
+        "static",
+        "portal.index",
+        "portal.scenarios",
+        "portal.scenario_detail",
+        "portal.capabilities",
+        "portal.capability_detail",
+        "auth.login",
+        "auth.register",
+    }

@@ -1,0 +1,24 @@
+"""Shared engine fixtures: one tokenizer per session, because loading jieba takes ~0.5 s."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.matching import Matcher, Tokenizer
+
+
+@pytest.fixture(scope="session")
+def tokenizer() -> Tokenizer:
+    """Return a tokenizer with the seed dictionary and stop words."""
+    return Tokenizer()
+
+
+@pytest.fixture
+def matcher(tokenizer: Tokenizer) -> Matcher:
+    """Return a fresh matcher (empty token cache) over the shared tokenizer."""
+    return Matcher(tokenizer)
+
+
+@pytest.fixture(autouse=True)
+def _app_context() -> None:
+    """Override the root conftest's per-test app context: the engine needs no Flask or database."""

@@ -1,0 +1,181 @@
+"""Matcher and baselines: relevance, determinism, explanation terms, edge cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import app.matching
+from app.matching import Listing, Match, Matcher, Tokenizer, default_matcher
+from app.matching.baselines import bm25_rank, plain_tfidf_rank
+from app.matching.rank import TokenCache, Weights
+
+PARKING = Listing(
+    "S1",
+    "老旧小区夜间停车难",
+    "小区车位不足，夜间停车难，希望利用周边单位泊位错时共享。",
+    tags=("物联网",),
+    domains=("智慧社区",),
+)
+PARKING_APP = Listing(
+    "C1",
+    "智慧停车与泊位共享平台",
+    "通过地磁和视频桩采集泊位状态，支持夜间错时共享停车和预约。",
+    tags=("智慧停车", "泊位共享"),
+    domains=("智慧社区", "智慧交通"),
+)
+CT_AI = Listing(
+    "C2",
+    "胸部CT影像辅助诊断",
+    "基于深度学习识别肺结节，辅助放射科医生阅片。",
+    tags=("医学影像", "人工智能"),
+    domains=("智慧医疗",),
+)
+ERP = Listing("C3", "制造企业ERP", "覆盖采购、库存、销售和财务的企业资源计划软件。", tags=("ERP",))
+
+Ranker = Callable[..., list[list[Match]]]
+HOSTILE_TEXTS = ["", "   \n", "！？。，", "😀🚀🎉", "Hello World", "醫院電子病歷", "停车" * 50_000]
+
+
+def ids(matches: list[Match]) -> list[str]:
+    """Return the candidate ids of a ranking."""
+    return [m.id for m in matches]
+
+
+def test_relevant_candidate_outranks_irrelevant(matcher: Matcher) -> None:
+    [ranking] = matcher.rank([PARKING], [CT_AI, ERP, PARKING_APP])
+    assert ids(ranking)[0] == "C1"
+    assert ranking[0].score > ranking[1].score
+
+
+def test_scores_are_in_unit_interval_and_sorted(matcher: Matcher) -> None:
+    [ranking] = matcher.rank([PARKING], [CT_AI, ERP, PARKING_APP, PARKING])
+    scores = [m.score for m in ranking]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_one_ranking_per_query_in_both_directions(matcher: Matcher) -> None:
+    screening = Listing("S2", "肺结节筛查", "胸部CT阅片")
+    result = matcher.rank([CT_AI, PARKING_APP], [PARKING, screening])
+    assert [ids(r)[0] for r in result] == ["S2", "S1"]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_hostile_text_ranks_without_error(matcher: Matcher, text: str) -> None:
+    odd = Listing("X", text, text, tags=(text,))
+    for queries, candidates in (([odd], [PARKING_APP, CT_AI, odd]), ([PARKING], [odd, ERP])):
+        result = matcher.rank(queries, candidates)
+        assert len(result) == 1
+        assert all(0.0 <= m.score <= 1.0 for m in result[0])
+
+
+def test_all_empty_listings_rank_without_error(matcher: Matcher) -> None:
+    empty = [Listing(f"E{i}", "", "") for i in range(3)]
+    assert ids(matcher.rank(empty[:1], empty)[0]) == ["E0", "E1", "E2"]
+
+
+def test_same_input_same_output(tokenizer: Tokenizer) -> None:
+    candidates = [CT_AI, ERP, PARKING_APP, PARKING]
+    first = Matcher(tokenizer).rank([PARKING, CT_AI], candidates)
+    assert Matcher(tokenizer).rank([PARKING, CT_AI], candidates) == first
+    matcher = Matcher(tokenizer)
+    assert matcher.rank([PARKING, CT_AI], candidates) == matcher.rank([PARKING, CT_AI], candidates)
+
+
+def test_ties_keep_input_order(matcher: Matcher) -> None:
+    twins = [Listing(f"T{i}", PARKING_APP.title, PARKING_APP.description) for i in range(4)]
+    assert ids(matcher.rank([PARKING], twins)[0]) == ["T0", "T1", "T2", "T3"]
+    assert ids(matcher.rank([PARKING], twins[::-1])[0]) == ["T3", "T2", "T1", "T0"]
+
+
+def test_terms_are_shared_tokens(matcher: Matcher, tokenizer: Tokenizer) -> None:
+    [ranking] = matcher.rank([PARKING], [PARKING_APP])
+    terms = ranking[0].terms
+    assert 0 < len(terms) <= 6
+    query_tokens = set(matcher.document(PARKING))
+    candidate_tokens = set(matcher.document(PARKING_APP))
+    assert set(terms) <= query_tokens & candidate_tokens
+    assert "泊位" in terms
+
+
+def test_no_terms_without_shared_tokens(matcher: Matcher) -> None:
+    [ranking] = matcher.rank([PARKING], [CT_AI])
+    assert ranking[0].terms == ()
+
+
+def test_empty_inputs_give_empty_lists(matcher: Matcher) -> None:
+    assert matcher.rank([], [PARKING_APP]) == []
+    assert matcher.rank([], []) == []
+    assert matcher.rank([PARKING, CT_AI], []) == [[], []]
+    assert matcher.rank([PARKING], [PARKING_APP], top=0) == [[]]
+
+
+def test_top_and_min_score_limit_the_ranking(matcher: Matcher) -> None:
+    candidates = [CT_AI, ERP, PARKING_APP]
+    assert len(matcher.rank([PARKING], candidates, top=2)[0]) == 2
+    assert ids(matcher.rank([PARKING], candidates, min_score=0.2)[0]) == ["C1"]
+
+
+def test_shared_domain_breaks_an_otherwise_even_match(tokenizer: Tokenizer) -> None:
+    plain = Listing("A", "停车管理", "停车")
+    same_domain = Listing("B", "停车管理", "停车", domains=("智慧社区",))
+    matcher = Matcher(tokenizer, Weights(domain_bonus=0.1))
+    assert ids(matcher.rank([PARKING], [plain, same_domain])[0]) == ["B", "A"]
+
+
+def test_title_counts_more_than_description(matcher: Matcher) -> None:
+    in_title = Listing("A", "泊位", "软件 服务 运维")
+    in_description = Listing("B", "软件", "泊位 服务 运维")
+    query = Listing("Q", "泊位", "")
+    assert ids(matcher.rank([query], [in_description, in_title])[0]) == ["A", "B"]
+
+
+def test_tokens_are_cached_per_listing(tokenizer: Tokenizer) -> None:
+    calls: list[str] = []
+
+    class Counting(Tokenizer):
+        def __init__(self) -> None:
+            self.__dict__.update(tokenizer.__dict__)
+
+        def tokens(self, text: str) -> list[str]:
+            calls.append(text)
+            return tokenizer.tokens(text)
+
+    matcher = Matcher(Counting())
+    matcher.rank([PARKING], [PARKING_APP, CT_AI])
+    first = len(calls)
+    matcher.rank([PARKING], [PARKING_APP, CT_AI])
+    assert first > 0
+    assert len(calls) == first
+
+
+def test_token_cache_is_bounded() -> None:
+    cache = TokenCache(2)
+    for listing in (PARKING, PARKING_APP, CT_AI):
+        cache.put(listing, (listing.id,))
+    assert len(cache) == 2
+    assert cache.get(PARKING) is None
+    assert cache.get(CT_AI) == ("C2",)
+
+
+def test_default_matcher_is_built_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.matching, "_default", None)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        built = list(pool.map(lambda _: default_matcher(), range(8)))
+    assert all(m is built[0] for m in built)
+    assert default_matcher() is built[0]
+
+
+@pytest.mark.parametrize("ranker", [bm25_rank, plain_tfidf_rank])
+def test_baselines_rank_and_handle_edge_cases(ranker: Ranker, tokenizer: Tokenizer) -> None:
+    [ranking] = ranker([PARKING], [CT_AI, ERP, PARKING_APP], tokenizer=tokenizer)
+    assert ids(ranking)[0] == "C1"
+    assert all(0.0 <= m.score <= 1.0 for m in ranking)
+    assert ranker([], [PARKING_APP], tokenizer=tokenizer) == []
+    assert ranker([PARKING], [], tokenizer=tokenizer) == [[]]
+    empty = [Listing("E1", "", ""), Listing("E2", "😀", "")]
+    assert ids(ranker([PARKING], empty, tokenizer=tokenizer)[0]) == ["E1", "E2"]
