@@ -21,10 +21,14 @@ from app.models import (
     ReferenceCase,
     Role,
     Scenario,
+    TaxonomyTerm,
     User,
 )
 from app.models.base import utcnow
 from app.validators import uscc_error
+
+
+Terms = dict[str, dict[str, TaxonomyTerm]]
 
 
 class SeedError(ValueError):
@@ -60,9 +64,13 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     demo = seed_dir / "demo"
     orgs = _load_orgs(_read(demo / "publishers.json"), Role.PUBLISHER)
     orgs |= _load_orgs(_read(demo / "firms.json"), Role.FIRM)
-    scenarios = [_scenario(rec, orgs, i) for i, rec in enumerate(_read(demo / "scenarios.json"))]
+    terms = {kind: taxonomy.lookup(kind) for kind in ("tag", "domain")}
+    scenarios = [
+        _scenario(rec, orgs, terms, i) for i, rec in enumerate(_read(demo / "scenarios.json"))
+    ]
     capabilities = [
-        _capability(rec, orgs, i) for i, rec in enumerate(_read(demo / "capabilities.json"))
+        _capability(rec, orgs, terms, i)
+        for i, rec in enumerate(_read(demo / "capabilities.json"))
     ]
     users = [_user(rec, orgs) for rec in _read(demo / "users.json")]
     db.session.add_all([*scenarios, *capabilities, *users])
@@ -103,13 +111,22 @@ def _owner(orgs: dict[str, Organization], name: str, where: str) -> Organization
     return orgs[name]
 
 
+def _terms(terms: Terms, kind: str, names: list[str], where: str) -> list[TaxonomyTerm]:
+    unknown = [n for n in names if n not in terms[kind]]
+    if unknown:
+        raise SeedError(f"{where}: unknown {kind} {unknown}")
+    return [terms[kind][n] for n in names]
+
+
 def _published(index: int) -> dict[str, Any]:
     """Stagger publication times so "latest" lists have a stable order."""
     when = utcnow() - timedelta(hours=index)
     return {"status": ListingStatus.PUBLISHED, "submitted_at": when, "published_at": when}
 
 
-def _scenario(rec: dict[str, Any], orgs: dict[str, Organization], index: int) -> Scenario:
+def _scenario(
+    rec: dict[str, Any], orgs: dict[str, Organization], terms: Terms, index: int
+) -> Scenario:
     deadline = date.fromisoformat(rec["deadline"]) if rec.get("deadline") else None
     budget = rec.get("budget_wan")
     return Scenario(
@@ -120,7 +137,7 @@ def _scenario(rec: dict[str, Any], orgs: dict[str, Organization], index: int) ->
         description=rec["description"],
         needs=rec.get("needs", ""),
         expected=rec.get("expected", ""),
-        tags=taxonomy.terms("tag", rec["tags"]),
+        tags=_terms(terms, "tag", rec["tags"], f"scenario {rec['title']}"),
         budget_wan=Decimal(str(budget)) if budget is not None else None,
         opening_method=rec["opening_method"],
         deadline=deadline,
@@ -130,15 +147,17 @@ def _scenario(rec: dict[str, Any], orgs: dict[str, Organization], index: int) ->
     )
 
 
-def _capability(rec: dict[str, Any], orgs: dict[str, Organization], index: int) -> Capability:
+def _capability(
+    rec: dict[str, Any], orgs: dict[str, Organization], terms: Terms, index: int
+) -> Capability:
     case = rec.get("case")
     return Capability(
         organization=_owner(orgs, rec["firm"], f"capability {rec['title']}"),
         title=rec["title"],
         cap_type=rec["type"],
         maturity=rec["maturity"],
-        domains=taxonomy.terms("domain", rec["domains"]),
-        tags=taxonomy.terms("tag", rec["tags"]),
+        domains=_terms(terms, "domain", rec["domains"], f"capability {rec['title']}"),
+        tags=_terms(terms, "tag", rec["tags"], f"capability {rec['title']}"),
         description=rec["description"],
         keywords="、".join(rec.get("keywords", [])),
         qualifications="、".join(rec.get("qualifications", [])),

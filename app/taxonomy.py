@@ -51,6 +51,12 @@ def choices(kind: str) -> list[SelectChoice]:
     return [SelectChoice(name) for name in names(kind)]
 
 
+def lookup(kind: str) -> dict[str, TaxonomyTerm]:
+    """Every term of a kind by name (one query, for bulk loading)."""
+    query = sa.select(TaxonomyTerm).where(TaxonomyTerm.kind == kind)
+    return {t.name: t for t in db.session.scalars(query)}
+
+
 def terms(kind: str, wanted: Iterable[str]) -> list[TaxonomyTerm]:
     """The terms of a kind with the given names, in taxonomy order; unknown names are refused."""
     wanted = list(dict.fromkeys(wanted))

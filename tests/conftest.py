@@ -58,12 +58,28 @@ def reset_schema(url: str) -> None:
     engine.dispose()
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request runs in its own app context (fresh `g` and session), as in production.
+
+    Without this, requests would reuse the test's app context and share its cached user
+    and identity map, hiding bugs that real requests would meet.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the request in a fresh app context, then let the test re-read the database."""
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on a database built by `flask db upgrade`, with the taxonomy loaded."""
     url = database_url(tmp_path_factory.mktemp("db"))
     reset_schema(url)
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         taxonomy.load_taxonomy(ROOT / "seed" / "taxonomy.json")
@@ -120,7 +136,7 @@ def make_org(role: Role, status: OrgStatus = OrgStatus.APPROVED, **fields: Any) 
     values.update(fields)
     org = Organization(**values)
     db.session.add(org)
-    db.session.flush()
+    db.session.commit()
     return org
 
 

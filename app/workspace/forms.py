@@ -112,16 +112,24 @@ class CapabilityForm(Form):
         self.tags.choices = taxonomy.choices("tag")
 
     def validate_case_year(self, field: IntegerField) -> None:
-        """A case names both its client and its year, and the year is not in the future."""
-        if self.case_client.data and field.data is None:
-            raise ValidationError("填写案例客户时请同时填写年份。")
+        """A case cannot be from the future."""
         if field.data is not None and field.data > utcnow().year:
             raise ValidationError("案例年份不能晚于今年。")
 
-    def validate_case_client(self, field: StringField) -> None:
-        """A year or result without a client is incomplete."""
-        if not field.data and (self.case_year.data is not None or self.case_result.data):
-            raise ValidationError("请填写案例客户名称。")
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        """Field checks, then the case's cross-field rule (empty fields skip their own checks)."""
+        valid = super().validate(extra_validators)
+        return self._case_is_complete() and valid
+
+    def _case_is_complete(self) -> bool:
+        year_typed = bool((self.case_year.raw_data or [""])[0].strip())
+        if self.case_client.data and not year_typed:
+            self.case_year.errors = [*self.case_year.errors, "填写案例客户时请同时填写年份。"]
+            return False
+        if not self.case_client.data and (year_typed or self.case_result.data):
+            self.case_client.errors = [*self.case_client.errors, "请填写案例客户名称。"]
+            return False
+        return True
 
     def to_input(self) -> CapabilityInput:
         """The validated values as the service's input."""
