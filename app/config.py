@@ -48,13 +48,16 @@ def development_secret(instance: Path) -> str:
     return key
 
 
+def default_database_url() -> str:
+    """The embedded default: a SQLite file under instance/."""
+    return f"sqlite:///{INSTANCE / 'platform.db'}"
+
+
 class Config:
     """Settings shared by every mode."""
 
     ENV_NAME = "development"
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE / 'platform.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -33,9 +33,10 @@ MESSAGES = {
 def wants_json() -> bool:
     """JSON for API-style clients, HTML for browsers."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def render_error(code: int, message: str | None = None) -> tuple[Response | str, int]:
@@ -44,7 +45,9 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     request_id = g.get("request_id", "-")
     if wants_json():
         return jsonify(error=text, status=code, request_id=request_id), code
-    return render_template("errors/error.html", code=code, message=text, request_id=request_id), code
+    return render_template(
+        "errors/error.html", code=code, message=text, request_id=request_id
+    ), code
 
 
 def init_app(app: Flask) -> None:
@@ -64,5 +67,7 @@ def init_app(app: Flask) -> None:
     def _server(error: InternalServerError) -> tuple[Response | str, int]:
         db.session.rollback()
         original = getattr(error, "original_exception", None) or error
-        app.logger.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+        app.logger.error(
+            "unhandled error on %s %s", request.method, request.path, exc_info=original
+        )
         return render_error(500)

@@ -27,7 +27,6 @@ from app.models import (
 from app.models.base import utcnow
 from app.validators import uscc_error
 
-
 Terms = dict[str, dict[str, TaxonomyTerm]]
 
 
@@ -69,8 +68,7 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
         _scenario(rec, orgs, terms, i) for i, rec in enumerate(_read(demo / "scenarios.json"))
     ]
     capabilities = [
-        _capability(rec, orgs, terms, i)
-        for i, rec in enumerate(_read(demo / "capabilities.json"))
+        _capability(rec, orgs, terms, i) for i, rec in enumerate(_read(demo / "capabilities.json"))
     ]
     users = [_user(rec, orgs) for rec in _read(demo / "users.json")]
     db.session.add_all([*scenarios, *capabilities, *users])
@@ -170,7 +168,11 @@ def _capability(
 
 def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
     role = Role(rec["role"])
-    org = _owner(orgs, rec["organization"], f"user {rec['email']}") if role is not Role.ADMIN else None
+    org = (
+        _owner(orgs, rec["organization"], f"user {rec['email']}")
+        if role is not Role.ADMIN
+        else None
+    )
     user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
     user.set_password(rec["password"])
     return user

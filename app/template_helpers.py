@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, request
@@ -66,5 +65,8 @@ def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(mask_phone=mask_phone, fmt_date=fmt_date, fmt_budget=fmt_budget)
     app.jinja_env.globals.update(
-        page_url=page_url, can_see_contacts=can_see_contacts, Role=Role, STATUS_CLASSES=STATUS_CLASSES
+        page_url=page_url,
+        can_see_contacts=can_see_contacts,
+        Role=Role,
+        STATUS_CLASSES=STATUS_CLASSES,
     )

@@ -87,9 +87,7 @@ class User(UserMixin, TimestampMixin, Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(role = 'admin') = (organization_id IS NULL)", name="org_unless_admin"
-        ),
+        sa.CheckConstraint("(role = 'admin') = (organization_id IS NULL)", name="org_unless_admin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,7 +48,9 @@ def counts() -> dict[str, int]:
         return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
     return {
-        "scenarios": count(sa.select(Scenario.id).where(Scenario.status == ListingStatus.PUBLISHED)),
+        "scenarios": count(
+            sa.select(Scenario.id).where(Scenario.status == ListingStatus.PUBLISHED)
+        ),
         "capabilities": count(
             sa.select(Capability.id).where(Capability.status == ListingStatus.PUBLISHED)
         ),

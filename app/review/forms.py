@@ -12,7 +12,9 @@ class DecisionForm(Form):
     """Approve, or reject with a reason the owner will read."""
 
     decision = RadioField(
-        "审核结果", choices=[SelectChoice("approve", "通过"), SelectChoice("reject", "驳回")], validators=[chosen("请选择审核结果。")]
+        "审核结果",
+        choices=[SelectChoice("approve", "通过"), SelectChoice("reject", "驳回")],
+        validators=[chosen("请选择审核结果。")],
     )
     reason = TextAreaField("驳回原因", filters=[strip], validators=[at_most(500)])
 
@@ -20,6 +22,11 @@ class DecisionForm(Form):
         """A rejection always says why."""
         if self.decision.data == "reject" and not field.data:
             raise ValidationError("驳回时请填写原因。")
+
+    @property
+    def note(self) -> str:
+        """The reason as typed, trimmed ('' when none was given)."""
+        return (self.reason.data or "").strip()
 
     @property
     def approved(self) -> bool:

@@ -51,7 +51,7 @@ def organization_decide(org_id: int) -> Response:
     """Approve or reject an organisation."""
     org = _get(Organization, org_id)
     return _decide(
-        lambda form: services.decide_organization(current_user, org, form.approved, form.reason.data),
+        lambda form: services.decide_organization(current_user, org, form.approved, form.note),
         "review.organizations",
         f"单位“{org.name}”",
     )
@@ -86,7 +86,7 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
             current_user,
             listing,
             form.approved,
-            form.reason.data or "",
+            form.note,
             min_score=_min_score(),
             top=current_app.config["MATCH_TOP_N"],
         )
@@ -106,7 +106,9 @@ def matches() -> str:
         per_page=10,
         error_out=False,
     )
-    return render_template("review/matches.html", page=page, min_score=min_score, form=DecisionForm())
+    return render_template(
+        "review/matches.html", page=page, min_score=min_score, form=DecisionForm()
+    )
 
 
 @bp.route("/matches/<int:recommendation_id>/decide", methods=["POST"])
@@ -114,7 +116,7 @@ def match_decide(recommendation_id: int) -> Response:
     """Push a pair to both organisations, or turn it down with a reason."""
     rec = _get(Recommendation, recommendation_id)
     return _decide(
-        lambda form: recommendations.decide(current_user, rec, form.approved, form.reason.data or ""),
+        lambda form: recommendations.decide(current_user, rec, form.approved, form.note),
         "review.matches",
         "该推荐",
     )

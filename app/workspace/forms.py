@@ -9,7 +9,17 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, StringFi
 from wtforms.validators import NumberRange, ValidationError
 
 from app import taxonomy
-from app.forms import CheckboxListField, Form, ValidChoices, at_most, between, chosen, optional, required, strip
+from app.forms import (
+    CheckboxListField,
+    Form,
+    ValidChoices,
+    at_most,
+    between,
+    chosen,
+    optional,
+    required,
+    strip,
+)
 from app.listings.services import CapabilityInput, CaseInput, ScenarioInput
 from app.models.base import utcnow
 from app.validators import phone_error
@@ -32,7 +42,10 @@ class ScenarioForm(Form):
     budget_wan = DecimalField(
         "预算（万元）",
         places=2,
-        validators=[optional(), NumberRange(min=0, max=1_000_000, message="预算应在0至100万万元之间。")],
+        validators=[
+            optional(),
+            NumberRange(min=0, max=1_000_000, message="预算应在0至100万万元之间。"),
+        ],
     )
     opening_method = SelectField("开放方式", validators=[chosen()])
     deadline = DateField("申报截止日期", validators=[optional()])
@@ -89,7 +102,10 @@ class CapabilityForm(Form):
         "能力介绍", filters=[strip], validators=[required(), between(20, MAX_TEXT)]
     )
     keywords = StringField(
-        "关键词", filters=[strip], validators=[optional(), at_most(200)], description="用逗号或顿号分隔。"
+        "关键词",
+        filters=[strip],
+        validators=[optional(), at_most(200)],
+        description="用逗号或顿号分隔。",
     )
     qualifications = StringField(
         "资质认证",
@@ -100,7 +116,10 @@ class CapabilityForm(Form):
     case_client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])
     case_year = IntegerField(
         "案例年份",
-        validators=[optional(), NumberRange(min=1990, max=2100, message="年份应在1990至2100之间。")],
+        validators=[
+            optional(),
+            NumberRange(min=1990, max=2100, message="年份应在1990至2100之间。"),
+        ],
     )
     case_result = TextAreaField("案例成效", filters=[strip], validators=[optional(), at_most(1000)])
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from sqlalchemy.exc import SAWarning
 
 from app import create_app
 from app.config import ROOT, TestConfig
@@ -64,18 +62,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        with warnings.catch_warnings():
-            # load_demo builds listings before adding them to the session, so a taxonomy query
-            # autoflushes an organisation whose new listing is not in the session yet; SQLAlchemy
-            # warns (the rows are still saved), and the suite turns warnings into errors.
-            warnings.filterwarnings(
-                "ignore", message=r"Object of type <\w+> not in session", category=SAWarning
-            )
-            load_demo(
-                ROOT / "seed",
-                min_score=application.config["MATCH_REVIEW_MIN_SCORE"],
-                top=application.config["MATCH_TOP_N"],
-            )
+        load_demo(
+            ROOT / "seed",
+            min_score=application.config["MATCH_REVIEW_MIN_SCORE"],
+            top=application.config["MATCH_TOP_N"],
+        )
         db.session.commit()
         db.session.remove()
 

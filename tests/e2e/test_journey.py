@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,13 +41,13 @@ class Account:
 
 
 def fresh_uscc() -> str:
-    """A fictional, valid USCC no demo firm uses."""
+    """A fictional, valid USCC that no demo firm uses."""
     used = {f["uscc"] for f in json.loads((ROOT / "seed/demo/firms.json").read_text("utf-8"))}
-    while True:
-        body = f"91370100{secrets.randbelow(10**9):09d}"
-        code = body + uscc_check_char(body)
-        if code not in used:
+    for n in range(20261121, 20261121 + 1000):
+        body = f"91370100{n:09d}"
+        if (code := body + uscc_check_char(body)) not in used:
             return code
+    raise AssertionError("no free USCC")
 
 
 # ---------------------------------------------------------------- helpers
@@ -122,6 +121,20 @@ def approve_listing(admin: Page, title: str, noun: str) -> None:
     expect(item).to_have_count(0)
 
 
+def enter_date(field: Locator, day: date) -> None:
+    """Type a date into a native <input type=date> from the keyboard, as a person would.
+
+    Headless Chromium lays the field out as 月/日/年 (mm/dd/yyyy) whatever the page's locale;
+    should another build order the parts differently, fall back to Playwright's ISO fill.
+    """
+    expect(field).to_have_attribute("type", "date")
+    field.focus()
+    field.press_sequentially(day.strftime("%m%d%Y"))
+    if field.input_value() != day.isoformat():
+        field.fill(day.isoformat())
+    expect(field).to_have_value(day.isoformat())
+
+
 def check_all(group: Locator, *names: str) -> None:
     """Tick checkboxes by their labels inside one checkbox list."""
     for name in names:
@@ -183,10 +196,7 @@ def create_scenario(publisher: Page, deadline: date) -> None:
     publisher.get_by_label("所在区县", exact=True).select_option("历城区")
     publisher.get_by_label("开放方式", exact=True).select_option("揭榜挂帅")
     publisher.get_by_label("预算（万元）", exact=True).fill("300")
-    # A native <input type=date>: Playwright fills it with the ISO value the browser keeps.
-    date_input = publisher.get_by_label("申报截止日期", exact=True)
-    expect(date_input).to_have_attribute("type", "date")
-    date_input.fill(deadline.isoformat())
+    enter_date(publisher.get_by_label("申报截止日期", exact=True), deadline)
     publisher.get_by_label("现状与痛点", exact=True).fill(SCENARIO["description"])
     publisher.get_by_label("建设需求", exact=True).fill(SCENARIO["needs"])
     publisher.get_by_label("预期成效", exact=True).fill(SCENARIO["expected"])
@@ -206,25 +216,24 @@ def create_scenario(publisher: Page, deadline: date) -> None:
 
 
 def test_scenario_meets_capability_through_review(new_person: Callable[[], Page]) -> None:
-    token = secrets.token_hex(3).upper()
     firm_account = Account(
         role_label="数字企业（发布能力）",
-        org_name=f"济南泉城桥安智能科技有限公司{token}",
+        org_name="济南泉城桥安智能科技有限公司",
         org_kind="民营企业",
         district="济南高新区",
         name="周工",
         phone="13905318888",
-        email=f"bridge-firm-{token.lower()}@example.com",
+        email="zhou@qiaoan.example.com",
         uscc=fresh_uscc(),
     )
     publisher_account = Account(
         role_label="场景发布单位（发布场景）",
-        org_name=f"济南市历城区城市管理局{token}",
+        org_name="济南市历城区城市管理局",
         org_kind="政府部门",
         district="历城区",
         name="赵科长",
         phone="0531-88886666",
-        email=f"bridge-pub-{token.lower()}@example.com",
+        email="zhao@lcgl.example.com",
     )
 
     # b, c. two organisations register and wait for review

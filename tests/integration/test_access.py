@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
-from app.config import TestConfig
 from app.models import Role
 from app.security.access import ENDPOINT_ACCESS, PUBLIC
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
@@ -27,8 +26,8 @@ def test_review_routes_are_for_administrators_only(app: Flask) -> None:
             assert ENDPOINT_ACCESS[rule.endpoint] == frozenset({Role.ADMIN}), rule.endpoint
 
 
-def test_an_undeclared_endpoint_is_refused(app: Flask) -> None:
-    fresh = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+def test_an_undeclared_endpoint_is_refused(fresh_app: Callable[..., Flask]) -> None:
+    fresh = fresh_app()
     fresh.add_url_rule("/__probe", "probe_undeclared", lambda: "secret")
     response = fresh.test_client().get("/__probe")
     assert response.status_code == 403
@@ -92,7 +91,9 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("method", "template", "expected"), MATRIX, ids=[f"{m} {t}" for m, t, _ in MATRIX])
+@pytest.mark.parametrize(
+    ("method", "template", "expected"), MATRIX, ids=[f"{m} {t}" for m, t, _ in MATRIX]
+)
 @pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
 def test_access_matrix(
     client: FlaskClient,

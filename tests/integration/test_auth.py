@@ -46,7 +46,8 @@ def test_a_firm_registers_and_waits_for_approval(client: FlaskClient) -> None:
         VALID_USCC,
     )
     user = db.session.scalar(sa.select(User))
-    assert user.password_hash != "Secret123" and user.check_password("Secret123")
+    assert user.password_hash != "Secret123"
+    assert user.check_password("Secret123")
     page = client.get("/my/").get_data(as_text=True)
     assert "待审核" in page
 
@@ -160,7 +161,9 @@ def test_an_administrator_lands_in_the_review_centre(client: FlaskClient) -> Non
     assert response.headers["Location"] == "/review/"
 
 
-def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: FlaskClient) -> None:
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    client: FlaskClient,
+) -> None:
     make_user(make_org(Role.FIRM), email="firm@example.com")
     for email, password in [("firm@example.com", "nope12345"), ("nobody@example.com", PASSWORD)]:
         page = client.post("/auth/login", data={"email": email, "password": password}).get_data(

@@ -133,7 +133,9 @@ def test_emoji_and_markup_are_kept_and_shown_escaped(client: FlaskClient, firm: 
     login(client, firm)
     client.post(
         "/my/capabilities/new",
-        data=capability_form(description="<b>粗体</b> 🚀 桥梁监测系统，实时预警桥梁结构异常，保障安全运行。"),
+        data=capability_form(
+            description="<b>粗体</b> 🚀 桥梁监测系统，实时预警桥梁结构异常，保障安全运行。"
+        ),
     )
     capability = db.session.scalar(sa.select(Capability))
     page = client.get(f"/capabilities/{capability.id}").get_data(as_text=True)
@@ -174,14 +176,20 @@ def test_submit_twice_is_refused_with_a_message(client: FlaskClient, firm: User)
     assert db.session.get(Capability, capability.id).status is ListingStatus.PENDING
 
 
-def test_an_owner_edits_a_rejected_listing_and_resubmits(client: FlaskClient, publisher: User) -> None:
-    scenario = make_scenario(publisher.organization, ListingStatus.REJECTED, review_note="预算不明确")
+def test_an_owner_edits_a_rejected_listing_and_resubmits(
+    client: FlaskClient, publisher: User
+) -> None:
+    scenario = make_scenario(
+        publisher.organization, ListingStatus.REJECTED, review_note="预算不明确"
+    )
     login(client, publisher)
     page = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
     assert "驳回原因：预算不明确" in page
     form_page = client.get(f"/my/scenarios/{scenario.id}/edit").get_data(as_text=True)
     assert scenario.title in form_page  # the form is filled with what was saved
-    client.post(f"/my/scenarios/{scenario.id}/edit", data=scenario_form(title="城市桥梁监测（修订）"))
+    client.post(
+        f"/my/scenarios/{scenario.id}/edit", data=scenario_form(title="城市桥梁监测（修订）")
+    )
     client.post(f"/my/scenarios/{scenario.id}/submit")
     scenario = db.session.get(Scenario, scenario.id)
     assert (scenario.title, scenario.status, scenario.review_note) == (
@@ -205,7 +213,10 @@ def test_another_organisations_listing_answers_404(
     capability = make_capability(firm.organization, ListingStatus.DRAFT)
     login(client, other_firm)
     assert client.get(f"/my/capabilities/{capability.id}/edit").status_code == 404
-    assert client.post(f"/my/capabilities/{capability.id}/edit", data=capability_form()).status_code == 404
+    assert (
+        client.post(f"/my/capabilities/{capability.id}/edit", data=capability_form()).status_code
+        == 404
+    )
     assert client.post(f"/my/capabilities/{capability.id}/submit").status_code == 404
     assert client.get("/my/capabilities/999999/edit").status_code == 404
 

@@ -1,0 +1,102 @@
+"""The operator's commands: demo data, demo accounts, the first administrator, the match queue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.config import ROOT
+from app.extensions import db
+from app.models import Capability, Organization, Recommendation, Role, Scenario, User
+from app.seed import SeedError, load_demo
+from app.validators import uscc_error
+
+
+def count(model: type) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_seed_demo_loads_a_populated_platform_once(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "已加载演示数据" in result.output
+    publishers = db.session.scalars(
+        sa.select(Organization).where(Organization.role == Role.PUBLISHER)
+    ).all()
+    firms = db.session.scalars(sa.select(Organization).where(Organization.role == Role.FIRM)).all()
+    assert len(publishers) >= 15
+    assert len(firms) >= 40
+    assert count(Scenario) >= 60
+    assert count(Capability) >= 150
+    assert all(uscc_error(f.uscc) is None for f in firms)
+    assert any(not f.is_local for f in firms)
+    assert any(f.is_local for f in firms)
+    domains = set(db.session.scalars(sa.select(Scenario.domain)))
+    assert len(domains) == 14, "scenarios across all domains"
+    assert count(Recommendation) > 0, "the review queue is filled"
+    assert {u.role for u in db.session.scalars(sa.select(User))} == set(Role)
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "跳过" in again.output
+    assert count(Scenario) >= 60
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0
+    assert "数据库不为空" in refused.output
+
+
+def test_demo_data_naming_an_unknown_publisher_is_refused(app: Flask, tmp_path: Path) -> None:
+    seed = tmp_path / "seed"
+    (seed / "demo").mkdir(parents=True)
+    (seed / "taxonomy.json").write_text(
+        (ROOT / "seed" / "taxonomy.json").read_text("utf-8"), "utf-8"
+    )
+    for name in ("publishers", "firms", "capabilities", "users"):
+        (seed / "demo" / f"{name}.json").write_text("[]", "utf-8")
+    scenario = json.loads((ROOT / "seed" / "demo" / "scenarios.json").read_text("utf-8"))[0]
+    scenario["publisher"] = "不存在的单位"
+    (seed / "demo" / "scenarios.json").write_text(json.dumps([scenario]), "utf-8")
+    with pytest.raises(SeedError, match="不存在的单位"):
+        load_demo(seed, min_score=0.1, top=5)
+
+
+def test_demo_accounts_are_printed_only_in_development(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    assert "不显示演示账号" in runner.invoke(args=["demo-accounts"]).output  # testing mode
+    app.config["ENV_NAME"] = "development"
+    try:
+        output = runner.invoke(args=["demo-accounts"]).output
+    finally:
+        app.config["ENV_NAME"] = "testing"
+    assert "admin@example.com" in output
+    assert "Admin2026demo" in output
+
+
+def test_create_admin_makes_an_administrator_and_refuses_weak_or_duplicate(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    args = ["create-admin", "--email", "Ops@Example.com", "--name", "运维", "--password"]
+    weak = runner.invoke(args=[*args, "short"])
+    assert weak.exit_code != 0
+    assert "密码至少8位" in weak.output
+    ok = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalar(sa.select(User).where(User.email == "ops@example.com"))
+    assert user.role is Role.ADMIN
+    assert user.organization_id is None
+    assert user.check_password("Str0ngPassword")
+    again = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert again.exit_code != 0
+    assert "该邮箱已存在" in again.output
+
+
+def test_match_refresh_adds_only_new_pairs(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    before = count(Recommendation)
+    result = runner.invoke(args=["match", "refresh"])
+    assert result.exit_code == 0
+    assert "新增待审核推荐 0 条" in result.output
+    assert count(Recommendation) == before
