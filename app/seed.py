@@ -28,6 +28,7 @@ from app.models.base import utcnow
 from app.validators import uscc_error
 
 Terms = dict[str, dict[str, TaxonomyTerm]]
+PUBLICATION_STRIDE = 37  # coprime with 1000: distinct, well-mixed hours for up to 1000 records
 
 
 class SeedError(ValueError):
@@ -117,8 +118,8 @@ def _terms(terms: Terms, kind: str, names: list[str], where: str) -> list[Taxono
 
 
 def _published(index: int) -> dict[str, Any]:
-    """Stagger publication times so "latest" lists have a stable order."""
-    when = utcnow() - timedelta(hours=index)
+    """Stagger publication times, interleaving organisations so "latest" lists look varied."""
+    when = utcnow() - timedelta(hours=(index * PUBLICATION_STRIDE) % 1000)
     return {"status": ListingStatus.PUBLISHED, "submitted_at": when, "published_at": when}
 
 
