@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import threading
 
-from app.matching.rank import Matcher
+from app.matching.engine import Engine, Matcher
+from app.matching.features import Features
+from app.matching.index import Index
 from app.matching.text import Tokenizer
-from app.matching.types import Listing, Match
+from app.matching.types import Bridge, Explanation, Filters, Listing, Match
+from app.matching.weights import Weights
 
-__all__ = ["Listing", "Match", "Matcher", "Tokenizer", "default_matcher"]
+__all__ = [
+    "Bridge",
+    "Engine",
+    "Explanation",
+    "Features",
+    "Filters",
+    "Index",
+    "Listing",
+    "Match",
+    "Matcher",
+    "Tokenizer",
+    "Weights",
+    "default_engine",
+    "default_matcher",
+]
 
-_default: Matcher | None = None
+_default: Engine | None = None
 _default_lock = threading.Lock()
 
 
-def default_matcher() -> Matcher:
-    """Return the process-wide Matcher built from the seed files (created once, lazily)."""
+def default_engine() -> Engine:
+    """The process-wide engine built from the seed files (created once, lazily)."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = Matcher(Tokenizer())
+                _default = Engine()
     return _default
+
+
+default_matcher = default_engine

@@ -8,9 +8,23 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from app.matching.rank import identity, select_top
 from app.matching.text import Tokenizer
 from app.matching.types import Listing, Match
+
+SCORE_DIGITS = 6
+
+
+def identity(tokens: Sequence[str]) -> Sequence[str]:
+    """Return pre-tokenised input unchanged (the analyzer for TfidfVectorizer)."""
+    return tokens
+
+
+def select_top(scores: np.ndarray, top: int, min_score: float) -> list[tuple[int, float]]:
+    """Return (index, rounded score) of the best scores, ties kept in input order."""
+    rounded = np.round(scores, SCORE_DIGITS)
+    order = np.argsort(-rounded, kind="stable")
+    picked = [(int(i), float(rounded[i])) for i in order[:top]]
+    return [(i, s) for i, s in picked if s >= min_score]
 
 
 def _all_tokens(tokenizer: Tokenizer, listing: Listing) -> list[str]:

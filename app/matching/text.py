@@ -94,11 +94,18 @@ class Tokenizer:
             except ValueError as exc:
                 logger.warning("%s:%d: skipped dictionary line: %s", path, number, exc)
                 continue
-            # A frequency too low for jieba to keep the word whole would defeat the entry.
-            whole = self._jieba.suggest_freq(word, tune=False)
-            self._jieba.add_word(word, max(freq or 0, whole), tag)
+            self.add_word(word, freq, tag)
             added += 1
         return added
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        """Keep a word whole from now on (dictionary entries, synonym members)."""
+        word = normalise(word).strip()
+        if not is_content_token(word):
+            return
+        # A frequency too low for jieba to keep the word whole would defeat the entry.
+        whole = self._jieba.suggest_freq(word, tune=False)
+        self._jieba.add_word(word, max(freq or 0, whole), tag)
 
     def tokens(self, text: str) -> list[str]:
         """Return the content tokens of text in order (duplicates kept)."""

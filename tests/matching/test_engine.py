@@ -1,4 +1,4 @@
-"""Matcher and baselines: relevance, determinism, explanation terms, edge cases."""
+"""The engine and baselines: relevance, determinism, explanations, filters, the live index."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import app.matching
-from app.matching import Listing, Match, Matcher, Tokenizer, default_matcher
+from app.matching import (
+    Features,
+    Filters,
+    Listing,
+    Match,
+    Matcher,
+    Tokenizer,
+    Weights,
+    default_matcher,
+)
 from app.matching.baselines import bm25_rank, plain_tfidf_rank
-from app.matching.rank import TokenCache, Weights
+from app.matching.engine import Engine, FeatureCache
+from app.matching.synonyms import parse_groups
 
 PARKING = Listing(
     "S1",
@@ -55,7 +65,8 @@ def test_scores_are_in_unit_interval_and_sorted(matcher: Matcher) -> None:
     scores = [m.score for m in ranking]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert scores[0] == pytest.approx(1.0, abs=1e-6)
+    assert ranking[0].id == "S1"  # the query itself
+    assert scores[0] >= 0.95
 
 
 def test_one_ranking_per_query_in_both_directions(matcher: Matcher) -> None:
@@ -96,8 +107,9 @@ def test_terms_are_shared_tokens(matcher: Matcher, tokenizer: Tokenizer) -> None
     [ranking] = matcher.rank([PARKING], [PARKING_APP])
     terms = ranking[0].terms
     assert 0 < len(terms) <= 6
-    query_tokens = set(matcher.document(PARKING))
-    candidate_tokens = set(matcher.document(PARKING_APP))
+    q, c = matcher.features(PARKING), matcher.features(PARKING_APP)
+    query_tokens = set(q.title + q.tags + q.body)
+    candidate_tokens = set(c.title + c.tags + c.body)
     assert set(terms) <= query_tokens & candidate_tokens
     assert "泊位" in terms
 
@@ -123,7 +135,7 @@ def test_top_and_min_score_limit_the_ranking(matcher: Matcher) -> None:
 def test_shared_domain_breaks_an_otherwise_even_match(tokenizer: Tokenizer) -> None:
     plain = Listing("A", "停车管理", "停车")
     same_domain = Listing("B", "停车管理", "停车", domains=("智慧社区",))
-    matcher = Matcher(tokenizer, Weights(domain_bonus=0.1))
+    matcher = Matcher(tokenizer, Weights(domain=0.5))
     assert ids(matcher.rank([PARKING], [plain, same_domain])[0]) == ["B", "A"]
 
 
@@ -153,13 +165,13 @@ def test_tokens_are_cached_per_listing(tokenizer: Tokenizer) -> None:
     assert len(calls) == first
 
 
-def test_token_cache_is_bounded() -> None:
-    cache = TokenCache(2)
+def test_feature_cache_is_bounded() -> None:
+    cache = FeatureCache(2)
     for listing in (PARKING, PARKING_APP, CT_AI):
-        cache.put(listing, (listing.id,))
+        cache.put(listing, Features(title=(listing.id,)))
     assert len(cache) == 2
     assert cache.get(PARKING) is None
-    assert cache.get(CT_AI) == ("C2",)
+    assert cache.get(CT_AI) == Features(title=("C2",))
 
 
 def test_default_matcher_is_built_once_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,3 +191,119 @@ def test_baselines_rank_and_handle_edge_cases(ranker: Ranker, tokenizer: Tokeniz
     assert ranker([PARKING], [], tokenizer=tokenizer) == [[]]
     empty = [Listing("E1", "", ""), Listing("E2", "😀", "")]
     assert ids(ranker([PARKING], empty, tokenizer=tokenizer)[0]) == ["E1", "E2"]
+
+
+# ---------------------------------------------------------------- synonyms and explanations
+
+LIGHTS = Listing(
+    "S3", "路口高峰排长队", "早晚高峰红灯放行时间不合理，车辆排长队。", domains=("智慧交通",)
+)
+SIGNAL_CONTROL = Listing(
+    "C4", "自适应交通信号控制系统", "根据流量实时优化信号配时。", domains=("智慧交通",)
+)
+CAMERA = Listing("C5", "高清视频监控", "园区视频监控设备与录像存储。", domains=("公共安全应急",))
+
+
+@pytest.fixture
+def bridged(tokenizer: Tokenizer) -> Engine:
+    """An engine with one synonym group joining the poster's words and the vendor's."""
+    table = parse_groups(["交通信号控制 ~ 信号配时 ~ 红灯放行时间"])
+    return Engine(tokenizer, Weights(), table)
+
+
+def test_a_synonym_bridges_plain_words_and_product_words(
+    bridged: Engine, tokenizer: Tokenizer
+) -> None:
+    [ranking] = bridged.rank([LIGHTS], [CAMERA, SIGNAL_CONTROL])
+    assert ids(ranking)[0] == "C4"
+    bridge = ranking[0].explanation.bridges[0]
+    assert (bridge.query_term, bridge.candidate_term, bridge.concept) == (
+        "红灯放行时间",
+        "信号配时",
+        "交通信号控制",
+    )
+    plain = Engine(tokenizer, Weights(), parse_groups([]))
+    [without] = plain.rank([LIGHTS], [SIGNAL_CONTROL])
+    assert ranking[0].score > without[0].score
+
+
+def test_contributions_add_up_to_the_score_before_the_local_bonus(matcher: Matcher) -> None:
+    [ranking] = matcher.rank([PARKING], [PARKING_APP, CT_AI])
+    for match in ranking:
+        explanation = match.explanation
+        total = sum(value for _name, value in explanation.contributions)
+        assert match.score == pytest.approx(total * (1 + explanation.local_bonus), abs=1e-3)
+        assert {name for name, _ in match.signals} == {"word", "char", "domain", "tag", "district"}
+    assert ranking[0].explanation.shared_domains == ("智慧社区",)
+
+
+def test_local_preference_reorders_near_ties_only(tokenizer: Tokenizer) -> None:
+    engine = Engine(tokenizer, Weights(local_bonus=0.05), parse_groups([]))
+    elsewhere = Listing("A", PARKING_APP.title, PARKING_APP.description, is_local=False)
+    local_twin = Listing("B", PARKING_APP.title, PARKING_APP.description, is_local=True)
+    local_unfit = Listing("C", CT_AI.title, CT_AI.description, is_local=True)
+    [ranking] = engine.rank([PARKING], [elsewhere, local_unfit, local_twin])
+    assert ids(ranking) == ["B", "A", "C"]
+    assert ranking[0].explanation.is_local is True
+    assert ranking[0].explanation.local_bonus == 0.05
+
+
+def test_filters_apply_inside_the_engine_before_the_cut(matcher: Matcher) -> None:
+    local_ct = Listing(
+        "L", CT_AI.title, CT_AI.description, domains=CT_AI.domains, district="历下区", is_local=True
+    )
+    candidates = [PARKING_APP, ERP, local_ct]
+    only_local = matcher.rank([PARKING], candidates, top=1, filters=Filters(local_only=True))
+    assert ids(only_local[0]) == ["L"]
+    by_domain = matcher.rank(
+        [PARKING], candidates, filters=Filters(domains=frozenset({"智慧医疗"}))
+    )
+    assert ids(by_domain[0]) == ["L"]
+    by_district = matcher.rank(
+        [PARKING], candidates, filters=Filters(districts=frozenset({"市中区"}))
+    )
+    assert by_district == [[]]
+
+
+def test_the_live_index_takes_additions_and_removals(matcher: Matcher) -> None:
+    index = matcher.build_index([(c.id, matcher.features(c)) for c in (CT_AI, ERP)])
+    assert "C1" not in ids(matcher.search(index, PARKING))
+    index.add("C1", matcher.features(PARKING_APP))
+    assert ids(matcher.search(index, PARKING))[0] == "C1"
+    index.add("C1", matcher.features(ERP))  # an edit replaces the old version
+    assert ids(matcher.search(index, PARKING)).count("C1") == 1
+    assert index.remove("C1") is True
+    assert "C1" not in ids(matcher.search(index, PARKING))
+    assert index.remove("C1") is False
+    assert len(index) == 2
+
+
+def test_a_rebuild_from_stored_features_ranks_like_the_batch_call(matcher: Matcher) -> None:
+    candidates = [CT_AI, ERP, PARKING_APP, PARKING]
+    stored = [(c.id, Features.from_json(matcher.features(c).to_json())) for c in candidates]
+    index = matcher.build_index(stored)
+    assert [m.id for m in matcher.search(index, PARKING)] == ids(
+        matcher.rank([PARKING], candidates)[0]
+    )
+
+
+def test_stored_features_of_another_version_are_refused(matcher: Matcher) -> None:
+    data = matcher.features(PARKING).to_json()
+    data["v"] = 0
+    with pytest.raises(ValueError, match="version"):
+        Features.from_json(data)
+
+
+def test_many_additions_merge_into_the_main_segment(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.matching.index as index_module
+
+    monkeypatch.setattr(index_module, "MERGE_AT", 3)
+    index = matcher.build_index([])
+    for n, listing in enumerate([CT_AI, ERP, PARKING_APP, PARKING, CT_AI]):
+        index.add(f"X{n}", matcher.features(listing))
+    assert index.words.main.shape[0] == 3
+    assert len(index.words.delta) == 2
+    found = ids(matcher.search(index, PARKING))
+    assert found[:2] == ["X3", "X2"]

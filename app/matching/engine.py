@@ -1,0 +1,126 @@
+"""The engine: tokenises listings once, indexes one side, ranks the other against it."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from app.matching.features import Features, Featurizer
+from app.matching.index import Index, Progress, Scorer
+from app.matching.synonyms import DEFAULT_SYNONYMS_PATH, Synonyms, load_synonyms
+from app.matching.text import Tokenizer
+from app.matching.types import Filters, Listing, Match
+from app.matching.weights import DEFAULT_WEIGHTS_PATH, Weights, load_weights
+
+
+class FeatureCache:
+    """A thread-safe bounded LRU of listings' features (tokenising is the costly step)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Listing, Features] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Listing) -> Features | None:
+        """The cached features of a listing, marked recently used."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Listing, value: Features) -> None:
+        """Store features, evicting the least recently used beyond the bound."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Engine:
+    """Tokenizer, synonyms and weights together; builds indexes and ranks listings."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer | None = None,
+        weights: Weights | None = None,
+        synonyms: Synonyms | None = None,
+        cache_size: int = 20_000,
+        scorer: Scorer | None = None,
+    ) -> None:
+        """Defaults come from seed/matching (dictionary, stop words, synonyms, weights)."""
+        self.tokenizer = tokenizer if tokenizer is not None else Tokenizer()
+        self.weights = weights if weights is not None else load_weights(DEFAULT_WEIGHTS_PATH)
+        self.synonyms = synonyms if synonyms is not None else load_synonyms(DEFAULT_SYNONYMS_PATH)
+        for word in self.synonyms.members():  # keep every synonym whole when cutting text
+            self.tokenizer.add_word(word)
+        self.featurizer = Featurizer(self.tokenizer)
+        self.scorer = scorer
+        self._cache = FeatureCache(cache_size)
+
+    def features(self, listing: Listing) -> Features:
+        """Tokenise a listing (cached by value)."""
+        cached = self._cache.get(listing)
+        if cached is None:
+            cached = self.featurizer.features(listing)
+            self._cache.put(listing, cached)
+        return cached
+
+    def new_index(self) -> Index:
+        """An empty index with this engine's weights and synonyms."""
+        return Index(self.weights, self.synonyms)
+
+    def build_index(
+        self, items: Iterable[tuple[str, Features]], progress: Progress | None = None
+    ) -> Index:
+        """A full index from stored features (no tokenising)."""
+        index = self.new_index()
+        index.build(items, progress)
+        return index
+
+    def search(
+        self,
+        index: Index,
+        query: Listing | Features,
+        top: int = 10,
+        filters: Filters | None = None,
+        min_score: float = 0.0,
+    ) -> list[Match]:
+        """One query against an index, with this engine's scorer (re-ranker) if any."""
+        f = query if isinstance(query, Features) else self.features(query)
+        return index.search(f, top, filters, min_score, self.scorer)
+
+    def rank(
+        self,
+        queries: Sequence[Listing],
+        candidates: Sequence[Listing],
+        top: int = 10,
+        min_score: float = 0.0,
+        filters: Filters | None = None,
+    ) -> list[list[Match]]:
+        """Per query, the best candidates, best first (batch ranking: one index, many queries)."""
+        if not candidates or top <= 0:
+            return [[] for _ in queries]
+        index = self.build_index((c.id, self.features(c)) for c in candidates)
+        return [self.search(index, q, top, filters, min_score) for q in queries]
+
+
+# The name the application and older callers use.
+Matcher = Engine
+
+
+def seed_engine(seed_dir: Path | None = None) -> Engine:
+    """An engine from the files of a seed/matching folder (default: the project's)."""
+    if seed_dir is None:
+        return Engine()
+    return Engine(
+        Tokenizer(seed_dir / "dict.txt", seed_dir / "stopwords.txt"),
+        load_weights(seed_dir / "weights.json"),
+        load_synonyms(seed_dir / "synonyms.txt"),
+    )

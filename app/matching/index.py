@@ -1,0 +1,511 @@
+"""An in-memory index of one side's listings: incremental adds and removals, two-stage search.
+
+Stage 1 scores every live candidate by field-weighted word TF-IDF through an inverted index
+(a CSC matrix: only the query's columns are read). Stage 2 takes the best `pool` of them and
+computes every signal — words, character bigrams, shared domains, shared tags, same district —
+then the weighted score, the local preference and the explanation.
+
+IDF is frozen when the index is built; listings added later are weighted with it (a word the
+index has never seen counts as rare). A rebuild refreshes it. New rows go to a small delta
+segment that is merged into the main one when it grows past MERGE_AT.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from app.matching.features import Features
+from app.matching.synonyms import CONCEPT_PREFIX, Synonyms
+from app.matching.types import Bridge, Explanation, Filters, Match
+from app.matching.weights import SIGNALS, Weights
+
+MERGE_AT = 4096
+MAX_TERMS = 6
+SCORE_DIGITS = 6
+OTHER_DOMAIN_BIT = 62  # domains beyond the 62nd share one bit (taxonomies have 14)
+DTYPE = np.float32
+
+Progress = Callable[[int, int], None]
+Scorer = Callable[[np.ndarray], np.ndarray]  # signal matrix (n × len(SIGNALS)) -> scores
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    """A sparse, L2-normalised vector: column ids and weights."""
+
+    cols: np.ndarray
+    vals: np.ndarray
+
+    def dense(self, size: int) -> np.ndarray:
+        """As a dense array of the given length (columns beyond it are dropped)."""
+        out = np.zeros(size, dtype=DTYPE)
+        keep = self.cols < size
+        out[self.cols[keep]] = self.vals[keep]
+        return out
+
+
+class Vocabulary:
+    """Terms to column ids, with document frequencies frozen at build time."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.idf = np.zeros(0, dtype=DTYPE)
+        self.unseen_idf = 1.0
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def grow(self, terms: Iterable[str]) -> list[int]:
+        """Ids of terms, adding new ones (weighted as rare: unseen_idf)."""
+        ids, before = self.ids, len(self.terms)
+        out = [ids.setdefault(t, len(ids)) for t in terms]
+        if len(ids) > before:
+            self.terms.extend(list(ids)[before:])
+            extra = np.full(len(ids) - before, self.unseen_idf, dtype=DTYPE)
+            self.idf = np.concatenate([self.idf, extra])
+        return out
+
+    def known(self, terms: Iterable[str]) -> list[int]:
+        """Ids of known terms only (a query never grows the vocabulary)."""
+        get = self.ids.get
+        return [i for i in (get(t) for t in terms) if i is not None]
+
+    def freeze(self, df: np.ndarray, n_docs: int) -> None:
+        """Smooth IDF as scikit-learn computes it: ln((1+n)/(1+df)) + 1."""
+        self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(DTYPE)
+        self.unseen_idf = float(np.log(1.0 + n_docs) + 1.0)
+
+
+class Growable:
+    """A numpy array that grows by doubling (row attributes)."""
+
+    def __init__(self, dtype: type, fill: float | int | bool) -> None:
+        self.data = np.full(1024, fill, dtype=dtype)
+        self.fill = fill
+        self.size = 0
+
+    def append(self, value: float | int | bool) -> None:
+        if self.size == len(self.data):
+            self.data = np.concatenate([self.data, np.full(self.size, self.fill, self.data.dtype)])
+        self.data[self.size] = value
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+class Space:
+    """One vector space (words, or character bigrams): main CSR/CSC segment plus a delta."""
+
+    def __init__(self, with_csc: bool) -> None:
+        self.vocab = Vocabulary()
+        self.with_csc = with_csc
+        self.main = sparse.csr_matrix((0, 0), dtype=DTYPE)
+        self.main_csc: sparse.csc_matrix | None = None
+        self.delta: list[tuple[np.ndarray, np.ndarray]] = []
+        self._delta_csr: sparse.csr_matrix | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.main.shape[0] + len(self.delta)
+
+    def build(self, docs: Sequence[tuple[list[str], list[float]]]) -> None:
+        """Vectorise every document at once and freeze IDF (the rebuild path)."""
+        self.vocab = Vocabulary()
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for r, (terms, weights) in enumerate(docs):
+            cols.extend(self.vocab.grow(terms))
+            vals.extend(weights)
+            rows.extend([r] * len(terms))
+        shape = (len(docs), len(self.vocab))
+        counts = sparse.csr_matrix(
+            (np.asarray(vals, dtype=DTYPE), (np.asarray(rows), np.asarray(cols))), shape=shape
+        )
+        counts.sum_duplicates()
+        self.vocab.freeze(np.bincount(counts.indices, minlength=shape[1]), shape[0])
+        self.main = self._weigh(counts)
+        self.main_csc = self.main.tocsc() if self.with_csc else None
+        self.delta, self._delta_csr = [], None
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Sublinear tf (log1p: field weights make counts fractional) times IDF, rows L2-normalised."""
+        data = np.log1p(counts.data.astype(np.float64)) * self.vocab.idf[counts.indices]
+        lengths = np.diff(counts.indptr)
+        rows = np.repeat(np.arange(counts.shape[0]), lengths)
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        norms[norms == 0] = 1.0
+        counts.data = (data / norms[rows]).astype(DTYPE)
+        return counts
+
+    def vector(self, terms: Sequence[str], weights: Sequence[float], grow: bool) -> Vector:
+        """The normalised vector of one document (grow: may add terms to the vocabulary)."""
+        ids = self.vocab.grow(terms) if grow else None
+        if ids is None:
+            pairs = [(self.vocab.ids.get(t), w) for t, w in zip(terms, weights, strict=True)]
+            ids = [i for i, _ in pairs if i is not None]
+            weights = [w for i, w in pairs if i is not None]
+        if not ids:
+            return Vector(np.zeros(0, np.int64), np.zeros(0, DTYPE))
+        cols, inverse = np.unique(np.asarray(ids), return_inverse=True)
+        tf = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64))
+        vals = np.log1p(tf) * self.vocab.idf[cols]
+        norm = float(np.sqrt(np.dot(vals, vals))) or 1.0
+        return Vector(cols, (vals / norm).astype(DTYPE))
+
+    def append(self, vector: Vector) -> None:
+        """Add a row to the delta segment; merge when it grows large."""
+        self.delta.append((vector.cols, vector.vals))
+        self._delta_csr = None
+        if len(self.delta) >= MERGE_AT:
+            self.merge()
+
+    def merge(self) -> None:
+        """Fold the delta rows into the main segment."""
+        if not self.delta:
+            return
+        width = len(self.vocab)
+        main = self.main
+        main = sparse.csr_matrix(
+            (main.data, main.indices, main.indptr), shape=(main.shape[0], width)
+        )
+        self.main = sparse.vstack([main, self.delta_csr()], format="csr", dtype=DTYPE)
+        self.main_csc = self.main.tocsc() if self.with_csc else None
+        self.delta, self._delta_csr = [], None
+
+    def delta_csr(self) -> sparse.csr_matrix:
+        """The delta rows as a CSR matrix (cached until the next append)."""
+        if self._delta_csr is None:
+            lengths = [len(c) for c, _ in self.delta]
+            indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+            cols = np.concatenate([c for c, _ in self.delta]) if self.delta else np.zeros(0)
+            vals = np.concatenate([v for _, v in self.delta]) if self.delta else np.zeros(0)
+            self._delta_csr = sparse.csr_matrix(
+                (vals.astype(DTYPE), cols.astype(np.int64), indptr),
+                shape=(len(self.delta), len(self.vocab)),
+            )
+        return self._delta_csr
+
+    def scores_all(self, query: Vector) -> np.ndarray:
+        """Cosine of the query with every row (inverted index over the main segment)."""
+        out = np.zeros(self.rows, dtype=DTYPE)
+        n_main = self.main.shape[0]
+        if len(query.cols) and n_main:
+            keep = query.cols < self.main.shape[1]
+            cols, vals = query.cols[keep], query.vals[keep]
+            if len(cols):
+                matrix = self.main_csc if self.main_csc is not None else self.main.tocsc()
+                out[:n_main] = matrix[:, cols] @ vals
+        if self.delta and len(query.cols):
+            out[n_main:] = self.delta_csr() @ query.dense(len(self.vocab))
+        return out
+
+    def scores_rows(self, query: Vector, rows: np.ndarray) -> np.ndarray:
+        """Cosine of the query with the given rows only."""
+        out = np.zeros(len(rows), dtype=DTYPE)
+        if not len(query.cols) or not len(rows):
+            return out
+        dense = query.dense(len(self.vocab))
+        n_main = self.main.shape[0]
+        in_main = rows < n_main
+        if in_main.any():
+            main = self.main[rows[in_main]]
+            out[in_main] = main @ dense[: main.shape[1]]
+        if (~in_main).any():
+            out[~in_main] = self.delta_csr()[rows[~in_main] - n_main] @ dense
+        return out
+
+    def row_terms(self, row: int) -> dict[int, float]:
+        """The columns and weights of one row."""
+        n_main = self.main.shape[0]
+        if row < n_main:
+            start, end = self.main.indptr[row], self.main.indptr[row + 1]
+            return dict(
+                zip(
+                    self.main.indices[start:end].tolist(),
+                    self.main.data[start:end].tolist(),
+                    strict=True,
+                )
+            )
+        cols, vals = self.delta[row - n_main]
+        return dict(zip(cols.tolist(), vals.tolist(), strict=True))
+
+
+class Index:
+    """Listings of one side (all capabilities, or all scenarios), searchable by the other side."""
+
+    def __init__(self, weights: Weights, synonyms: Synonyms) -> None:
+        self.weights = weights
+        self.synonyms = synonyms
+        self.lock = threading.RLock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.words = Space(with_csc=True)
+        self.chars = Space(with_csc=False)
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.alive = Growable(bool, False)
+        self.local = Growable(np.int8, 0)
+        self.district = Growable(np.int32, -1)
+        self.domain_bits = Growable(np.int64, 0)
+        self.tag_sets: list[frozenset[str]] = []
+        self.domain_names: list[tuple[str, ...]] = []
+        self.district_codes: dict[str, int] = {}
+        self.domain_bit_of: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ building
+    def word_terms(self, f: Features) -> tuple[list[str], list[float]]:
+        """Field-weighted word terms plus the synonym concepts they expand to."""
+        w = self.weights
+        terms: list[str] = []
+        weights: list[float] = []
+        concept = self.synonyms.concept_token
+        for tokens, weight in ((f.title, w.title), (f.tags, w.tags), (f.body, w.body)):
+            terms.extend(tokens)
+            weights.extend([weight] * len(tokens))
+            concepts = [c for c in map(concept, tokens) if c is not None]
+            terms.extend(concepts)
+            weights.extend([weight * w.concept] * len(concepts))
+        return terms, weights
+
+    @staticmethod
+    def char_terms(f: Features) -> tuple[list[str], list[float]]:
+        """Character bigrams, each counting once per occurrence."""
+        return list(f.chars), [1.0] * len(f.chars)
+
+    def build(
+        self, items: Iterable[tuple[str, Features]], progress: Progress | None = None
+    ) -> None:
+        """Replace the whole content (no tokenising: features are already computed)."""
+        items = list(items)
+        with self.lock:
+            self._reset()
+            seen: dict[str, int] = {}
+            for position, (listing_id, _f) in enumerate(items):
+                seen[listing_id] = position  # the last of duplicate ids wins
+            kept = [items[p] for p in sorted(seen.values())]
+            word_docs, char_docs = [], []
+            for done, (listing_id, f) in enumerate(kept, start=1):
+                word_docs.append(self.word_terms(f))
+                char_docs.append(self.char_terms(f))
+                self._append_attributes(listing_id, f)
+                if progress and (done % 1000 == 0 or done == len(kept)):
+                    progress(done, len(kept))
+            self.words.build(word_docs)
+            self.chars.build(char_docs)
+
+    def _append_attributes(self, listing_id: str, f: Features) -> None:
+        self.row_of[listing_id] = len(self.ids)
+        self.ids.append(listing_id)
+        self.alive.append(True)
+        self.local.append(1 if f.is_local else 0)
+        self.district.append(self._district_code(f.district) if f.district else -1)
+        self.domain_bits.append(self._bits(f.domains, grow=True))
+        self.tag_sets.append(frozenset(f.tag_labels))
+        self.domain_names.append(tuple(f.domains))
+
+    def _district_code(self, name: str) -> int:
+        return self.district_codes.setdefault(name, len(self.district_codes))
+
+    def _bits(self, domains: Iterable[str], grow: bool) -> int:
+        bits = 0
+        for name in domains:
+            bit = self.domain_bit_of.get(name)
+            if bit is None and grow:
+                bit = min(len(self.domain_bit_of), OTHER_DOMAIN_BIT)
+                self.domain_bit_of[name] = bit
+            if bit is not None:
+                bits |= 1 << bit
+        return bits
+
+    def add(self, listing_id: str, f: Features) -> None:
+        """Add or replace one listing, searchable at once."""
+        with self.lock:
+            self.remove(listing_id)
+            self.words.append(self.words.vector(*self.word_terms(f), grow=True))
+            self.chars.append(self.chars.vector(*self.char_terms(f), grow=True))
+            self._append_attributes(listing_id, f)
+
+    def remove(self, listing_id: str) -> bool:
+        """Stop returning a listing; True when it was there."""
+        with self.lock:
+            row = self.row_of.pop(listing_id, None)
+            if row is None:
+                return False
+            self.alive.data[row] = False
+            return True
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def __contains__(self, listing_id: object) -> bool:
+        return listing_id in self.row_of
+
+    # ------------------------------------------------------------------ searching
+    def query(self, f: Features) -> Query:
+        """The vectors and labels of a query listing, in this index's spaces."""
+        return Query(
+            words=self.words.vector(*self.word_terms(f), grow=False),
+            chars=self.chars.vector(*self.char_terms(f), grow=False),
+            domain_bits=self._bits(f.domains, grow=False),
+            domains=frozenset(f.domains),
+            tags=frozenset(f.tag_labels),
+            district=self.district_codes.get(f.district, -2) if f.district else -2,
+            tokens=frozenset((*f.title, *f.tags, *f.body)),
+        )
+
+    def allowed(self, filters: Filters | None) -> np.ndarray:
+        """Rows that are live and pass the filters."""
+        mask = self.alive.view().copy()
+        if filters is None or not filters.active:
+            return mask
+        if filters.local_only:
+            mask &= self.local.view() == 1
+        if filters.districts:
+            codes = [self.district_codes[d] for d in filters.districts if d in self.district_codes]
+            mask &= np.isin(self.district.view(), codes)
+        if filters.domains:
+            mask &= (self.domain_bits.view() & self._bits(filters.domains, grow=False)) != 0
+        return mask
+
+    def search(
+        self,
+        f: Features,
+        top: int = 10,
+        filters: Filters | None = None,
+        min_score: float = 0.0,
+        scorer: Scorer | None = None,
+    ) -> list[Match]:
+        """The best `top` listings for a query, best first; ties keep insertion order."""
+        if top <= 0:
+            return []
+        with self.lock:
+            query = self.query(f)
+            allowed = self.allowed(filters)
+            pool = self._pool(query, allowed, max(top, self.weights.pool))
+            if not len(pool):
+                return []
+            signals = self.signals(query, pool)
+            scores = self._score(signals, pool, scorer)
+            order = np.lexsort((pool, -scores))[:top]
+            return [
+                self._match(query, int(pool[i]), float(scores[i]), signals[i])
+                for i in order
+                if scores[i] >= min_score
+            ]
+
+    def search_many(
+        self, queries: Sequence[Features], top: int = 10, filters: Filters | None = None
+    ) -> list[list[Match]]:
+        """search() for every query (all-pairs top-N)."""
+        return [self.search(f, top, filters) for f in queries]
+
+    def _pool(self, query: Query, allowed: np.ndarray, size: int) -> np.ndarray:
+        """Stage 1: the rows with the best word scores (then any others, in order)."""
+        rows = np.flatnonzero(allowed)
+        if len(rows) <= size:
+            return rows
+        word = self.words.scores_all(query.words)[rows]
+        best = np.argpartition(-word, size - 1)[:size]
+        return np.sort(rows[best])
+
+    def signals(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """Stage 2: every signal for the given rows, one column per name in SIGNALS."""
+        out = np.zeros((len(rows), len(SIGNALS)), dtype=np.float64)
+        out[:, 0] = self.words.scores_rows(query.words, rows)
+        out[:, 1] = self.chars.scores_rows(query.chars, rows)
+        out[:, 2] = (self.domain_bits.view()[rows] & query.domain_bits) != 0
+        if query.tags:
+            out[:, 3] = [len(query.tags & self.tag_sets[r]) / len(query.tags) for r in rows]
+        out[:, 4] = self.district.view()[rows] == query.district
+        return out
+
+    def _score(self, signals: np.ndarray, rows: np.ndarray, scorer: Scorer | None) -> np.ndarray:
+        if scorer is not None:
+            base = scorer(signals)
+        else:
+            weights = self.weights.signal_weights()
+            base = signals @ np.array([weights[name] for name in SIGNALS])
+        boosted = base * (1.0 + self.weights.local_bonus * self.local.view()[rows])
+        return np.round(np.clip(boosted, 0.0, 1.0), SCORE_DIGITS)
+
+    # ------------------------------------------------------------------ explaining
+    def _match(self, query: Query, row: int, score: float, signals: np.ndarray) -> Match:
+        weights = self.weights.signal_weights()
+        terms, bridges = self._shared_terms(query, row)
+        explanation = Explanation(
+            terms=terms,
+            bridges=bridges,
+            shared_domains=tuple(sorted(query.domains.intersection(self.domain_names[row]))),
+            shared_tags=tuple(sorted(query.tags & self.tag_sets[row])),
+            same_district=bool(signals[4]),
+            is_local=bool(self.local.data[row]),
+            contributions=tuple(
+                (name, round(float(weights[name] * value), 4))
+                for name, value in zip(SIGNALS, signals, strict=True)
+            ),
+            local_bonus=self.weights.local_bonus if self.local.data[row] else 0.0,
+        )
+        return Match(
+            id=self.ids[row],
+            score=score,
+            terms=terms,
+            explanation=explanation,
+            signals=tuple(
+                (name, round(float(v), 6)) for name, v in zip(SIGNALS, signals, strict=True)
+            ),
+        )
+
+    def _shared_terms(self, query: Query, row: int) -> tuple[tuple[str, ...], tuple[Bridge, ...]]:
+        """Shared words by contribution; concepts reached through different words become bridges."""
+        row_terms = self.words.row_terms(row)
+        vocab = self.words.vocab.terms
+        products = sorted(
+            (
+                (-float(v) * row_terms[c], vocab[c])
+                for c, v in zip(query.words.cols.tolist(), query.words.vals, strict=True)
+                if c in row_terms
+            ),
+        )
+        words: list[str] = []
+        bridges: list[Bridge] = []
+        row_words = {vocab[c] for c in row_terms}
+        for _value, term in products:
+            if term.startswith(CONCEPT_PREFIX):
+                bridge = self._bridge(term, query.tokens, row_words)
+                if bridge is not None:
+                    bridges.append(bridge)
+            elif len(term) > 1:  # a lone character (坑, 热) scores but reads as noise
+                words.append(term)
+        return tuple(words[:MAX_TERMS]), tuple(bridges[:MAX_TERMS])
+
+    def _bridge(
+        self, concept: str, query_words: frozenset[str], row_words: set[str]
+    ) -> Bridge | None:
+        label = concept[len(CONCEPT_PREFIX) :]
+        ours = sorted(w for w in query_words if self.synonyms.concept_of.get(w) == label)
+        theirs = sorted(w for w in row_words if self.synonyms.concept_of.get(w) == label)
+        if not ours or not theirs or set(ours) & set(theirs):
+            return None  # the same word on both sides is already a shared term
+        return Bridge(ours[0], theirs[0], label)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A query listing in an index's spaces."""
+
+    words: Vector
+    chars: Vector
+    domain_bits: int
+    domains: frozenset[str]
+    tags: frozenset[str]
+    district: int
+    tokens: frozenset[str]  # the query's own words (synonym bridges name them)
