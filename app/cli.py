@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app import recommendations, seed, taxonomy
+from app import seed, taxonomy
 from app.auth import services as auth
 from app.errors import DomainError
 from app.extensions import db
+from app.models import ListingStatus, Scenario
+from app.recommendations import services as recommendations
 from app.validators import password_error
 
 
@@ -94,7 +97,9 @@ def match_refresh() -> None:
             min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
             top=current_app.config["MATCH_TOP_N"],
         )
-        for scenario in recommendations.published_scenarios()
+        for scenario in db.session.scalars(
+            sa.select(Scenario).where(Scenario.status == ListingStatus.PUBLISHED)
+        )
     )
     db.session.commit()
     click.echo(f"新增待审核推荐 {added} 条。")

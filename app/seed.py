@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
-from app import recommendations, taxonomy
+from app import taxonomy
 from app.extensions import db
 from app.models import (
     Capability,
@@ -25,6 +26,9 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.recommendations import services as recommendations
+from app.recommendations.documents import store_features
+from app.recommendations.live import live
 from app.validators import uscc_error
 
 Terms = dict[str, dict[str, TaxonomyTerm]]
@@ -59,7 +63,11 @@ def database_is_empty() -> bool:
 
 
 def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
-    """Load taxonomy and demo data, publish it, and queue the engine's pairs for review."""
+    """Load taxonomy and demo data, publish it, and queue the engine's pairs for review.
+
+    Commits twice: the listings must be committed before every process's index (this one's
+    included) can see them, and only then are the pairs queued.
+    """
     taxonomy.load_taxonomy(seed_dir / "taxonomy.json")
     demo = seed_dir / "demo"
     orgs = _load_orgs(_read(demo / "publishers.json"), Role.PUBLISHER)
@@ -74,6 +82,11 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     users = [_user(rec, orgs) for rec in _read(demo / "users.json")]
     db.session.add_all([*scenarios, *capabilities, *users])
     db.session.flush()
+    engine = live(current_app).engine()
+    for listing in (*scenarios, *capabilities):
+        store_features(listing, engine)
+    recommendations.record_engine_change()
+    db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(len(orgs), len(scenarios), len(capabilities), len(users), queued)
 

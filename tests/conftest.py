@@ -35,6 +35,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.recommendations.live import live
 
 PASSWORD = "Passw0rd-test"
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
@@ -122,6 +123,7 @@ def _app_context(app: Flask) -> Iterator[None]:
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+        live(app).reset()  # the rows its indexes held are gone
 
 
 @pytest.fixture

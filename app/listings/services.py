@@ -14,6 +14,7 @@ from app.listings.lifecycle import next_status
 from app.models import Capability, ReferenceCase, Scenario
 from app.models.base import utcnow
 from app.models.org import Role
+from app.recommendations import services as recommendations
 from app.security import policies
 
 Listing = Scenario | Capability
@@ -68,7 +69,7 @@ def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     scenario = Scenario(organization_id=user.organization_id)
     _fill_scenario(scenario, data)
     db.session.add(scenario)
-    db.session.flush()
+    recommendations.refresh_features(scenario)
     audit.record(user, "create", scenario)
     return scenario
 
@@ -77,6 +78,7 @@ def update_scenario(user: Any, scenario: Scenario, data: ScenarioInput) -> None:
     """Change a draft or rejected scenario."""
     _require_editable(user, scenario)
     _fill_scenario(scenario, data)
+    recommendations.refresh_features(scenario)
     audit.record(user, "edit", scenario)
 
 
@@ -102,7 +104,7 @@ def create_capability(user: Any, data: CapabilityInput) -> Capability:
     capability = Capability(organization_id=user.organization_id)
     _fill_capability(capability, data)
     db.session.add(capability)
-    db.session.flush()
+    recommendations.refresh_features(capability)
     audit.record(user, "create", capability)
     return capability
 
@@ -111,6 +113,7 @@ def update_capability(user: Any, capability: Capability, data: CapabilityInput) 
     """Change a draft or rejected capability."""
     _require_editable(user, capability)
     _fill_capability(capability, data)
+    recommendations.refresh_features(capability)
     audit.record(user, "edit", capability)
 
 
@@ -154,6 +157,7 @@ def approve(admin: Any, listing: Listing) -> None:
     listing.status = next_status(listing.status, "approve")
     listing.published_at = utcnow()
     listing.review_note = ""
+    recommendations.record_change(listing)
     audit.record(admin, "approve", listing)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.matching.features import Features, Featurizer
 from app.matching.index import Index, Progress, Scorer
-from app.matching.synonyms import DEFAULT_SYNONYMS_PATH, Synonyms, load_synonyms
+from app.matching.synonyms import DEFAULT_SYNONYMS_DIR, Synonyms, load_synonyms
 from app.matching.text import Tokenizer
 from app.matching.types import Filters, Listing, Match
 from app.matching.weights import DEFAULT_WEIGHTS_PATH, Weights, load_weights
@@ -57,7 +57,7 @@ class Engine:
         """Defaults come from seed/matching (dictionary, stop words, synonyms, weights)."""
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer()
         self.weights = weights if weights is not None else load_weights(DEFAULT_WEIGHTS_PATH)
-        self.synonyms = synonyms if synonyms is not None else load_synonyms(DEFAULT_SYNONYMS_PATH)
+        self.synonyms = synonyms if synonyms is not None else load_synonyms(DEFAULT_SYNONYMS_DIR)
         for word in self.synonyms.members():  # keep every synonym whole when cutting text
             self.tokenizer.add_word(word)
         self.featurizer = Featurizer(self.tokenizer)
@@ -122,5 +122,5 @@ def seed_engine(seed_dir: Path | None = None) -> Engine:
     return Engine(
         Tokenizer(seed_dir / "dict.txt", seed_dir / "stopwords.txt"),
         load_weights(seed_dir / "weights.json"),
-        load_synonyms(seed_dir / "synonyms.txt"),
+        load_synonyms(seed_dir),
     )

@@ -11,7 +11,8 @@ from app.matching.text import SEED_DIR, normalise
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SYNONYMS_PATH = SEED_DIR / "synonyms.txt"
+DEFAULT_SYNONYMS_DIR = SEED_DIR
+SYNONYM_FILES = "synonyms*.txt"  # every matching file of the folder, in name order
 SEPARATOR = "~"
 CONCEPT_PREFIX = "≈"  # marks a concept token so it never collides with a word
 
@@ -36,15 +37,21 @@ class Synonyms:
         return len(self.concept_of)
 
 
-def parse_groups(lines: Iterable[str], source: str = "<synonyms>") -> Synonyms:
-    """Read `a ~ b ~ c` groups; a malformed line is skipped with a warning naming it."""
+def parse_groups(
+    lines: Iterable[str], source: str = "<synonyms>", known: dict[str, str] | None = None
+) -> Synonyms:
+    """Read `a ~ b ~ c` groups; a malformed line is skipped with a warning naming it.
+
+    `known` holds members taken elsewhere; a group reusing one is skipped too.
+    """
     concept_of: dict[str, str] = {}
+    taken = known if known is not None else {}
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         members = [normalise(m).strip() for m in line.split(SEPARATOR)]
-        problem = _group_problem(members, concept_of)
+        problem = _group_problem(members, {**taken, **concept_of})
         if problem:
             logger.warning("%s:%d: skipped synonym line: %s", source, number, problem)
             continue
@@ -66,9 +73,16 @@ def _group_problem(members: list[str], known: dict[str, str]) -> str | None:
     return None
 
 
-def load_synonyms(path: Path | None = DEFAULT_SYNONYMS_PATH) -> Synonyms:
-    """Load the table from a file; a missing file gives an empty table."""
-    if path is None or not path.exists():
-        return Synonyms()
-    with path.open(encoding="utf-8-sig") as handle:
-        return parse_groups(handle, str(path))
+def load_synonyms(
+    folder: Path | None = DEFAULT_SYNONYMS_DIR, extra: Iterable[str] = ()
+) -> Synonyms:
+    """The table from the folder's synonyms*.txt files, then extra lines (administrators').
+
+    A group whose member is already taken by an earlier file or line is skipped with a warning.
+    """
+    concept_of: dict[str, str] = {}
+    for path in sorted(folder.glob(SYNONYM_FILES)) if folder is not None else []:
+        with path.open(encoding="utf-8-sig") as handle:
+            concept_of.update(parse_groups(handle, str(path), known=concept_of).concept_of)
+    concept_of.update(parse_groups(extra, "<administrators>", known=concept_of).concept_of)
+    return Synonyms(concept_of)

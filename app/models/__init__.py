@@ -9,7 +9,14 @@ from app.models.listing import (
     Scenario,
     TaxonomyTerm,
 )
-from app.models.matching import Recommendation, RecommendationStatus
+from app.models.matching import (
+    MatchChange,
+    Recommendation,
+    RecommendationStatus,
+    RerankerModel,
+    VocabularyEntry,
+    VocabularyKind,
+)
 from app.models.org import Organization, OrgStatus, Role, User
 
 __all__ = [
@@ -17,13 +24,17 @@ __all__ = [
     "Base",
     "Capability",
     "ListingStatus",
+    "MatchChange",
     "OrgStatus",
     "Organization",
     "Recommendation",
     "RecommendationStatus",
     "ReferenceCase",
+    "RerankerModel",
     "Role",
     "Scenario",
     "TaxonomyTerm",
     "User",
+    "VocabularyEntry",
+    "VocabularyKind",
 ]

@@ -83,6 +83,8 @@ class ListingMixin(TimestampMixin):
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    # the matching engine's tokens, computed when the listing is saved (app.matching.Features)
+    features: Mapped[dict | None] = mapped_column(sa.JSON)
 
     @property
     def is_published(self) -> bool:

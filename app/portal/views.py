@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from app import recommendations, taxonomy
+from app import taxonomy
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Capability, Scenario
 from app.portal import bp, services
+from app.recommendations import services as recommendations
 from app.security import policies
 
 LATEST = 6

@@ -7,12 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, recommendations
+from app import audit
 from app.errors import DomainError
 from app.extensions import db
 from app.listings import services as listings
 from app.models import Capability, ListingStatus, Organization, OrgStatus, Scenario
 from app.models.base import utcnow
+from app.recommendations import services as recommendations
 
 
 def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:

@@ -9,10 +9,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import recommendations
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Capability, Organization, Recommendation, Scenario
+from app.recommendations import services as recommendations
 from app.review import bp, services
 from app.review.forms import DecisionForm
 

@@ -8,12 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import recommendations
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.listings import services
 from app.models import Capability, Role, Scenario
+from app.recommendations import services as recommendations
 from app.security import policies
 from app.workspace import bp
 from app.workspace.forms import CapabilityForm, ScenarioForm

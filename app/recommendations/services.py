@@ -1,114 +1,100 @@
-"""The bridge between the database and the matching engine, and the review queue it feeds."""
+"""Recommendations for listings, the review queue the engine fills, and 平台推荐."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.matching import Listing, Match, default_matcher
+from app.matching import Filters, Match
 from app.models import (
     Capability,
     ListingStatus,
+    MatchChange,
     Organization,
     Recommendation,
     RecommendationStatus,
     Scenario,
 )
 from app.models.base import utcnow
+from app.recommendations.documents import document, side, store_features
+from app.recommendations.live import live
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A recommended listing with the engine's score and shared key terms."""
+    """A recommended listing with the engine's score and explanation."""
 
     listing: Scenario | Capability
     match: Match
 
 
-def scenario_doc(scenario: Scenario) -> Listing:
-    """A scenario as the engine sees it."""
-    text = "\n".join(p for p in (scenario.description, scenario.needs, scenario.expected) if p)
-    return Listing(
-        id=str(scenario.id),
-        title=scenario.title,
-        description=text,
-        tags=tuple(scenario.tag_names),
-        domains=(scenario.domain,),
-        district=scenario.district,
-    )
+def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
+    """Tell every process's index that a listing changed (applied once committed)."""
+    db.session.add(MatchChange(side=side(listing), listing_id=listing.id, op=op))
 
 
-def capability_doc(capability: Capability) -> Listing:
-    """A capability as the engine sees it."""
-    return Listing(
-        id=str(capability.id),
-        title=capability.title,
-        description=capability.description,
-        tags=tuple(capability.tag_names + capability.keyword_list),
-        domains=tuple(capability.domain_names),
-        district=capability.organization.district,
-        is_local=capability.organization.is_local,
-    )
+def record_engine_change() -> None:
+    """Tell every process to rebuild its engine and indexes (vocabulary or model changed)."""
+    db.session.add(MatchChange(side="engine", op="reload"))
 
 
-def published_scenarios() -> list[Scenario]:
-    """Every published scenario, with what the engine reads loaded."""
-    query = (
-        sa.select(Scenario)
-        .where(Scenario.status == ListingStatus.PUBLISHED)
-        .options(selectinload(Scenario.tags), selectinload(Scenario.organization))
-        .order_by(Scenario.id)
-    )
-    return list(db.session.scalars(query))
+def refresh_features(listing: Scenario | Capability) -> None:
+    """Tokenise a listing now that it was saved, and keep the tokens with it."""
+    db.session.flush()  # relationships (tags, organisation) must be loaded for the document
+    store_features(listing, live(current_app).engine())
 
 
-def published_capabilities() -> list[Capability]:
-    """Every published capability, with what the engine reads loaded."""
-    query = (
-        sa.select(Capability)
-        .where(Capability.status == ListingStatus.PUBLISHED)
-        .options(
-            selectinload(Capability.tags),
-            selectinload(Capability.domains),
-            selectinload(Capability.organization),
-        )
-        .order_by(Capability.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def _rank(
-    query: Listing, candidates: Sequence[Any], to_doc: Any, top: int, min_score: float = 0.0
+def _search(
+    listing: Scenario | Capability, top: int, min_score: float, filters: Filters | None
 ) -> list[Suggestion]:
-    by_id = {str(c.id): c for c in candidates}
-    docs = [to_doc(c) for c in candidates]
-    matches = default_matcher().rank([query], docs, top=top, min_score=min_score)[0]
-    return [Suggestion(by_id[m.id], m) for m in matches if m.score > 0]
+    state = live(current_app).current()
+    other = "capability" if isinstance(listing, Scenario) else "scenario"
+    matches = state.engine.search(state.indexes[other], document(listing), top, filters, min_score)
+    model = Capability if other == "capability" else Scenario
+    rows = _load(model, [int(m.id) for m in matches])
+    return [
+        Suggestion(rows[int(m.id)], m)
+        for m in matches
+        if m.score > 0 and int(m.id) in rows and rows[int(m.id)].is_published
+    ]
 
 
-def capabilities_for(scenario: Scenario, top: int, min_score: float = 0.0) -> list[Suggestion]:
+def _load(model: type[Scenario] | type[Capability], ids: Sequence[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    query = sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organization))
+    return {row.id: row for row in db.session.scalars(query)}
+
+
+def capabilities_for(
+    scenario: Scenario, top: int, min_score: float = 0.0, filters: Filters | None = None
+) -> list[Suggestion]:
     """为场景找产品: the best published capabilities for a scenario."""
-    return _rank(scenario_doc(scenario), published_capabilities(), capability_doc, top, min_score)
+    return _search(scenario, top, min_score, filters)
 
 
-def scenarios_for(capability: Capability, top: int, min_score: float = 0.0) -> list[Suggestion]:
+def scenarios_for(
+    capability: Capability, top: int, min_score: float = 0.0, filters: Filters | None = None
+) -> list[Suggestion]:
     """为产品找场景: the best published scenarios for a capability."""
-    return _rank(capability_doc(capability), published_scenarios(), scenario_doc, top, min_score)
+    return _search(capability, top, min_score, filters)
 
 
 def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int:
     """Queue the engine's best pairs for a newly published listing; return how many are new."""
+    found = _search(listing, top, min_score, None)
     if isinstance(listing, Scenario):
-        pairs = [(listing, s.listing, s.match) for s in capabilities_for(listing, top, min_score)]
+        pairs = [(listing, s.listing, s.match) for s in found]
     else:
-        pairs = [(s.listing, listing, s.match) for s in scenarios_for(listing, top, min_score)]
+        pairs = [(s.listing, listing, s.match) for s in found]
     existing = _existing_pairs(listing)
     added = 0
     for scenario, capability, match in pairs:
@@ -120,6 +106,8 @@ def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int
                 capability_id=capability.id,
                 score=round(min(max(match.score, 0.0), 1.0), 4),
                 terms=list(match.terms),
+                signals=dict(match.signals),
+                explanation=asdict(match.explanation) if match.explanation else {},
             )
         )
         added += 1

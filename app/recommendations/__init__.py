@@ -1,0 +1,1 @@
+"""The bridge between the database and the matching engine: live indexes, queue, learning."""

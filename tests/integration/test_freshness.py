@@ -1,0 +1,78 @@
+"""Several app instances (workers) sharing one database agree on what can be recommended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+from app.models import Capability, ListingStatus, MatchChange, Role, Scenario, User
+from app.recommendations import services as recommendations
+from app.recommendations.live import live
+from app.review import services as review
+from tests.conftest import make_capability, make_org, make_scenario
+
+
+def suggested_ids(application: Flask, scenario_id: int) -> list[int]:
+    """What one app instance recommends for a scenario, read through its own index."""
+    with application.app_context():
+        scenario = db.session.get(Scenario, scenario_id)
+        return [s.listing.id for s in recommendations.capabilities_for(scenario, top=10)]
+
+
+def test_a_capability_published_through_one_worker_is_found_by_another(
+    app: Flask, fresh_app: Callable[..., Flask], admin: User
+) -> None:
+    worker_a, worker_b = app, fresh_app()
+    scenario = make_scenario(make_org(Role.PUBLISHER))
+    firm = make_org(Role.FIRM)
+    make_capability(
+        firm,
+        title="财务共享平台",
+        description="集团财务共享中心，报销、核算、资金管理一体化，支持税务发票。",
+        domains=["金融科技"],
+        tags=["云计算"],
+    )
+    assert len(suggested_ids(worker_b, scenario.id)) == 1  # worker B builds its index now
+
+    pending = make_capability(firm, ListingStatus.PENDING)
+    assert pending.id not in suggested_ids(worker_b, scenario.id)
+    with worker_a.app_context():  # an administrator publishes it through worker A
+        capability = db.session.get(Capability, pending.id)
+        review.decide_listing(db.session.get(User, admin.id), capability, True, "", 0.1, 5)
+        db.session.commit()
+
+    assert suggested_ids(worker_b, scenario.id)[0] == pending.id  # B applies the change
+    assert live(worker_b).current().last_change == db.session.scalar(sa.func.max(MatchChange.id))
+
+
+def test_uncommitted_changes_are_not_applied(app: Flask, fresh_app: Callable[..., Flask]) -> None:
+    scenario = make_scenario(make_org(Role.PUBLISHER))
+    capability = make_capability(make_org(Role.FIRM), ListingStatus.PENDING)
+    other = fresh_app()
+    assert capability.id not in suggested_ids(other, scenario.id)
+    with app.app_context():
+        row = db.session.get(Capability, capability.id)
+        row.status = ListingStatus.PUBLISHED
+        recommendations.record_change(row)
+        db.session.flush()  # not committed: the other worker must not serve it
+        assert capability.id not in suggested_ids(other, scenario.id)
+        db.session.rollback()
+    assert capability.id not in suggested_ids(other, scenario.id)
+
+
+def test_a_vocabulary_change_rebuilds_every_worker(
+    app: Flask, fresh_app: Callable[..., Flask]
+) -> None:
+    other = fresh_app()
+    with other.app_context():
+        first = live(other).current()
+    with app.app_context():
+        recommendations.record_engine_change()
+        db.session.commit()
+    with other.app_context():
+        second = live(other).current()
+    assert second is not first
+    assert second.engine is first.engine  # the vocabulary itself did not change
