@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -11,6 +15,7 @@ from app.auth import services as auth
 from app.errors import DomainError
 from app.extensions import db
 from app.models import ListingStatus, Scenario
+from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.validators import password_error
 
@@ -103,3 +108,44 @@ def match_refresh() -> None:
     )
     db.session.commit()
     click.echo(f"新增待审核推荐 {added} 条。")
+
+
+@match_group.command("rebuild")
+@click.option("--refeaturize", is_flag=True, help="Tokenise every listing again and store it.")
+def match_rebuild(refeaturize: bool) -> None:
+    """Rebuild the matching indexes (every worker follows); optionally re-tokenise all listings."""
+    if refeaturize:
+        with click.progressbar(length=1, label="重新分词") as bar:
+            maintenance.refeaturize(_advance(bar))
+        db.session.commit()
+    started = time.perf_counter()
+    with click.progressbar(length=1, label="构建索引") as bar:
+        state = maintenance.rebuild(_advance(bar))
+    db.session.commit()
+    click.echo(
+        f"索引已重建：场景 {len(state.indexes['scenario'])} 个，能力 {len(state.indexes['capability'])} 项，"
+        f"用时 {time.perf_counter() - started:.1f} 秒；其他服务进程将在下次匹配时重建。"
+    )
+
+
+def _advance(bar: Any) -> Callable[[int, int], None]:
+    """A progress callback that moves a click progress bar."""
+
+    def progress(done: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+
+    return progress
+
+
+@match_group.command("train")
+def match_train() -> None:
+    """Train a re-ranker on review decisions; it is activated only if it beats the base score."""
+    from app.recommendations import learning
+
+    row = learning.train()
+    db.session.commit()
+    state = "已启用" if row.active else "未启用"
+    click.echo(f"模型 {row.version}（样本 {row.trained_on} 条）{state}：{row.reason}")
+    click.echo(f"  基础评分（检验集）：{row.base_metrics}")
+    click.echo(f"  学习模型（检验集）：{row.learned_metrics}")

@@ -64,7 +64,10 @@ def page_url(page: int) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(mask_phone=mask_phone, fmt_date=fmt_date, fmt_budget=fmt_budget)
+    from app.recommendations.explain import reasons
+
     app.jinja_env.globals.update(
+        reasons=reasons,
         page_url=page_url,
         can_see_contacts=can_see_contacts,
         Role=Role,

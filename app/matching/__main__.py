@@ -1,4 +1,4 @@
-"""Command line: batch `rank` of JSONL listings and `evaluate` on a labelled dev set."""
+"""Command line: batch `rank` of JSONL listings, `evaluate` and `tune` on a labelled dev set."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from app.matching import default_matcher
 from app.matching.baselines import bm25_rank, plain_tfidf_rank
 from app.matching.io import InputError, read_capabilities, read_qrels, read_scenarios
 from app.matching.metrics import Scores, evaluate_run, transpose
+from app.matching.tune import format_report, tune, weights_json
 from app.matching.types import Listing, Match
+from app.matching.weights import DEFAULT_WEIGHTS_PATH
 
 Ranker = Callable[[Sequence[Listing], Sequence[Listing], int], list[list[Match]]]
 ID_KEYS = {"s2c": ("scenario_id", "capability_id"), "c2s": ("capability_id", "scenario_id")}
@@ -39,6 +41,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="folder with scenarios.jsonl, capabilities.jsonl, qrels.tsv",
     )
     evaluate.add_argument("--top", type=int, default=10, help="cut-off k of the metrics")
+    tune = commands.add_parser(
+        "tune", help="choose the weights by cross-validation on a dev set and write them"
+    )
+    tune.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="folder with scenarios.jsonl, capabilities.jsonl, qrels.tsv",
+    )
+    tune.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_WEIGHTS_PATH,
+        help="weights file to write (default: seed/matching/weights.json)",
+    )
     return parser.parse_args(argv)
 
 
@@ -140,12 +157,27 @@ def run_evaluate(args: argparse.Namespace) -> None:
     sys.stdout.write(format_table(rows, args.top))
 
 
+def run_tune(args: argparse.Namespace) -> None:
+    """Cross-validate the tuning recipes on DIR, print the figures, write the chosen weights."""
+    scenarios = read_scenarios(args.data / "scenarios.jsonl")
+    capabilities = read_capabilities(args.data / "capabilities.jsonl")
+    qrels = read_qrels(args.data / "qrels.tsv")
+    engine = default_matcher()
+    result = tune(engine, scenarios, capabilities, qrels)
+    sys.stdout.write(format_report(result))
+    payload = json.dumps(weights_json(result, args.data), ensure_ascii=False, indent=2)
+    write_atomically(args.out, payload + "\n")
+    sys.stdout.write(f"wrote {args.out}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return 2 with `error: FILE:LINE: reason` on bad input."""
     args = parse_args(argv)
     try:
         if args.command == "rank":
             run_rank(args)
+        elif args.command == "tune":
+            run_tune(args)
         else:
             run_evaluate(args)
     except InputError as exc:

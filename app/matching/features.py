@@ -10,8 +10,37 @@ from typing import Any
 from app.matching.text import Tokenizer, normalise
 from app.matching.types import Listing
 
-FEATURES_VERSION = 1  # bump when tokenisation changes so stored features are recomputed
+FEATURES_VERSION = 2  # bump when tokenisation changes so stored features are recomputed
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Context: a description mixes what the poster needs with what is beside the point for
+# matching: systems that already exist or must be integrated (已建有…, 需对接现有…) go to
+# the `aside` field, a firm's description of itself (qualifications, delivery mode,
+# service network) to the `boilerplate` field; each has its own weight (weights.py).
+BODY, ASIDE, BOILERPLATE = "body", "aside", "boilerplate"
+_SENTENCES = re.compile(r"[^。;；!！?？\n]+")
+_CLAUSES = re.compile(r"[^,，:：]+")
+# what the poster already has: the clause and the rest of its sentence
+EXISTING_CUES = re.compile(
+    r"已(?:建有|建成|建设|建|有|上线|安装|装|部署|使用|开通|完成|覆盖|接入|配备|采用|引入)"
+    r"|多已|均已|大多已"
+)
+# a system to connect to or keep: this clause only
+INTEGRATION_CUES = re.compile(r"现有|原有|既有|各自使用|(?<!供)需(?:要)?(?:与|和)?对接|对接现有")
+# a turn back to the need ends an existing-systems stretch
+NEED_CUES = re.compile(r"但|却|缺|不足|希望|计划|拟|要求|亟需|急需")
+# a firm describing itself rather than its product: this clause only, or the whole
+# sentence when it opens with the firm as subject (公司注重…). The predicates are specific
+# on purpose: a firm posting a need also writes 公司在…, 公司与… about its own operations.
+_FIRM = r"(?:本公司|我公司|公司)(?:注重|具备|拥有|入驻|通过|获|成立|总部|坚持|致力|为国家|在\S{1,6}设有)"
+BOILERPLATE_CUES = re.compile(
+    _FIRM + r"|核心团队|研发团队|高新技术企业|专精特新|发明专利|软件著作权"
+    r"|(?:通过|取得)\S*(?:认证|测评)|(?:具备|拥有|取得|获得)\S*(?:资质|证书)"
+    r"|落地案例|客户包括|客户覆盖|驻场|运维保障|7\s?[×x*]\s?24|分支机构|区域总部|办事处"
+    r"|营业收入|研发投入|联合实验室|私有化部署|订阅|定制开发|试点先行|分期建设|分期付费"
+    r"|项目周期|现场调研|交付项目|服务网络"
+)
+FIRM_SUBJECT = re.compile(r"\s*" + _FIRM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +50,8 @@ class Features:
     title: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
+    aside: tuple[str, ...] = ()  # description clauses about existing systems to keep or connect
+    boilerplate: tuple[str, ...] = ()  # description clauses where a firm describes itself
     chars: tuple[str, ...] = ()
     tag_labels: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
@@ -34,6 +65,8 @@ class Features:
             "title": list(self.title),
             "tags": list(self.tags),
             "body": list(self.body),
+            "aside": list(self.aside),
+            "boilerplate": list(self.boilerplate),
             "chars": list(self.chars),
             "tag_labels": list(self.tag_labels),
             "domains": list(self.domains),
@@ -52,6 +85,8 @@ class Features:
             title=tuple(data["title"]),
             tags=tuple(data["tags"]),
             body=tuple(data["body"]),
+            aside=tuple(data["aside"]),
+            boilerplate=tuple(data["boilerplate"]),
             chars=tuple(data["chars"]),
             tag_labels=tuple(data["tag_labels"]),
             domains=tuple(data["domains"]),
@@ -82,6 +117,32 @@ def _is_cjk_pair(text: str, i: int) -> bool:
     return bool(_CJK.match(text[i]) and _CJK.match(text[i + 1]))
 
 
+def context_clauses(text: str) -> list[tuple[str, str]]:
+    """Clauses of a description in order, each with its field: BODY, ASIDE or BOILERPLATE.
+
+    A clause with an existing-system cue starts an ASIDE stretch that runs to the end of
+    its sentence unless a clause turns back to the need (但…, 希望…); a clause with an
+    integration cue is ASIDE on its own. A clause with a boilerplate cue is BOILERPLATE,
+    and so is a whole sentence opening with the firm as its subject (公司注重…, 公司在…设有).
+    """
+    out: list[tuple[str, str]] = []
+    for sentence in _SENTENCES.findall(text):
+        existing = False
+        firm = bool(FIRM_SUBJECT.match(sentence))
+        for clause in _CLAUSES.findall(sentence):
+            if EXISTING_CUES.search(clause):
+                existing = True
+            elif existing and NEED_CUES.search(clause):
+                existing = False
+            if firm or BOILERPLATE_CUES.search(clause):
+                out.append((clause, BOILERPLATE))
+            elif existing or INTEGRATION_CUES.search(clause):
+                out.append((clause, ASIDE))
+            else:
+                out.append((clause, BODY))
+    return out
+
+
 class Featurizer:
     """Turns listings into Features with one tokenizer (the costly step: jieba)."""
 
@@ -93,13 +154,27 @@ class Featurizer:
         """Tokenise every field of a listing."""
         tokens = self.tokenizer.tokens
         title = tokens(listing.title)
-        tags = [t for tag in listing.tags for t in tokens(tag)]
-        body = tokens(listing.description)
+        tag_tokens = [tokens(tag) for tag in listing.tags]
+        tags = [t for tag in tag_tokens for t in tag]
+        fields: dict[str, list[str]] = {BODY: [], ASIDE: [], BOILERPLATE: []}
+        body_grams: list[str] = []  # per clause: a run of single characters ends at a comma
+        for clause, field in context_clauses(listing.description):
+            clause_tokens = tokens(clause)
+            fields[field].extend(clause_tokens)
+            if field == BODY:
+                body_grams.extend(char_bigrams(clause_tokens))
+        body = fields[BODY]
         return Features(
             title=tuple(title),
             tags=tuple(tags),
             body=tuple(body),
-            chars=tuple(char_bigrams(title) + char_bigrams(body)),
+            aside=tuple(fields[ASIDE]),
+            boilerplate=tuple(fields[BOILERPLATE]),
+            chars=tuple(
+                char_bigrams(title)
+                + [g for tag in tag_tokens for g in char_bigrams(tag)]
+                + body_grams
+            ),
             tag_labels=tuple(
                 dict.fromkeys(normalise(t).strip() for t in listing.tags if t.strip())
             ),

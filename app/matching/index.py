@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from app.matching.features import Features
+from app.matching.features import Features, char_bigrams
 from app.matching.synonyms import CONCEPT_PREFIX, Synonyms
 from app.matching.types import Bridge, Explanation, Filters, Match
 from app.matching.weights import SIGNALS, Weights
@@ -222,20 +222,13 @@ class Space:
             out[~in_main] = self.delta_csr()[rows[~in_main] - n_main] @ dense
         return out
 
-    def row_terms(self, row: int) -> dict[int, float]:
-        """The columns and weights of one row."""
+    def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted columns and the weights of one row."""
         n_main = self.main.shape[0]
         if row < n_main:
             start, end = self.main.indptr[row], self.main.indptr[row + 1]
-            return dict(
-                zip(
-                    self.main.indices[start:end].tolist(),
-                    self.main.data[start:end].tolist(),
-                    strict=True,
-                )
-            )
-        cols, vals = self.delta[row - n_main]
-        return dict(zip(cols.tolist(), vals.tolist(), strict=True))
+            return self.main.indices[start:end], self.main.data[start:end]
+        return self.delta[row - n_main]
 
 
 class Index:
@@ -268,7 +261,16 @@ class Index:
         terms: list[str] = []
         weights: list[float] = []
         concept = self.synonyms.concept_token
-        for tokens, weight in ((f.title, w.title), (f.tags, w.tags), (f.body, w.body)):
+        fields = (
+            (f.title, w.title),
+            (f.tags, w.tags),
+            (f.body, w.body),
+            (f.aside, w.aside),
+            (f.boilerplate, w.boilerplate),
+        )
+        for tokens, weight in fields:
+            if weight <= 0:
+                continue  # a zero-weight field must not count in document frequencies either
             terms.extend(tokens)
             weights.extend([weight] * len(tokens))
             concepts = [c for c in map(concept, tokens) if c is not None]
@@ -276,10 +278,19 @@ class Index:
             weights.extend([weight * w.concept] * len(concepts))
         return terms, weights
 
-    @staticmethod
-    def char_terms(f: Features) -> tuple[list[str], list[float]]:
-        """Character bigrams, each counting once per occurrence."""
-        return list(f.chars), [1.0] * len(f.chars)
+    def char_terms(self, f: Features) -> tuple[list[str], list[float]]:
+        """Character bigrams, each counting once per occurrence; aside and boilerplate ones
+        count at their field's weight."""
+        terms, weights = list(f.chars), [1.0] * len(f.chars)
+        for tokens, weight in (
+            (f.aside, self.weights.aside),
+            (f.boilerplate, self.weights.boilerplate),
+        ):
+            if weight > 0:
+                grams = char_bigrams(tokens)
+                terms.extend(grams)
+                weights.extend([weight] * len(grams))
+        return terms, weights
 
     def build(
         self, items: Iterable[tuple[str, Features]], progress: Progress | None = None
@@ -359,7 +370,7 @@ class Index:
             domains=frozenset(f.domains),
             tags=frozenset(f.tag_labels),
             district=self.district_codes.get(f.district, -2) if f.district else -2,
-            tokens=frozenset((*f.title, *f.tags, *f.body)),
+            tokens=frozenset((*f.title, *f.tags, *f.body, *f.aside, *f.boilerplate)),
         )
 
     def allowed(self, filters: Filters | None) -> np.ndarray:
@@ -466,36 +477,42 @@ class Index:
 
     def _shared_terms(self, query: Query, row: int) -> tuple[tuple[str, ...], tuple[Bridge, ...]]:
         """Shared words by contribution; concepts reached through different words become bridges."""
-        row_terms = self.words.row_terms(row)
-        vocab = self.words.vocab.terms
-        products = sorted(
-            (
-                (-float(v) * row_terms[c], vocab[c])
-                for c, v in zip(query.words.cols.tolist(), query.words.vals, strict=True)
-                if c in row_terms
-            ),
+        row_cols, row_vals = self.words.row(row)
+        shared, q_at, r_at = np.intersect1d(
+            query.words.cols, row_cols, assume_unique=True, return_indices=True
         )
+        if not len(shared):
+            return (), ()
+        contribution = query.words.vals[q_at] * row_vals[r_at]
+        vocab = self.words.vocab.terms
         words: list[str] = []
         bridges: list[Bridge] = []
-        row_words = {vocab[c] for c in row_terms}
-        for _value, term in products:
+        for i in np.argsort(-contribution, kind="stable"):
+            term = vocab[shared[i]]
             if term.startswith(CONCEPT_PREFIX):
-                bridge = self._bridge(term, query.tokens, row_words)
-                if bridge is not None:
+                bridge = self._bridge(term[len(CONCEPT_PREFIX) :], query.tokens, row_cols)
+                if bridge is not None and len(bridges) < MAX_TERMS:
                     bridges.append(bridge)
-            elif len(term) > 1:  # a lone character (坑, 热) scores but reads as noise
+            elif len(term) > 1 and len(words) < MAX_TERMS:  # a lone character reads as noise
                 words.append(term)
-        return tuple(words[:MAX_TERMS]), tuple(bridges[:MAX_TERMS])
+        return tuple(words), tuple(bridges)
 
     def _bridge(
-        self, concept: str, query_words: frozenset[str], row_words: set[str]
+        self, label: str, query_words: frozenset[str], row_cols: np.ndarray
     ) -> Bridge | None:
-        label = concept[len(CONCEPT_PREFIX) :]
-        ours = sorted(w for w in query_words if self.synonyms.concept_of.get(w) == label)
-        theirs = sorted(w for w in row_words if self.synonyms.concept_of.get(w) == label)
+        members = self.synonyms.members_of.get(label, ())
+        ours = [m for m in members if m in query_words]
+        ids = self.words.vocab.ids
+        theirs = [m for m in members if m in ids and _has(row_cols, ids[m])]
         if not ours or not theirs or set(ours) & set(theirs):
             return None  # the same word on both sides is already a shared term
         return Bridge(ours[0], theirs[0], label)
+
+
+def _has(sorted_cols: np.ndarray, col: int) -> bool:
+    """Whether a sorted column array holds col."""
+    at = int(np.searchsorted(sorted_cols, col))
+    return at < len(sorted_cols) and int(sorted_cols[at]) == col
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ class Weights:
     title: float = 3.0
     tags: float = 2.0
     body: float = 1.0
+    aside: float = 1.0  # clauses about systems that exist or must be connected (features.py)
+    boilerplate: float = 0.0  # clauses where a firm describes itself (features.py)
     concept: float = 1.0  # a synonym concept token, relative to the word it expands
     # signal weights
     word: float = 0.70

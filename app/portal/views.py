@@ -8,6 +8,7 @@ from flask_login import current_user
 from app import taxonomy
 from app.extensions import db
 from app.forms import EmptyForm
+from app.matching import Filters
 from app.models import Capability, Scenario
 from app.portal import bp, services
 from app.recommendations import services as recommendations
@@ -76,10 +77,16 @@ def scenario_detail(scenario_id: int) -> str:
     if scenario is None or not policies.can_view(current_user, scenario):
         abort(404)
     show = policies.can_see_recommendations(current_user, scenario)
+    filters, shown = _rec_filters()
+    suggestions = (
+        recommendations.capabilities_for(scenario, _top(), filters=filters) if show else []
+    )
     return render_template(
         "portal/scenario_detail.html",
         scenario=scenario,
-        suggestions=recommendations.capabilities_for(scenario, _top()) if show else [],
+        suggestions=suggestions,
+        rec_filters=shown,
+        rec_choices=_rec_choices() if show else {},
         approved=recommendations.approved_for(scenario) if show else [],
         show_recommendations=show,
         is_owner=policies.is_owner(current_user, scenario),
@@ -95,10 +102,14 @@ def capability_detail(capability_id: int) -> str:
     if capability is None or not policies.can_view(current_user, capability):
         abort(404)
     show = policies.can_see_recommendations(current_user, capability)
+    filters, shown = _rec_filters()
+    suggestions = recommendations.scenarios_for(capability, _top(), filters=filters) if show else []
     return render_template(
         "portal/capability_detail.html",
         capability=capability,
-        suggestions=recommendations.scenarios_for(capability, _top()) if show else [],
+        suggestions=suggestions,
+        rec_filters=shown,
+        rec_choices=_rec_choices() if show else {},
         approved=recommendations.approved_for(capability) if show else [],
         show_recommendations=show,
         is_owner=policies.is_owner(current_user, capability),
@@ -109,3 +120,20 @@ def capability_detail(capability_id: int) -> str:
 
 def _top() -> int:
     return int(current_app.config["MATCH_TOP_N"])
+
+
+def _rec_filters() -> tuple[Filters, dict[str, object]]:
+    """Filters for the recommendations section, read from the query string, and as shown."""
+    domain = (request.args.get("rec_domain") or "").strip()[:30]
+    district = (request.args.get("rec_district") or "").strip()[:30]
+    local_only = request.args.get("rec_local") == "1"
+    filters = Filters(
+        domains=frozenset({domain} if domain else ()),
+        districts=frozenset({district} if district else ()),
+        local_only=local_only,
+    )
+    return filters, {"domain": domain, "district": district, "local_only": local_only}
+
+
+def _rec_choices() -> dict[str, list[str]]:
+    return {"domains": taxonomy.names("domain"), "districts": taxonomy.names("district")}

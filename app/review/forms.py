@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.forms import Form, at_most, chosen, strip
+from app.forms import Form, at_most, chosen, required, strip
 
 
 class DecisionForm(Form):
@@ -32,3 +32,20 @@ class DecisionForm(Form):
     def approved(self) -> bool:
         """True when the administrator chose to approve."""
         return self.decision.data == "approve"
+
+
+class VocabularyForm(Form):
+    """A dictionary word or a synonym group."""
+
+    kind = RadioField(
+        "类型",
+        choices=[SelectChoice("word", "词典词"), SelectChoice("synonyms", "同义词组")],
+        validators=[chosen("请选择类型。")],
+        default="word",
+    )
+    text = StringField(
+        "内容",
+        filters=[strip],
+        validators=[required(), at_most(200)],
+        description="词典词如：桥梁健康监测；同义词组用 ~ 分隔，第一个词为标准名称，如：交通信号控制 ~ 信号配时 ~ 红绿灯配时。",
+    )

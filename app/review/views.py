@@ -11,10 +11,20 @@ from werkzeug.wrappers import Response
 
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Capability, Organization, Recommendation, Scenario
+from app.forms import EmptyForm
+from app.models import (
+    Capability,
+    Organization,
+    Recommendation,
+    Scenario,
+    VocabularyEntry,
+    VocabularyKind,
+)
+from app.recommendations import learning, vocabulary
 from app.recommendations import services as recommendations
+from app.recommendations.live import live
 from app.review import bp, services
-from app.review.forms import DecisionForm
+from app.review.forms import DecisionForm, VocabularyForm
 
 
 def _get(model: type[Any], object_id: int) -> Any:
@@ -147,3 +157,75 @@ def _min_score() -> float:
     if value is None or not math.isfinite(value):
         return default
     return min(max(value, 0.0), 1.0)
+
+
+@bp.route("/engine")
+def engine() -> str:
+    """The matching engine: what it serves, its re-rankers, the administrators' vocabulary."""
+    state = live(current_app).current()
+    return render_template(
+        "review/engine.html",
+        state=state,
+        models=learning.history(),
+        examples=len(learning.examples()),
+        entries=vocabulary.entries(),
+        form=VocabularyForm(),
+        action=EmptyForm(),
+    )
+
+
+@bp.route("/engine/train", methods=["POST"])
+def train_reranker() -> Response:
+    """Train a re-ranker on the review decisions; it is used only if it beats the base score."""
+    if EmptyForm().validate_on_submit():
+        row = learning.train(current_user)
+        db.session.commit()
+        if row.active:
+            flash(f"新模型 {row.version} 优于基础评分，已启用。", "success")
+        else:
+            flash(
+                f"已训练 {row.version}，但未优于基础评分，继续使用基础评分。（{row.reason}）",
+                "info",
+            )
+    return redirect(url_for("review.engine"))
+
+
+@bp.route("/engine/deactivate", methods=["POST"])
+def deactivate_reranker() -> Response:
+    """Stop using the learned re-ranker."""
+    if EmptyForm().validate_on_submit():
+        learning.deactivate()
+        db.session.commit()
+        flash("已停用学习模型，恢复基础评分。", "success")
+    return redirect(url_for("review.engine"))
+
+
+@bp.route("/engine/vocabulary", methods=["POST"])
+def vocabulary_add() -> Response | str:
+    """Add a dictionary word or a synonym group."""
+    form = VocabularyForm()
+    if form.validate_on_submit():
+        try:
+            vocabulary.add(current_user, VocabularyKind(form.kind.data), form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("已添加，各服务进程将在下次匹配时使用新的词表。", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for("review.engine"))
+
+
+@bp.route("/engine/vocabulary/<int:entry_id>/delete", methods=["POST"])
+def vocabulary_delete(entry_id: int) -> Response:
+    """Remove an entry."""
+    entry = _get(VocabularyEntry, entry_id)
+    if EmptyForm().validate_on_submit():
+        vocabulary.remove(current_user, entry)
+        db.session.commit()
+        flash("已删除。", "success")
+    return redirect(url_for("review.engine"))

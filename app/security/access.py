@@ -42,6 +42,11 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "review.capability_decide": ADMINS,
     "review.matches": ADMINS,
     "review.match_decide": ADMINS,
+    "review.engine": ADMINS,
+    "review.train_reranker": ADMINS,
+    "review.deactivate_reranker": ADMINS,
+    "review.vocabulary_add": ADMINS,
+    "review.vocabulary_delete": ADMINS,
 }
 
 

@@ -13,10 +13,16 @@ def tokenizer() -> Tokenizer:
     return Tokenizer()
 
 
+@pytest.fixture(scope="session")
+def engine_tokenizer() -> Tokenizer:
+    """A tokenizer for engines: they add synonym members to it, so it is kept apart."""
+    return Tokenizer()
+
+
 @pytest.fixture
-def matcher(tokenizer: Tokenizer) -> Matcher:
-    """Return a fresh matcher (empty token cache) over the shared tokenizer."""
-    return Matcher(tokenizer)
+def matcher(engine_tokenizer: Tokenizer) -> Matcher:
+    """Return a fresh matcher (empty token cache) over the engines' tokenizer."""
+    return Matcher(engine_tokenizer)
 
 
 @pytest.fixture(autouse=True)

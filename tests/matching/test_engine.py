@@ -89,11 +89,11 @@ def test_all_empty_listings_rank_without_error(matcher: Matcher) -> None:
     assert ids(matcher.rank(empty[:1], empty)[0]) == ["E0", "E1", "E2"]
 
 
-def test_same_input_same_output(tokenizer: Tokenizer) -> None:
+def test_same_input_same_output(engine_tokenizer: Tokenizer) -> None:
     candidates = [CT_AI, ERP, PARKING_APP, PARKING]
-    first = Matcher(tokenizer).rank([PARKING, CT_AI], candidates)
-    assert Matcher(tokenizer).rank([PARKING, CT_AI], candidates) == first
-    matcher = Matcher(tokenizer)
+    first = Matcher(engine_tokenizer).rank([PARKING, CT_AI], candidates)
+    assert Matcher(engine_tokenizer).rank([PARKING, CT_AI], candidates) == first
+    matcher = Matcher(engine_tokenizer)
     assert matcher.rank([PARKING, CT_AI], candidates) == matcher.rank([PARKING, CT_AI], candidates)
 
 
@@ -132,10 +132,10 @@ def test_top_and_min_score_limit_the_ranking(matcher: Matcher) -> None:
     assert ids(matcher.rank([PARKING], candidates, min_score=0.2)[0]) == ["C1"]
 
 
-def test_shared_domain_breaks_an_otherwise_even_match(tokenizer: Tokenizer) -> None:
+def test_shared_domain_breaks_an_otherwise_even_match(engine_tokenizer: Tokenizer) -> None:
     plain = Listing("A", "停车管理", "停车")
     same_domain = Listing("B", "停车管理", "停车", domains=("智慧社区",))
-    matcher = Matcher(tokenizer, Weights(domain=0.5))
+    matcher = Matcher(engine_tokenizer, Weights(domain=0.5))
     assert ids(matcher.rank([PARKING], [plain, same_domain])[0]) == ["B", "A"]
 
 
@@ -146,7 +146,8 @@ def test_title_counts_more_than_description(matcher: Matcher) -> None:
     assert ids(matcher.rank([query], [in_description, in_title])[0]) == ["A", "B"]
 
 
-def test_tokens_are_cached_per_listing(tokenizer: Tokenizer) -> None:
+def test_tokens_are_cached_per_listing(engine_tokenizer: Tokenizer) -> None:
+    tokenizer = engine_tokenizer
     calls: list[str] = []
 
     class Counting(Tokenizer):
@@ -205,15 +206,13 @@ CAMERA = Listing("C5", "高清视频监控", "园区视频监控设备与录像�
 
 
 @pytest.fixture
-def bridged(tokenizer: Tokenizer) -> Engine:
+def bridged() -> Engine:
     """An engine with one synonym group joining the poster's words and the vendor's."""
     table = parse_groups(["交通信号控制 ~ 信号配时 ~ 红灯放行时间"])
-    return Engine(tokenizer, Weights(), table)
+    return Engine(Tokenizer(), Weights(), table)
 
 
-def test_a_synonym_bridges_plain_words_and_product_words(
-    bridged: Engine, tokenizer: Tokenizer
-) -> None:
+def test_a_synonym_bridges_plain_words_and_product_words(bridged: Engine) -> None:
     [ranking] = bridged.rank([LIGHTS], [CAMERA, SIGNAL_CONTROL])
     assert ids(ranking)[0] == "C4"
     bridge = ranking[0].explanation.bridges[0]
@@ -222,7 +221,7 @@ def test_a_synonym_bridges_plain_words_and_product_words(
         "信号配时",
         "交通信号控制",
     )
-    plain = Engine(tokenizer, Weights(), parse_groups([]))
+    plain = Engine(bridged.tokenizer, Weights(), parse_groups([]))
     [without] = plain.rank([LIGHTS], [SIGNAL_CONTROL])
     assert ranking[0].score > without[0].score
 
@@ -237,8 +236,8 @@ def test_contributions_add_up_to_the_score_before_the_local_bonus(matcher: Match
     assert ranking[0].explanation.shared_domains == ("智慧社区",)
 
 
-def test_local_preference_reorders_near_ties_only(tokenizer: Tokenizer) -> None:
-    engine = Engine(tokenizer, Weights(local_bonus=0.05), parse_groups([]))
+def test_local_preference_reorders_near_ties_only(engine_tokenizer: Tokenizer) -> None:
+    engine = Engine(engine_tokenizer, Weights(local_bonus=0.05), parse_groups([]))
     elsewhere = Listing("A", PARKING_APP.title, PARKING_APP.description, is_local=False)
     local_twin = Listing("B", PARKING_APP.title, PARKING_APP.description, is_local=True)
     local_unfit = Listing("C", CT_AI.title, CT_AI.description, is_local=True)

@@ -1,0 +1,69 @@
+"""Learning from review: decisions become labelled examples for a re-ranker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.matching.learn import Example, train_and_decide
+from app.matching.weights import SIGNALS
+from app.models import Recommendation, RecommendationStatus, RerankerModel
+from app.models.base import utcnow
+from app.recommendations.live import live
+from app.recommendations.services import record_engine_change
+
+
+def examples() -> list[Example]:
+    """Every decided pair whose signals were kept: approved = 1, rejected = 0."""
+    query = sa.select(Recommendation).where(
+        Recommendation.status.in_([RecommendationStatus.APPROVED, RecommendationStatus.REJECTED])
+    )
+    return [
+        Example(
+            group=str(rec.scenario_id),
+            signals=tuple(float(rec.signals.get(name, 0.0)) for name in SIGNALS),
+            label=1 if rec.status is RecommendationStatus.APPROVED else 0,
+        )
+        for rec in db.session.scalars(query.order_by(Recommendation.id))
+        if rec.signals
+    ]
+
+
+def train(admin: Any = None, seed: int = 0) -> RerankerModel:
+    """Train on the decisions, evaluate on held-out ones, activate only if it beats the base score."""
+    labelled = examples()
+    engine = live(current_app).engine()
+    decision = train_and_decide(labelled, engine.weights, seed=seed)
+    row = RerankerModel(
+        version=f"rr-{utcnow():%Y%m%d-%H%M%S}-{len(labelled)}",
+        trained_on=len(labelled),
+        params=decision.model.to_json() if decision.model is not None else None,
+        base_metrics=dict(decision.base),
+        learned_metrics=dict(decision.learned),
+        active=False,
+        reason=decision.reason,
+        created_by_id=getattr(admin, "id", None),
+    )
+    if decision.activate and decision.model is not None:
+        db.session.execute(sa.update(RerankerModel).values(active=False))
+        db.session.flush()
+        row.active = True
+        record_engine_change()
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def deactivate() -> None:
+    """Go back to the base score."""
+    db.session.execute(sa.update(RerankerModel).values(active=False))
+    record_engine_change()
+
+
+def history(limit: int = 20) -> list[RerankerModel]:
+    """The latest trained models, newest first."""
+    query = sa.select(RerankerModel).order_by(RerankerModel.id.desc()).limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,153 @@
+"""Administrators see what the engine serves, extend its vocabulary and train its re-ranker."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import (
+    ListingStatus,
+    MatchChange,
+    Recommendation,
+    RecommendationStatus,
+    RerankerModel,
+    Role,
+    User,
+    VocabularyEntry,
+)
+from app.models.base import utcnow
+from app.recommendations import learning
+from app.recommendations.live import live
+from tests.conftest import login, make_capability, make_org, make_scenario
+
+
+def test_the_engine_page_shows_what_is_indexed(
+    client: FlaskClient, admin: User, publisher: User, firm: User
+) -> None:
+    make_scenario(publisher.organization)
+    make_capability(firm.organization)
+    make_capability(firm.organization, ListingStatus.DRAFT)
+    login(client, admin)
+    page = client.get("/review/engine").get_data(as_text=True)
+    assert '<strong data-testid="indexed-scenarios">1</strong>' in page
+    assert '<strong data-testid="indexed-capabilities">1</strong>' in page
+    assert "尚未训练过模型" in page
+
+
+def test_an_added_synonym_group_bridges_words_in_every_worker(
+    app: Flask, client: FlaskClient, admin: User, publisher: User, firm: User
+) -> None:
+    scenario = make_scenario(
+        publisher.organization,
+        title="认知障碍老人外出找不到家",
+        description="社区里有认知障碍的老人，外出后常常走失，家属和社区找起来很难，希望能及时找到人。",
+        needs="",
+        tags=["物联网"],
+    )
+    make_capability(
+        firm.organization,
+        title="北斗定位手环",
+        description="为老人佩戴的北斗定位手环，电子围栏越界即告警，家属手机实时查看位置轨迹。",
+        keywords="定位手环、电子围栏",
+        domains=["智慧社区"],
+        tags=["物联网"],
+    )
+    login(client, admin)
+    before = live(app).current()
+    response = client.post(
+        "/review/engine/vocabulary", data={"kind": "synonyms", "text": "防走失 ~ 走失 ~ 定位手环"}
+    )
+    assert response.headers["Location"] == "/review/engine"
+    assert db.session.scalar(sa.select(VocabularyEntry.text)) == "防走失 ~ 走失 ~ 定位手环"
+    assert db.session.scalar(sa.select(MatchChange.side)) == "engine"
+    after = live(app).current()
+    assert after.engine is not before.engine  # rebuilt with the administrators' group
+    login(client, publisher)
+    page = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "走失 ≈ 定位手环（防走失）" in page
+
+
+def test_bad_vocabulary_is_refused_with_a_message(client: FlaskClient, admin: User) -> None:
+    login(client, admin)
+    for kind, text, message in [
+        ("synonyms", "只有一个词", "至少包含两个词"),
+        ("synonyms", "甲 ~ 甲", "有重复的词"),
+        ("synonyms", "信号配时 ~ 新说法", "已属于其他同义词组"),
+        ("word", "两个 词", "不能包含空格"),
+        ("word", "12345", "不能只是数字或符号"),
+        ("word", "", "请填写此项"),
+    ]:
+        page = client.post(
+            "/review/engine/vocabulary", data={"kind": kind, "text": text}, follow_redirects=True
+        ).get_data(as_text=True)
+        assert message in page, text
+    assert db.session.scalar(sa.select(sa.func.count(VocabularyEntry.id))) == 0
+
+
+def test_a_word_can_be_removed(client: FlaskClient, admin: User) -> None:
+    login(client, admin)
+    client.post("/review/engine/vocabulary", data={"kind": "word", "text": "桥梁健康监测"})
+    entry = db.session.scalar(sa.select(VocabularyEntry))
+    client.post(f"/review/engine/vocabulary/{entry.id}/delete")
+    assert db.session.scalar(sa.select(sa.func.count(VocabularyEntry.id))) == 0
+    assert client.post("/review/engine/vocabulary/999999/delete").status_code == 404
+
+
+def decided_pairs(admin: User, count: int, approve_when_word_above: float) -> None:
+    """Decided pairs whose label follows the word signal (a reviewer who trusts shared words)."""
+    publisher_org = make_org(Role.PUBLISHER)
+    firm_org = make_org(Role.FIRM)
+    for n in range(count):
+        scenario = make_scenario(publisher_org, title=f"场景{n}")
+        capability = make_capability(firm_org, title=f"能力{n}")
+        word = (n % 10) / 10
+        approved = word > approve_when_word_above
+        db.session.add(
+            Recommendation(
+                scenario_id=scenario.id,
+                capability_id=capability.id,
+                score=0.3,
+                signals={
+                    "word": word,
+                    "char": 0.5,
+                    "domain": float(n % 2),
+                    "tag": 0.0,
+                    "district": 0.0,
+                },
+                status=RecommendationStatus.APPROVED if approved else RecommendationStatus.REJECTED,
+                reviewer_id=admin.id,
+                reviewed_at=utcnow(),
+                review_note="" if approved else "不相关",
+            )
+        )
+    db.session.commit()
+
+
+def test_too_few_decisions_train_nothing_active(client: FlaskClient, admin: User) -> None:
+    decided_pairs(admin, 4, 0.5)
+    login(client, admin)
+    page = client.post("/review/engine/train", follow_redirects=True).get_data(as_text=True)
+    assert "继续使用基础评分" in page
+    model = db.session.scalar(sa.select(RerankerModel))
+    assert model.active is False
+    assert model.trained_on == 4
+
+
+def test_learning_examples_come_from_decided_pairs_only(admin: User) -> None:
+    decided_pairs(admin, 6, 0.25)
+    pending = make_scenario(make_org(Role.PUBLISHER), title="待定")
+    db.session.add(
+        Recommendation(
+            scenario_id=pending.id,
+            capability_id=make_capability(make_org(Role.FIRM)).id,
+            score=0.5,
+            signals={"word": 0.9},
+        )
+    )
+    db.session.commit()
+    examples = learning.examples()
+    assert len(examples) == 6
+    assert {e.label for e in examples} == {0, 1}
+    assert all(len(e.signals) >= 5 for e in examples)
