@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.matching.features import Features, Featurizer
 from app.matching.index import Index, Progress, Scorer
+from app.matching.parallel import MIN_ITEMS, parallel_map
 from app.matching.synonyms import DEFAULT_SYNONYMS_DIR, Synonyms, load_synonyms
 from app.matching.text import Tokenizer
 from app.matching.types import Filters, Listing, Match
@@ -72,16 +73,27 @@ class Engine:
             self._cache.put(listing, cached)
         return cached
 
+    def features_many(self, listings: Sequence[Listing]) -> list[Features]:
+        """Tokenise many listings, over every core when there are enough of them (batch only)."""
+        if len(listings) < MIN_ITEMS:
+            return [self.features(x) for x in listings]
+        # workers send packed features back: far cheaper to pickle than thousands of strings
+        packed = parallel_map(lambda x: self.features(x).pack(), listings)
+        return [Features.unpack(p) for p in packed]
+
     def new_index(self) -> Index:
         """An empty index with this engine's weights and synonyms."""
         return Index(self.weights, self.synonyms)
 
     def build_index(
-        self, items: Iterable[tuple[str, Features]], progress: Progress | None = None
+        self,
+        items: Iterable[tuple[str, Features]],
+        progress: Progress | None = None,
+        parallel: bool = False,
     ) -> Index:
-        """A full index from stored features (no tokenising)."""
+        """A full index from stored features (no tokenising); parallel only in batch jobs."""
         index = self.new_index()
-        index.build(items, progress)
+        index.build(items, progress, parallel)
         return index
 
     def search(
@@ -107,8 +119,15 @@ class Engine:
         """Per query, the best candidates, best first (batch ranking: one index, many queries)."""
         if not candidates or top <= 0:
             return [[] for _ in queries]
-        index = self.build_index((c.id, self.features(c)) for c in candidates)
-        return [self.search(index, q, top, filters, min_score) for q in queries]
+        features = self.features_many([*candidates, *queries])
+        index = self.build_index(
+            zip([c.id for c in candidates], features[: len(candidates)], strict=True),
+            parallel=len(candidates) >= MIN_ITEMS,
+        )
+        asked = features[len(candidates) :]
+        return parallel_map(
+            lambda f: index.search(f, top, filters, min_score, self.scorer), asked, min_items=200
+        )
 
 
 # The name the application and older callers use.

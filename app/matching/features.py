@@ -12,6 +12,8 @@ from app.matching.types import Listing
 
 FEATURES_VERSION = 2  # bump when tokenisation changes so stored features are recomputed
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+UNIT = "\x1f"  # joins tokens in pack(); never inside a token (jieba cuts control characters off)
+TOKEN_FIELDS = ("title", "tags", "body", "aside", "boilerplate", "chars")
 
 # Context: a description mixes what the poster needs with what is beside the point for
 # matching: systems that already exist or must be integrated (已建有…, 需对接现有…) go to
@@ -74,6 +76,29 @@ class Features:
             "is_local": self.is_local,
         }
 
+    def pack(self) -> tuple[Any, ...]:
+        """A compact form for passing between processes: one string per token field."""
+        return (
+            *(UNIT.join(getattr(self, name)) for name in TOKEN_FIELDS),
+            self.tag_labels,
+            self.domains,
+            self.district,
+            self.is_local,
+        )
+
+    @classmethod
+    def unpack(cls, packed: tuple[Any, ...]) -> Features:
+        """The inverse of pack()."""
+        n = len(TOKEN_FIELDS)
+        fields = {
+            name: tuple(text.split(UNIT)) if text else ()
+            for name, text in zip(TOKEN_FIELDS, packed[:n], strict=True)
+        }
+        tag_labels, domains, district, is_local = packed[n:]
+        return cls(
+            **fields, tag_labels=tag_labels, domains=domains, district=district, is_local=is_local
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         """Rebuild from to_json() output; a stale version raises ValueError."""
@@ -102,19 +127,29 @@ def char_bigrams(tokens: Sequence[str]) -> list[str]:
     such runs recovers its bigrams, while known words keep their own boundaries.
     """
     grams: list[str] = []
-    run = ""
-    for token in (*tokens, ""):
+    run: list[str] = []
+    for token in tokens:
         if len(token) == 1 and _CJK.match(token):
-            run += token
+            run.append(token)
             continue
-        for piece in (run, token):
-            grams.extend(piece[i : i + 2] for i in range(len(piece) - 1) if _is_cjk_pair(piece, i))
-        run = ""
+        if run:
+            _add_bigrams(grams, "".join(run))
+            run = []
+        _add_bigrams(grams, token)
+    if run:
+        _add_bigrams(grams, "".join(run))
     return grams
 
 
-def _is_cjk_pair(text: str, i: int) -> bool:
-    return bool(_CJK.match(text[i]) and _CJK.match(text[i + 1]))
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _add_bigrams(grams: list[str], text: str) -> None:
+    if len(text) == 2 and _CJK_RUNS.fullmatch(text):  # most words: the word is its bigram
+        grams.append(text)
+        return
+    for run in _CJK_RUNS.findall(text):
+        grams.extend([run[i : i + 2] for i in range(len(run) - 1)])
 
 
 def context_clauses(text: str) -> list[tuple[str, str]]:
@@ -152,14 +187,18 @@ class Featurizer:
 
     def features(self, listing: Listing) -> Features:
         """Tokenise every field of a listing."""
-        tokens = self.tokenizer.tokens
-        title = tokens(listing.title)
-        tag_tokens = [tokens(tag) for tag in listing.tags]
+        clauses = context_clauses(listing.description)
+        cut = self.tokenizer.tokens_many(
+            [listing.title, *listing.tags, *(clause for clause, _field in clauses)]
+        )
+        title = cut[0]
+        tag_tokens = cut[1 : 1 + len(listing.tags)]
         tags = [t for tag in tag_tokens for t in tag]
         fields: dict[str, list[str]] = {BODY: [], ASIDE: [], BOILERPLATE: []}
         body_grams: list[str] = []  # per clause: a run of single characters ends at a comma
-        for clause, field in context_clauses(listing.description):
-            clause_tokens = tokens(clause)
+        for (_clause, field), clause_tokens in zip(
+            clauses, cut[1 + len(listing.tags) :], strict=True
+        ):
             fields[field].extend(clause_tokens)
             if field == BODY:
                 body_grams.extend(char_bigrams(clause_tokens))

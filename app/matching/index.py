@@ -15,11 +15,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
 
 from app.matching.features import Features, char_bigrams
+from app.matching.parallel import parallel_map
 from app.matching.synonyms import CONCEPT_PREFIX, Synonyms
 from app.matching.types import Bridge, Explanation, Filters, Match
 from app.matching.weights import SIGNALS, Weights
@@ -61,13 +63,21 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def grow(self, terms: Iterable[str]) -> list[int]:
-        """Ids of terms, adding new ones (weighted as rare: unseen_idf)."""
-        ids, before = self.ids, len(self.terms)
-        out = [ids.setdefault(t, len(ids)) for t in terms]
-        if len(ids) > before:
-            self.terms.extend(list(ids)[before:])
-            extra = np.full(len(ids) - before, self.unseen_idf, dtype=DTYPE)
+    def grow(self, terms: Sequence[str], weigh_new: bool = True) -> list[int]:
+        """Ids of terms, adding new ones (weighted as rare: unseen_idf, unless building)."""
+        ids, vocabulary, before = self.ids, self.terms, len(self.terms)
+        get = ids.get
+        out = [get(t) for t in terms]  # known terms: one C-level lookup each
+        if None in out:
+            for i, term in enumerate(terms):
+                if out[i] is None:
+                    known = get(term)
+                    if known is None:
+                        known = ids[term] = len(vocabulary)
+                        vocabulary.append(term)
+                    out[i] = known
+        if weigh_new and len(vocabulary) > before:
+            extra = np.full(len(vocabulary) - before, self.unseen_idf, dtype=DTYPE)
             self.idf = np.concatenate([self.idf, extra])
         return out
 
@@ -118,17 +128,15 @@ class Space:
     def build(self, docs: Sequence[tuple[list[str], list[float]]]) -> None:
         """Vectorise every document at once and freeze IDF (the rebuild path)."""
         self.vocab = Vocabulary()
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for r, (terms, weights) in enumerate(docs):
-            cols.extend(self.vocab.grow(terms))
-            vals.extend(weights)
-            rows.extend([r] * len(terms))
-        shape = (len(docs), len(self.vocab))
-        counts = sparse.csr_matrix(
-            (np.asarray(vals, dtype=DTYPE), (np.asarray(rows), np.asarray(cols))), shape=shape
+        lengths = np.fromiter((len(t) for t, _ in docs), dtype=np.int64, count=len(docs))
+        # one flat pass over every token: per-document calls cost more than the lookups
+        cols = self.vocab.grow(list(chain.from_iterable(t for t, _ in docs)), weigh_new=False)
+        vals = np.fromiter(
+            chain.from_iterable(w for _, w in docs), dtype=DTYPE, count=int(lengths.sum())
         )
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        shape = (len(docs), len(self.vocab))
+        counts = sparse.csr_matrix((vals, (rows, np.asarray(cols, dtype=np.int64))), shape=shape)
         counts.sum_duplicates()
         self.vocab.freeze(np.bincount(counts.indices, minlength=shape[1]), shape[0])
         self.main = self._weigh(counts)
@@ -250,6 +258,7 @@ class Index:
         self.district = Growable(np.int32, -1)
         self.domain_bits = Growable(np.int64, 0)
         self.tag_sets: list[frozenset[str]] = []
+        self.tag_rows: dict[str, set[int]] = {}  # tag -> rows carrying it
         self.domain_names: list[tuple[str, ...]] = []
         self.district_codes: dict[str, int] = {}
         self.domain_bit_of: dict[str, int] = {}
@@ -260,7 +269,7 @@ class Index:
         w = self.weights
         terms: list[str] = []
         weights: list[float] = []
-        concept = self.synonyms.concept_token
+        concept = self.synonyms.token_of.get
         fields = (
             (f.title, w.title),
             (f.tags, w.tags),
@@ -273,7 +282,7 @@ class Index:
                 continue  # a zero-weight field must not count in document frequencies either
             terms.extend(tokens)
             weights.extend([weight] * len(tokens))
-            concepts = [c for c in map(concept, tokens) if c is not None]
+            concepts = [c for c in map(concept, tokens) if c]
             terms.extend(concepts)
             weights.extend([weight * w.concept] * len(concepts))
         return terms, weights
@@ -293,9 +302,16 @@ class Index:
         return terms, weights
 
     def build(
-        self, items: Iterable[tuple[str, Features]], progress: Progress | None = None
+        self,
+        items: Iterable[tuple[str, Features]],
+        progress: Progress | None = None,
+        parallel: bool = False,
     ) -> None:
-        """Replace the whole content (no tokenising: features are already computed)."""
+        """Replace the whole content (no tokenising: features are already computed).
+
+        parallel builds the word and character spaces in two forked processes: for batch
+        jobs and the rebuild command, never inside a threaded web server.
+        """
         items = list(items)
         with self.lock:
             self._reset()
@@ -303,15 +319,25 @@ class Index:
             for position, (listing_id, _f) in enumerate(items):
                 seen[listing_id] = position  # the last of duplicate ids wins
             kept = [items[p] for p in sorted(seen.values())]
-            word_docs, char_docs = [], []
             for done, (listing_id, f) in enumerate(kept, start=1):
-                word_docs.append(self.word_terms(f))
-                char_docs.append(self.char_terms(f))
                 self._append_attributes(listing_id, f)
                 if progress and (done % 1000 == 0 or done == len(kept)):
                     progress(done, len(kept))
-            self.words.build(word_docs)
-            self.chars.build(char_docs)
+            features = [f for _id, f in kept]
+            names = ["words", "chars"]
+            spaces = (
+                parallel_map(lambda name: self._space(name, features), names, min_items=1)
+                if parallel
+                else [self._space(name, features) for name in names]
+            )
+            self.words, self.chars = spaces
+
+    def _space(self, name: str, features: Sequence[Features]) -> Space:
+        """One vector space built from every listing's features."""
+        space = Space(with_csc=name == "words")
+        terms = self.word_terms if name == "words" else self.char_terms
+        space.build([terms(f) for f in features])
+        return space
 
     def _append_attributes(self, listing_id: str, f: Features) -> None:
         self.row_of[listing_id] = len(self.ids)
@@ -321,6 +347,8 @@ class Index:
         self.district.append(self._district_code(f.district) if f.district else -1)
         self.domain_bits.append(self._bits(f.domains, grow=True))
         self.tag_sets.append(frozenset(f.tag_labels))
+        for tag in f.tag_labels:
+            self.tag_rows.setdefault(tag, set()).add(len(self.ids) - 1)
         self.domain_names.append(tuple(f.domains))
 
     def _district_code(self, name: str) -> int:
@@ -416,8 +444,8 @@ class Index:
     def search_many(
         self, queries: Sequence[Features], top: int = 10, filters: Filters | None = None
     ) -> list[list[Match]]:
-        """search() for every query (all-pairs top-N)."""
-        return [self.search(f, top, filters) for f in queries]
+        """search() for every query (all-pairs top-N), over every core for large batches."""
+        return parallel_map(lambda f: self.search(f, top, filters), queries, min_items=200)
 
     def _pool(self, query: Query, allowed: np.ndarray, size: int) -> np.ndarray:
         """Stage 1: the rows with the best word scores (then any others, in order)."""
@@ -435,9 +463,19 @@ class Index:
         out[:, 1] = self.chars.scores_rows(query.chars, rows)
         out[:, 2] = (self.domain_bits.view()[rows] & query.domain_bits) != 0
         if query.tags:
-            out[:, 3] = [len(query.tags & self.tag_sets[r]) / len(query.tags) for r in rows]
+            out[:, 3] = self._tag_share(query.tags, rows)
         out[:, 4] = self.district.view()[rows] == query.district
         return out
+
+    def _tag_share(self, tags: frozenset[str], rows: np.ndarray) -> np.ndarray:
+        """The share of the query's tags each row carries (posting sets: no per-row set maths)."""
+        listed = rows.tolist()
+        hits = np.zeros(len(listed))
+        for tag in tags:
+            holders = self.tag_rows.get(tag)
+            if holders:
+                hits += np.fromiter((r in holders for r in listed), dtype=bool, count=len(listed))
+        return hits / len(tags)
 
     def _score(self, signals: np.ndarray, rows: np.ndarray, scorer: Scorer | None) -> np.ndarray:
         if scorer is not None:

@@ -36,10 +36,14 @@ class Synonyms:
         """Every word of the table (each goes into the tokenizer's dictionary)."""
         return iter(self.concept_of)
 
+    @cached_property
+    def token_of(self) -> dict[str, str]:
+        """Each member word's concept token (a plain dict: the index looks up every token)."""
+        return {word: CONCEPT_PREFIX + label for word, label in self.concept_of.items()}
+
     def concept_token(self, word: str) -> str | None:
         """The concept token a word expands to, or None."""
-        label = self.concept_of.get(word)
-        return None if label is None else CONCEPT_PREFIX + label
+        return self.token_of.get(word)
 
     def __len__(self) -> int:
         """The number of member words."""

@@ -158,6 +158,10 @@ def test_tokens_are_cached_per_listing(engine_tokenizer: Tokenizer) -> None:
             calls.append(text)
             return tokenizer.tokens(text)
 
+        def tokens_many(self, texts: list[str]) -> list[list[str]]:
+            calls.extend(texts)
+            return tokenizer.tokens_many(texts)
+
     matcher = Matcher(Counting())
     matcher.rank([PARKING], [PARKING_APP, CT_AI])
     first = len(calls)
@@ -306,3 +310,22 @@ def test_many_additions_merge_into_the_main_segment(
     assert len(index.words.delta) == 2
     found = ids(matcher.search(index, PARKING))
     assert found[:2] == ["X3", "X2"]
+
+
+def test_parallel_batches_give_the_same_answers(matcher: Matcher) -> None:
+    from app.matching.parallel import parallel_map
+
+    candidates = [CT_AI, ERP, PARKING_APP, PARKING] * 3
+    index = matcher.build_index(
+        [(f"{c.id}-{n}", matcher.features(c)) for n, c in enumerate(candidates)]
+    )
+    queries = [matcher.features(q) for q in (PARKING, CT_AI, ERP, PARKING_APP)] * 5
+    one_by_one = [index.search(f, 5) for f in queries]
+    assert parallel_map(lambda f: index.search(f, 5), queries, workers=2, min_items=1) == one_by_one
+    assert parallel_map(len, ["ab", "c"], workers=1) == [2, 1]
+
+
+def test_packed_features_come_back_unchanged(matcher: Matcher) -> None:
+    for listing in (PARKING, CT_AI, ERP, Listing("E", "", "")):
+        features = matcher.features(listing)
+        assert Features.unpack(features.pack()) == features

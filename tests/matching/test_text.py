@@ -122,3 +122,16 @@ def test_stop_words_file_allows_comments(tmp_path: Path) -> None:
 
 def test_without_stop_words_function_words_survive() -> None:
     assert "的" in Tokenizer(None, None).tokens("城市的治理")
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["标题", "已建有数字城管平台，但缺少路面病害识别。", "", "   ", "NB-IoT 与 5G"],
+        ["换行\n之后", "带\x00空字符", "😀", "！！！", "醫院電子病歷"],
+    ],
+)
+def test_cutting_many_texts_at_once_equals_cutting_each(
+    tokenizer: Tokenizer, texts: list[str]
+) -> None:
+    assert tokenizer.tokens_many(texts) == [tokenizer.tokens(t.replace("\x00", "")) for t in texts]
