@@ -100,3 +100,24 @@ def test_match_refresh_adds_only_new_pairs(app: Flask) -> None:
     assert result.exit_code == 0
     assert "新增待审核推荐 0 条" in result.output
     assert count(Recommendation) == before
+
+
+def test_match_rebuild_retokenises_and_tells_every_worker(app: Flask) -> None:
+    from app.models import MatchChange
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    db.session.execute(sa.update(Scenario).values(features=None))
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.max(MatchChange.id)))
+    result = runner.invoke(args=["match", "rebuild", "--refeaturize"])
+    assert result.exit_code == 0, result.output
+    assert "索引已重建：场景 60 个，能力 150 项" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).where(Scenario.features.is_(None))) == 0
+    assert db.session.scalar(sa.select(sa.func.max(MatchChange.id))) > before
+
+
+def test_match_train_reports_its_decision(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["match", "train"])
+    assert result.exit_code == 0, result.output
+    assert "未启用" in result.output

@@ -151,3 +151,74 @@ def test_learning_examples_come_from_decided_pairs_only(admin: User) -> None:
     assert len(examples) == 6
     assert {e.label for e in examples} == {0, 1}
     assert all(len(e.signals) >= 5 for e in examples)
+
+
+def ranked_titles(scenario_id: int) -> list[str]:
+    from app.models import Scenario
+    from app.recommendations import services as recommendations
+
+    scenario = db.session.get(Scenario, scenario_id)
+    return [s.listing.title for s in recommendations.capabilities_for(scenario, top=5)]
+
+
+def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(
+    app: Flask, client: FlaskClient, admin: User
+) -> None:
+    """Reviewers approve same-domain pairs and reject the rest, whatever the shared words."""
+    publisher_org, firm_org = make_org(Role.PUBLISHER), make_org(Role.FIRM)
+    scenario = make_scenario(publisher_org, title="道路病害巡检", domain="智慧交通")
+    wordy = make_capability(
+        firm_org,
+        title="道路病害巡检识别",
+        description="道路病害巡检识别，道路坑槽裂缝井盖病害巡检识别，病害台账。",
+        domains=["工业制造"],
+    )
+    fitting = make_capability(
+        firm_org,
+        title="交通设施养护平台",
+        description="面向交通管理部门的设施养护派单与考核平台，支持道路巡检。",
+        domains=["智慧交通"],
+    )
+    assert ranked_titles(scenario.id)[:2] == [wordy.title, fitting.title]  # words win at first
+    history = [make_scenario(publisher_org, title=f"历史场景{k}") for k in range(10)]
+    for n in range(80):  # eight reviewed pairs per past scenario, as the queue proposes them
+        same_domain = n % 2 == 0
+        pair_capability = make_capability(
+            firm_org,
+            title=f"历史能力{n}",
+            description="集团财务共享中心：费用报销、会计核算、资金结算一体化。",
+            keywords="",
+            domains=["金融科技"],
+            tags=["云计算"],
+        )
+        db.session.add(
+            Recommendation(
+                scenario_id=history[n // 8].id,
+                capability_id=pair_capability.id,
+                score=0.3,
+                signals={
+                    "word": 0.2 + (n % 7) / 10,
+                    "char": 0.1 + (n % 5) / 10,
+                    "domain": 1.0 if same_domain else 0.0,
+                    "tag": 0.0,
+                    "district": float(n % 3 == 0),
+                },
+                status=RecommendationStatus.APPROVED
+                if same_domain
+                else RecommendationStatus.REJECTED,
+                reviewer_id=admin.id,
+                reviewed_at=utcnow(),
+                review_note="" if same_domain else "领域不符",
+            )
+        )
+    db.session.commit()
+    login(client, admin)
+    page = client.post("/review/engine/train", follow_redirects=True).get_data(as_text=True)
+    assert "已启用" in page
+    model = db.session.scalar(sa.select(RerankerModel))
+    assert model.active is True
+    assert model.learned_metrics["auc"] > model.base_metrics["auc"]
+    assert ranked_titles(scenario.id)[:2] == [fitting.title, wordy.title]  # the labels' way
+    client.post("/review/engine/deactivate")
+    assert ranked_titles(scenario.id)[:2] == [wordy.title, fitting.title]  # back to the base
+    assert "使用中" not in client.get("/review/engine").get_data(as_text=True)
