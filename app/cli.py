@@ -132,7 +132,9 @@ def _advance(bar: Any) -> Callable[[int, int], None]:
     """A progress callback that moves a click progress bar."""
 
     def progress(done: int, total: int) -> None:
-        bar.length = max(total, 1)
+        if done < bar.pos:  # the next side of the market starts again from zero
+            bar.pos = 0
+        bar.length = max(total, done, 1)
         bar.update(done - bar.pos)
 
     return progress

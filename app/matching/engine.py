@@ -90,10 +90,11 @@ class Engine:
         items: Iterable[tuple[str, Features]],
         progress: Progress | None = None,
         parallel: bool = False,
+        total: int = 0,
     ) -> Index:
         """A full index from stored features (no tokenising); parallel only in batch jobs."""
         index = self.new_index()
-        index.build(items, progress, parallel)
+        index.build(items, progress, parallel, total)
         return index
 
     def search(

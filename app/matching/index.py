@@ -13,9 +13,9 @@ segment that is merged into the main one when it grows past MERGE_AT.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -125,18 +125,36 @@ class Space:
     def rows(self) -> int:
         return self.main.shape[0] + len(self.delta)
 
-    def build(self, docs: Sequence[tuple[list[str], list[float]]]) -> None:
-        """Vectorise every document at once and freeze IDF (the rebuild path)."""
+    def build(self, docs: Iterable[tuple[Sequence[str], Sequence[float]]]) -> None:
+        """Vectorise every document and freeze IDF (the rebuild path)."""
+        self.start()
+        for terms, weights in docs:
+            self.feed(terms, weights)
+        self.finish()
+
+    def start(self) -> None:
+        """Begin a build: documents are then fed one by one, in row order."""
         self.vocab = Vocabulary()
-        lengths = np.fromiter((len(t) for t, _ in docs), dtype=np.int64, count=len(docs))
-        # one flat pass over every token: per-document calls cost more than the lookups
-        cols = self.vocab.grow(list(chain.from_iterable(t for t, _ in docs)), weigh_new=False)
-        vals = np.fromiter(
-            chain.from_iterable(w for _, w in docs), dtype=DTYPE, count=int(lengths.sum())
+        # C arrays, not Python lists: a city's listings hold tens of millions of tokens
+        self._cols, self._vals, self._lengths = array("i"), array("f"), array("q")
+
+    def feed(self, terms: Sequence[str], weights: Sequence[float]) -> None:
+        """Add the next document of a build."""
+        self._cols.extend(self.vocab.grow(terms, weigh_new=False))  # IDF is frozen at finish
+        self._vals.extend(weights)
+        self._lengths.append(len(terms))
+
+    def finish(self) -> None:
+        """Weigh the fed documents and serve them as the main segment."""
+        lengths = (
+            np.frombuffer(self._lengths, dtype=np.int64) if self._lengths else np.zeros(0, np.int64)
         )
-        rows = np.repeat(np.arange(len(docs)), lengths)
-        shape = (len(docs), len(self.vocab))
-        counts = sparse.csr_matrix((vals, (rows, np.asarray(cols, dtype=np.int64))), shape=shape)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        cols = np.frombuffer(self._cols, dtype=np.int32) if self._cols else np.zeros(0, np.int32)
+        vals = np.frombuffer(self._vals, dtype=np.float32) if self._vals else np.zeros(0, DTYPE)
+        shape = (len(lengths), len(self.vocab))
+        counts = sparse.csr_matrix((vals, (rows, cols.astype(np.int64))), shape=shape)
+        del self._cols, self._vals, self._lengths
         counts.sum_duplicates()
         self.vocab.freeze(np.bincount(counts.indices, minlength=shape[1]), shape[0])
         self.main = self._weigh(counts)
@@ -306,31 +324,36 @@ class Index:
         items: Iterable[tuple[str, Features]],
         progress: Progress | None = None,
         parallel: bool = False,
+        total: int = 0,
     ) -> None:
         """Replace the whole content (no tokenising: features are already computed).
 
         parallel builds the word and character spaces in two forked processes: for batch
         jobs and the rebuild command, never inside a threaded web server.
         """
-        items = list(items)
         with self.lock:
             self._reset()
-            seen: dict[str, int] = {}
-            for position, (listing_id, _f) in enumerate(items):
-                seen[listing_id] = position  # the last of duplicate ids wins
-            kept = [items[p] for p in sorted(seen.values())]
-            for done, (listing_id, f) in enumerate(kept, start=1):
+            if parallel:
+                features = []
+                for done, (listing_id, f) in enumerate(items, start=1):
+                    self._append_attributes(listing_id, f)
+                    features.append(f)
+                    _report(progress, done, total)
+                names = ["words", "chars"]
+                self.words, self.chars = parallel_map(
+                    lambda name: self._space(name, features), names, min_items=1
+                )
+                return
+            # one streaming pass: no list of every listing's features is ever held
+            self.words.start()
+            self.chars.start()
+            for done, (listing_id, f) in enumerate(items, start=1):
                 self._append_attributes(listing_id, f)
-                if progress and (done % 1000 == 0 or done == len(kept)):
-                    progress(done, len(kept))
-            features = [f for _id, f in kept]
-            names = ["words", "chars"]
-            spaces = (
-                parallel_map(lambda name: self._space(name, features), names, min_items=1)
-                if parallel
-                else [self._space(name, features) for name in names]
-            )
-            self.words, self.chars = spaces
+                self.words.feed(*self.word_terms(f))
+                self.chars.feed(*self.char_terms(f))
+                _report(progress, done, total)
+            self.words.finish()
+            self.chars.finish()
 
     def _space(self, name: str, features: Sequence[Features]) -> Space:
         """One vector space built from every listing's features."""
@@ -340,6 +363,10 @@ class Index:
         return space
 
     def _append_attributes(self, listing_id: str, f: Features) -> None:
+        """A new row's labels; a repeated id (the last one wins) retires its earlier row."""
+        earlier = self.row_of.get(listing_id)
+        if earlier is not None:
+            self.alive.data[earlier] = False
         self.row_of[listing_id] = len(self.ids)
         self.ids.append(listing_id)
         self.alive.append(True)
@@ -545,6 +572,12 @@ class Index:
         if not ours or not theirs or set(ours) & set(theirs):
             return None  # the same word on both sides is already a shared term
         return Bridge(ours[0], theirs[0], label)
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    """Tell a progress callback every thousand listings, and at the end when total is known."""
+    if progress is not None and (done % 1000 == 0 or done == total):
+        progress(done, total)
 
 
 def _has(sorted_cols: np.ndarray, col: int) -> bool:

@@ -177,8 +177,8 @@ class LiveMatching:
         indexes = {}
         for side in SIDES:
             rows = published(session, side)
-            items = [(str(row.id), features_of(row, engine)) for row in rows]
-            indexes[side] = engine.build_index(items, progress)
+            items = ((str(row.id), features_of(row, engine)) for row in rows)  # streamed
+            indexes[side] = engine.build_index(items, progress, total=len(rows))
         return State(engine, vocabulary.fingerprint, indexes, head)
 
     def replace(self, state: State) -> None:
