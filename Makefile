@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint seed clean
+.PHONY: help run test lint seed clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -16,12 +16,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The `fast` extra compiles a C segmenter; where no compiler exists the engine uses pure jieba.
+FAST_SEGMENTER = $(BIN)/pip install -q -e '.[fast]' || echo "jieba_fast not built (no C compiler?): using pure jieba, slower"
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	@$(FAST_SEGMENTER)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
+	@$(FAST_SEGMENTER)
 	@touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed ## install, migrate, load demo data if empty, serve on http://127.0.0.1:5000
@@ -39,3 +44,6 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bench: $(VENV)/.installed-dev ## benchmark matching at city scale (writes docs/performance.md)
+	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)

@@ -123,7 +123,6 @@ class Engine:
         features = self.features_many([*candidates, *queries])
         index = self.build_index(
             zip([c.id for c in candidates], features[: len(candidates)], strict=True),
-            parallel=len(candidates) >= MIN_ITEMS,
         )
         asked = features[len(candidates) :]
         return parallel_map(

@@ -12,6 +12,7 @@ segment that is merged into the main one when it grows past MERGE_AT.
 
 from __future__ import annotations
 
+import math
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,10 @@ from app.matching.types import Bridge, Explanation, Filters, Match
 from app.matching.weights import SIGNALS, Weights
 
 MERGE_AT = 4096
+# Stage 1 reads the posting lists of the query's words except those in over a quarter of all
+# listings (IDF below 1 + ln 4): they barely move a cosine and cost the most to read. Stage 2
+# computes the exact scores of the pool with every word.
+STAGE1_MIN_IDF = 1.0 + math.log(4.0)
 MAX_TERMS = 6
 SCORE_DIGITS = 6
 OTHER_DOMAIN_BIT = 62  # domains beyond the 62nd share one bit (taxonomies have 14)
@@ -219,12 +224,22 @@ class Space:
             )
         return self._delta_csr
 
-    def scores_all(self, query: Vector) -> np.ndarray:
-        """Cosine of the query with every row (inverted index over the main segment)."""
+    def scores_all(self, query: Vector, min_idf: float = 0.0) -> np.ndarray:
+        """Cosine of the query with every row (inverted index over the main segment).
+
+        min_idf skips the query's words that most rows carry (long posting lists, tiny
+        weights): for choosing a pool, not for final scores. If it would skip them all,
+        none is skipped.
+        """
         out = np.zeros(self.rows, dtype=DTYPE)
         n_main = self.main.shape[0]
         if len(query.cols) and n_main:
             keep = query.cols < self.main.shape[1]
+            specific = keep & (
+                self.vocab.idf[np.minimum(query.cols, len(self.vocab) - 1)] >= min_idf
+            )
+            if specific.any():
+                keep = specific
             cols, vals = query.cols[keep], query.vals[keep]
             if len(cols):
                 matrix = self.main_csc if self.main_csc is not None else self.main.tocsc()
@@ -479,7 +494,7 @@ class Index:
         rows = np.flatnonzero(allowed)
         if len(rows) <= size:
             return rows
-        word = self.words.scores_all(query.words)[rows]
+        word = self.words.scores_all(query.words, STAGE1_MIN_IDF)[rows]
         best = np.argpartition(-word, size - 1)[:size]
         return np.sort(rows[best])
 
@@ -552,10 +567,12 @@ class Index:
         vocab = self.words.vocab.terms
         words: list[str] = []
         bridges: list[Bridge] = []
-        for i in np.argsort(-contribution, kind="stable"):
+        row_terms: set[int] | None = None
+        for i in np.argsort(-contribution, kind="stable").tolist():
             term = vocab[shared[i]]
             if term.startswith(CONCEPT_PREFIX):
-                bridge = self._bridge(term[len(CONCEPT_PREFIX) :], query.tokens, row_cols)
+                row_terms = row_terms if row_terms is not None else set(row_cols.tolist())
+                bridge = self._bridge(term[len(CONCEPT_PREFIX) :], query.tokens, row_terms)
                 if bridge is not None and len(bridges) < MAX_TERMS:
                     bridges.append(bridge)
             elif len(term) > 1 and len(words) < MAX_TERMS:  # a lone character reads as noise
@@ -563,12 +580,12 @@ class Index:
         return tuple(words), tuple(bridges)
 
     def _bridge(
-        self, label: str, query_words: frozenset[str], row_cols: np.ndarray
+        self, label: str, query_words: frozenset[str], row_terms: set[int]
     ) -> Bridge | None:
         members = self.synonyms.members_of.get(label, ())
         ours = [m for m in members if m in query_words]
         ids = self.words.vocab.ids
-        theirs = [m for m in members if m in ids and _has(row_cols, ids[m])]
+        theirs = [m for m in members if ids.get(m, -1) in row_terms]
         if not ours or not theirs or set(ours) & set(theirs):
             return None  # the same word on both sides is already a shared term
         return Bridge(ours[0], theirs[0], label)
@@ -578,12 +595,6 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
     """Tell a progress callback every thousand listings, and at the end when total is known."""
     if progress is not None and (done % 1000 == 0 or done == total):
         progress(done, total)
-
-
-def _has(sorted_cols: np.ndarray, col: int) -> bool:
-    """Whether a sorted column array holds col."""
-    at = int(np.searchsorted(sorted_cols, col))
-    return at < len(sorted_cols) and int(sorted_cols[at]) == col
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ DEFAULT_STOPWORDS_PATH = SEED_DIR / "stopwords.txt"
 
 SEPARATOR = "\x00"  # joins texts cut in one call; jieba always splits on it
 MAX_VERDICTS = 200_000  # bound on the memo of kept/dropped tokens
+MAX_CACHED_CUTS = 200_000  # bound on the memo of cut texts (cleared when full)
+MAX_CACHED_TEXT = 200  # only short texts (tags, titles, clauses) are worth remembering
 
 # Listings are a few hundred characters; anything far longer is pasted junk, and
 # segmenting it would cost the request hundreds of milliseconds for no ranking gain.
@@ -99,6 +101,7 @@ class Tokenizer:
         """Load jieba's base dictionary, then the user dictionary and stop words."""
         self._jieba = segmenter.Tokenizer()
         self._verdicts: dict[str, bool] = {}
+        self._cuts: dict[str, tuple[str, ...]] = {}  # short text -> its kept tokens
         self._jieba.initialize()
         self.words_added = self._load_dictionary(dict_path) if dict_path else 0
         self.stopwords = load_stopwords(stopwords_path)
@@ -121,6 +124,7 @@ class Tokenizer:
         word = normalise(word).strip()
         if not is_content_token(word):
             return
+        self._cuts.clear()  # texts cut before may now be cut differently
         # A frequency too low for jieba to keep the word whole would defeat the entry.
         whole = self._jieba.suggest_freq(word, tune=False)
         self._jieba.add_word(word, max(freq or 0, whole), tag)
@@ -139,17 +143,28 @@ class Tokenizer:
         joined by NUL gives the same words as cutting each one.
         """
         cleaned = [normalise(t).replace(SEPARATOR, "") for t in texts]
-        out: list[list[str]] = [[] for _ in cleaned]
+        cache = self._cuts
+        found = [cache.get(text) for text in cleaned]  # tags and stock phrases recur
+        todo = [text for text, hit in zip(cleaned, found, strict=True) if hit is None]
+        cut: list[list[str]] = [[] for _ in todo]
         position = 0
-        for token in self._jieba.lcut(SEPARATOR.join(cleaned), HMM=False):
+        for token in self._jieba.lcut(SEPARATOR.join(todo), HMM=False) if todo else ():
             if token == SEPARATOR:
                 position += 1
             else:
-                out[position].append(token)
-        return [
-            self._keep(tokens) if text.strip() else []
-            for tokens, text in zip(out, cleaned, strict=True)
-        ]
+                cut[position].append(token)
+        fresh = iter(cut)
+        out = []
+        for text, hit in zip(cleaned, found, strict=True):
+            if hit is None:
+                tokens = next(fresh)  # advance for every uncached text, blank ones included
+                hit = tuple(self._keep(tokens)) if text.strip() else ()
+                if len(text) <= MAX_CACHED_TEXT:
+                    if len(cache) >= MAX_CACHED_CUTS:
+                        cache.clear()
+                    cache[text] = hit
+            out.append(list(hit))
+        return out
 
     def _keep(self, tokens: list[str]) -> list[str]:
         """Drop stop words and tokens without meaning (memoised: tokens repeat endlessly)."""
