@@ -68,7 +68,7 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     PAGE_SIZE = env_int("PAGE_SIZE", 12)
     # Pairs scoring at least this are queued for administrators to review.
-    MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.12)
+    MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.20)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 10)
     SEED_DIR = ROOT / "seed"
 

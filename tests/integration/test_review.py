@@ -154,12 +154,18 @@ def publish_pair(client: FlaskClient, admin: User, publisher: User, firm: User) 
     return recommendation
 
 
+def app_min_score() -> float:
+    from flask import current_app
+
+    return float(current_app.config["MATCH_REVIEW_MIN_SCORE"])
+
+
 def test_publishing_queues_the_fitting_pair_with_its_reasons(
     client: FlaskClient, admin: User, publisher: User, firm: User
 ) -> None:
     recommendation = publish_pair(client, admin, publisher, firm)
     assert recommendation.status is RecommendationStatus.PENDING
-    assert 0.12 <= recommendation.score <= 1
+    assert app_min_score() <= recommendation.score <= 1
     assert {"病害", "井盖"} <= set(recommendation.terms)
     pairs = db.session.scalars(sa.select(Recommendation.capability_id)).all()
     assert len(pairs) == 1, "the unrelated finance capability is not proposed"
