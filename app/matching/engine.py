@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from app.matching.features import Features, Featurizer
 from app.matching.index import Index, Progress, Scorer
@@ -132,14 +131,3 @@ class Engine:
 
 # The name the application and older callers use.
 Matcher = Engine
-
-
-def seed_engine(seed_dir: Path | None = None) -> Engine:
-    """An engine from the files of a seed/matching folder (default: the project's)."""
-    if seed_dir is None:
-        return Engine()
-    return Engine(
-        Tokenizer(seed_dir / "dict.txt", seed_dir / "stopwords.txt"),
-        load_weights(seed_dir / "weights.json"),
-        load_synonyms(seed_dir),
-    )

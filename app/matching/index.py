@@ -86,11 +86,6 @@ class Vocabulary:
             self.idf = np.concatenate([self.idf, extra])
         return out
 
-    def known(self, terms: Iterable[str]) -> list[int]:
-        """Ids of known terms only (a query never grows the vocabulary)."""
-        get = self.ids.get
-        return [i for i in (get(t) for t in terms) if i is not None]
-
     def freeze(self, df: np.ndarray, n_docs: int) -> None:
         """Smooth IDF as scikit-learn computes it: ln((1+n)/(1+df)) + 1."""
         self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(DTYPE)

@@ -41,10 +41,6 @@ class Synonyms:
         """Each member word's concept token (a plain dict: the index looks up every token)."""
         return {word: CONCEPT_PREFIX + label for word, label in self.concept_of.items()}
 
-    def concept_token(self, word: str) -> str | None:
-        """The concept token a word expands to, or None."""
-        return self.token_of.get(word)
-
     def __len__(self) -> int:
         """The number of member words."""
         return len(self.concept_of)
