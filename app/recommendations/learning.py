@@ -16,18 +16,27 @@ from app.recommendations.live import live
 from app.recommendations.services import record_engine_change
 
 
-def examples() -> list[Example]:
-    """Every decided pair whose signals were kept: approved = 1, rejected = 0."""
-    query = sa.select(Recommendation).where(
+def _decided() -> sa.Select[tuple[Recommendation]]:
+    return sa.select(Recommendation).where(
         Recommendation.status.in_([RecommendationStatus.APPROVED, RecommendationStatus.REJECTED])
     )
+
+
+def example_count() -> int:
+    """How many decided pairs could be learned from (those whose signals were kept)."""
+    decided = _decided().where(sa.cast(Recommendation.signals, sa.String) != "{}").subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(decided)) or 0
+
+
+def examples() -> list[Example]:
+    """Every decided pair whose signals were kept: approved = 1, rejected = 0."""
     return [
         Example(
             group=str(rec.scenario_id),
             signals=tuple(float(rec.signals.get(name, 0.0)) for name in SIGNALS),
             label=1 if rec.status is RecommendationStatus.APPROVED else 0,
         )
-        for rec in db.session.scalars(query.order_by(Recommendation.id))
+        for rec in db.session.scalars(_decided().order_by(Recommendation.id))
         if rec.signals
     ]
 

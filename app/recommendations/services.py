@@ -116,14 +116,9 @@ def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int
 
 
 def _existing_pairs(listing: Scenario | Capability) -> set[tuple[int, int]]:
-    column = (
-        Recommendation.scenario_id
-        if isinstance(listing, Scenario)
-        else Recommendation.capability_id
-    )
     rows = db.session.execute(
         sa.select(Recommendation.scenario_id, Recommendation.capability_id).where(
-            column == listing.id
+            _pair_column(listing) == listing.id
         )
     )
     return {(s, c) for s, c in rows}
@@ -164,18 +159,14 @@ def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
     )
 
 
-def platform_recommendations(org: Organization) -> list[Recommendation]:
-    """平台推荐: approved pairs that involve the organisation's published listings."""
-    query = (
+def _approved_pairs() -> sa.Select[tuple[Recommendation]]:
+    """Approved pairs whose two listings are both still published, with their organisations."""
+    return (
         sa.select(Recommendation)
         .join(Recommendation.scenario)
         .join(Recommendation.capability)
         .where(
             Recommendation.status == RecommendationStatus.APPROVED,
-            sa.or_(
-                Scenario.organization_id == org.id,
-                Capability.organization_id == org.id,
-            ),
             Scenario.status == ListingStatus.PUBLISHED,
             Capability.status == ListingStatus.PUBLISHED,
         )
@@ -183,25 +174,26 @@ def platform_recommendations(org: Organization) -> list[Recommendation]:
             selectinload(Recommendation.scenario).selectinload(Scenario.organization),
             selectinload(Recommendation.capability).selectinload(Capability.organization),
         )
-        .order_by(Recommendation.reviewed_at.desc(), Recommendation.id.desc())
     )
-    return list(db.session.scalars(query))
+
+
+def platform_recommendations(org: Organization) -> list[Recommendation]:
+    """平台推荐: approved pairs that involve the organisation's published listings."""
+    query = _approved_pairs().where(
+        sa.or_(Scenario.organization_id == org.id, Capability.organization_id == org.id)
+    )
+    order = (Recommendation.reviewed_at.desc(), Recommendation.id.desc())
+    return list(db.session.scalars(query.order_by(*order)))
 
 
 def approved_for(listing: Scenario | Capability) -> list[Recommendation]:
     """The approved pairs of one listing, for its detail page."""
-    column = (
-        Recommendation.scenario_id
-        if isinstance(listing, Scenario)
-        else Recommendation.capability_id
-    )
-    query = (
-        sa.select(Recommendation)
-        .where(column == listing.id, Recommendation.status == RecommendationStatus.APPROVED)
-        .order_by(Recommendation.score.desc())
-    )
-    return [
-        r
-        for r in db.session.scalars(query)
-        if r.scenario.is_published and r.capability.is_published
-    ]
+    query = _approved_pairs().where(_pair_column(listing) == listing.id)
+    return list(db.session.scalars(query.order_by(Recommendation.score.desc())))
+
+
+def _pair_column(listing: Scenario | Capability) -> sa.orm.InstrumentedAttribute[int]:
+    """The recommendation column that points at this kind of listing."""
+    if isinstance(listing, Scenario):
+        return Recommendation.scenario_id
+    return Recommendation.capability_id

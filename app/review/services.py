@@ -47,6 +47,20 @@ def decide_listing(
     return recommendations.queue_for(listing, min_score=min_score, top=top)
 
 
+def pending_counts() -> dict[str, int]:
+    """How many organisations, scenarios and capabilities wait for review (counted in SQL)."""
+
+    def count(model: type[Any], status: Any) -> int:
+        query = sa.select(sa.func.count()).select_from(model).where(model.status == status)
+        return db.session.scalar(query) or 0
+
+    return {
+        "organizations": count(Organization, OrgStatus.PENDING),
+        "scenarios": count(Scenario, ListingStatus.PENDING),
+        "capabilities": count(Capability, ListingStatus.PENDING),
+    }
+
+
 def pending_organizations() -> list[Organization]:
     """Organisations waiting for review, oldest first."""
     query = sa.select(Organization).where(Organization.status == OrgStatus.PENDING)

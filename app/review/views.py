@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -37,14 +38,11 @@ def _get(model: type[Any], object_id: int) -> Any:
 @bp.route("/")
 def index() -> str:
     """What waits for review."""
+    matches = sa.select(sa.func.count()).select_from(
+        recommendations.pending_queue(_min_score()).subquery()
+    )
     return render_template(
-        "review/index.html",
-        organizations=len(services.pending_organizations()),
-        scenarios=len(services.pending_scenarios()),
-        capabilities=len(services.pending_capabilities()),
-        matches=db.paginate(
-            recommendations.pending_queue(_min_score()), page=1, per_page=1, error_out=False
-        ).total,
+        "review/index.html", **services.pending_counts(), matches=db.session.scalar(matches) or 0
     )
 
 
@@ -167,7 +165,7 @@ def engine() -> str:
         "review/engine.html",
         state=state,
         models=learning.history(),
-        examples=len(learning.examples()),
+        examples=learning.example_count(),
         entries=vocabulary.entries(),
         form=VocabularyForm(),
         action=EmptyForm(),

@@ -146,9 +146,22 @@ def test_learning_examples_come_from_decided_pairs_only(admin: User) -> None:
             signals={"word": 0.9},
         )
     )
+    old = make_scenario(make_org(Role.PUBLISHER), title="早于信号记录的推荐")
+    db.session.add(  # decided before signals were kept: nothing to learn from
+        Recommendation(
+            scenario_id=old.id,
+            capability_id=make_capability(make_org(Role.FIRM)).id,
+            score=0.5,
+            signals={},
+            status=RecommendationStatus.APPROVED,
+            reviewer_id=admin.id,
+            reviewed_at=utcnow(),
+        )
+    )
     db.session.commit()
     examples = learning.examples()
     assert len(examples) == 6
+    assert learning.example_count() == 6
     assert {e.label for e in examples} == {0, 1}
     assert all(len(e.signals) >= 5 for e in examples)
 

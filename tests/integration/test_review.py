@@ -274,3 +274,16 @@ def test_a_database_constraint_keeps_one_recommendation_per_pair(
         db.session.rollback()
     else:
         raise AssertionError("a duplicate pair was stored")
+
+
+def test_the_overview_counts_what_waits_for_review(
+    client: FlaskClient, admin: User, publisher: User
+) -> None:
+    make_org(Role.FIRM, status=OrgStatus.PENDING)
+    make_org(Role.PUBLISHER, status=OrgStatus.PENDING)
+    make_scenario(publisher.organization, ListingStatus.PENDING)
+    make_scenario(publisher.organization, ListingStatus.DRAFT)
+    login(client, admin)
+    page = client.get("/review/").get_data(as_text=True)
+    assert '<strong data-testid="pending-organizations">2</strong>' in page
+    assert '<strong data-testid="pending-scenarios">1</strong>' in page
