@@ -75,6 +75,7 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
     from app.workspace import bp as workspace_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(workspace_bp, url_prefix="/my")
     app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
 
 def _register_security(app: Flask) -> None:

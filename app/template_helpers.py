@@ -61,6 +61,15 @@ def page_url(page: int) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def unread_notifications() -> int:
+    """The signed-in user's unread count for the header badge (0 when signed out)."""
+    if not current_user.is_authenticated:
+        return 0
+    from app.notifications.services import unread_count
+
+    return unread_count(current_user)
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(mask_phone=mask_phone, fmt_date=fmt_date, fmt_budget=fmt_budget)
@@ -70,6 +79,7 @@ def init_app(app: Flask) -> None:
         reasons=reasons,
         page_url=page_url,
         can_see_contacts=can_see_contacts,
+        unread_notifications=unread_notifications,
         Role=Role,
         STATUS_CLASSES=STATUS_CLASSES,
     )

@@ -14,6 +14,7 @@ from app.listings.lifecycle import next_status
 from app.models import Capability, ReferenceCase, Scenario
 from app.models.base import utcnow
 from app.models.org import Role
+from app.notifications import services as notifications
 from app.recommendations import services as recommendations
 from app.security import policies
 
@@ -159,6 +160,7 @@ def approve(admin: Any, listing: Listing) -> None:
     listing.review_note = ""
     recommendations.record_change(listing)
     audit.record(admin, "approve", listing)
+    _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
 
 
 def reject(admin: Any, listing: Listing, reason: str) -> None:
@@ -168,3 +170,12 @@ def reject(admin: Any, listing: Listing, reason: str) -> None:
     listing.status = next_status(listing.status, "reject")
     listing.review_note = reason.strip()
     audit.record(admin, "reject", listing, reason.strip())
+    _tell_owner(listing, f"“{listing.title}”未通过审核。", body=f"驳回原因：{reason.strip()}")
+
+
+def _tell_owner(listing: Listing, title: str, body: str = "") -> None:
+    kind = "scenarios" if isinstance(listing, Scenario) else "capabilities"
+    link = f"/my/{kind}/{listing.id}/edit" if not listing.is_published else f"/{kind}/{listing.id}"
+    notifications.notify_organization(
+        listing.organization_id, "listing_reviewed", title, link, body
+    )

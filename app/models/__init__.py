@@ -2,6 +2,12 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.engagement import (
+    Engagement,
+    EngagementEvent,
+    EngagementOrigin,
+    EngagementStage,
+)
 from app.models.listing import (
     Capability,
     ListingStatus,
@@ -17,14 +23,20 @@ from app.models.matching import (
     VocabularyEntry,
     VocabularyKind,
 )
+from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Capability",
+    "Engagement",
+    "EngagementEvent",
+    "EngagementOrigin",
+    "EngagementStage",
     "ListingStatus",
     "MatchChange",
+    "Notification",
     "OrgStatus",
     "Organization",
     "Recommendation",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, enum_column
 from app.models.org import Organization
@@ -83,8 +83,17 @@ class ListingMixin(TimestampMixin):
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    # why the owner withdrew or closed it, or why it expired
+    close_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # the matching engine's tokens, computed when the listing is saved (app.matching.Features)
     features: Mapped[dict | None] = mapped_column(sa.JSON)
+    # optimistic locking: a save based on a stale copy raises StaleDataError instead of
+    # silently overwriting another person's edit
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:  # noqa: N805 - SQLAlchemy's declared_attr takes the class
+        return {"version_id_col": cls.lock_version}
 
     @property
     def is_published(self) -> bool:
@@ -103,6 +112,10 @@ class Scenario(ListingMixin, Base):
     __tablename__ = "scenarios"
     __table_args__ = (
         sa.CheckConstraint("budget_wan IS NULL OR budget_wan >= 0", name="budget_not_negative"),
+        sa.CheckConstraint(
+            "budget_max_wan IS NULL OR (budget_wan IS NOT NULL AND budget_max_wan >= budget_wan)",
+            name="budget_range_ordered",
+        ),
     )
 
     organization_id: Mapped[int] = mapped_column(
@@ -112,11 +125,14 @@ class Scenario(ListingMixin, Base):
     district: Mapped[str] = mapped_column(sa.String(30), index=True)
     needs: Mapped[str] = mapped_column(sa.Text, default="")
     expected: Mapped[str] = mapped_column(sa.Text, default="")
+    # the budget in 万元: an amount (budget_wan alone) or a range (budget_wan to budget_max_wan)
     budget_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    budget_max_wan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     opening_method: Mapped[str] = mapped_column(sa.String(20))
     deadline: Mapped[date | None] = mapped_column(sa.Date)
     contact_name: Mapped[str] = mapped_column(sa.String(40), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
 
     organization: Mapped[Organization] = relationship(back_populates="scenarios")
     tags: Mapped[list[TaxonomyTerm]] = relationship(

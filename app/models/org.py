@@ -14,7 +14,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models.base import Base, TimestampMixin, enum_column
 
 if TYPE_CHECKING:
-    from app.models.listing import Capability, Scenario
+    from app.models.listing import Capability, Scenario, TaxonomyTerm
+
+organization_honours = sa.Table(
+    "organization_honours",
+    Base.metadata,
+    sa.Column(
+        "organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("term_id", sa.ForeignKey("taxonomy_terms.id"), primary_key=True),
+)
 
 
 class Role(enum.StrEnum):
@@ -66,6 +75,7 @@ class Organization(TimestampMixin, Base):
     intro: Mapped[str] = mapped_column(sa.Text, default="")
     contact_name: Mapped[str] = mapped_column(sa.String(40), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     status: Mapped[OrgStatus] = mapped_column(
         enum_column(OrgStatus, "org_status"), default=OrgStatus.PENDING
     )
@@ -73,6 +83,10 @@ class Organization(TimestampMixin, Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     users: Mapped[list[User]] = relationship(back_populates="organization")
+    # 专精特新, 小巨人, 瞪羚 … (taxonomy kind "honour")
+    honours: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=organization_honours, order_by="TaxonomyTerm.position"
+    )
     scenarios: Mapped[list[Scenario]] = relationship(back_populates="organization")
     capabilities: Mapped[list[Capability]] = relationship(back_populates="organization")
 
@@ -80,6 +94,11 @@ class Organization(TimestampMixin, Base):
     def is_approved(self) -> bool:
         """Only approved organisations may publish."""
         return self.status is OrgStatus.APPROVED
+
+    @property
+    def honour_names(self) -> list[str]:
+        """Honours as plain names."""
+        return [t.name for t in self.honours]
 
 
 class User(UserMixin, TimestampMixin, Base):

@@ -47,6 +47,9 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "review.deactivate_reranker": ADMINS,
     "review.vocabulary_add": ADMINS,
     "review.vocabulary_delete": ADMINS,
+    "notifications.index": SIGNED_IN,
+    "notifications.open_one": SIGNED_IN,
+    "notifications.read_all": SIGNED_IN,
 }
 
 

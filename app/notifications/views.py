@@ -1,0 +1,54 @@
+"""The signed-in user's notifications: list, open (marks read), mark all read."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.forms import EmptyForm
+from app.notifications import bp, services
+
+
+@bp.route("/")
+def index() -> str:
+    """The user's notifications, newest first, unread highlighted."""
+    unread_only = request.args.get("unread") == "1"
+    page = db.paginate(
+        services.for_user(current_user, unread_only),
+        page=request.args.get("page", 1, type=int),
+        per_page=20,
+        error_out=False,
+    )
+    return render_template(
+        "notifications/index.html",
+        page=page,
+        unread_only=unread_only,
+        kinds=services.KINDS,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+def open_one(notification_id: int) -> Response:
+    """Mark one notification read and follow its link."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    item = services.get_own(current_user, notification_id)
+    if item is None:
+        abort(404)
+    services.mark_read(current_user, item.id)
+    db.session.commit()
+    return redirect(item.link or url_for("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+def read_all() -> Response:
+    """Mark every notification read."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = services.mark_read(current_user)
+    db.session.commit()
+    flash(f"已将 {count} 条通知标为已读。", "success")
+    return redirect(url_for("notifications.index"))
