@@ -45,5 +45,5 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed-dev ## benchmark matching at city scale (writes docs/performance.md)
+bench: $(VENV)/.installed-dev ## benchmark matching, lists and dashboard at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
