@@ -61,9 +61,7 @@ class Attachment(Base):
     kind: Mapped[str] = mapped_column(sa.String(10))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploader_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     uploader: Mapped[User | None] = relationship()
