@@ -46,18 +46,24 @@ def test_an_owner_uploads_a_pdf_stored_outside_static_under_a_random_name(
     login(client, publisher)
     url = f"/my/scenarios/{draft}/attachments"
     response = upload(client, url, "建设方案.pdf", files.pdf())
-    assert response.status_code == 302 and response.headers["Location"] == url
+    assert response.status_code == 302
+    assert response.headers["Location"] == url
     [item] = attachments()
     assert (item.filename, item.kind, item.size) == ("建设方案.pdf", "pdf", len(files.pdf()))
-    assert item.scenario_id == draft and item.uploader_id == publisher.id
+    assert item.scenario_id == draft
+    assert item.uploader_id == publisher.id
     stored = upload_dir / item.stored_name
     assert stored.read_bytes() == files.pdf()
-    assert len(item.stored_name) == 32 and "pdf" not in item.stored_name
+    assert len(item.stored_name) == 32
+    assert "pdf" not in item.stored_name
     assert not list((Path(__file__).resolve().parents[2] / "static").rglob(item.stored_name))
     html = client.get(url).get_data(as_text=True)
-    assert "建设方案.pdf" in html and publisher.name in html and "已上传附件" in html
+    assert "建设方案.pdf" in html
+    assert publisher.name in html
+    assert "已上传附件" in html
     detail = client.get(f"/scenarios/{draft}").get_data(as_text=True)
-    assert "建设方案.pdf" in detail and "管理附件" in detail
+    assert "建设方案.pdf" in detail
+    assert "管理附件" in detail
     audit = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "attach")).one()
     assert audit.note == "建设方案.pdf"
 
@@ -108,7 +114,8 @@ def test_the_size_limit_is_configurable(
     big = files.pdf() + b"0" * 2048
     response = upload(client, f"/my/scenarios/{draft}/attachments", "大文件.pdf", big)
     assert "单个附件不能超过 1 KB" in response.get_data(as_text=True)
-    assert attachments() == [] and list(upload_dir.iterdir()) == []
+    assert attachments() == []
+    assert list(upload_dir.iterdir()) == []
 
 
 def test_a_request_over_the_content_length_limit_gets_a_clear_413(
@@ -224,10 +231,12 @@ def test_detail_pages_list_files_only_to_those_who_may_download(
     item = stored(publisher.organization, ListingStatus.PUBLISHED, upload_dir)
     scenario_id = db.session.get_one(Attachment, item).scenario_id
     html = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
-    assert "共 1 个附件" in html and f"/attachments/{item}" not in html
+    assert "共 1 个附件" in html
+    assert f"/attachments/{item}" not in html
     login(client, make_user(make_org(Role.FIRM)))
     html = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
-    assert f"/attachments/{item}" in html and "方案.pdf" in html
+    assert f"/attachments/{item}" in html
+    assert "方案.pdf" in html
     assert "管理附件" not in html
 
 
@@ -245,7 +254,8 @@ def test_the_owner_deletes_an_attachment_and_its_file(
     login(client, publisher)
     response = client.post(f"/attachments/{item.id}/delete")
     assert response.headers["Location"] == f"/my/scenarios/{draft}/attachments"
-    assert attachments() == [] and not path.exists()
+    assert attachments() == []
+    assert not path.exists()
 
 
 def test_published_listings_keep_their_files_as_reviewed(
@@ -256,9 +266,8 @@ def test_published_listings_keep_their_files_as_reviewed(
     login(client, publisher)
     url = f"/my/scenarios/{scenario_id}/attachments"
     html = client.get(url).get_data(as_text=True)
-    assert (
-        "“已发布”状态的内容不能修改附件。" in html and 'enctype="multipart/form-data"' not in html
-    )
+    assert "“已发布”状态的内容不能修改附件。" in html
+    assert 'enctype="multipart/form-data"' not in html
     response = upload(client, url, "新方案.pdf", files.pdf())
     assert "“已发布”状态的内容不能修改附件。" in response.get_data(as_text=True)
     client.post(f"/attachments/{item}/delete")
