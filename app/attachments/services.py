@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -15,6 +16,7 @@ from app.attachments import sniff
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Attachment, Capability, Scenario
+from app.models.attachment import ATTACHMENT_KINDS
 from app.security import policies
 
 CHUNK = 64 * 1024
@@ -122,6 +124,15 @@ def delete(user: Any, attachment: Attachment) -> str:
     db.session.delete(attachment)
     db.session.flush()
     return attachment.stored_name
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """A download header: an ASCII fallback name, and the real name per RFC 5987/6266."""
+    name = attachment.filename
+    plain = name.isascii() and name.isprintable() and not any(c in name for c in '"\\;%')
+    ext = ATTACHMENT_KINDS[attachment.kind][1][0]
+    fallback = name if plain else f"attachment-{attachment.id}.{ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_path(directory: Path, attachment: Attachment) -> Path:

@@ -116,13 +116,8 @@ def download(attachment_id: int) -> Response:
     if not path.is_file():
         current_app.logger.error("attachment %s has no file %s", attachment.id, path)
         abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.mimetype,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
+    response = send_file(path, mimetype=attachment.mimetype, max_age=0)
+    response.headers["Content-Disposition"] = services.content_disposition(attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -147,10 +147,28 @@ def test_downloads_are_attachments_with_a_safe_chinese_file_name(
     assert response.data == files.pdf()
     assert response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;")
+    assert disposition.startswith(f'attachment; filename="attachment-{item.id}.pdf"; ')
     assert "filename*=UTF-8''%E4%BA%A7%E5%93%81%20%E7%99%BD%E7%9A%AE%E4%B9%A6.pdf" in disposition
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response.headers["Cache-Control"]
+    response.close()
+
+
+def test_ascii_names_are_kept_in_the_plain_filename(client: FlaskClient, firm: User) -> None:
+    capability = make_capability(firm.organization, ListingStatus.DRAFT)
+    login(client, firm)
+    upload(
+        client,
+        f"/my/capabilities/{capability.id}/attachments",
+        "offer-2025.xlsx",
+        files.ooxml("xlsx"),
+    )
+    [item] = attachments()
+    response = client.get(f"/attachments/{item.id}")
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=\"offer-2025.xlsx\"; filename*=UTF-8''offer-2025.xlsx"
+    )
+    assert response.mimetype.endswith("spreadsheetml.sheet")
     response.close()
 
 
