@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -213,3 +215,19 @@ def test_the_reveal_log_is_paginated(
 def test_the_reveal_log_is_for_administrators_only(client: FlaskClient, firm: User) -> None:
     login(client, firm)
     assert client.get("/review/contacts").status_code == 403
+
+
+def test_a_reveal_needs_the_csrf_token(
+    fresh_app: Callable[..., Flask], firm: User, scenario_id: int
+) -> None:
+    client = fresh_app().test_client()
+    login(client, firm)
+    response = client.post(f"/scenarios/{scenario_id}/contact")
+    assert response.status_code == 400
+    assert reveals() == []
+    html = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token is not None
+    response = client.post(f"/scenarios/{scenario_id}/contact", data={"csrf_token": token[1]})
+    assert response.status_code == 302
+    assert len(reveals()) == 1
