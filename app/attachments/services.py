@@ -21,6 +21,8 @@ from app.security import policies
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 200
+# enough for proposals, case material and certificates; keeps one listing from filling the disk
+MAX_PER_LISTING = 20
 
 
 def attachments_of(listing: Scenario | Capability) -> list[Attachment]:
@@ -64,6 +66,8 @@ def add(
     """Store an upload under a random name once its size and content pass; refuse otherwise."""
     if not policies.can_manage_attachments(user, listing):
         raise DomainError(f"“{listing.status.label}”状态的内容不能修改附件。")
+    if len(attachments_of(listing)) >= MAX_PER_LISTING:
+        raise DomainError(f"每条内容最多上传{MAX_PER_LISTING}个附件，请先删除不需要的附件。")
     name = clean_filename(filename)
     if not name:
         raise DomainError("请选择要上传的文件。", field="file")

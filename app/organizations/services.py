@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import audit, taxonomy
 from app.errors import DomainError
@@ -80,8 +81,10 @@ def _refuse_duplicates(org: Organization, data: Profile) -> None:
 
 def published_scenarios(org: Organization) -> list[Scenario]:
     """The organisation's published scenarios, newest first."""
-    query = sa.select(Scenario).where(
-        Scenario.organization_id == org.id, Scenario.status == ListingStatus.PUBLISHED
+    query = (
+        sa.select(Scenario)
+        .where(Scenario.organization_id == org.id, Scenario.status == ListingStatus.PUBLISHED)
+        .options(selectinload(Scenario.tags))
     )
     return list(
         db.session.scalars(query.order_by(Scenario.published_at.desc(), Scenario.id.desc()))
@@ -90,8 +93,10 @@ def published_scenarios(org: Organization) -> list[Scenario]:
 
 def published_capabilities(org: Organization) -> list[Capability]:
     """The organisation's published capabilities, newest first."""
-    query = sa.select(Capability).where(
-        Capability.organization_id == org.id, Capability.status == ListingStatus.PUBLISHED
+    query = (
+        sa.select(Capability)
+        .where(Capability.organization_id == org.id, Capability.status == ListingStatus.PUBLISHED)
+        .options(selectinload(Capability.tags), selectinload(Capability.domains))
     )
     return list(
         db.session.scalars(query.order_by(Capability.published_at.desc(), Capability.id.desc()))

@@ -300,3 +300,18 @@ def test_other_organisations_cannot_open_the_upload_page(
     assert client.get(url).status_code == 404
     assert upload(client, url, "方案.pdf", files.pdf()).status_code == 404
     assert attachments() == []
+
+
+def test_a_listing_holds_at_most_twenty_files(
+    client: FlaskClient, publisher: User, draft: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.attachments import services
+
+    monkeypatch.setattr(services, "MAX_PER_LISTING", 2)
+    login(client, publisher)
+    url = f"/my/scenarios/{draft}/attachments"
+    upload(client, url, "一.pdf", files.pdf())
+    upload(client, url, "二.pdf", files.pdf())
+    response = upload(client, url, "三.pdf", files.pdf())
+    assert "每条内容最多上传2个附件" in response.get_data(as_text=True)
+    assert len(attachments()) == 2
