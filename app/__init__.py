@@ -74,8 +74,11 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
+    from app.contacts import bp as contacts_bp
     from app.notifications import bp as notifications_bp
+    from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
     from app.workspace import bp as workspace_bp
@@ -85,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp, url_prefix="/my")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(contacts_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(attachments_bp)
 
 
 def _register_security(app: Flask) -> None:

@@ -65,7 +65,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # WTForms' built-in Chinese messages (no Flask-Babel in this project)
     WTF_I18N_ENABLED = False
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Attachments: checked by content, stored outside static/ (see app.attachments).
+    ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or str(INSTANCE / "uploads")
+    # A request may carry one attachment plus the form around it; more is answered with 413.
+    MAX_CONTENT_LENGTH = max(2 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 256 * 1024)
+    # How many contacts one user may reveal in 24 hours (each reveal is logged).
+    CONTACT_REVEAL_DAILY_LIMIT = env_int("CONTACT_REVEAL_DAILY_LIMIT", 50)
     PAGE_SIZE = env_int("PAGE_SIZE", 12)
     # Pairs scoring at least this are queued for administrators to review.
     MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.20)

@@ -70,9 +70,9 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     """
     taxonomy.load_taxonomy(seed_dir / "taxonomy.json")
     demo = seed_dir / "demo"
-    orgs = _load_orgs(_read(demo / "publishers.json"), Role.PUBLISHER)
-    orgs |= _load_orgs(_read(demo / "firms.json"), Role.FIRM)
-    terms = {kind: taxonomy.lookup(kind) for kind in ("tag", "domain")}
+    terms = {kind: taxonomy.lookup(kind) for kind in ("tag", "domain", "honour")}
+    orgs = _load_orgs(_read(demo / "publishers.json"), Role.PUBLISHER, terms)
+    orgs |= _load_orgs(_read(demo / "firms.json"), Role.FIRM, terms)
     scenarios = [
         _scenario(rec, orgs, terms, i) for i, rec in enumerate(_read(demo / "scenarios.json"))
     ]
@@ -91,7 +91,7 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     return SeedReport(len(orgs), len(scenarios), len(capabilities), len(users), queued)
 
 
-def _load_orgs(records: list[dict[str, Any]], role: Role) -> dict[str, Organization]:
+def _load_orgs(records: list[dict[str, Any]], role: Role, terms: Terms) -> dict[str, Organization]:
     orgs: dict[str, Organization] = {}
     for rec in records:
         uscc = rec.get("uscc")
@@ -108,6 +108,8 @@ def _load_orgs(records: list[dict[str, Any]], role: Role) -> dict[str, Organizat
             intro=rec.get("intro", ""),
             contact_name=rec.get("contact_name", ""),
             contact_phone=rec.get("contact_phone", ""),
+            contact_email=rec.get("contact_email", ""),
+            honours=_terms(terms, "honour", rec.get("honours", []), rec["name"]),
             status=OrgStatus.APPROVED,
             reviewed_at=utcnow(),
         )

@@ -33,6 +33,14 @@ def mask_phone(phone: str) -> str:
     return "****"
 
 
+def mask_email(email: str) -> str:
+    """z***@example.com: the first character and the domain stay readable."""
+    local, at, domain = email.strip().partition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
 def can_see_contacts() -> bool:
     """Contacts are shown in full to administrators and approved organisations."""
     if not current_user.is_authenticated:
@@ -72,7 +80,9 @@ def unread_notifications() -> int:
 
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
-    app.jinja_env.filters.update(mask_phone=mask_phone, fmt_date=fmt_date, fmt_budget=fmt_budget)
+    app.jinja_env.filters.update(
+        mask_phone=mask_phone, mask_email=mask_email, fmt_date=fmt_date, fmt_budget=fmt_budget
+    )
     from app.recommendations.explain import reasons
 
     app.jinja_env.globals.update(

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, ValidationError
 
 from app.forms import Form, at_most, chosen, optional, required, strip
+from app.organizations.forms import contact_email_field, honours_field
 from app.validators import normalize_uscc, password_error, phone_error, uscc_error
 
 ROLE_CHOICES = [
@@ -38,7 +39,9 @@ class RegisterForm(Form):
     district = SelectField("所在区县", validators=[chosen()])
     is_local = BooleanField("本地单位（注册地或主要经营地在济南）", default=True)
     intro = TextAreaField("单位简介", filters=[strip], validators=[optional(), at_most(1000)])
+    honours = honours_field()
     contact_phone = StringField("联系电话", filters=[strip], validators=[required(), at_most(20)])
+    contact_email = contact_email_field()
     name = StringField("联系人姓名", filters=[strip], validators=[required(), at_most(40)])
     email = EmailField(
         "登录邮箱",

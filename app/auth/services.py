@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
@@ -28,6 +28,8 @@ class Registration:
     name: str
     email: str
     password: str
+    honours: tuple[str, ...] = ()
+    contact_email: str = ""
 
 
 def register(data: Registration) -> User:
@@ -45,6 +47,8 @@ def register(data: Registration) -> User:
         intro=data.intro,
         contact_name=data.name,
         contact_phone=data.contact_phone,
+        contact_email=data.contact_email,
+        honours=taxonomy.terms("honour", data.honours),
         status=OrgStatus.PENDING,
     )
     user = User(email=data.email.lower(), name=data.name, role=data.role, organization=org)

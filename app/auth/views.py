@@ -35,6 +35,7 @@ def register() -> Response | str:
     form = RegisterForm()
     form.org_kind.choices = taxonomy.choices("org_kind")
     form.district.choices = taxonomy.choices("district")
+    form.honours.choices = taxonomy.choices("honour")
     if form.validate_on_submit():
         try:
             user = services.register(
@@ -50,6 +51,8 @@ def register() -> Response | str:
                     name=form.name.data,
                     email=form.email.data,
                     password=form.password.data,
+                    honours=tuple(form.honours.data or ()),
+                    contact_email=form.contact_email.data or "",
                 )
             )
         except DomainError as error:

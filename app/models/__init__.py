@@ -1,7 +1,9 @@
 """All models, importable from one place (Alembic and the services use this)."""
 
+from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.contact import ContactReveal
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
@@ -27,9 +29,11 @@ from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
 
 __all__ = [
+    "Attachment",
     "AuditEvent",
     "Base",
     "Capability",
+    "ContactReveal",
     "Engagement",
     "EngagementEvent",
     "EngagementOrigin",

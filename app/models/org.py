@@ -85,7 +85,10 @@ class Organization(TimestampMixin, Base):
     users: Mapped[list[User]] = relationship(back_populates="organization")
     # 专精特新, 小巨人, 瞪羚 … (taxonomy kind "honour")
     honours: Mapped[list[TaxonomyTerm]] = relationship(
-        secondary=organization_honours, order_by="TaxonomyTerm.position"
+        secondary=organization_honours,
+        order_by="TaxonomyTerm.position",
+        # shown as badges on every card of a list page: load them in one query per page
+        lazy="selectin",
     )
     scenarios: Mapped[list[Scenario]] = relationship(back_populates="organization")
     capabilities: Mapped[list[Capability]] = relationship(back_populates="organization")

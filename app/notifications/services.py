@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "deadline_soon": "截止日期临近",
     "saved_search_hit": "订阅搜索有新结果",
     "organization_reviewed": "单位审核结果",
+    "organization_changed": "单位信息变更待审核",
 }
 
 

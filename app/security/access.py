@@ -50,6 +50,17 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
+    # organisation profiles, contact protection and attachments (feature A2)
+    "organizations.detail": PUBLIC,
+    "organizations.profile": OWNERS,
+    "contacts.reveal_scenario": SIGNED_IN,
+    "contacts.reveal_capability": SIGNED_IN,
+    "contacts.reveal_organization": SIGNED_IN,
+    "contacts.reveal_log": ADMINS,
+    "attachments.scenario_files": PUBLISHERS,
+    "attachments.capability_files": FIRMS,
+    "attachments.delete": OWNERS,
+    "attachments.download": SIGNED_IN,
 }
 
 

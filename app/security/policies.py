@@ -49,3 +49,43 @@ def can_submit(user: Any, listing: OwnedListing) -> bool:
 def can_see_recommendations(user: Any, listing: OwnedListing) -> bool:
     """The engine's proposals are shown to the owner and administrators, for published listings."""
     return listing.is_published and (is_owner(user, listing) or is_admin(user))
+
+
+# --- organisation profiles, contacts and attachments (feature A2) ---
+
+
+def is_member(user: Any, organization_id: int) -> bool:
+    """The user signs in for this organisation."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        getattr(user, "organization_id", None) == organization_id
+    )
+
+
+def in_approved_organization(user: Any) -> bool:
+    """A signed-in user whose organisation has passed review."""
+    org = getattr(user, "organization", None)
+    return bool(getattr(user, "is_authenticated", False)) and (
+        org is not None and org.status is OrgStatus.APPROVED
+    )
+
+
+def can_reveal_contacts(user: Any) -> bool:
+    """Administrators and users of approved organisations may reveal contacts (logged)."""
+    return is_admin(user) or in_approved_organization(user)
+
+
+def can_view_organization(user: Any, org: Any) -> bool:
+    """Approved organisations are public; others only to their members and administrators."""
+    return org.status is OrgStatus.APPROVED or is_member(user, org.id) or is_admin(user)
+
+
+def can_download_attachment(user: Any, listing: OwnedListing) -> bool:
+    """Published listings' files go to approved organisations; others to owner and admins."""
+    if is_owner(user, listing) or is_admin(user):
+        return True
+    return listing.is_published and in_approved_organization(user)
+
+
+def can_manage_attachments(user: Any, listing: OwnedListing) -> bool:
+    """Owners add and remove files while the listing is editable (published ones stay as reviewed)."""
+    return can_edit(user, listing)

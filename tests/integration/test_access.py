@@ -88,6 +88,20 @@ MATRIX = [
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
+    # organisation profiles, contact protection and attachments (feature A2)
+    ("GET", "/orgs/{pub_org}", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/orgs/999999", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/my/profile", [LOGIN, 200, 200, 200, 200, 403]),
+    ("POST", "/scenarios/{published_scenario}/contact", [LOGIN, 302, 302, 302, 302, 302]),
+    ("POST", "/scenarios/{draft_scenario}/contact", [LOGIN, 302, 404, 404, 404, 302]),
+    ("POST", "/capabilities/{published_capability}/contact", [LOGIN, 302, 302, 302, 302, 302]),
+    ("POST", "/capabilities/{draft_capability}/contact", [LOGIN, 404, 302, 404, 404, 302]),
+    ("POST", "/orgs/{pub_org}/contact", [LOGIN, 302, 302, 302, 302, 302]),
+    ("GET", "/review/contacts", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/my/scenarios/{draft_scenario}/attachments", [LOGIN, 200, 403, 404, 403, 403]),
+    ("GET", "/my/capabilities/{draft_capability}/attachments", [LOGIN, 403, 200, 403, 404, 403]),
+    ("POST", "/attachments/999999/delete", [LOGIN, 404, 404, 404, 404, 403]),
+    ("GET", "/attachments/999999", [LOGIN, 404, 404, 404, 404, 404]),
 ]
 
 
@@ -125,4 +139,5 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "portal.capability_detail",
         "auth.login",
         "auth.register",
+        "organizations.detail",
     }

@@ -1,0 +1,144 @@
+"""Use cases of attachments: upload (size and content checked), list, delete, find the file."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.attachments import sniff
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Attachment, Capability, Scenario
+from app.models.attachment import ATTACHMENT_KINDS
+from app.security import policies
+
+CHUNK = 64 * 1024
+MAX_FILENAME = 200
+# enough for proposals, case material and certificates; keeps one listing from filling the disk
+MAX_PER_LISTING = 20
+
+
+def attachments_of(listing: Scenario | Capability) -> list[Attachment]:
+    """A listing's attachments, oldest first."""
+    column = Attachment.scenario_id if isinstance(listing, Scenario) else Attachment.capability_id
+    query = (
+        sa.select(Attachment)
+        .where(column == listing.id)
+        .options(selectinload(Attachment.uploader))
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def listing_of(attachment: Attachment) -> Scenario | Capability:
+    """The scenario or capability the attachment belongs to."""
+    if attachment.scenario_id is not None:
+        return db.session.get_one(Scenario, attachment.scenario_id)
+    return db.session.get_one(Capability, attachment.capability_id)
+
+
+def clean_filename(raw: str) -> str:
+    """The last path component, without control characters, at most 200 characters."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".")
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[: MAX_FILENAME - len(ext) - 1]}.{ext}" if dot else name[:MAX_FILENAME]
+    return name
+
+
+def add(
+    user: Any,
+    listing: Scenario | Capability,
+    filename: str,
+    stream: IO[bytes],
+    *,
+    directory: Path,
+    max_bytes: int,
+) -> Attachment:
+    """Store an upload under a random name once its size and content pass; refuse otherwise."""
+    if not policies.can_manage_attachments(user, listing):
+        raise DomainError(f"“{listing.status.label}”状态的内容不能修改附件。")
+    if len(attachments_of(listing)) >= MAX_PER_LISTING:
+        raise DomainError(f"每条内容最多上传{MAX_PER_LISTING}个附件，请先删除不需要的附件。")
+    name = clean_filename(filename)
+    if not name:
+        raise DomainError("请选择要上传的文件。", field="file")
+    stored_name = secrets.token_hex(16)
+    path = directory / stored_name
+    try:
+        size, digest = _write(stream, path, max_bytes)
+        kind = sniff.check(name, path)
+    except DomainError:
+        path.unlink(missing_ok=True)
+        raise
+    attachment = Attachment(
+        filename=name,
+        stored_name=stored_name,
+        kind=kind,
+        size=size,
+        sha256=digest,
+        uploader_id=user.id,
+        **{"scenario_id" if isinstance(listing, Scenario) else "capability_id": listing.id},
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(user, "attach", listing, note=name)
+    return attachment
+
+
+def _write(stream: IO[bytes], path: Path, max_bytes: int) -> tuple[int, str]:
+    """Copy the upload to path in chunks, stopping as soon as it is over the limit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("xb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise DomainError(
+                    f"文件超过大小限制，单个附件不能超过 {_human(max_bytes)}。", field="file"
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise DomainError("文件是空的，请重新选择。", field="file")
+    return size, digest.hexdigest()
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
+def delete(user: Any, attachment: Attachment) -> str:
+    """Remove the row; return the stored name so the caller unlinks the file after commit."""
+    listing = listing_of(attachment)
+    if not policies.can_manage_attachments(user, listing):
+        raise DomainError(f"“{listing.status.label}”状态的内容不能删除附件。")
+    audit.record(user, "detach", listing, note=attachment.filename)
+    db.session.delete(attachment)
+    db.session.flush()
+    return attachment.stored_name
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """A download header: an ASCII fallback name, and the real name per RFC 5987/6266."""
+    name = attachment.filename
+    plain = name.isascii() and name.isprintable() and not any(c in name for c in '"\\;%')
+    ext = ATTACHMENT_KINDS[attachment.kind][1][0]
+    fallback = name if plain else f"attachment-{attachment.id}.{ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_path(directory: Path, attachment: Attachment) -> Path:
+    """Where the attachment's bytes are (the stored name is ours, never user input)."""
+    return directory / attachment.stored_name

@@ -1,0 +1,123 @@
+"""Owners' attachment pages, deletion, and the download route that checks access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.attachments import bp, services
+from app.attachments.forms import UploadForm
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Attachment, Capability, Scenario
+from app.security import policies
+
+
+def _directory() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
+
+
+def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
+    listing = db.session.get(model, listing_id)
+    if listing is None or not policies.is_owner(current_user, listing):
+        abort(404)
+    return listing
+
+
+@bp.route("/my/scenarios/<int:scenario_id>/attachments", methods=["GET", "POST"])
+def scenario_files(scenario_id: int) -> Response | str:
+    """List and upload a scenario's attachments."""
+    scenario = _own(Scenario, scenario_id)
+    back = url_for("portal.scenario_detail", scenario_id=scenario.id)
+    return _manage(scenario, back)
+
+
+@bp.route("/my/capabilities/<int:capability_id>/attachments", methods=["GET", "POST"])
+def capability_files(capability_id: int) -> Response | str:
+    """List and upload a capability's attachments."""
+    capability = _own(Capability, capability_id)
+    back = url_for("portal.capability_detail", capability_id=capability.id)
+    return _manage(capability, back)
+
+
+def _manage(listing: Scenario | Capability, back: str) -> Response | str:
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachment = services.add(
+                current_user,
+                listing,
+                upload.filename or "",
+                upload.stream,
+                directory=_directory(),
+                max_bytes=int(current_app.config["ATTACHMENT_MAX_BYTES"]),
+            )
+        except DomainError as error:
+            form.file.errors = [*form.file.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"已上传附件“{attachment.filename}”。", "success")
+            return redirect(_self_url(listing))
+    return render_template(
+        "attachments/manage.html",
+        listing=listing,
+        items=services.attachments_of(listing),
+        form=form,
+        delete_form=EmptyForm(),
+        can_manage=policies.can_manage_attachments(current_user, listing),
+        back=back,
+    )
+
+
+def _self_url(listing: Scenario | Capability) -> str:
+    if isinstance(listing, Scenario):
+        return url_for("attachments.scenario_files", scenario_id=listing.id)
+    return url_for("attachments.capability_files", capability_id=listing.id)
+
+
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
+def delete(attachment_id: int) -> Response:
+    """Delete an attachment (its owner, while the listing is editable)."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    listing = services.listing_of(attachment)
+    if not policies.is_owner(current_user, listing):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        stored_name = services.delete(current_user, attachment)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        # the row is gone for good: now the bytes may go too
+        (_directory() / stored_name).unlink(missing_ok=True)
+        flash("附件已删除。", "success")
+    return redirect(_self_url(listing))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def download(attachment_id: int) -> Response:
+    """Send the file as a download, to those who may see the listing's files; others 404."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    if not policies.can_download_attachment(current_user, services.listing_of(attachment)):
+        abort(404)
+    path = services.file_path(_directory(), attachment)
+    if not path.is_file():
+        current_app.logger.error("attachment %s has no file %s", attachment.id, path)
+        abort(404)
+    response = send_file(path, mimetype=attachment.mimetype, max_age=0)
+    response.headers["Content-Disposition"] = services.content_disposition(attachment)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
