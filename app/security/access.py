@@ -50,7 +50,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
-    # organisation profiles, contact protection and attachments (feature A2)
+    # organisation profiles, contact protection and attachments
     "organizations.detail": PUBLIC,
     "organizations.profile": OWNERS,
     "contacts.reveal_scenario": SIGNED_IN,

@@ -51,7 +51,7 @@ def can_see_recommendations(user: Any, listing: OwnedListing) -> bool:
     return listing.is_published and (is_owner(user, listing) or is_admin(user))
 
 
-# --- organisation profiles, contacts and attachments (feature A2) ---
+# --- organisation profiles, contacts and attachments ---
 
 
 def is_member(user: Any, organization_id: int) -> bool:
