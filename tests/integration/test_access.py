@@ -88,7 +88,7 @@ MATRIX = [
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
-    # organisation profiles, contact protection and attachments (feature A2)
+    # organisation profiles, contact protection and attachments
     ("GET", "/orgs/{pub_org}", [200, 200, 200, 200, 200, 200]),
     ("GET", "/orgs/999999", [404, 404, 404, 404, 404, 404]),
     ("GET", "/my/profile", [LOGIN, 200, 200, 200, 200, 403]),

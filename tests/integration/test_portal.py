@@ -109,7 +109,7 @@ def test_contacts_are_masked_for_anonymous_visitors(
     assert "138****0001" in page
     assert "13805310001" not in page
     login(client, firm)
-    # approved organisations see the number only after the logged reveal (feature A2)
+    # approved organisations see the number only after the logged reveal
     assert "13805310001" not in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
     client.post(f"/scenarios/{scenario.id}/contact")
     assert "13805310001" in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Content checks of attachments, contact masking and the A2 policies (no HTTP, no database)."""
+"""Content checks of attachments, contact masking and the profile, contact and attachment policies (no HTTP, no database)."""
 
 from __future__ import annotations
 
