@@ -25,6 +25,7 @@ from app.models.matching import (
 )
 from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
     "AuditEvent",
@@ -35,6 +36,7 @@ __all__ = [
     "EngagementOrigin",
     "EngagementStage",
     "ListingStatus",
+    "ListingVersion",
     "MatchChange",
     "Notification",
     "OrgStatus",
@@ -47,6 +49,7 @@ __all__ = [
     "Scenario",
     "TaxonomyTerm",
     "User",
+    "VersionStatus",
     "VocabularyEntry",
     "VocabularyKind",
 ]

@@ -50,6 +50,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
+    # listing lifecycle, versions and review at scale (feat/a1)
+    "workspace.withdraw": OWNERS,
+    "workspace.close": OWNERS,
+    "workspace.versions": SIGNED_IN,  # owners and administrators; others get 404 (policy)
+    "review.listings_bulk": ADMINS,
+    "review.listing_close": ADMINS,
 }
 
 
