@@ -375,7 +375,7 @@ def _end(
     check_fresh(listing, seen_version)
     listing.status = next_status(listing.status, action, actor)
     listing.close_reason = reason
-    _drop_pending_version(user, listing, f"内容已{listing.status.label}")
+    _drop_pending_version(user, listing, f"内容{listing.status.label}")
     recommendations.record_change(listing, op="remove")
     audit.record(user, action, listing, reason)
 

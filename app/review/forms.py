@@ -67,7 +67,9 @@ class ListingDecisionForm(DecisionForm):
     """A listing decision: the reason may be picked from the common ones, typed, or both."""
 
     preset = SelectField(
-        "常见原因", choices=[("", "（选择常见原因）"), *[(r, r) for r in COMMON_REASONS]]
+        "常见原因",
+        choices=[SelectChoice("", "（选择常见原因）"), *[SelectChoice(r) for r in COMMON_REASONS]],
+        default="",
     )
     lock_version = HiddenField()
 

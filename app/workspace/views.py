@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,8 +17,10 @@ from app.listings import services
 from app.listings.services import StaleListingError
 from app.listings.versions import diff
 from app.models import Capability, Role, Scenario
+from app.models.listing import CHINA
 from app.recommendations import services as recommendations
 from app.security import policies
+from app.template_helpers import fmt_budget
 from app.workspace import bp
 from app.workspace.forms import CapabilityForm, EndForm, ScenarioForm
 
@@ -259,3 +262,24 @@ def _history(listing: Scenario | Capability) -> list[tuple[Any, list[Any]]]:
         older = rows[i + 1].snapshot if i + 1 < len(rows) else None
         history.append((version, diff(kind, older, version.snapshot)))
     return history
+
+
+@bp.app_template_global()
+def pending_revision(listing: Scenario | Capability) -> Any:
+    """The listing's version waiting for review, for the owner panel."""
+    return services.pending_version(listing)
+
+
+@bp.app_template_filter("fmt_when")
+def fmt_when(value: datetime | None) -> str:
+    """A moment in China time, to the minute, or a dash."""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+@bp.app_template_filter("fmt_budget_range")
+def fmt_budget_range(scenario: Scenario) -> str:
+    """A scenario's budget: an amount, a range (下限–上限 万元) or 面议."""
+    if scenario.budget_max_wan is None or scenario.budget_wan is None:
+        return fmt_budget(scenario.budget_wan)
+    low = fmt_budget(scenario.budget_wan).removesuffix(" 万元")
+    return f"{low}–{fmt_budget(scenario.budget_max_wan)}"
