@@ -33,8 +33,8 @@ from app.models import (
     Scenario,
     VersionStatus,
 )
+from app.models import listing as listing_models
 from app.models.base import utcnow
-from app.models.listing import local_today
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
@@ -388,7 +388,7 @@ def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
 
 def expire_due(today: Any = None) -> list[Scenario]:
     """Mark published scenarios whose deadline has passed as 已过期; return them."""
-    today = today or local_today()
+    today = today or listing_models.local_today()
     query = sa.select(Scenario).where(
         Scenario.status == ListingStatus.PUBLISHED, Scenario.deadline < today
     )
