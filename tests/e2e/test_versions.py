@@ -87,3 +87,33 @@ def test_a_revision_is_reviewed_before_the_public_sees_it(
     expect(latest.locator('[data-field="title"] del')).to_have_text(old_title)
     expect(latest.locator('[data-field="title"] ins')).to_have_text(new_title)
     expect(publisher.get_by_test_id("version-1")).to_contain_text("发布时的内容")
+
+
+def test_a_firm_adds_and_removes_reference_case_rows(page: Page) -> None:
+    sign_in(page, "firm@example.com", "Firm2026demo")
+    page.goto("/my/capabilities/new")
+    page.get_by_label("能力名称", exact=True).fill("多案例测试能力平台")
+    page.get_by_label("能力类型", exact=True).select_option("平台")
+    page.get_by_label("成熟度", exact=True).select_option("规模应用")
+    page.locator("#domains").get_by_label("智慧政务", exact=True).check()
+    page.locator("#tags").get_by_label("大数据", exact=True).check()
+    page.get_by_label("能力介绍", exact=True).fill(
+        "面向政务数据共享交换的平台，支持目录编制、接口管理和数据质量监测。"
+    )
+    page.get_by_label("CMMI", exact=True).check()
+    rows = page.get_by_test_id("case-row")
+    expect(rows).to_have_count(1)
+    add = page.get_by_role("button", name="添加案例")
+    add.click()
+    add.click()
+    expect(rows).to_have_count(3)
+    rows.nth(2).get_by_role("button", name="删除此案例").click()
+    expect(rows).to_have_count(2)
+    for i, (client, year) in enumerate([("济南市大数据局", "2023"), ("历城区行政审批局", "2024")]):
+        rows.nth(i).get_by_label("案例客户").fill(client)
+        rows.nth(i).get_by_label("年份").fill(year)
+    page.get_by_role("button", name="保存草稿").click()
+    expect(flash(page)).to_contain_text("能力已保存为草稿")
+    expect(page.locator("main")).to_contain_text("济南市大数据局")
+    expect(page.locator("main")).to_contain_text("历城区行政审批局")
+    expect(page.locator("dl.facts")).to_contain_text("CMMI")
