@@ -6,6 +6,7 @@ numbered ListingVersion; a revision of a published listing waits there until app
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,25 +112,6 @@ def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | No
     return True
 
 
-def update_scenario(user: Any, scenario: Scenario, data: ScenarioInput) -> None:
-    """Change a draft, rejected or withdrawn scenario."""
-    _require_editable(user, scenario)
-    save(user, scenario, data, None)
-
-
-def update_capability(user: Any, capability: Capability, data: CapabilityInput) -> None:
-    """Change a draft, rejected or withdrawn capability."""
-    _require_editable(user, capability)
-    save(user, capability, data, None)
-
-
-def _require_editable(user: Any, listing: Listing) -> None:
-    if not policies.is_owner(user, listing):
-        raise DomainError("只能修改本单位的内容。")
-    if not listing.is_editable:
-        raise DomainError(f"“{listing.status.label}”状态的内容不能修改。")
-
-
 def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
     snapshot = data.to_snapshot()
     revision = pending_version(listing)
@@ -208,16 +190,6 @@ def pending_version(listing: Listing) -> ListingVersion | None:
     """The version waiting for review, if any (the services keep at most one)."""
     query = sa.select(ListingVersion).where(
         _version_owner(listing), ListingVersion.status == VersionStatus.PENDING
-    )
-    return db.session.scalars(query.order_by(ListingVersion.number.desc())).first()
-
-
-def approved_before(listing: Listing, number: int) -> ListingVersion | None:
-    """The last approved version older than a number: what a revision is compared with."""
-    query = sa.select(ListingVersion).where(
-        _version_owner(listing),
-        ListingVersion.status == VersionStatus.APPROVED,
-        ListingVersion.number < number,
     )
     return db.session.scalars(query.order_by(ListingVersion.number.desc())).first()
 
@@ -386,7 +358,7 @@ def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
         _decide_version(version, user, VersionStatus.REJECTED, note)
 
 
-def expire_due(today: Any = None) -> list[Scenario]:
+def expire_due(today: date | None = None) -> list[Scenario]:
     """Mark published scenarios whose deadline has passed as 已过期; return them."""
     today = today or listing_models.local_today()
     query = sa.select(Scenario).where(

@@ -196,35 +196,45 @@ def listing_queue(filters: QueueFilters, page: int) -> tuple[Pagination, list[Qu
     pagination = RowPagination(
         select=query, session=db.session(), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False
     )
-    rows = {
-        kind: _load_listings(kind, [i for k, i in pagination.items if k == kind]) for kind in KINDS
-    }
-    items = []
-    for kind, listing_id in pagination.items:
-        listing = rows[kind][listing_id]
-        items.append(_queue_item(kind, listing))
+    ids = {kind: [i for k, i in pagination.items if k == kind] for kind in KINDS}
+    rows = {kind: _load_listings(kind, ids[kind]) for kind in KINDS}
+    waiting = {kind: _pending_versions(kind, ids[kind]) for kind in KINDS}
+    items = [
+        _queue_item(kind, rows[kind][listing_id], waiting[kind].get(listing_id))
+        for kind, listing_id in pagination.items
+    ]
     return pagination, items
 
 
 def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
+    """The listings with everything the page and the diff read (no query per item)."""
     if not ids:
         return {}
     model = KINDS[kind]
-    query = (
-        sa.select(model)
-        .where(model.id.in_(ids))
-        .options(selectinload(model.organization), selectinload(model.tags))
-    )
+    query = sa.select(model).where(model.id.in_(ids))
+    query = query.options(selectinload(model.organization), selectinload(model.tags))
+    if model is Capability:
+        query = query.options(selectinload(Capability.domains), selectinload(Capability.cases))
     return {row.id: row for row in db.session.scalars(query)}
 
 
-def _queue_item(kind: str, listing: Scenario | Capability) -> QueueItem:
-    version = listings.pending_version(listing)
+def _pending_versions(kind: str, ids: list[int]) -> dict[int, ListingVersion]:
+    if not ids:
+        return {}
+    fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
+    query = sa.select(ListingVersion).where(
+        fk.in_(ids), ListingVersion.status == VersionStatus.PENDING
+    )
+    return {version.listing_id: version for version in db.session.scalars(query)}
+
+
+def _queue_item(
+    kind: str, listing: Scenario | Capability, version: ListingVersion | None
+) -> QueueItem:
     changes: list[FieldChange] = []
     if version is not None and listing.status is ListingStatus.PUBLISHED:
-        base = listings.approved_before(listing, version.number)
-        old = base.snapshot if base else input_of(listing).to_snapshot()
-        changes = diff(kind, old, version.snapshot)
+        # the row holds the published content: the revision is compared with what people see
+        changes = diff(kind, input_of(listing).to_snapshot(), version.snapshot)
     return QueueItem(kind, listing, version, changes)
 
 

@@ -182,10 +182,10 @@ def listing_close(kind: str, listing_id: int) -> Response:
     """Close a published listing (e.g. it breaks the rules), telling its owner why."""
     listing = _get(Scenario if kind == "scenarios" else Capability, listing_id)
     form = CloseForm()
-    endpoint = "portal.scenario_detail" if kind == "scenarios" else "portal.capability_detail"
-    back = url_for(
-        endpoint, **{f"{'scenario' if kind == 'scenarios' else 'capability'}_id": listing.id}
-    )
+    if isinstance(listing, Scenario):
+        back = url_for("portal.scenario_detail", scenario_id=listing.id)
+    else:
+        back = url_for("portal.capability_detail", capability_id=listing.id)
     if not form.validate_on_submit():
         flash("关闭时请填写原因。", "danger")
         return redirect(back)

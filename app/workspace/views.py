@@ -16,7 +16,7 @@ from app.forms import EmptyForm
 from app.listings import services
 from app.listings.services import StaleListingError
 from app.listings.versions import diff
-from app.models import Capability, Role, Scenario
+from app.models import Capability, ListingStatus, Role, Scenario
 from app.models.listing import CHINA
 from app.recommendations import services as recommendations
 from app.security import policies
@@ -123,7 +123,7 @@ def capability_submit(capability_id: int) -> Response:
 def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> Response | str:
     """The edit form; a save based on a stale copy is refused and the typed input kept."""
     noun = "场景" if isinstance(listing, Scenario) else "能力"
-    if not (listing.is_editable or listing.status.value == "published"):
+    if not (listing.is_editable or listing.status is ListingStatus.PUBLISHED):
         flash(f"“{listing.status.label}”状态的{noun}不能修改。", "warning")
         return _detail(listing)
     posted = request.method == "POST"
