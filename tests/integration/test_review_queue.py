@@ -201,3 +201,40 @@ def test_a_firm_user_is_not_an_administrator_for_the_queue(client: FlaskClient, 
     assert client.post("/review/listings/bulk", data={"items": ["scenario:1:1"]}).status_code == 403
     make_user(None)  # an administrator exists; still 403 for the firm
     assert client.post("/review/scenarios/1/close", data={"reason": "x"}).status_code == 403
+
+
+def statements_for(client: FlaskClient, url: str) -> int:
+    """How many SQL statements one request runs."""
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_queue_page_costs_the_same_few_queries_for_more_items(
+    client: FlaskClient, admin: User, publisher: User, firm: User
+) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            make_capability(firm.organization, ListingStatus.PENDING, title=f"能力{i}{n}")
+            revised = make_scenario(publisher.organization, title=f"场景{i}{n}")
+            login(client, publisher)
+            client.post(f"/my/scenarios/{revised.id}/edit", data=scenario_form(title=f"修订{i}{n}"))
+        login(client, admin)
+
+    add(1)
+    few = statements_for(client, "/review/listings")
+    add(5)
+    many = statements_for(client, "/review/listings")
+    assert many == few, (few, many)
+    assert few < 25, few
