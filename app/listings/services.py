@@ -347,7 +347,8 @@ def _end(
     check_fresh(listing, seen_version)
     listing.status = next_status(listing.status, action, actor)
     listing.close_reason = reason
-    _drop_pending_version(user, listing, f"内容{listing.status.label}")
+    # a waiting version ends with the listing; only an administrator counts as its reviewer
+    _drop_pending_version(user if actor == ADMIN else None, listing, f"内容{listing.status.label}")
     recommendations.record_change(listing, op="remove")
     audit.record(user, action, listing, reason)
 
