@@ -194,6 +194,20 @@ def pending_version(listing: Listing) -> ListingVersion | None:
     return db.session.scalars(query.order_by(ListingVersion.number.desc())).first()
 
 
+def with_pending_revision(listings: list[Listing]) -> set[int]:
+    """The ids of those published listings (all of one kind) whose revision waits (one query)."""
+    published = [item.id for item in listings if item.status is ListingStatus.PUBLISHED]
+    if not published:
+        return set()
+    fk = (
+        ListingVersion.scenario_id
+        if isinstance(listings[0], Scenario)
+        else ListingVersion.capability_id
+    )
+    query = sa.select(fk).where(fk.in_(published), ListingVersion.status == VersionStatus.PENDING)
+    return set(db.session.scalars(query))
+
+
 def draft_of(listing: Listing) -> ListingInput:
     """What the owner's edit form starts from: the waiting revision, else the row."""
     revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None

@@ -56,6 +56,7 @@ def index() -> str:
         "workspace/index.html",
         org=org,
         listings=sorted(listings, key=lambda item: item.id, reverse=True),
+        revising=services.with_pending_revision(list(listings)),
         platform=recommendations.platform_recommendations(org),
         submit_form=EmptyForm(),
     )

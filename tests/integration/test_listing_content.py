@@ -126,3 +126,13 @@ def test_the_matching_document_is_fed_the_same_text(firm: User) -> None:
     doc = capability_doc(capability)
     assert doc.description == capability.description
     assert "CMMI" not in doc.tags  # qualifications are shown to people, not matched on
+
+
+def test_form_fields_carry_no_placeholder_or_rows_they_were_not_given(
+    client: FlaskClient, publisher: User
+) -> None:
+    login(client, publisher)
+    page = client.get("/my/scenarios/new").get_data(as_text=True)
+    assert 'placeholder="None"' not in page
+    assert 'rows="None"' not in page
+    assert 'rows="5"' in page  # the description's given height stays

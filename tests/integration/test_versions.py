@@ -437,3 +437,17 @@ def test_expired_scenarios_leave_the_recommendations(
     assert "城市道路病害智能巡检" not in client.get(f"/capabilities/{capability.id}").get_data(
         as_text=True
     )
+
+
+def test_the_workspace_marks_listings_whose_revision_waits(
+    client: FlaskClient, publisher: User
+) -> None:
+    scenario = make_scenario(publisher.organization, title="桥梁监测场景甲")
+    make_scenario(publisher.organization, title="桥梁监测场景乙")
+    login(client, publisher)
+    assert "修改待审核" not in client.get("/my/").get_data(as_text=True)
+    client.post(f"/my/scenarios/{scenario.id}/edit", data=scenario_form(title="修改后的场景名称"))
+    page = client.get("/my/").get_data(as_text=True)
+    row = page[page.index("桥梁监测场景甲") :]
+    assert row.index("修改待审核") < row.index("</tr>")
+    assert page.count('class="badge badge-warn">修改待审核') == 1
