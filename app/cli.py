@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(load_taxonomy)
     app.cli.add_command(match_group)
+    app.cli.add_command(listings_group)
 
 
 @click.command("seed-demo")
@@ -151,3 +152,20 @@ def match_train() -> None:
     click.echo(f"模型 {row.version}（样本 {row.trained_on} 条）{state}：{row.reason}")
     click.echo(f"  基础评分（检验集）：{row.base_metrics}")
     click.echo(f"  学习模型（检验集）：{row.learned_metrics}")
+
+
+@click.group("listings")
+def listings_group() -> None:
+    """Listing lifecycle tasks."""
+
+
+@listings_group.command("expire")
+def listings_expire() -> None:
+    """Mark published scenarios past their application deadline as 已过期 (run daily)."""
+    from app.listings import services as listings
+
+    expired = listings.expire_due()
+    db.session.commit()
+    click.echo(f"已将 {len(expired)} 个超过申报截止日期的场景标记为已过期。")
+    for scenario in expired:
+        click.echo(f"  #{scenario.id} {scenario.title}（截止 {scenario.deadline}）")

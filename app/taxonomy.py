@@ -23,6 +23,7 @@ KINDS = (
     "maturity",
     "org_kind",
     "honour",
+    "qualification",
 )
 
 

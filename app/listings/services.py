@@ -1,66 +1,72 @@
-"""Creating, editing, submitting and reviewing scenarios and capabilities."""
+"""Creating, editing, submitting, reviewing, withdrawing, closing and expiring listings.
+
+The listing row always holds the content the public sees. Each submission is kept as a
+numbered ListingVersion; a revision of a published listing waits there until approved.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
-from app.listings.lifecycle import next_status
-from app.models import Capability, ReferenceCase, Scenario
+from app.listings import lifecycle
+from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
+from app.listings.versions import (
+    QUALIFICATION_SEPARATOR,
+    CapabilityInput,
+    CaseInput,
+    ListingInput,
+    ScenarioInput,
+    input_from,
+    input_of,
+)
+from app.models import (
+    Capability,
+    ListingStatus,
+    ListingVersion,
+    ReferenceCase,
+    Scenario,
+    VersionStatus,
+)
+from app.models import listing as listing_models
 from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
 from app.security import policies
 
+__all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
+
 Listing = Scenario | Capability
 
-
-@dataclass(frozen=True)
-class ScenarioInput:
-    """The fields an owner fills in for a scenario."""
-
-    title: str
-    domain: str
-    district: str
-    description: str
-    needs: str
-    expected: str
-    tags: list[str]
-    budget_wan: Decimal | None
-    opening_method: str
-    deadline: date | None
-    contact_name: str
-    contact_phone: str
+STALE_MESSAGE = "该内容已被他人修改，请核对最新内容后重新提交。"
 
 
-@dataclass(frozen=True)
-class CaseInput:
-    """One reference case of a capability."""
+class StaleListingError(DomainError):
+    """The user worked on a copy that someone else has changed since."""
 
-    client: str
-    year: int
-    result: str
+    def __init__(self, message: str = STALE_MESSAGE) -> None:
+        super().__init__(message)
 
 
-@dataclass(frozen=True)
-class CapabilityInput:
-    """The fields an owner fills in for a capability."""
+def kind_of(listing: Listing) -> str:
+    """'scenario' or 'capability'."""
+    return "scenario" if isinstance(listing, Scenario) else "capability"
 
-    title: str
-    cap_type: str
-    maturity: str
-    domains: list[str]
-    tags: list[str]
-    description: str
-    keywords: str
-    qualifications: str
-    case: CaseInput | None
+
+def check_fresh(listing: Listing, seen_version: int | None) -> None:
+    """Refuse a change based on a version of the listing older than the stored one."""
+    if seen_version is not None and seen_version != listing.lock_version:
+        raise StaleListingError()
+
+
+# ---------------------------------------------------------------- writing
 
 
 def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
@@ -68,22 +74,74 @@ def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     if user.role is not Role.PUBLISHER:
         raise DomainError("只有场景发布单位可以发布场景。")
     scenario = Scenario(organization_id=user.organization_id)
-    _fill_scenario(scenario, data)
+    _fill(scenario, data)
     db.session.add(scenario)
     recommendations.refresh_features(scenario)
     audit.record(user, "create", scenario)
     return scenario
 
 
-def update_scenario(user: Any, scenario: Scenario, data: ScenarioInput) -> None:
-    """Change a draft or rejected scenario."""
-    _require_editable(user, scenario)
-    _fill_scenario(scenario, data)
-    recommendations.refresh_features(scenario)
-    audit.record(user, "edit", scenario)
+def create_capability(user: Any, data: CapabilityInput) -> Capability:
+    """A new draft capability owned by the user's firm."""
+    if user.role is not Role.FIRM:
+        raise DomainError("只有数字企业可以发布能力。")
+    capability = Capability(organization_id=user.organization_id)
+    _fill(capability, data)
+    db.session.add(capability)
+    recommendations.refresh_features(capability)
+    audit.record(user, "create", capability)
+    return capability
+
+
+def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
+    """Save an owner's edit; return True when it became a revision waiting for review.
+
+    Drafts, rejected and withdrawn listings change in place. A published listing keeps its
+    public content: the edit becomes (or replaces) its pending revision.
+    """
+    if not policies.is_owner(user, listing):
+        raise DomainError("只能修改本单位的内容。")
+    check_fresh(listing, seen_version)
+    if listing.is_editable:
+        _fill(listing, data)
+        recommendations.refresh_features(listing)
+        audit.record(user, "edit", listing)
+        return False
+    next_status(listing.status, "revise", OWNER)
+    _save_revision(user, listing, data)
+    return True
+
+
+def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
+    snapshot = data.to_snapshot()
+    revision = pending_version(listing)
+    if revision is None:
+        _baseline(listing)
+        _new_version(user, listing, snapshot, is_revision=True)
+    else:  # a second edit before review replaces the waiting one (same number)
+        revision.snapshot = snapshot
+        revision.author_id = user.id
+        revision.created_at = utcnow()
+    # touching the row bumps lock_version, so a reviewer looking at the older revision
+    # (or a colleague editing the same listing) is told that it changed
+    listing.updated_at = utcnow()
+    audit.record(user, "revise", listing)
+
+
+def _fill(listing: Listing, data: ListingInput) -> None:
+    if isinstance(listing, Scenario) and isinstance(data, ScenarioInput):
+        _fill_scenario(listing, data)
+    elif isinstance(listing, Capability) and isinstance(data, CapabilityInput):
+        _fill_capability(listing, data)
+    else:  # a programming error, not a user's
+        raise TypeError(f"{type(data).__name__} does not fit {type(listing).__name__}")
 
 
 def _fill_scenario(scenario: Scenario, data: ScenarioInput) -> None:
+    if data.budget_max_wan is not None and (
+        data.budget_wan is None or data.budget_max_wan < data.budget_wan
+    ):
+        raise DomainError("预算上限应不低于预算下限。", field="budget_max_wan")
     scenario.title = data.title
     scenario.domain = data.domain
     scenario.district = data.district
@@ -92,30 +150,12 @@ def _fill_scenario(scenario: Scenario, data: ScenarioInput) -> None:
     scenario.expected = data.expected
     scenario.tags = taxonomy.terms("tag", data.tags)
     scenario.budget_wan = data.budget_wan
+    scenario.budget_max_wan = data.budget_max_wan
     scenario.opening_method = data.opening_method
     scenario.deadline = data.deadline
     scenario.contact_name = data.contact_name
     scenario.contact_phone = data.contact_phone
-
-
-def create_capability(user: Any, data: CapabilityInput) -> Capability:
-    """A new draft capability owned by the user's firm."""
-    if user.role is not Role.FIRM:
-        raise DomainError("只有数字企业可以发布能力。")
-    capability = Capability(organization_id=user.organization_id)
-    _fill_capability(capability, data)
-    db.session.add(capability)
-    recommendations.refresh_features(capability)
-    audit.record(user, "create", capability)
-    return capability
-
-
-def update_capability(user: Any, capability: Capability, data: CapabilityInput) -> None:
-    """Change a draft or rejected capability."""
-    _require_editable(user, capability)
-    _fill_capability(capability, data)
-    recommendations.refresh_features(capability)
-    audit.record(user, "edit", capability)
+    scenario.contact_email = data.contact_email
 
 
 def _fill_capability(capability: Capability, data: CapabilityInput) -> None:
@@ -126,56 +166,233 @@ def _fill_capability(capability: Capability, data: CapabilityInput) -> None:
     capability.tags = taxonomy.terms("tag", data.tags)
     capability.description = data.description
     capability.keywords = data.keywords
-    capability.qualifications = data.qualifications
-    capability.cases = (
-        [ReferenceCase(client=data.case.client, year=data.case.year, result=data.case.result)]
-        if data.case
-        else []
+    capability.qualifications = QUALIFICATION_SEPARATOR.join(data.qualifications)
+    capability.cases = [
+        ReferenceCase(client=c.client, year=c.year, result=c.result) for c in data.cases
+    ]
+
+
+# ---------------------------------------------------------------- versions
+
+
+def versions_of(listing: Listing) -> list[ListingVersion]:
+    """Every version of a listing, newest first, with author and reviewer loaded."""
+    query = (
+        sa.select(ListingVersion)
+        .where(_version_owner(listing))
+        .options(selectinload(ListingVersion.author), selectinload(ListingVersion.reviewer))
+        .order_by(ListingVersion.number.desc())
     )
+    return list(db.session.scalars(query))
 
 
-def _require_editable(user: Any, listing: Listing) -> None:
-    if not policies.is_owner(user, listing):
-        raise DomainError("只能修改本单位的内容。")
-    if not listing.is_editable:
-        raise DomainError(f"“{listing.status.label}”状态的内容不能修改。")
+def pending_version(listing: Listing) -> ListingVersion | None:
+    """The version waiting for review, if any (the services keep at most one)."""
+    query = sa.select(ListingVersion).where(
+        _version_owner(listing), ListingVersion.status == VersionStatus.PENDING
+    )
+    return db.session.scalars(query.order_by(ListingVersion.number.desc())).first()
+
+
+def with_pending_revision(listings: list[Listing]) -> set[int]:
+    """The ids of those published listings (all of one kind) whose revision waits (one query)."""
+    published = [item.id for item in listings if item.status is ListingStatus.PUBLISHED]
+    if not published:
+        return set()
+    fk = (
+        ListingVersion.scenario_id
+        if isinstance(listings[0], Scenario)
+        else ListingVersion.capability_id
+    )
+    query = sa.select(fk).where(fk.in_(published), ListingVersion.status == VersionStatus.PENDING)
+    return set(db.session.scalars(query))
+
+
+def draft_of(listing: Listing) -> ListingInput:
+    """What the owner's edit form starts from: the waiting revision, else the row."""
+    revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
+    return input_from(kind_of(listing), revision.snapshot) if revision else input_of(listing)
+
+
+def _version_owner(listing: Listing) -> sa.ColumnElement[bool]:
+    if isinstance(listing, Scenario):
+        return ListingVersion.scenario_id == listing.id
+    return ListingVersion.capability_id == listing.id
+
+
+def _new_version(
+    user: Any, listing: Listing, snapshot: dict[str, Any], is_revision: bool
+) -> ListingVersion:
+    db.session.flush()  # the listing needs its id
+    last = db.session.scalar(
+        sa.select(sa.func.max(ListingVersion.number)).where(_version_owner(listing))
+    )
+    kind = kind_of(listing)
+    version = ListingVersion(
+        kind=kind,
+        scenario_id=listing.id if kind == "scenario" else None,
+        capability_id=listing.id if kind == "capability" else None,
+        number=(last or 0) + 1,
+        snapshot=snapshot,
+        is_revision=is_revision,
+        author_id=getattr(user, "id", None),
+        status=VersionStatus.PENDING,
+    )
+    db.session.add(version)
+    return version
+
+
+def _baseline(listing: Listing) -> None:
+    """Listings published before versions were kept get their public content as version 1."""
+    db.session.flush()
+    if db.session.scalar(sa.select(ListingVersion.id).where(_version_owner(listing)).limit(1)):
+        return
+    version = _new_version(None, listing, input_of(listing).to_snapshot(), is_revision=False)
+    version.status = VersionStatus.APPROVED
+    version.decided_at = listing.published_at or utcnow()
+    version.note = "发布时的内容"
+    db.session.flush()
+
+
+def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, note: str) -> None:
+    version.status = status
+    version.reviewer_id = getattr(admin, "id", None)
+    version.decided_at = utcnow()
+    version.note = note
+
+
+# ---------------------------------------------------------------- lifecycle
 
 
 def submit(user: Any, listing: Listing) -> None:
-    """Send a draft or rejected listing to the administrators' review queue."""
+    """Send a draft, rejected or withdrawn listing to the administrators' review queue."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能提交本单位的内容。")
     if not user.organization.is_approved:
         raise DomainError("单位信息尚未通过平台审核，审核通过后才能提交发布。")
-    listing.status = next_status(listing.status, "submit")
+    listing.status = next_status(listing.status, "submit", OWNER)
     listing.submitted_at = utcnow()
     listing.review_note = ""
+    listing.close_reason = ""
+    _new_version(user, listing, input_of(listing).to_snapshot(), is_revision=False)
     audit.record(user, "submit", listing)
 
 
-def approve(admin: Any, listing: Listing) -> None:
-    """Publish a listing under review."""
-    listing.status = next_status(listing.status, "approve")
+def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> None:
+    """Publish a listing under review, or its waiting revision."""
+    check_fresh(listing, seen_version)
+    revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
+    if revision is not None:
+        _fill(listing, input_from(kind_of(listing), revision.snapshot))
+        recommendations.refresh_features(listing)
+        _decide_version(revision, admin, VersionStatus.APPROVED, "")
+        listing.review_note = ""
+        recommendations.record_change(listing)
+        audit.record(admin, "approve_revision", listing, f"第{revision.number}版")
+        _tell_owner(listing, f"“{listing.title}”的修改已审核通过，公开页面已更新。")
+        return
+    listing.status = next_status(listing.status, "approve", ADMIN)
     listing.published_at = utcnow()
     listing.review_note = ""
+    version = pending_version(listing) or _new_version(
+        None, listing, input_of(listing).to_snapshot(), is_revision=False
+    )  # listings submitted before versions existed get their first version now
+    _decide_version(version, admin, VersionStatus.APPROVED, "")
     recommendations.record_change(listing)
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
 
 
-def reject(admin: Any, listing: Listing, reason: str) -> None:
-    """Send a listing back to its owner with the reason."""
-    if not reason.strip():
+def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+    """Send a listing, or its waiting revision, back to its owner with the reason."""
+    reason = reason.strip()
+    if not reason:
         raise DomainError("驳回时请填写原因。", field="reason")
-    listing.status = next_status(listing.status, "reject")
-    listing.review_note = reason.strip()
-    audit.record(admin, "reject", listing, reason.strip())
-    _tell_owner(listing, f"“{listing.title}”未通过审核。", body=f"驳回原因：{reason.strip()}")
+    check_fresh(listing, seen_version)
+    revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
+    if revision is not None:
+        _decide_version(revision, admin, VersionStatus.REJECTED, reason)
+        listing.review_note = reason
+        listing.updated_at = utcnow()
+        audit.record(admin, "reject_revision", listing, reason)
+        _tell_owner(
+            listing,
+            f"“{listing.title}”的修改未通过审核，公开页面仍为原内容。",
+            body=f"驳回原因：{reason}",
+        )
+        return
+    listing.status = next_status(listing.status, "reject", ADMIN)
+    listing.review_note = reason
+    version = pending_version(listing)
+    if version is not None:
+        _decide_version(version, admin, VersionStatus.REJECTED, reason)
+    audit.record(admin, "reject", listing, reason)
+    _tell_owner(listing, f"“{listing.title}”未通过审核。", body=f"驳回原因：{reason}")
+
+
+def withdraw(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+    """The owner takes a listing back from review or from publication."""
+    if not policies.is_owner(user, listing):
+        raise DomainError("只能撤回本单位的内容。")
+    _end(user, listing, "withdraw", OWNER, reason, seen_version)
+
+
+def close(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+    """The owner or an administrator closes a published listing (e.g. the need was met)."""
+    if policies.is_admin(user):
+        actor = ADMIN
+    elif policies.is_owner(user, listing):
+        actor = OWNER
+    else:
+        raise DomainError("只能关闭本单位的内容。")
+    _end(user, listing, "close", actor, reason, seen_version)
+    if actor == ADMIN:
+        _tell_owner(
+            listing, f"“{listing.title}”已被平台管理员关闭。", body=f"原因：{reason.strip()}"
+        )
+
+
+def _end(
+    user: Any, listing: Listing, action: str, actor: str, reason: str, seen_version: int | None
+) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(f"{lifecycle.ACTION_LABELS[action]}时请填写原因。", field="reason")
+    check_fresh(listing, seen_version)
+    listing.status = next_status(listing.status, action, actor)
+    listing.close_reason = reason
+    # a waiting version ends with the listing; only an administrator counts as its reviewer
+    _drop_pending_version(user if actor == ADMIN else None, listing, f"内容{listing.status.label}")
+    recommendations.record_change(listing, op="remove")
+    audit.record(user, action, listing, reason)
+
+
+def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
+    version = pending_version(listing)
+    if version is not None:
+        _decide_version(version, user, VersionStatus.REJECTED, note)
+
+
+def expire_due(today: date | None = None) -> list[Scenario]:
+    """Mark published scenarios whose deadline has passed as 已过期; return them."""
+    today = today or listing_models.local_today()
+    query = sa.select(Scenario).where(
+        Scenario.status == ListingStatus.PUBLISHED, Scenario.deadline < today
+    )
+    expired = list(db.session.scalars(query.order_by(Scenario.id)))
+    for scenario in expired:
+        scenario.status = next_status(scenario.status, "expire", SYSTEM)
+        scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
+        _drop_pending_version(None, scenario, "场景已过期")
+        recommendations.record_change(scenario, op="remove")
+        audit.record(None, "expire", scenario)
+    db.session.flush()
+    return expired
 
 
 def _tell_owner(listing: Listing, title: str, body: str = "") -> None:
     kind = "scenarios" if isinstance(listing, Scenario) else "capabilities"
-    link = f"/my/{kind}/{listing.id}/edit" if not listing.is_published else f"/{kind}/{listing.id}"
+    link = f"/my/{kind}/{listing.id}/edit" if listing.is_editable else f"/{kind}/{listing.id}"
     notifications.notify_organization(
         listing.organization_id, "listing_reviewed", title, link, body
     )

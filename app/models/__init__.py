@@ -27,6 +27,7 @@ from app.models.matching import (
 )
 from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
     "Attachment",
@@ -39,6 +40,7 @@ __all__ = [
     "EngagementOrigin",
     "EngagementStage",
     "ListingStatus",
+    "ListingVersion",
     "MatchChange",
     "Notification",
     "OrgStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "Scenario",
     "TaxonomyTerm",
     "User",
+    "VersionStatus",
     "VocabularyEntry",
     "VocabularyKind",
 ]

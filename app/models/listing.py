@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -52,7 +52,18 @@ LISTING_STATUS_LABELS = {
     ListingStatus.WITHDRAWN: "已撤回",
 }
 
-EDITABLE_STATUSES = frozenset({ListingStatus.DRAFT, ListingStatus.REJECTED})
+# a withdrawn listing went back to its owner, who may change it and submit it again
+EDITABLE_STATUSES = frozenset(
+    {ListingStatus.DRAFT, ListingStatus.REJECTED, ListingStatus.WITHDRAWN}
+)
+
+# Jinan's clock (no daylight saving): a deadline is the last day in China, not in UTC
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Today's date in China, which deadlines are compared with."""
+    return datetime.now(CHINA).date()
 
 
 def _term_link(table: str, owner: str, owner_table: str) -> sa.Table:
@@ -102,8 +113,18 @@ class ListingMixin(TimestampMixin):
 
     @property
     def is_editable(self) -> bool:
-        """Drafts and rejected listings may be edited by their owner."""
+        """Drafts, rejected and withdrawn listings are edited in place by their owner."""
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def display_status(self) -> ListingStatus:
+        """The status to show to people."""
+        return self.status
+
+    @classmethod
+    def open_clause(cls) -> sa.ColumnElement[bool]:
+        """SQL for is_published."""
+        return cls.status == ListingStatus.PUBLISHED
 
 
 class Scenario(ListingMixin, Base):
@@ -143,6 +164,31 @@ class Scenario(ListingMixin, Base):
     def tag_names(self) -> list[str]:
         """Technology tags as plain names."""
         return [t.name for t in self.tags]
+
+    @property
+    def is_past_deadline(self) -> bool:
+        """The application deadline has passed (the scenario may not be swept to EXPIRED yet)."""
+        return self.deadline is not None and self.deadline < local_today()
+
+    @property
+    def is_published(self) -> bool:
+        """Published and still open: a passed deadline hides it before the sweep runs."""
+        return self.status is ListingStatus.PUBLISHED and not self.is_past_deadline
+
+    @property
+    def display_status(self) -> ListingStatus:
+        """The status to show: a published scenario past its deadline is 已过期."""
+        if self.status is ListingStatus.PUBLISHED and self.is_past_deadline:
+            return ListingStatus.EXPIRED
+        return self.status
+
+    @classmethod
+    def open_clause(cls) -> sa.ColumnElement[bool]:
+        """SQL for is_published: published and the deadline not yet passed."""
+        return sa.and_(
+            cls.status == ListingStatus.PUBLISHED,
+            sa.or_(cls.deadline.is_(None), cls.deadline >= local_today()),
+        )
 
 
 class Capability(ListingMixin, Base):

@@ -48,9 +48,7 @@ def counts() -> dict[str, int]:
         return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
     return {
-        "scenarios": count(
-            sa.select(Scenario.id).where(Scenario.status == ListingStatus.PUBLISHED)
-        ),
+        "scenarios": count(sa.select(Scenario.id).where(Scenario.open_clause())),
         "capabilities": count(
             sa.select(Capability.id).where(Capability.status == ListingStatus.PUBLISHED)
         ),
@@ -71,7 +69,7 @@ def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
     """Published scenarios matching the filters, newest first."""
     query = (
         sa.select(Scenario)
-        .where(Scenario.status == ListingStatus.PUBLISHED)
+        .where(Scenario.open_clause())  # published and not past its deadline
         .options(selectinload(Scenario.tags), selectinload(Scenario.organization))
     )
     if filters.q:

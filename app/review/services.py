@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
 from app.listings import services as listings
-from app.models import Capability, ListingStatus, Organization, OrgStatus, Scenario
+from app.listings.versions import FieldChange, diff, input_of
+from app.models import (
+    Capability,
+    ListingStatus,
+    ListingVersion,
+    Organization,
+    OrgStatus,
+    Scenario,
+    TaxonomyTerm,
+    VersionStatus,
+)
 from app.models.base import utcnow
 from app.recommendations import services as recommendations
 
@@ -35,14 +48,15 @@ def decide_listing(
     reason: str,
     min_score: float,
     top: int,
+    seen_version: int | None = None,
 ) -> int:
-    """Publish or reject a listing; a publication queues its best pairs for review."""
+    """Publish or reject a listing (or its revision); a publication queues its best pairs."""
     if not approve:
-        listings.reject(admin, listing, reason)
+        listings.reject(admin, listing, reason, seen_version)
         return 0
     if not listing.organization.is_approved:
         raise DomainError("发布单位尚未通过审核，请先审核单位信息。")
-    listings.approve(admin, listing)
+    listings.approve(admin, listing, seen_version)
     db.session.flush()
     return recommendations.queue_for(listing, min_score=min_score, top=top)
 
@@ -54,10 +68,14 @@ def pending_counts() -> dict[str, int]:
         query = sa.select(sa.func.count()).select_from(model).where(model.status == status)
         return db.session.scalar(query) or 0
 
+    def queued(kind: str) -> int:
+        part = _queue_part(kind, QueueFilters()).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(part)) or 0
+
     return {
         "organizations": count(Organization, OrgStatus.PENDING),
-        "scenarios": count(Scenario, ListingStatus.PENDING),
-        "capabilities": count(Capability, ListingStatus.PENDING),
+        "scenarios": queued("scenario"),
+        "capabilities": queued("capability"),
     }
 
 
@@ -67,23 +85,222 @@ def pending_organizations() -> list[Organization]:
     return list(db.session.scalars(query.order_by(Organization.created_at, Organization.id)))
 
 
-def pending_scenarios() -> list[Scenario]:
-    """Scenarios waiting for review, oldest first."""
-    query = (
-        sa.select(Scenario)
-        .where(Scenario.status == ListingStatus.PENDING)
-        .options(selectinload(Scenario.organization), selectinload(Scenario.tags))
-        .order_by(Scenario.submitted_at, Scenario.id)
-    )
-    return list(db.session.scalars(query))
+# ---------------------------------------------------------------- the listing queue
+
+KINDS = {"scenario": Scenario, "capability": Capability}
+QUEUE_PAGE_SIZE = 20
 
 
-def pending_capabilities() -> list[Capability]:
-    """Capabilities waiting for review, oldest first."""
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the reviewer narrows the listing queue to."""
+
+    kind: str = ""
+    domain: str = ""
+    district: str = ""
+    organization_id: int | None = None
+    change: str = ""  # "new" (first publication), "revised" (published, edited) or both
+
+    @classmethod
+    def from_args(cls, args: Any) -> QueueFilters:
+        """Read the query string; unknown values are ignored rather than refused."""
+        org = (args.get("org") or "").strip()
+        kind = args.get("kind") or ""
+        change = args.get("change") or ""
+        return cls(
+            kind=kind if kind in KINDS else "",
+            domain=(args.get("domain") or "").strip()[:30],
+            district=(args.get("district") or "").strip()[:30],
+            organization_id=int(org) if org.isdigit() else None,
+            change=change if change in ("new", "revised") else "",
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        """The filters as query-string arguments (empty ones left out)."""
+        values = {
+            "kind": self.kind,
+            "domain": self.domain,
+            "district": self.district,
+            "org": self.organization_id,
+            "change": self.change,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class QueueItem:
+    """One listing waiting for review, with what the reviewer needs beside it."""
+
+    kind: str
+    listing: Scenario | Capability
+    version: ListingVersion | None
+    changes: list[FieldChange]
+
+    @property
+    def is_revision(self) -> bool:
+        """A published listing whose edit waits, rather than a first publication."""
+        return self.listing.status is ListingStatus.PUBLISHED
+
+    @property
+    def key(self) -> str:
+        """kind:id:lock_version, as posted by the bulk form (stale rows are refused)."""
+        return f"{self.kind}:{self.listing.id}:{self.listing.lock_version}"
+
+
+class RowPagination(SelectPagination):
+    """db.paginate for a select of plain rows (Flask-SQLAlchemy keeps only the first column)."""
+
+    def _query_items(self) -> list[Any]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+
+def _queue_part(kind: str, filters: QueueFilters) -> sa.Select:
+    model = KINDS[kind]
+    fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
+    waiting = sa.and_(fk == model.id, ListingVersion.status == VersionStatus.PENDING)
+    new = model.status == ListingStatus.PENDING
+    revised = sa.and_(model.status == ListingStatus.PUBLISHED, ListingVersion.id.is_not(None))
     query = (
-        sa.select(Capability)
-        .where(Capability.status == ListingStatus.PENDING)
-        .options(selectinload(Capability.organization), selectinload(Capability.tags))
-        .order_by(Capability.submitted_at, Capability.id)
+        sa.select(
+            sa.literal(kind).label("kind"),
+            model.id.label("id"),
+            sa.func.coalesce(ListingVersion.created_at, model.submitted_at).label("queued_at"),
+        )
+        .select_from(model)
+        .outerjoin(ListingVersion, waiting)
+        .where({"new": new, "revised": revised}.get(filters.change, sa.or_(new, revised)))
     )
-    return list(db.session.scalars(query))
+    if filters.organization_id:
+        query = query.where(model.organization_id == filters.organization_id)
+    if kind == "scenario":
+        if filters.domain:
+            query = query.where(Scenario.domain == filters.domain)
+        if filters.district:
+            query = query.where(Scenario.district == filters.district)
+        return query
+    if filters.domain:
+        query = query.where(Capability.domains.any(TaxonomyTerm.name == filters.domain))
+    if filters.district:
+        query = query.where(Capability.organization.has(Organization.district == filters.district))
+    return query
+
+
+def listing_queue(filters: QueueFilters, page: int) -> tuple[Pagination, list[QueueItem]]:
+    """One page of the listing queue (both kinds, oldest first) and its items, loaded."""
+    kinds = [filters.kind] if filters.kind else list(KINDS)
+    union = sa.union_all(*(_queue_part(kind, filters) for kind in kinds)).subquery()
+    query = sa.select(union.c.kind, union.c.id).order_by(
+        union.c.queued_at, union.c.kind, union.c.id
+    )
+    pagination = RowPagination(
+        select=query, session=db.session(), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False
+    )
+    ids = {kind: [i for k, i in pagination.items if k == kind] for kind in KINDS}
+    rows = {kind: _load_listings(kind, ids[kind]) for kind in KINDS}
+    waiting = {kind: _pending_versions(kind, ids[kind]) for kind in KINDS}
+    items = [
+        _queue_item(kind, rows[kind][listing_id], waiting[kind].get(listing_id))
+        for kind, listing_id in pagination.items
+    ]
+    return pagination, items
+
+
+def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
+    """The listings with everything the page and the diff read (no query per item)."""
+    if not ids:
+        return {}
+    model = KINDS[kind]
+    query = sa.select(model).where(model.id.in_(ids))
+    query = query.options(selectinload(model.organization), selectinload(model.tags))
+    if model is Capability:
+        query = query.options(selectinload(Capability.domains), selectinload(Capability.cases))
+    return {row.id: row for row in db.session.scalars(query)}
+
+
+def _pending_versions(kind: str, ids: list[int]) -> dict[int, ListingVersion]:
+    if not ids:
+        return {}
+    fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
+    query = sa.select(ListingVersion).where(
+        fk.in_(ids), ListingVersion.status == VersionStatus.PENDING
+    )
+    return {version.listing_id: version for version in db.session.scalars(query)}
+
+
+def _queue_item(
+    kind: str, listing: Scenario | Capability, version: ListingVersion | None
+) -> QueueItem:
+    changes: list[FieldChange] = []
+    if version is not None and listing.status is ListingStatus.PUBLISHED:
+        # the row holds the published content: the revision is compared with what people see
+        changes = diff(kind, input_of(listing).to_snapshot(), version.snapshot)
+    return QueueItem(kind, listing, version, changes)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An earlier decision on one of an organisation's listings."""
+
+    title: str
+    kind: str
+    number: int
+    status: VersionStatus
+    note: str
+    decided_at: Any
+
+
+def organization_history(org_ids: set[int], limit: int = 8) -> dict[int, list[HistoryEntry]]:
+    """The latest decided versions of each organisation's listings (two queries in all)."""
+    history: dict[int, list[HistoryEntry]] = {org_id: [] for org_id in org_ids}
+    for kind, model in KINDS.items():
+        fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
+        query = (
+            sa.select(model.organization_id, model.title, ListingVersion)
+            .join(model, fk == model.id)
+            .where(
+                model.organization_id.in_(org_ids),
+                ListingVersion.status != VersionStatus.PENDING,
+            )
+            .order_by(ListingVersion.decided_at.desc())
+        )
+        for org_id, title, version in db.session.execute(query):
+            history[org_id].append(
+                HistoryEntry(
+                    title, kind, version.number, version.status, version.note, version.decided_at
+                )
+            )
+    for entries in history.values():
+        entries.sort(key=lambda e: e.decided_at, reverse=True)
+        del entries[limit:]
+    return history
+
+
+def bulk_approve(
+    admin: Any, keys: list[str], min_score: float, top: int
+) -> tuple[list[str], list[str]]:
+    """Approve several listings, each on its own; return the titles done and the refusals."""
+    done, refused = [], []
+    for key in dict.fromkeys(keys):
+        parsed = _parse_key(key)
+        listing = db.session.get(KINDS[parsed[0]], parsed[1]) if parsed else None
+        if listing is None or parsed is None:
+            refused.append(f"{key}：内容不存在")
+            continue
+        try:
+            with db.session.begin_nested():
+                decide_listing(admin, listing, True, "", min_score, top, parsed[2])
+        except (DomainError, StaleDataError) as error:
+            db.session.expire(listing)
+            message = error.message if isinstance(error, DomainError) else listings.STALE_MESSAGE
+            refused.append(f"“{listing.title}”：{message}")
+        else:
+            done.append(listing.title)
+    return done, refused
+
+
+def _parse_key(key: str) -> tuple[str, int, int] | None:
+    parts = key.split(":")
+    if len(parts) != 3 or parts[0] not in KINDS or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[1]), int(parts[2])

@@ -8,15 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from app import taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
+from app.listings.services import StaleListingError
+from app.listings.services import close as close_listing
 from app.models import (
     Capability,
     Organization,
     Recommendation,
+    Role,
     Scenario,
     VocabularyEntry,
     VocabularyKind,
@@ -25,7 +30,7 @@ from app.recommendations import learning, vocabulary
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
 from app.review import bp, services
-from app.review.forms import DecisionForm, VocabularyForm
+from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
 
 
 def _get(model: type[Any], object_id: int) -> Any:
@@ -67,29 +72,66 @@ def organization_decide(org_id: int) -> Response:
 
 @bp.route("/listings")
 def listings() -> str:
-    """Scenarios and capabilities waiting for review."""
+    """Scenarios and capabilities waiting for review, filtered and paged, oldest first."""
+    filters = services.QueueFilters.from_args(request.args)
+    page, items = services.listing_queue(filters, _page())
+    orgs = {item.listing.organization_id for item in items}
     return render_template(
         "review/listings.html",
-        scenarios=services.pending_scenarios(),
-        capabilities=services.pending_capabilities(),
-        form=DecisionForm(),
+        page=page,
+        items=items,
+        filters=filters,
+        history=services.organization_history(orgs) if orgs else {},
+        domains=taxonomy.names("domain"),
+        districts=taxonomy.names("district"),
+        organizations=_queue_organizations(),
+        form=ListingDecisionForm(),
+        close_form=CloseForm(),
+        bulk_form=EmptyForm(),
     )
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _queue_organizations() -> list[Organization]:
+    """Organisations for the filter: those with listings (a few hundred at most)."""
+    query = sa.select(Organization).where(Organization.role != Role.ADMIN)
+    return list(db.session.scalars(query.order_by(Organization.name)))
+
+
+def _back_to_queue() -> str:
+    """The queue page the reviewer came from (filters and page kept), same-site only."""
+    args = {k: v for k, v in request.args.items() if k in QUEUE_ARGS}
+    return url_for("review.listings", **args)
+
+
+QUEUE_ARGS = ("kind", "domain", "district", "org", "change", "page")
 
 
 @bp.route("/scenarios/<int:scenario_id>/decide", methods=["POST"])
 def scenario_decide(scenario_id: int) -> Response:
-    """Publish or reject a scenario."""
+    """Publish or reject a scenario, or its revision."""
     return _decide_listing(_get(Scenario, scenario_id), "场景")
 
 
 @bp.route("/capabilities/<int:capability_id>/decide", methods=["POST"])
 def capability_decide(capability_id: int) -> Response:
-    """Publish or reject a capability."""
+    """Publish or reject a capability, or its revision."""
     return _decide_listing(_get(Capability, capability_id), "能力")
 
 
 def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
-    def apply(form: DecisionForm) -> None:
+    form = ListingDecisionForm()
+    back = _back_to_queue()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        return redirect(back)
+    subject = f"{noun}“{listing.title}”"
+    try:
         queued = services.decide_listing(
             current_user,
             listing,
@@ -97,11 +139,71 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
             form.note,
             min_score=_min_score(),
             top=current_app.config["MATCH_TOP_N"],
+            seen_version=form.seen_version(),
         )
-        if queued:
-            flash(f"已生成{queued}条待审核的推荐匹配。", "info")
+        db.session.commit()
+    except (StaleListingError, StaleDataError):
+        db.session.rollback()
+        flash(f"{subject}在您审核期间已被修改，请查看最新内容后重新审核。", "danger")
+        return redirect(back)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back)
+    flash(f"{subject}已{'通过' if form.approved else '驳回'}。", "success")
+    if queued:
+        flash(f"已生成{queued}条待审核的推荐匹配。", "info")
+    return redirect(back)
 
-    return _decide(apply, "review.listings", f"{noun}“{listing.title}”")
+
+@bp.route("/listings/bulk", methods=["POST"])
+def listings_bulk() -> Response:
+    """Approve every ticked listing; each is decided on its own, refusals are listed."""
+    back = _back_to_queue()
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    keys = request.form.getlist("items")
+    if not keys:
+        flash("请先勾选要通过的内容。", "warning")
+        return redirect(back)
+    done, refused = services.bulk_approve(
+        current_user, keys, _min_score(), current_app.config["MATCH_TOP_N"]
+    )
+    db.session.commit()
+    if done:
+        flash(f"已批量通过{len(done)}项：{'、'.join(done)}。", "success")
+    for message in refused:
+        flash(f"未通过：{message}", "danger")
+    return redirect(back)
+
+
+@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/close", methods=["POST"])
+def listing_close(kind: str, listing_id: int) -> Response:
+    """Close a published listing (e.g. it breaks the rules), telling its owner why."""
+    listing = _get(Scenario if kind == "scenarios" else Capability, listing_id)
+    form = CloseForm()
+    if isinstance(listing, Scenario):
+        back = url_for("portal.scenario_detail", scenario_id=listing.id)
+    else:
+        back = url_for("portal.capability_detail", capability_id=listing.id)
+    if not form.validate_on_submit():
+        flash("关闭时请填写原因。", "danger")
+        return redirect(back)
+    seen = form.lock_version.data or ""
+    try:
+        close_listing(
+            current_user, listing, form.reason.data, int(seen) if seen.isdigit() else None
+        )
+        db.session.commit()
+    except (StaleListingError, StaleDataError):
+        db.session.rollback()
+        flash("该内容已被他人修改，请刷新后重新关闭。", "danger")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash("已关闭，已通知发布单位。", "success")
+    return redirect(back)
 
 
 @bp.route("/matches")

@@ -61,6 +61,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "attachments.capability_files": FIRMS,
     "attachments.delete": OWNERS,
     "attachments.download": SIGNED_IN,
+    # listing lifecycle, versions and review at scale
+    "workspace.withdraw": OWNERS,
+    "workspace.close": OWNERS,
+    "workspace.versions": SIGNED_IN,  # owners and administrators; others get 404 (policy)
+    "review.listings_bulk": ADMINS,
+    "review.listing_close": ADMINS,
 }
 
 

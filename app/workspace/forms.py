@@ -1,12 +1,25 @@
-"""Forms owners fill in for scenarios and capabilities."""
+"""Forms owners fill in for scenarios and capabilities, and for ending a listing."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.validators import Email, NumberRange, ValidationError
 
 from app import taxonomy
 from app.forms import (
@@ -20,14 +33,33 @@ from app.forms import (
     required,
     strip,
 )
-from app.listings.services import CapabilityInput, CaseInput, ScenarioInput
+from app.listings.versions import (
+    QUALIFICATION_SEPARATOR,
+    CapabilityInput,
+    CaseInput,
+    ScenarioInput,
+    split_qualifications,
+)
 from app.models.base import utcnow
 from app.validators import phone_error
 
 MAX_TEXT = 5000
+MAX_CASES = 10
+BUDGET_RANGE = NumberRange(min=0, max=1_000_000, message="预算应在0至100万万元之间。")
 
 
-class ScenarioForm(Form):
+class LockedForm(Form):
+    """An edit form that carries the version of the listing it was filled from."""
+
+    lock_version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        """The listing version the user saw ('' on create forms)."""
+        value = (self.lock_version.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class ScenarioForm(LockedForm):
     """A scenario opportunity."""
 
     title = StringField("场景名称", filters=[strip], validators=[required(), between(4, 100)])
@@ -42,15 +74,21 @@ class ScenarioForm(Form):
     budget_wan = DecimalField(
         "预算（万元）",
         places=2,
-        validators=[
-            optional(),
-            NumberRange(min=0, max=1_000_000, message="预算应在0至100万万元之间。"),
-        ],
+        validators=[optional(), BUDGET_RANGE],
+        description="填写金额；预算为区间时填写下限，并在右侧填写上限。",
+    )
+    budget_max_wan = DecimalField(
+        "预算上限（万元）", places=2, validators=[optional(), BUDGET_RANGE]
     )
     opening_method = SelectField("开放方式", validators=[chosen()])
     deadline = DateField("申报截止日期", validators=[optional()])
     contact_name = StringField("联系人", filters=[strip], validators=[required(), at_most(40)])
     contact_phone = StringField("联系电话", filters=[strip], validators=[required(), at_most(20)])
+    contact_email = EmailField(
+        "联系邮箱",
+        filters=[strip],
+        validators=[optional(), at_most(254), Email(message="请输入有效的邮箱地址。")],
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +101,15 @@ class ScenarioForm(Form):
         """A deadline in the past would expire the scenario at once."""
         if field.data and field.data < utcnow().date():
             raise ValidationError("截止日期不能早于今天。")
+
+    def validate_budget_max_wan(self, field: DecimalField) -> None:
+        """A range needs its lower end, and the upper end may not be below it."""
+        if field.data is None:
+            return
+        if self.budget_wan.data is None:
+            raise ValidationError("填写预算上限时请同时填写预算下限。")
+        if field.data < self.budget_wan.data:
+            raise ValidationError("预算上限应不低于预算下限。")
 
     def validate_contact_phone(self, field: StringField) -> None:
         """A mobile or a landline."""
@@ -83,14 +130,72 @@ class ScenarioForm(Form):
             expected=self.expected.data or "",
             tags=list(self.tags.data or []),
             budget_wan=budget,
+            budget_max_wan=self.budget_max_wan.data,
             opening_method=self.opening_method.data,
             deadline=deadline,
             contact_name=self.contact_name.data,
             contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data or "",
         )
 
+    @staticmethod
+    def data_of(data: ScenarioInput) -> dict[str, Any]:
+        """Initial form values for stored content."""
+        return {
+            "title": data.title,
+            "domain": data.domain,
+            "district": data.district,
+            "description": data.description,
+            "needs": data.needs,
+            "expected": data.expected,
+            "tags": data.tags,
+            "budget_wan": data.budget_wan,
+            "budget_max_wan": data.budget_max_wan,
+            "opening_method": data.opening_method,
+            "deadline": data.deadline,
+            "contact_name": data.contact_name,
+            "contact_phone": data.contact_phone,
+            "contact_email": data.contact_email,
+        }
 
-class CapabilityForm(Form):
+
+class CaseForm(PlainForm):
+    """One reference case row (a sub-form: the CSRF token is the parent's)."""
+
+    client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])
+    year = IntegerField(
+        "年份",
+        validators=[
+            optional(),
+            NumberRange(min=1990, max=2100, message="年份应在1990至2100之间。"),
+        ],
+    )
+    result = TextAreaField("案例成效", filters=[strip], validators=[optional(), at_most(1000)])
+
+    def validate_year(self, field: IntegerField) -> None:
+        """A case cannot be from the future."""
+        if field.data is not None and field.data > utcnow().year:
+            raise ValidationError("案例年份不能晚于今年。")
+
+    def is_blank(self) -> bool:
+        """Nothing typed in this row: it is ignored."""
+        return not (self.client.data or self._year_typed() or self.result.data)
+
+    def _year_typed(self) -> bool:
+        return bool((self.year.raw_data or [""])[0].strip())
+
+    def complete(self) -> bool:
+        """A typed row needs both client and year (checked after the fields' own checks)."""
+        if self.client.data and not self._year_typed():
+            self.year.errors = [*self.year.errors, "填写案例客户时请同时填写年份。"]
+            return False
+        if not self.client.data and (self._year_typed() or self.result.data):
+            self.client.errors = [*self.client.errors, "请填写案例客户名称。"]
+            return False
+        return True
+
+
+class CapabilityForm(LockedForm):
     """A product, solution, service or platform."""
 
     title = StringField("能力名称", filters=[strip], validators=[required(), between(4, 100)])
@@ -107,21 +212,14 @@ class CapabilityForm(Form):
         validators=[optional(), at_most(200)],
         description="用逗号或顿号分隔。",
     )
-    qualifications = StringField(
-        "资质认证",
+    qualifications = CheckboxListField("资质认证", validators=[ValidChoices(maximum=20)])
+    other_qualifications = StringField(
+        "其他资质",
         filters=[strip],
-        validators=[optional(), at_most(200)],
-        description="如 CMMI5、ISO 27001、等保三级测评、首版次软件、信创适配认证。",
+        validators=[optional(), at_most(100)],
+        description="列表中没有的资质，用顿号分隔，如：CMMI5、等保三级测评。",
     )
-    case_client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])
-    case_year = IntegerField(
-        "案例年份",
-        validators=[
-            optional(),
-            NumberRange(min=1990, max=2100, message="年份应在1990至2100之间。"),
-        ],
-    )
-    case_result = TextAreaField("案例成效", filters=[strip], validators=[optional(), at_most(1000)])
+    cases = FieldList(FormField(CaseForm), label="应用案例", min_entries=1, max_entries=MAX_CASES)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -129,34 +227,36 @@ class CapabilityForm(Form):
         self.maturity.choices = taxonomy.choices("maturity")
         self.domains.choices = taxonomy.choices("domain")
         self.tags.choices = taxonomy.choices("tag")
-
-    def validate_case_year(self, field: IntegerField) -> None:
-        """A case cannot be from the future."""
-        if field.data is not None and field.data > utcnow().year:
-            raise ValidationError("案例年份不能晚于今年。")
+        self.qualifications.choices = taxonomy.choices("qualification")
 
     def validate(self, extra_validators: dict | None = None) -> bool:
-        """Field checks, then the case's cross-field rule (empty fields skip their own checks)."""
+        """Field checks, then each case row's cross-field rule and the length of the whole."""
         valid = super().validate(extra_validators)
-        return self._case_is_complete() and valid
+        rows = all([row.form.complete() for row in self.cases if not row.form.is_blank()])
+        return self._qualifications_fit() and rows and valid
 
-    def _case_is_complete(self) -> bool:
-        year_typed = bool((self.case_year.raw_data or [""])[0].strip())
-        if self.case_client.data and not year_typed:
-            self.case_year.errors = [*self.case_year.errors, "填写案例客户时请同时填写年份。"]
-            return False
-        if not self.case_client.data and (year_typed or self.case_result.data):
-            self.case_client.errors = [*self.case_client.errors, "请填写案例客户名称。"]
+    def _qualifications_fit(self) -> bool:
+        # the stored column holds 200 characters: the chosen and the typed names together
+        if len(QUALIFICATION_SEPARATOR.join(self._qualification_names())) > 200:
+            self.other_qualifications.errors = [
+                *self.other_qualifications.errors,
+                "资质认证合计不能超过200个字。",
+            ]
             return False
         return True
 
+    def _qualification_names(self) -> list[str]:
+        chosen_names = list(self.qualifications.data or [])
+        typed = split_qualifications(self.other_qualifications.data or "")
+        return list(dict.fromkeys(chosen_names + typed))
+
     def to_input(self) -> CapabilityInput:
         """The validated values as the service's input."""
-        case = (
-            CaseInput(self.case_client.data, int(self.case_year.data), self.case_result.data or "")
-            if self.case_client.data and self.case_year.data is not None
-            else None
-        )
+        cases = [
+            CaseInput(row.form.client.data, int(row.form.year.data), row.form.result.data or "")
+            for row in self.cases
+            if not row.form.is_blank()
+        ]
         return CapabilityInput(
             title=self.title.data,
             cap_type=self.cap_type.data,
@@ -165,6 +265,34 @@ class CapabilityForm(Form):
             tags=list(self.tags.data or []),
             description=self.description.data,
             keywords=self.keywords.data or "",
-            qualifications=self.qualifications.data or "",
-            case=case,
+            qualifications=self._qualification_names(),
+            cases=cases,
         )
+
+    @staticmethod
+    def data_of(data: CapabilityInput) -> dict[str, Any]:
+        """Initial form values for stored content (unknown qualifications go to 其他资质)."""
+        known = set(taxonomy.names("qualification"))
+        return {
+            "title": data.title,
+            "cap_type": data.cap_type,
+            "maturity": data.maturity,
+            "domains": data.domains,
+            "tags": data.tags,
+            "description": data.description,
+            "keywords": data.keywords,
+            "qualifications": [q for q in data.qualifications if q in known],
+            "other_qualifications": QUALIFICATION_SEPARATOR.join(
+                q for q in data.qualifications if q not in known
+            ),
+            "cases": [{"client": c.client, "year": c.year, "result": c.result} for c in data.cases]
+            or [{}],
+        }
+
+
+class EndForm(LockedForm):
+    """Withdraw or close a listing, saying why."""
+
+    reason = TextAreaField(
+        "原因", filters=[strip], validators=[required("请填写原因。"), at_most(500)]
+    )

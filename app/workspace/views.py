@@ -1,22 +1,36 @@
-"""Owners' pages: the workspace, and creating, editing and submitting listings."""
+"""Owners' pages: the workspace; creating, editing, submitting, withdrawing and closing listings."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.listings import services
-from app.models import Capability, Role, Scenario
+from app.listings.services import StaleListingError
+from app.listings.versions import diff
+from app.models import Capability, ListingStatus, Role, Scenario
+from app.models.listing import CHINA
 from app.recommendations import services as recommendations
 from app.security import policies
+from app.template_helpers import fmt_budget
 from app.workspace import bp
-from app.workspace.forms import CapabilityForm, ScenarioForm
+from app.workspace.forms import CapabilityForm, EndForm, ScenarioForm
+
+MODELS: dict[str, type[Scenario] | type[Capability]] = {
+    "scenarios": Scenario,
+    "capabilities": Capability,
+}
+DETAIL = {"scenarios": "portal.scenario_detail", "capabilities": "portal.capability_detail"}
+ID_ARG = {"scenarios": "scenario_id", "capabilities": "capability_id"}
+NOUN = {"scenarios": "场景", "capabilities": "能力"}
 
 
 def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
@@ -25,6 +39,12 @@ def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
     if listing is None or not policies.is_owner(current_user, listing):
         abort(404)
     return listing
+
+
+def _detail(listing: Scenario | Capability) -> Response:
+    if isinstance(listing, Scenario):
+        return redirect(url_for("portal.scenario_detail", scenario_id=listing.id))
+    return redirect(url_for("portal.capability_detail", capability_id=listing.id))
 
 
 @bp.route("/")
@@ -36,6 +56,7 @@ def index() -> str:
         "workspace/index.html",
         org=org,
         listings=sorted(listings, key=lambda item: item.id, reverse=True),
+        revising=services.with_pending_revision(list(listings)),
         platform=recommendations.platform_recommendations(org),
         submit_form=EmptyForm(),
     )
@@ -46,33 +67,28 @@ def scenario_new() -> Response | str:
     """Write a new scenario as a draft."""
     form = ScenarioForm()
     if form.validate_on_submit():
-        scenario = services.create_scenario(current_user, form.to_input())
-        db.session.commit()
-        flash("场景已保存为草稿。确认无误后请提交审核。", "success")
-        return redirect(url_for("portal.scenario_detail", scenario_id=scenario.id))
+        try:
+            scenario = services.create_scenario(current_user, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("场景已保存为草稿。确认无误后请提交审核。", "success")
+            return _detail(scenario)
     return render_template("workspace/scenario_form.html", form=form, scenario=None)
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
 def scenario_edit(scenario_id: int) -> Response | str:
-    """Edit a draft or rejected scenario."""
-    scenario = _own(Scenario, scenario_id)
-    if not scenario.is_editable:
-        flash(f"“{scenario.status.label}”状态的场景不能修改。", "warning")
-        return redirect(url_for("portal.scenario_detail", scenario_id=scenario.id))
-    form = ScenarioForm(data=None if _posted() else _scenario_data(scenario))
-    if form.validate_on_submit():
-        services.update_scenario(current_user, scenario, form.to_input())
-        db.session.commit()
-        flash("场景已保存。", "success")
-        return redirect(url_for("portal.scenario_detail", scenario_id=scenario.id))
-    return render_template("workspace/scenario_form.html", form=form, scenario=scenario)
+    """Edit a scenario: in place while a draft, as a revision for review once published."""
+    return _edit(_own(Scenario, scenario_id), ScenarioForm, "workspace/scenario_form.html")
 
 
 @bp.route("/scenarios/<int:scenario_id>/submit", methods=["POST"])
 def scenario_submit(scenario_id: int) -> Response:
     """Send a scenario to review."""
-    return _submit(_own(Scenario, scenario_id), "portal.scenario_detail", "scenario_id")
+    return _submit(_own(Scenario, scenario_id))
 
 
 @bp.route("/capabilities/new", methods=["GET", "POST"])
@@ -80,80 +96,191 @@ def capability_new() -> Response | str:
     """Write a new capability as a draft."""
     form = CapabilityForm()
     if form.validate_on_submit():
-        capability = services.create_capability(current_user, form.to_input())
-        db.session.commit()
-        flash("能力已保存为草稿。确认无误后请提交审核。", "success")
-        return redirect(url_for("portal.capability_detail", capability_id=capability.id))
+        try:
+            capability = services.create_capability(current_user, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("能力已保存为草稿。确认无误后请提交审核。", "success")
+            return _detail(capability)
+    _blank_case_row(form)
     return render_template("workspace/capability_form.html", form=form, capability=None)
 
 
 @bp.route("/capabilities/<int:capability_id>/edit", methods=["GET", "POST"])
 def capability_edit(capability_id: int) -> Response | str:
-    """Edit a draft or rejected capability."""
-    capability = _own(Capability, capability_id)
-    if not capability.is_editable:
-        flash(f"“{capability.status.label}”状态的能力不能修改。", "warning")
-        return redirect(url_for("portal.capability_detail", capability_id=capability.id))
-    form = CapabilityForm(data=None if _posted() else _capability_data(capability))
-    if form.validate_on_submit():
-        services.update_capability(current_user, capability, form.to_input())
-        db.session.commit()
-        flash("能力已保存。", "success")
-        return redirect(url_for("portal.capability_detail", capability_id=capability.id))
-    return render_template("workspace/capability_form.html", form=form, capability=capability)
+    """Edit a capability: in place while a draft, as a revision for review once published."""
+    return _edit(_own(Capability, capability_id), CapabilityForm, "workspace/capability_form.html")
 
 
 @bp.route("/capabilities/<int:capability_id>/submit", methods=["POST"])
 def capability_submit(capability_id: int) -> Response:
     """Send a capability to review."""
-    return _submit(_own(Capability, capability_id), "portal.capability_detail", "capability_id")
+    return _submit(_own(Capability, capability_id))
 
 
-def _submit(listing: Scenario | Capability, endpoint: str, id_arg: str) -> Response:
+def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> Response | str:
+    """The edit form; a save based on a stale copy is refused and the typed input kept."""
+    noun = "场景" if isinstance(listing, Scenario) else "能力"
+    if not (listing.is_editable or listing.status is ListingStatus.PUBLISHED):
+        flash(f"“{listing.status.label}”状态的{noun}不能修改。", "warning")
+        return _detail(listing)
+    posted = request.method == "POST"
+    form = form_class(data=None if posted else _initial(listing, form_class))
+    conflict: list[Any] = []
+    if form.validate_on_submit():
+        typed = form.to_input()
+        try:
+            revision = services.save(current_user, listing, typed, form.seen_version())
+            db.session.commit()
+        except (StaleListingError, StaleDataError):
+            db.session.rollback()
+            conflict = _conflict(form, listing, typed)
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            if revision:
+                flash("修改已提交审核。审核通过前，公开页面仍显示原内容。", "success")
+            else:
+                flash(f"{noun}已保存。", "success")
+            return _detail(listing)
+    if isinstance(form, CapabilityForm):
+        _blank_case_row(form)
+    context = {"scenario" if isinstance(listing, Scenario) else "capability": listing}
+    status = 409 if conflict else 200
+    return render_template(template, form=form, conflict=conflict, **context), status
+
+
+def _initial(listing: Scenario | Capability, form_class: Any) -> dict[str, Any]:
+    data = form_class.data_of(services.draft_of(listing))
+    data["lock_version"] = str(listing.lock_version)
+    return data
+
+
+def _conflict(form: Any, listing: Scenario | Capability, typed: Any) -> list[Any]:
+    """Tell the user what changed meanwhile; their input stays, now based on the new version."""
+    db.session.refresh(listing)
+    current = services.draft_of(listing)
+    form.lock_version.data = str(listing.lock_version)
+    flash("该内容已被他人修改，您的修改尚未保存。请核对下方的差异后再次保存。", "danger")
+    kind = services.kind_of(listing)
+    return diff(kind, current.to_snapshot(), typed.to_snapshot())
+
+
+def _form_error(form: Any, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+def _blank_case_row(form: CapabilityForm) -> None:
+    """One empty case row to type into when JavaScript (which adds rows) is off."""
+    if len(form.cases) < form.cases.max_entries and not form.cases[-1].form.is_blank():
+        form.cases.append_entry()
+
+
+def _submit(listing: Scenario | Capability) -> Response:
     if EmptyForm().validate_on_submit():
         try:
             services.submit(current_user, listing)
         except DomainError as error:
+            db.session.rollback()
             flash(error.message, "danger")
         else:
             db.session.commit()
             flash("已提交审核，平台管理员审核通过后将公开发布。", "success")
-    return redirect(url_for(endpoint, **{id_arg: listing.id}))
+    return _detail(listing)
 
 
-def _posted() -> bool:
-    return request.method == "POST"
+@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/withdraw", methods=["POST"])
+def withdraw(kind: str, listing_id: int) -> Response:
+    """The owner takes a listing back from review or publication, with a reason."""
+    listing = _own(MODELS[kind], listing_id)
+    return _end(
+        listing, lambda reason, seen: services.withdraw(current_user, listing, reason, seen), "撤回"
+    )
 
 
-def _scenario_data(scenario: Scenario) -> dict[str, Any]:
-    return {
-        "title": scenario.title,
-        "domain": scenario.domain,
-        "district": scenario.district,
-        "description": scenario.description,
-        "needs": scenario.needs,
-        "expected": scenario.expected,
-        "tags": scenario.tag_names,
-        "budget_wan": scenario.budget_wan,
-        "opening_method": scenario.opening_method,
-        "deadline": scenario.deadline,
-        "contact_name": scenario.contact_name,
-        "contact_phone": scenario.contact_phone,
-    }
+@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/close", methods=["POST"])
+def close(kind: str, listing_id: int) -> Response:
+    """The owner closes a published listing, with a reason."""
+    listing = _own(MODELS[kind], listing_id)
+    return _end(
+        listing, lambda reason, seen: services.close(current_user, listing, reason, seen), "关闭"
+    )
 
 
-def _capability_data(capability: Capability) -> dict[str, Any]:
-    case = capability.cases[0] if capability.cases else None
-    return {
-        "title": capability.title,
-        "cap_type": capability.cap_type,
-        "maturity": capability.maturity,
-        "domains": capability.domain_names,
-        "tags": capability.tag_names,
-        "description": capability.description,
-        "keywords": capability.keywords,
-        "qualifications": capability.qualifications,
-        "case_client": case.client if case else "",
-        "case_year": case.year if case else None,
-        "case_result": case.result if case else "",
-    }
+def _end(listing: Scenario | Capability, apply: Any, verb: str) -> Response:
+    form = EndForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(f"{verb}失败：{message}", "danger")
+        return _detail(listing)
+    try:
+        apply(form.reason.data, form.seen_version())
+        db.session.commit()
+    except (StaleListingError, StaleDataError):
+        db.session.rollback()
+        flash(f"该内容已被他人修改，请刷新后重新{verb}。", "danger")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(f"已{verb}。", "success")
+    return _detail(listing)
+
+
+@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/versions")
+def versions(kind: str, listing_id: int) -> str:
+    """Every version of a listing with what changed, who submitted and who decided it."""
+    listing = db.session.get(MODELS[kind], listing_id)
+    if listing is None or not (
+        policies.is_owner(current_user, listing) or policies.is_admin(current_user)
+    ):
+        abort(404)
+    return render_template(
+        "workspace/versions.html",
+        listing=listing,
+        kind=kind,
+        noun=NOUN[kind],
+        detail_url=url_for(DETAIL[kind], **{ID_ARG[kind]: listing.id}),
+        history=_history(listing),
+    )
+
+
+def _history(listing: Scenario | Capability) -> list[tuple[Any, list[Any]]]:
+    """Each version, newest first, with its changes against the version before it."""
+    rows = services.versions_of(listing)
+    kind = services.kind_of(listing)
+    history = []
+    for i, version in enumerate(rows):
+        older = rows[i + 1].snapshot if i + 1 < len(rows) else None
+        history.append((version, diff(kind, older, version.snapshot)))
+    return history
+
+
+@bp.app_template_global()
+def pending_revision(listing: Scenario | Capability) -> Any:
+    """The listing's version waiting for review, for the owner panel."""
+    return services.pending_version(listing)
+
+
+@bp.app_template_filter("fmt_when")
+def fmt_when(value: datetime | None) -> str:
+    """A moment in China time, to the minute, or a dash."""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+@bp.app_template_filter("fmt_budget_range")
+def fmt_budget_range(scenario: Scenario) -> str:
+    """A scenario's budget: an amount, a range (下限–上限 万元) or 面议."""
+    if scenario.budget_max_wan is None or scenario.budget_wan is None:
+        return fmt_budget(scenario.budget_wan)
+    low = fmt_budget(scenario.budget_wan).removesuffix(" 万元")
+    return f"{low}–{fmt_budget(scenario.budget_max_wan)}"

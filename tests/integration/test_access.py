@@ -86,6 +86,15 @@ MATRIX = [
     ("POST", "/review/capabilities/{draft_capability}/decide", [LOGIN, 403, 403, 403, 403, 302]),
     ("GET", "/review/matches", [LOGIN, 403, 403, 403, 403, 200]),
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
+    # listing lifecycle, versions and the review queue
+    ("GET", "/my/scenarios/{published_scenario}/edit", [LOGIN, 200, 403, 404, 403, 403]),
+    ("GET", "/my/scenarios/{published_scenario}/versions", [LOGIN, 200, 404, 404, 404, 200]),
+    ("GET", "/my/capabilities/{draft_capability}/versions", [LOGIN, 404, 200, 404, 404, 200]),
+    ("POST", "/my/scenarios/{published_scenario}/withdraw", [LOGIN, 302, 404, 404, 404, 403]),
+    ("POST", "/my/capabilities/{published_capability}/close", [LOGIN, 404, 302, 404, 404, 403]),
+    ("POST", "/review/scenarios/{published_scenario}/close", [LOGIN, 403, 403, 403, 403, 302]),
+    ("POST", "/review/listings/bulk", [LOGIN, 403, 403, 403, 403, 302]),
+    ("GET", "/review/listings?kind=capability&change=new", [LOGIN, 403, 403, 403, 403, 200]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
     # organisation profiles, contact protection and attachments

@@ -48,6 +48,9 @@ def capability_form(**overrides: Any) -> dict[str, Any]:
         "case_result": "覆盖32座桥梁",
     }
     data.update(overrides)
+    # the form takes several cases: case_* name the first row's fields
+    for name in ("client", "year", "result"):
+        data[f"cases-0-{name}"] = data.pop(f"case_{name}")
     return data
 
 
@@ -199,12 +202,19 @@ def test_an_owner_edits_a_rejected_listing_and_resubmits(
     )
 
 
-def test_a_published_listing_cannot_be_edited(client: FlaskClient, publisher: User) -> None:
+def test_editing_a_published_listing_leaves_the_public_content_as_reviewed(
+    client: FlaskClient, publisher: User
+) -> None:
+    # (was: a published listing cannot be edited) the edit now waits for review as a
+    # new version; what the public sees does not change until it is approved
     scenario = make_scenario(publisher.organization)
     login(client, publisher)
-    response = client.post(f"/my/scenarios/{scenario.id}/edit", data=scenario_form(title="改了"))
+    response = client.post(
+        f"/my/scenarios/{scenario.id}/edit", data=scenario_form(title="改了的场景名称")
+    )
     assert response.headers["Location"] == f"/scenarios/{scenario.id}"
-    assert db.session.get(Scenario, scenario.id).title != "改了"
+    assert db.session.get(Scenario, scenario.id).title != "改了的场景名称"
+    assert db.session.get(Scenario, scenario.id).status is ListingStatus.PUBLISHED
 
 
 def test_another_organisations_listing_answers_404(

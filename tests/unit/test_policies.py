@@ -60,9 +60,10 @@ def test_who_sees_a_listing(status: ListingStatus) -> None:
 
 
 @pytest.mark.parametrize("status", list(ListingStatus))
-def test_only_owners_edit_and_only_drafts_or_rejected(status: ListingStatus) -> None:
+def test_only_owners_edit_and_only_drafts_rejected_or_withdrawn(status: ListingStatus) -> None:
     listing = Listing(1, status)
-    editable = status in (ListingStatus.DRAFT, ListingStatus.REJECTED)
+    # a withdrawn listing is back with its owner, who may fix it and submit it again
+    editable = status in (ListingStatus.DRAFT, ListingStatus.REJECTED, ListingStatus.WITHDRAWN)
     assert policies.can_edit(OWNER, listing) is editable
     assert policies.can_edit(STRANGER, listing) is False
     assert policies.can_edit(ADMIN, listing) is False
