@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.batch import Batch, BatchItem, BatchKind
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
@@ -29,6 +30,9 @@ from app.models.org import Organization, OrgStatus, Role, User
 __all__ = [
     "AuditEvent",
     "Base",
+    "Batch",
+    "BatchItem",
+    "BatchKind",
     "Capability",
     "Engagement",
     "EngagementEvent",
