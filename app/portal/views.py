@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app import taxonomy
 from app.extensions import db
+from app.batches import services as batches
 from app.forms import EmptyForm
 from app.matching import Filters
 from app.models import Capability, Scenario
@@ -25,6 +26,7 @@ def index() -> str:
         counts=services.counts(),
         scenarios=services.latest_scenarios(LATEST),
         capabilities=services.latest_capabilities(LATEST),
+        batch=batches.newest_public(),
     )
 
 

@@ -50,6 +50,25 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
+    # Excel import/export and 第N批 batches (feature B)
+    "excel.template_download": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.upload": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.preview": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.confirm": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.cancel": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.export_scenarios": PUBLIC,
+    "excel.export_capabilities": PUBLIC,
+    "excel.export_review_scenarios": ADMINS,
+    "excel.export_review_capabilities": ADMINS,
+    "batches.index": PUBLIC,
+    "batches.detail": PUBLIC,
+    "batches.download": PUBLIC,
+    "batches.printable": PUBLIC,
+    "batches.manage": ADMINS,
+    "batches.create": ADMINS,
+    "batches.edit": ADMINS,
+    "batches.publish": ADMINS,
+    "batches.delete": ADMINS,
 }
 
 
