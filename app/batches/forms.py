@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.forms import Form, at_most, between, chosen, optional, required, strip
 from app.models import BatchKind
@@ -12,7 +12,9 @@ class CreateForm(Form):
     """Start a batch of one kind."""
 
     kind = SelectField(
-        "清单类型", choices=[(k.value, k.label) for k in BatchKind], validators=[chosen()]
+        "清单类型",
+        choices=[SelectChoice(k.value, k.label) for k in BatchKind],
+        validators=[chosen()],
     )
 
 

@@ -35,7 +35,9 @@ def today() -> date:
 
 def next_number(kind: BatchKind) -> int:
     """The number the next batch of a kind gets."""
-    return (db.session.scalar(sa.select(sa.func.max(Batch.number)).where(Batch.kind == kind)) or 0) + 1
+    return (
+        db.session.scalar(sa.select(sa.func.max(Batch.number)).where(Batch.kind == kind)) or 0
+    ) + 1
 
 
 def default_title(kind: BatchKind, number: int, year: int) -> str:
@@ -118,8 +120,12 @@ def delete(admin: Any, batch: Batch) -> None:
 
 def _with_items(query: sa.Select) -> sa.Select:
     return query.options(
-        selectinload(Batch.items).selectinload(BatchItem.scenario).selectinload(Scenario.organization),
-        selectinload(Batch.items).selectinload(BatchItem.capability).selectinload(Capability.organization),
+        selectinload(Batch.items)
+        .selectinload(BatchItem.scenario)
+        .selectinload(Scenario.organization),
+        selectinload(Batch.items)
+        .selectinload(BatchItem.capability)
+        .selectinload(Capability.organization),
     )
 
 

@@ -37,7 +37,9 @@ def index() -> str:
     """Every published batch, newest first."""
     kind = request.args.get("kind")
     chosen = BatchKind(kind) if kind in {k.value for k in BatchKind} else None
-    return render_template("batches/index.html", batches=services.public_batches(chosen), kind=chosen)
+    return render_template(
+        "batches/index.html", batches=services.public_batches(chosen), kind=chosen
+    )
 
 
 @bp.route("/<int:batch_id>")
@@ -69,8 +71,11 @@ def printable(batch_id: int) -> str:
 def manage() -> str:
     """Every batch, with the form to start a new one."""
     return render_template(
-        "batches/manage.html", batches=services.all_batches(), form=CreateForm(),
-        today=services.today(), delete_form=EmptyForm(),
+        "batches/manage.html",
+        batches=services.all_batches(),
+        form=CreateForm(),
+        today=services.today(),
+        delete_form=EmptyForm(),
     )
 
 
@@ -106,7 +111,11 @@ def edit(batch_id: int) -> Response | str:
         return redirect(url_for("batches.edit", batch_id=batch_id))
     q = (request.args.get("q") or "").strip()[:50]
     return render_template(
-        "batches/edit.html", batch=batch, form=form, public=public, q=q,
+        "batches/edit.html",
+        batch=batch,
+        form=form,
+        public=public,
+        q=q,
         candidates=[] if public else services.candidates(batch, q),
         publish_form=PublishForm(publish_on=batch.publish_on or services.today()),
         action_form=EmptyForm(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from app.excel.columns import KIND_LABELS
 from app.forms import Form, chosen
@@ -13,6 +13,9 @@ class UploadForm(Form):
     """A filled template; administrators also say which kind it holds."""
 
     kind = SelectField(
-        "导入内容", choices=list(KIND_LABELS.items()), validators=[chosen()], default="scenario"
+        "导入内容",
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        validators=[chosen()],
+        default="scenario",
     )
     file = FileField("Excel 文件（.xlsx）", validators=[FileRequired("请选择要上传的文件。")])

@@ -46,8 +46,12 @@ def sniff(data: bytes) -> None:
     if data.startswith(OLE_MAGIC):
         # an encrypted .xlsx is an OLE container with an EncryptionInfo stream
         if "EncryptionInfo".encode("utf-16-le") in data:
-            raise FileRefused("文件设置了打开密码（已加密），无法读取。请在 Excel 中取消密码后另存为 .xlsx 再上传。")
-        raise FileRefused("这是旧版 Excel（.xls）文件。请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再上传。")
+            raise FileRefused(
+                "文件设置了打开密码（已加密），无法读取。请在 Excel 中取消密码后另存为 .xlsx 再上传。"
+            )
+        raise FileRefused(
+            "这是旧版 Excel（.xls）文件。请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再上传。"
+        )
     if not data.startswith(ZIP_MAGIC):
         raise FileRefused(NOT_EXCEL)
 
@@ -88,7 +92,9 @@ def _check_header_merges(data: bytes, sheet_path: str) -> None:
         min_col, min_row, max_col, _max_row = range_boundaries(ref.decode())
         if min_row == 1:
             cells = f"{get_column_letter(min_col)}1:{get_column_letter(max_col)}1"
-            raise FileRefused(f"表头（第1行）含有合并单元格 {cells}。请取消合并，每列一个表头后重新上传。")
+            raise FileRefused(
+                f"表头（第1行）含有合并单元格 {cells}。请取消合并，每列一个表头后重新上传。"
+            )
 
 
 def _header_positions(
@@ -109,7 +115,11 @@ def _header_positions(
             raise FileRefused(f"表头中“{text}”出现了两次，请删除多余的列。")
         else:
             positions[column.key] = index
-    missing = [h for h in sorted(required_headers, key=list(by_header).index) if by_header[h].key not in positions]
+    missing = [
+        h
+        for h in sorted(required_headers, key=list(by_header).index)
+        if by_header[h].key not in positions
+    ]
     problems = []
     if missing:
         problems.append(f"缺少列：{'、'.join(missing)}")

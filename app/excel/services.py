@@ -156,7 +156,9 @@ def _check_row(
         if column.key == "organization":
             continue
         if column.key in row.formulas:
-            result.problems.append((column.header, "是公式，请改为直接填写的值（复制后“选择性粘贴—数值”）。"))
+            result.problems.append(
+                (column.header, "是公式，请改为直接填写的值（复制后“选择性粘贴—数值”）。")
+            )
             continue
         value, problem = _convert(column, row.cells.get(column.key), rules)
         if problem:
@@ -256,7 +258,10 @@ def _as_year(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | No
 def _as_date(_column: Column, value: Any, rules: _Rules) -> tuple[Any, str | None]:
     day = parse_date(value)
     if day is None:
-        return None, f"无法识别的日期“{_text(value)}”，请使用 2026-12-31、2026/12/31 或 2026年12月31日。"
+        return (
+            None,
+            f"无法识别的日期“{_text(value)}”，请使用 2026-12-31、2026/12/31 或 2026年12月31日。",
+        )
     if day < rules.today:
         return day, "截止日期不能早于今天。"
     return day, None
@@ -298,7 +303,9 @@ def _mark_duplicates(checks: list[RowCheck], kind: Kind) -> None:
             continue
         first = seen.setdefault((row.organization_id, row.key), row.number)
         if first != row.number:
-            row.problems.append(("场景名称" if kind == "scenario" else "能力名称", f"与第{first}行重复。"))
+            row.problems.append(
+                ("场景名称" if kind == "scenario" else "能力名称", f"与第{first}行重复。")
+            )
     existing = _existing_keys(kind, {row.key for row in checks if row.key})
     for row in checks:
         if (row.organization_id, row.key) in existing:
@@ -326,7 +333,9 @@ class ImportResult:
     refused: int
 
 
-def import_valid(preview: Preview, user: Any, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_valid(
+    preview: Preview, user: Any, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
     """Insert every valid row in bulk (flushed, not committed): all of them or, on error, none."""
     rows = preview.valid
     status = ListingStatus.PENDING if user.role is Role.ADMIN else ListingStatus.DRAFT
@@ -377,8 +386,20 @@ def _insert_scenarios(rows: list[RowCheck], status: ListingStatus) -> list[int]:
         )
         params.append(
             _listing_row(row, status, engine.features(doc).to_json())
-            | {k: v[k] for k in ("domain", "district", "needs", "expected", "budget_wan",
-                                  "opening_method", "deadline", "contact_name", "contact_phone")}
+            | {
+                k: v[k]
+                for k in (
+                    "domain",
+                    "district",
+                    "needs",
+                    "expected",
+                    "budget_wan",
+                    "opening_method",
+                    "deadline",
+                    "contact_name",
+                    "contact_phone",
+                )
+            }
         )
     ids = _bulk_insert(Scenario, params)
     links = [
@@ -418,10 +439,25 @@ def _insert_capabilities(rows: list[RowCheck], status: ListingStatus) -> list[in
         )
     ids = _bulk_insert(Capability, params)
     pairs = list(zip(ids, rows, strict=True))
-    _bulk(capability_tags, [{"capability_id": i, "term_id": tags[n].id} for i, r in pairs for n in r.values["tags"]])
-    _bulk(capability_domains, [{"capability_id": i, "term_id": domains[n].id} for i, r in pairs for n in r.values["domains"]])
+    _bulk(
+        capability_tags,
+        [{"capability_id": i, "term_id": tags[n].id} for i, r in pairs for n in r.values["tags"]],
+    )
+    _bulk(
+        capability_domains,
+        [
+            {"capability_id": i, "term_id": domains[n].id}
+            for i, r in pairs
+            for n in r.values["domains"]
+        ],
+    )
     cases = [
-        {"capability_id": i, "client": r.values["case_client"], "year": r.values["case_year"], "result": r.values["case_result"]}
+        {
+            "capability_id": i,
+            "client": r.values["case_client"],
+            "year": r.values["case_year"],
+            "result": r.values["case_result"],
+        }
         for i, r in pairs
         if r.values["case_client"]
     ]
@@ -435,7 +471,9 @@ def _ordered(terms: dict[str, Any], wanted: Iterable[str]) -> list[str]:
     return sorted(wanted, key=lambda name: (terms[name].position, terms[name].id))
 
 
-def _bulk_insert(model: type[Scenario] | type[Capability], params: list[dict[str, Any]]) -> list[int]:
+def _bulk_insert(
+    model: type[Scenario] | type[Capability], params: list[dict[str, Any]]
+) -> list[int]:
     # one INSERT … RETURNING for the chunk (insertmanyvalues), ids in parameter order
     query = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
     return list(db.session.scalars(query, params))
@@ -449,8 +487,15 @@ def _bulk(table: sa.Table, params: list[dict[str, Any]]) -> None:
 def _audit(user: Any, subject_type: str, ids: list[int]) -> None:
     now = utcnow()
     events = [
-        {"actor_id": user.id, "action": "import", "subject_type": subject_type, "subject_id": i,
-         "note": "", "created_at": now, "updated_at": now}
+        {
+            "actor_id": user.id,
+            "action": "import",
+            "subject_type": subject_type,
+            "subject_id": i,
+            "note": "",
+            "created_at": now,
+            "updated_at": now,
+        }
         for i in ids
     ]
     if events:

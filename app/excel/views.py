@@ -58,8 +58,13 @@ def upload() -> Response | str:
         return redirect(url_for("excel.preview", token=token))
     kind = _kind_for_user(request.args.get("kind") or form.kind.data)
     return render_template(
-        "excel/upload.html", form=form, is_admin=is_admin, kind=kind, columns=columns(kind),
-        kind_label=KIND_LABELS[kind], max_rows=MAX_ROWS,
+        "excel/upload.html",
+        form=form,
+        is_admin=is_admin,
+        kind=kind,
+        columns=columns(kind),
+        kind_label=KIND_LABELS[kind],
+        max_rows=MAX_ROWS,
     )
 
 
@@ -79,12 +84,20 @@ def preview(token: str) -> str:
     except DomainError as error:
         storage.discard(token)
         return render_template(
-            "excel/preview.html", refused=error.message, upload=upload, preview=None,
-            kind_label=KIND_LABELS[upload.kind], form=EmptyForm(),  # type: ignore[index]
+            "excel/preview.html",
+            refused=error.message,
+            upload=upload,
+            preview=None,
+            kind_label=KIND_LABELS[upload.kind],
+            form=EmptyForm(),  # type: ignore[index]
         )
     return render_template(
-        "excel/preview.html", refused=None, upload=upload, preview=result,
-        kind_label=KIND_LABELS[upload.kind], form=EmptyForm(),  # type: ignore[index]
+        "excel/preview.html",
+        refused=None,
+        upload=upload,
+        preview=result,
+        kind_label=KIND_LABELS[upload.kind],
+        form=EmptyForm(),  # type: ignore[index]
     )
 
 
@@ -113,7 +126,9 @@ def confirm(token: str) -> Response:
         f"已导入过而跳过{outcome.skipped}条；有问题未导入{outcome.refused}条。",
         "success",
     )
-    return redirect(url_for("review.listings" if current_user.role is Role.ADMIN else "workspace.index"))
+    return redirect(
+        url_for("review.listings" if current_user.role is Role.ADMIN else "workspace.index")
+    )
 
 
 @bp.route("/imports/<token>/cancel", methods=["POST"])

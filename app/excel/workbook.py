@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -44,7 +44,12 @@ def template(kind: Kind) -> bytes:
         options.cell(1, index + 1, column.header)
         for row, name in enumerate(names, start=2):
             options.cell(row, index + 1, name)
-        _dropdown(sheet, cols, column, f"{quote_sheetname(OPTIONS_SHEET)}!${letter}$2:${letter}${len(names) + 1}")
+        _dropdown(
+            sheet,
+            cols,
+            column,
+            f"{quote_sheetname(OPTIONS_SHEET)}!${letter}$2:${letter}${len(names) + 1}",
+        )
     _notes(workbook.create_sheet(NOTES_SHEET), cols)
     return to_bytes(workbook)
 

@@ -58,9 +58,7 @@ class BatchItem(Base):
         sa.UniqueConstraint("batch_id", "scenario_id"),
         sa.UniqueConstraint("batch_id", "capability_id"),
         # exactly one of the two listings
-        sa.CheckConstraint(
-            "(scenario_id IS NULL) <> (capability_id IS NULL)", name="one_listing"
-        ),
+        sa.CheckConstraint("(scenario_id IS NULL) <> (capability_id IS NULL)", name="one_listing"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

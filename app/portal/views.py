@@ -6,8 +6,8 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from app import taxonomy
-from app.extensions import db
 from app.batches import services as batches
+from app.extensions import db
 from app.forms import EmptyForm
 from app.matching import Filters
 from app.models import Capability, Scenario
