@@ -24,7 +24,7 @@ from app import taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
-from app.matching import Listing
+from app.matching import Engine, Listing
 from app.models import AuditEvent, Capability, ListingStatus, Organization, Role, Scenario
 from app.models.base import utcnow
 from app.models.listing import (
@@ -340,9 +340,12 @@ def import_valid(
     rows = preview.valid
     status = ListingStatus.PENDING if user.role is Role.ADMIN else ListingStatus.DRAFT
     insert = _insert_scenarios if preview.kind == "scenario" else _insert_capabilities
+    # fetched once, before the first insert: it reads the vocabulary on its own connection,
+    # which SQLite would refuse while this transaction holds the write lock
+    engine = live(current_app).engine()
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
-        ids += insert(rows[start : start + CHUNK], status)
+        ids += insert(rows[start : start + CHUNK], status, engine)
         if progress is not None:
             progress(min(start + CHUNK, len(rows)), len(rows))
     _audit(user, MODEL[preview.kind].__tablename__, ids)
@@ -370,8 +373,7 @@ def _listing_row(row: RowCheck, status: ListingStatus, features: dict) -> dict[s
     }
 
 
-def _insert_scenarios(rows: list[RowCheck], status: ListingStatus) -> list[int]:
-    engine = live(current_app).engine()
+def _insert_scenarios(rows: list[RowCheck], status: ListingStatus, engine: Engine) -> list[int]:
     tags = taxonomy.lookup("tag")
     params = []
     for row in rows:
@@ -411,8 +413,7 @@ def _insert_scenarios(rows: list[RowCheck], status: ListingStatus) -> list[int]:
     return ids
 
 
-def _insert_capabilities(rows: list[RowCheck], status: ListingStatus) -> list[int]:
-    engine = live(current_app).engine()
+def _insert_capabilities(rows: list[RowCheck], status: ListingStatus, engine: Engine) -> list[int]:
     tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
     orgs = {
         o.id: o

@@ -422,8 +422,8 @@ def test_an_import_that_fails_midway_saves_nothing(
     )
     real = services._insert_scenarios
 
-    def failing(rows, status):
-        real(rows, status)
+    def failing(rows, status, engine):
+        real(rows, status, engine)
         raise DomainError("模拟的数据库错误。")
 
     monkeypatch.setattr(services, "_insert_scenarios", failing)
