@@ -23,6 +23,8 @@ from app.review import services as review
 from app.template_helpers import can_see_contacts
 
 OWN_KIND: dict[Role, Kind] = {Role.PUBLISHER: "scenario", Role.FIRM: "capability"}
+# a full 10,000-row file with long texts is larger than the site-wide request limit
+UPLOAD_MAX_MB = 20
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
@@ -49,6 +51,11 @@ def template_download(kind: str) -> Response:
 @bp.route("/imports/", methods=["GET", "POST"])
 def upload() -> Response | str:
     """Upload a filled template; it is checked and previewed before anything is saved."""
+    if request.method == "POST":
+        request.max_content_length = UPLOAD_MAX_MB * 1024 * 1024
+        if (request.content_length or 0) > request.max_content_length:
+            flash(f"文件超过{UPLOAD_MAX_MB}MB，请拆分为多个文件分批导入。", "danger")
+            return redirect(url_for("excel.upload"))
     form = UploadForm()
     is_admin = current_user.role is Role.ADMIN
     if form.validate_on_submit():

@@ -431,3 +431,19 @@ def test_an_import_that_fails_midway_saves_nothing(
     assert "模拟的数据库错误。" in response.text
     assert count(Scenario) == 0
     assert count(AuditEvent) == 0
+
+
+def test_files_larger_than_the_site_limit_but_under_the_upload_limit_are_read(
+    client: FlaskClient, publisher
+) -> None:
+    login(client, publisher)
+    preview = upload(client, b"not excel" * 400_000)  # 3.6 MB: above the 2 MB site-wide limit
+    assert "文件不是 Excel 工作簿（.xlsx）" in preview.text
+
+
+def test_files_above_the_upload_limit_are_refused_with_a_message(
+    client: FlaskClient, publisher
+) -> None:
+    login(client, publisher)
+    response = upload(client, b"x" * (21 * 1024 * 1024))
+    assert "文件超过20MB，请拆分为多个文件分批导入。" in response.text
