@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -10,7 +10,7 @@ from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
 from app.excel.exports import listings_xlsx
-from app.excel.workbook import XLSX_MIMETYPE
+from app.excel.workbook import xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Batch, BatchKind
@@ -56,9 +56,7 @@ def download(batch_id: int) -> Response:
     from app.template_helpers import can_see_contacts
 
     data = listings_xlsx(batch.title, [i.listing for i in batch.items], can_see_contacts())
-    response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
-    response.headers.set("Content-Disposition", "attachment", filename=f"{batch.title}.xlsx")
-    return response
+    return xlsx_response(data, f"{batch.title}.xlsx")
 
 
 @bp.route("/<int:batch_id>/print")

@@ -14,7 +14,7 @@ from app.excel.columns import KIND_LABELS, KINDS, Kind, columns
 from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
 from app.excel.forms import UploadForm
 from app.excel.reader import MAX_ROWS
-from app.excel.workbook import XLSX_MIMETYPE, template
+from app.excel.workbook import template, xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Role
@@ -28,9 +28,7 @@ UPLOAD_MAX_MB = 20
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
-    response = current_app.response_class(data, mimetype=XLSX_MIMETYPE)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
+    return xlsx_response(data, filename)
 
 
 def _kind_for_user(requested: str | None) -> Kind:

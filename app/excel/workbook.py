@@ -6,11 +6,13 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask import send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from werkzeug.wrappers import Response
 
 from app import taxonomy
 from app.excel.columns import Column, Kind, columns, sheet_title
@@ -21,6 +23,13 @@ OPTIONS_SHEET = "可选值"
 NOTES_SHEET = "填写说明"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    """A download; send_file encodes the Chinese file name for the header (RFC 5987)."""
+    return send_file(
+        io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
+    )
 
 
 def to_bytes(workbook: Workbook) -> bytes:

@@ -14,7 +14,10 @@ from tests.conftest import login, make_capability, make_org, make_scenario
 def sheet_of(response):
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment" in disposition
+    assert "filename*=UTF-8''" in disposition
+    disposition.encode("latin-1")  # HTTP headers must be latin-1: the Chinese name is encoded
     return load_workbook(io.BytesIO(response.data)).worksheets[0]
 
 

@@ -83,11 +83,14 @@ def workbook_bytes(kind: str, rows: list[dict[str, Any]], header: list[str] | No
     return out.getvalue()
 
 
-def upload(client: FlaskClient, data: bytes, kind: str = "scenario", name: str = "x.xlsx"):
-    """POST a file to the upload form; return the preview response (followed)."""
+def upload(client: FlaskClient, data: bytes, kind: str | None = None, name: str = "x.xlsx"):
+    """POST a file to the upload form (owners send no kind); return the preview (followed)."""
+    fields: dict[str, Any] = {"file": (io.BytesIO(data), name)}
+    if kind is not None:
+        fields["kind"] = kind
     return client.post(
         "/imports/",
-        data={"kind": kind, "file": (io.BytesIO(data), name)},
+        data=fields,
         content_type="multipart/form-data",
         follow_redirects=True,
     )
@@ -447,3 +450,10 @@ def test_files_above_the_upload_limit_are_refused_with_a_message(
     login(client, publisher)
     response = upload(client, b"x" * (21 * 1024 * 1024))
     assert "文件超过20MB，请拆分为多个文件分批导入。" in response.text
+
+
+def test_an_upload_without_a_file_says_so(client: FlaskClient, publisher) -> None:
+    login(client, publisher)
+    response = client.post("/imports/", data={}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "请选择要上传的文件。" in response.text
