@@ -6,11 +6,12 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError
 from app.excel import bp, services, storage
-from app.excel.columns import KIND_LABELS, KINDS, Kind, columns
+from app.excel.columns import KIND_LABELS, KINDS, Kind
 from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
 from app.excel.forms import UploadForm
 from app.excel.reader import MAX_ROWS
@@ -67,7 +68,6 @@ def upload() -> Response | str:
         form=form,
         is_admin=is_admin,
         kind=kind,
-        columns=columns(kind),
         kind_label=KIND_LABELS[kind],
         max_rows=MAX_ROWS,
     )
@@ -120,6 +120,13 @@ def confirm(token: str) -> Response:
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
+        return redirect(url_for("excel.preview", token=token))
+    except IntegrityError:
+        # the same rows were imported by a concurrent request between the check and the insert
+        db.session.rollback()
+        flash(
+            "部分数据刚刚已被导入（可能是重复提交），本次没有保存任何数据。请重新检查。", "danger"
+        )
         return redirect(url_for("excel.preview", token=token))
     storage.discard(token)
     current_app.logger.info(

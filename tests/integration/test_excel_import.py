@@ -457,3 +457,17 @@ def test_an_upload_without_a_file_says_so(client: FlaskClient, publisher) -> Non
     response = client.post("/imports/", data={}, content_type="multipart/form-data")
     assert response.status_code == 200
     assert "请选择要上传的文件。" in response.text
+
+
+def test_a_concurrent_import_of_the_same_rows_saves_nothing(
+    client: FlaskClient, publisher, monkeypatch
+) -> None:
+    login(client, publisher)
+    data = workbook_bytes("scenario", [scenario_row(1), scenario_row(2)])
+    first, second = token_of(upload(client, data)), token_of(upload(client, data))
+    client.post(f"/imports/{first}/confirm")
+    # the second request checked before the first committed: it does not see the keys
+    monkeypatch.setattr(services, "_existing_keys", lambda kind, keys: set())
+    response = client.post(f"/imports/{second}/confirm", follow_redirects=True)
+    assert "本次没有保存任何数据" in response.text
+    assert count(Scenario) == 2
