@@ -61,10 +61,27 @@ def load(token: str, user_id: int) -> Upload | None:
     return Upload(token, user_id, meta["kind"], meta["filename"], data)
 
 
+def set_progress(token: str, done: int, total: int) -> None:
+    """Record how far the import of an upload has come (read by the progress endpoint)."""
+    if _TOKEN.match(token):
+        path = _folder() / f"{token}.progress"
+        temporary = path.with_suffix(".progress-tmp")
+        temporary.write_text(json.dumps({"done": done, "total": total}), encoding="utf-8")
+        temporary.replace(path)  # atomic: a reader never sees half a file
+
+
+def progress(token: str) -> dict[str, int] | None:
+    """The recorded progress of an import, or None before it started."""
+    try:
+        return json.loads((_folder() / f"{token}.progress").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def discard(token: str) -> None:
     """Remove an upload (after import or cancel)."""
     if _TOKEN.match(token):
-        for suffix in (".xlsx", ".json"):
+        for suffix in (".xlsx", ".json", ".progress"):
             (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
 
 

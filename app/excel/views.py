@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -115,7 +124,10 @@ def confirm(token: str) -> Response:
     started = time.perf_counter()
     try:
         result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
-        outcome = services.import_valid(result, current_user)
+        storage.set_progress(token, 0, len(result.valid))
+        outcome = services.import_valid(
+            result, current_user, lambda done, total: storage.set_progress(token, done, total)
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -141,6 +153,16 @@ def confirm(token: str) -> Response:
     return redirect(
         url_for("review.listings" if current_user.role is Role.ADMIN else "workspace.index")
     )
+
+
+@bp.route("/imports/<token>/progress")
+def progress(token: str) -> Response:
+    """How many rows of a running import are written (polled by static/js/excel.js)."""
+    _upload_or_404(token)
+    state = storage.progress(token)
+    if state is None:  # still checking the rows, or not started
+        return jsonify(phase="check", done=0, total=0)
+    return jsonify(phase="insert", **state)
 
 
 @bp.route("/imports/<token>/cancel", methods=["POST"])

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 
 from app.errors import DomainError
-from app.excel import services
+from app.excel import services, storage
 from app.excel.columns import columns
 from app.excel.reader import MAX_ROWS, FileRefused
 from app.excel.workbook import NOTES_SHEET, OPTIONS_SHEET, template
@@ -471,3 +471,29 @@ def test_a_concurrent_import_of_the_same_rows_saves_nothing(
     response = client.post(f"/imports/{second}/confirm", follow_redirects=True)
     assert "本次没有保存任何数据" in response.text
     assert count(Scenario) == 2
+
+
+def test_the_import_reports_its_progress_per_chunk(
+    client: FlaskClient, publisher, monkeypatch
+) -> None:
+    login(client, publisher)
+    token = token_of(
+        upload(client, workbook_bytes("scenario", [scenario_row(n) for n in range(5)]))
+    )
+    assert client.get(f"/imports/{token}/progress").get_json() == {
+        "phase": "check",
+        "done": 0,
+        "total": 0,
+    }
+    seen: list[tuple[int, int]] = []
+    real = storage.set_progress
+
+    def spy(tok: str, done: int, total: int) -> None:
+        seen.append((done, total))
+        real(tok, done, total)
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(storage, "set_progress", spy)
+    client.post(f"/imports/{token}/confirm")
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert client.get(f"/imports/{token}/progress").status_code == 404  # finished and forgotten
