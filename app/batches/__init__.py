@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("batches", __name__)
 
-from app.batches import views  # noqa: E402, F401  (routes register on import)
+from app.batches import cli, views  # noqa: E402, F401  (routes and commands register on import)

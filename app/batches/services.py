@@ -137,6 +137,12 @@ def public_batches(kind: BatchKind | None = None) -> list[Batch]:
     return list(db.session.scalars(query.order_by(Batch.publish_on.desc(), Batch.id.desc())))
 
 
+def scheduled_batches() -> list[Batch]:
+    """Batches with a publication date still to come, soonest first."""
+    query = sa.select(Batch).where(Batch.publish_on > today())
+    return list(db.session.scalars(query.order_by(Batch.publish_on, Batch.id)))
+
+
 def newest_public() -> Batch | None:
     """The most recently published batch, for the home page."""
     found = public_batches()

@@ -155,3 +155,13 @@ def test_an_unpublished_batch_can_be_deleted(client: FlaskClient, admin, scenari
     response = client.post(f"/batches/{batch_id}/delete")
     assert response.headers["Location"] == "/batches/manage"
     assert db.session.get(Batch, batch_id) is None
+
+
+def test_publish_due_reports_what_became_public_and_what_waits(app, admin, scenarios) -> None:
+    make_batch(admin, scenarios[:1], on=date.today())
+    later = make_batch(admin, scenarios[1:], on=date.today() + timedelta(days=7))
+    result = app.test_cli_runner().invoke(args=["batches", "publish-due"])
+    assert result.exit_code == 0, result.output
+    assert "起公开的批次：1 个" in result.output
+    assert "计划发布的批次：1 个" in result.output
+    assert f"{later.title}：{later.publish_on}" in result.output
