@@ -61,6 +61,17 @@ def load(token: str, user_id: int) -> Upload | None:
     return Upload(token, user_id, meta["kind"], meta["filename"], data)
 
 
+def belongs(token: str, user_id: int) -> bool:
+    """The upload exists and is the user's (reads only its small metadata file)."""
+    if not _TOKEN.match(token):
+        return False
+    try:
+        meta = json.loads((_folder() / f"{token}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("user_id") == user_id
+
+
 def set_progress(token: str, done: int, total: int) -> None:
     """Record how far the import of an upload has come (read by the progress endpoint)."""
     if _TOKEN.match(token):

@@ -158,7 +158,8 @@ def confirm(token: str) -> Response:
 @bp.route("/imports/<token>/progress")
 def progress(token: str) -> Response:
     """How many rows of a running import are written (polled by static/js/excel.js)."""
-    _upload_or_404(token)
+    if not storage.belongs(token, current_user.id):
+        abort(404)
     state = storage.progress(token)
     if state is None:  # still checking the rows, or not started
         return jsonify(phase="check", done=0, total=0)
