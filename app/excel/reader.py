@@ -82,7 +82,10 @@ def _check_size(max_row: int | None) -> None:
 
 
 def _too_many(count: int | str) -> str:
-    return f"文件有{count}行数据，超过单次导入上限{MAX_ROWS}行。请拆分为多个文件分批导入。"
+    return (
+        f"文件有{count}行数据，超过单次导入上限{MAX_ROWS}行。请拆分为多个文件分批导入"
+        "（若表格末尾有大量空白但设置过格式的行，请删除这些行后重试）。"
+    )
 
 
 def _check_header_merges(data: bytes, sheet_path: str) -> None:
