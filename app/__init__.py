@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
     from app.contacts import bp as contacts_bp
+    from app.batches import bp as batches_bp
+    from app.excel import bp as excel_bp
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(excel_bp)
+    app.register_blueprint(batches_bp, url_prefix="/batches")
 
 
 def _register_security(app: Flask) -> None:

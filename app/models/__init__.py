@@ -4,6 +4,7 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.contact import ContactReveal
+from app.models.batch import Batch, BatchItem, BatchKind
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
@@ -33,6 +34,9 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Batch",
+    "BatchItem",
+    "BatchKind",
     "Capability",
     "ContactReveal",
     "Engagement",

@@ -98,6 +98,9 @@ class ListingMixin(TimestampMixin):
     close_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # the matching engine's tokens, computed when the listing is saved (app.matching.Features)
     features: Mapped[dict | None] = mapped_column(sa.JSON)
+    # set on listings created from a spreadsheet: a hash of the normalised title, unique per
+    # organisation, so importing the same file twice creates nothing new (app.excel)
+    import_key: Mapped[str | None] = mapped_column(sa.String(64))
     # optimistic locking: a save based on a stale copy raises StaleDataError instead of
     # silently overwriting another person's edit
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -137,6 +140,8 @@ class Scenario(ListingMixin, Base):
             "budget_max_wan IS NULL OR (budget_wan IS NOT NULL AND budget_max_wan >= budget_wan)",
             name="budget_range_ordered",
         ),
+        # re-importing the same spreadsheet row must not create a second scenario
+        sa.UniqueConstraint("organization_id", "import_key"),
     )
 
     organization_id: Mapped[int] = mapped_column(
@@ -195,6 +200,8 @@ class Capability(ListingMixin, Base):
     """A capability: a product, solution, service or platform a firm offers."""
 
     __tablename__ = "capabilities"
+    # re-importing the same spreadsheet row must not create a second capability
+    __table_args__ = (sa.UniqueConstraint("organization_id", "import_key"),)
 
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True

@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from app import taxonomy
+from app.batches import services as batches
 from app.extensions import db
 from app.forms import EmptyForm
 from app.matching import Filters
@@ -25,6 +26,7 @@ def index() -> str:
         counts=services.counts(),
         scenarios=services.latest_scenarios(LATEST),
         capabilities=services.latest_capabilities(LATEST),
+        batch=batches.newest_public(),
     )
 
 

@@ -206,6 +206,15 @@ def listing_queue(filters: QueueFilters, page: int) -> tuple[Pagination, list[Qu
     return pagination, items
 
 
+def queued_listings(kind: str, filters: QueueFilters, limit: int) -> list[Any]:
+    """Listings of one kind in the queue (as published or submitted), oldest first, for export."""
+    part = _queue_part(kind, filters).subquery()
+    query = sa.select(part.c.id).order_by(part.c.queued_at, part.c.id).limit(limit)
+    ids = list(db.session.scalars(query))
+    rows = _load_listings(kind, ids)
+    return [rows[i] for i in ids]
+
+
 def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
     """The listings with everything the page and the diff read (no query per item)."""
     if not ids:

@@ -67,6 +67,26 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "workspace.versions": SIGNED_IN,  # owners and administrators; others get 404 (policy)
     "review.listings_bulk": ADMINS,
     "review.listing_close": ADMINS,
+    # Excel import/export and 第N批 batches
+    "excel.template_download": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.upload": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.preview": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.confirm": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.cancel": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.progress": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.export_scenarios": PUBLIC,
+    "excel.export_capabilities": PUBLIC,
+    "excel.export_review_scenarios": ADMINS,
+    "excel.export_review_capabilities": ADMINS,
+    "batches.index": PUBLIC,
+    "batches.detail": PUBLIC,
+    "batches.download": PUBLIC,
+    "batches.printable": PUBLIC,
+    "batches.manage": ADMINS,
+    "batches.create": ADMINS,
+    "batches.edit": ADMINS,
+    "batches.publish": ADMINS,
+    "batches.delete": ADMINS,
 }
 
 

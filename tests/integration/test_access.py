@@ -111,6 +111,26 @@ MATRIX = [
     ("GET", "/my/capabilities/{draft_capability}/attachments", [LOGIN, 403, 200, 403, 404, 403]),
     ("POST", "/attachments/999999/delete", [LOGIN, 404, 404, 404, 404, 403]),
     ("GET", "/attachments/999999", [LOGIN, 404, 404, 404, 404, 404]),
+    # Excel import/export and 第N批 batches
+    ("GET", "/imports/", [LOGIN, 200, 200, 200, 200, 200]),
+    ("GET", "/imports/template/scenario.xlsx", [LOGIN, 200, 200, 200, 200, 200]),
+    ("GET", "/imports/" + "ab" * 16, [LOGIN, 404, 404, 404, 404, 404]),
+    ("POST", "/imports/" + "ab" * 16 + "/confirm", [LOGIN, 404, 404, 404, 404, 404]),
+    ("POST", "/imports/" + "ab" * 16 + "/cancel", [LOGIN, 404, 404, 404, 404, 404]),
+    ("GET", "/imports/" + "ab" * 16 + "/progress", [LOGIN, 404, 404, 404, 404, 404]),
+    ("GET", "/exports/scenarios.xlsx", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/exports/capabilities.xlsx", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/exports/review/scenarios.xlsx", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/exports/review/capabilities.xlsx", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/batches/", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/batches/999999", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/batches/999999.xlsx", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/batches/999999/print", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/batches/manage", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/batches/new", [LOGIN, 403, 403, 403, 403, 302]),
+    ("GET", "/batches/999999/edit", [LOGIN, 403, 403, 403, 403, 404]),
+    ("POST", "/batches/999999/publish", [LOGIN, 403, 403, 403, 403, 404]),
+    ("POST", "/batches/999999/delete", [LOGIN, 403, 403, 403, 403, 404]),
 ]
 
 
@@ -149,4 +169,10 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "auth.login",
         "auth.register",
         "organizations.detail",
+        "excel.export_scenarios",
+        "excel.export_capabilities",
+        "batches.index",
+        "batches.detail",
+        "batches.download",
+        "batches.printable",
     }

@@ -1,0 +1,161 @@
+"""第N批: public list, page, download and print; administrators compose and schedule."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.batches import bp, services
+from app.batches.forms import BatchForm, CreateForm, PublishForm
+from app.errors import DomainError
+from app.excel.exports import listings_xlsx
+from app.excel.workbook import xlsx_response
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Batch, BatchKind
+from app.security import policies
+
+
+def _visible(batch_id: int) -> Batch:
+    """A public batch; unpublished ones only to administrators (404 for anyone else)."""
+    batch = services.get(batch_id)
+    if batch is None or not (batch.is_public(services.today()) or policies.is_admin(current_user)):
+        abort(404)
+    return batch
+
+
+def _editable(batch_id: int) -> Batch:
+    batch = services.get(batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/")
+def index() -> str:
+    """Every published batch, newest first."""
+    kind = request.args.get("kind")
+    chosen = BatchKind(kind) if kind in {k.value for k in BatchKind} else None
+    return render_template(
+        "batches/index.html", batches=services.public_batches(chosen), kind=chosen
+    )
+
+
+@bp.route("/<int:batch_id>")
+def detail(batch_id: int) -> str:
+    """A batch's listings."""
+    batch = _visible(batch_id)
+    return render_template("batches/detail.html", batch=batch, today=services.today())
+
+
+@bp.route("/<int:batch_id>.xlsx")
+def download(batch_id: int) -> Response:
+    """A batch as a spreadsheet."""
+    batch = _visible(batch_id)
+    from app.template_helpers import can_see_contacts
+
+    data = listings_xlsx(batch.title, [i.listing for i in batch.items], can_see_contacts())
+    return xlsx_response(data, f"{batch.title}.xlsx")
+
+
+@bp.route("/<int:batch_id>/print")
+def printable(batch_id: int) -> str:
+    """A page laid out for printing."""
+    return render_template("batches/print.html", batch=_visible(batch_id))
+
+
+@bp.route("/manage")
+def manage() -> str:
+    """Every batch, with the form to start a new one."""
+    return render_template(
+        "batches/manage.html",
+        batches=services.all_batches(),
+        form=CreateForm(),
+        today=services.today(),
+        delete_form=EmptyForm(),
+    )
+
+
+@bp.route("/new", methods=["POST"])
+def create() -> Response:
+    """Start a batch with the next number of its kind."""
+    form = CreateForm()
+    if not form.validate_on_submit():
+        flash("请选择清单类型。", "danger")
+        return redirect(url_for("batches.manage"))
+    batch = services.create(current_user, BatchKind(form.kind.data))
+    db.session.commit()
+    flash(f"已创建第{batch.number}批{batch.kind.label}，请选择条目。", "success")
+    return redirect(url_for("batches.edit", batch_id=batch.id))
+
+
+@bp.route("/<int:batch_id>/edit", methods=["GET", "POST"])
+def edit(batch_id: int) -> Response | str:
+    """Choose the listings and the title; then publish now or on a date."""
+    batch = _editable(batch_id)
+    public = batch.is_public(services.today())
+    form = BatchForm(obj=batch if request.method == "GET" else None)
+    if not public and form.validate_on_submit():
+        ids = [int(v) for v in request.form.getlist("listing") if v.isdigit()]
+        try:
+            services.update(current_user, batch, form.title.data, form.intro.data or "", ids)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(url_for("batches.edit", batch_id=batch_id))
+        db.session.commit()
+        flash(f"已保存，共{len(batch.items)}项。", "success")
+        return redirect(url_for("batches.edit", batch_id=batch_id))
+    q = (request.args.get("q") or "").strip()[:50]
+    return render_template(
+        "batches/edit.html",
+        batch=batch,
+        form=form,
+        public=public,
+        q=q,
+        candidates=[] if public else services.candidates(batch, q),
+        publish_form=PublishForm(publish_on=batch.publish_on or services.today()),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:batch_id>/publish", methods=["POST"])
+def publish(batch_id: int) -> Response:
+    """Publish on the chosen date, or take a scheduled batch back."""
+    batch = _editable(batch_id)
+    form = PublishForm()
+    try:
+        if request.form.get("action") == "unschedule":
+            services.unschedule(current_user, batch)
+            message = "已取消发布计划。"
+        elif form.validate_on_submit():
+            services.publish(current_user, batch, form.publish_on.data)
+            when = "已发布" if batch.is_public(services.today()) else f"将于{batch.publish_on}发布"
+            message = f"“{batch.title}”{when}。"
+        else:
+            raise DomainError("请填写有效的发布日期。")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("batches.edit", batch_id=batch_id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("batches.edit", batch_id=batch_id))
+
+
+@bp.route("/<int:batch_id>/delete", methods=["POST"])
+def delete(batch_id: int) -> Response:
+    """Remove a batch that was never published."""
+    batch = _editable(batch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete(current_user, batch)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("batches.manage"))
+    db.session.commit()
+    flash("已删除该批次。", "success")
+    return redirect(url_for("batches.manage"))

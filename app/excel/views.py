@@ -1,0 +1,210 @@
+"""Templates, upload → preview → import, and exports of filtered lists."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from app.errors import DomainError
+from app.excel import bp, services, storage
+from app.excel.columns import KIND_LABELS, KINDS, Kind
+from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
+from app.excel.forms import UploadForm
+from app.excel.reader import MAX_ROWS
+from app.excel.workbook import template, xlsx_response
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Role
+from app.portal import services as portal
+from app.review import services as review
+from app.template_helpers import can_see_contacts
+
+OWN_KIND: dict[Role, Kind] = {Role.PUBLISHER: "scenario", Role.FIRM: "capability"}
+# a full 10,000-row file with long texts is larger than the site-wide request limit
+UPLOAD_MAX_MB = 20
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    return xlsx_response(data, filename)
+
+
+def _kind_for_user(requested: str | None) -> Kind:
+    """Owners import their own kind only; administrators choose."""
+    if current_user.role is Role.ADMIN:
+        return requested if requested in KINDS else "scenario"  # type: ignore[return-value]
+    return OWN_KIND[current_user.role]
+
+
+@bp.route("/imports/template/<kind>.xlsx")
+def template_download(kind: str) -> Response:
+    """An empty import template for scenarios or capabilities."""
+    if kind not in KINDS:
+        abort(404)
+    return _xlsx(template(kind), f"{KIND_LABELS[kind]}导入模板.xlsx")  # type: ignore[arg-type]
+
+
+@bp.route("/imports/", methods=["GET", "POST"])
+def upload() -> Response | str:
+    """Upload a filled template; it is checked and previewed before anything is saved."""
+    if request.method == "POST":
+        request.max_content_length = UPLOAD_MAX_MB * 1024 * 1024
+        if (request.content_length or 0) > request.max_content_length:
+            flash(f"文件超过{UPLOAD_MAX_MB}MB，请拆分为多个文件分批导入。", "danger")
+            return redirect(url_for("excel.upload"))
+    form = UploadForm()
+    is_admin = current_user.role is Role.ADMIN
+    if form.validate_on_submit():
+        kind = _kind_for_user(form.kind.data)
+        data = form.file.data.read()
+        token = storage.save(data, current_user.id, kind, form.file.data.filename or "")
+        return redirect(url_for("excel.preview", token=token))
+    kind = _kind_for_user(request.args.get("kind") or form.kind.data)
+    return render_template(
+        "excel/upload.html",
+        form=form,
+        is_admin=is_admin,
+        kind=kind,
+        kind_label=KIND_LABELS[kind],
+        max_rows=MAX_ROWS,
+    )
+
+
+def _upload_or_404(token: str) -> storage.Upload:
+    upload = storage.load(token, current_user.id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@bp.route("/imports/<token>")
+def preview(token: str) -> str:
+    """Every row checked, problems by row and column; nothing saved yet."""
+    upload = _upload_or_404(token)
+    try:
+        result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
+    except DomainError as error:
+        storage.discard(token)
+        return render_template(
+            "excel/preview.html",
+            refused=error.message,
+            upload=upload,
+            preview=None,
+            kind_label=KIND_LABELS[upload.kind],
+            form=EmptyForm(),  # type: ignore[index]
+        )
+    return render_template(
+        "excel/preview.html",
+        refused=None,
+        upload=upload,
+        preview=result,
+        kind_label=KIND_LABELS[upload.kind],
+        form=EmptyForm(),  # type: ignore[index]
+    )
+
+
+@bp.route("/imports/<token>/confirm", methods=["POST"])
+def confirm(token: str) -> Response:
+    """Import every valid row (checked again now), in one transaction."""
+    upload = _upload_or_404(token)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    started = time.perf_counter()
+    try:
+        result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
+        storage.set_progress(token, 0, len(result.valid))
+        outcome = services.import_valid(
+            result, current_user, lambda done, total: storage.set_progress(token, done, total)
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("excel.preview", token=token))
+    except IntegrityError:
+        # the same rows were imported by a concurrent request between the check and the insert
+        db.session.rollback()
+        flash(
+            "部分数据刚刚已被导入（可能是重复提交），本次没有保存任何数据。请重新检查。", "danger"
+        )
+        return redirect(url_for("excel.preview", token=token))
+    storage.discard(token)
+    current_app.logger.info(
+        "imported %s %ss in %.1fs", outcome.created, upload.kind, time.perf_counter() - started
+    )
+    state = "待审核" if current_user.role is Role.ADMIN else "草稿"
+    flash(
+        f"已导入{outcome.created}条{KIND_LABELS[upload.kind]}（{state}）；"  # type: ignore[index]
+        f"已导入过而跳过{outcome.skipped}条；有问题未导入{outcome.refused}条。",
+        "success",
+    )
+    return redirect(
+        url_for("review.listings" if current_user.role is Role.ADMIN else "workspace.index")
+    )
+
+
+@bp.route("/imports/<token>/progress")
+def progress(token: str) -> Response:
+    """How many rows of a running import are written (polled by static/js/excel.js)."""
+    if not storage.belongs(token, current_user.id):
+        abort(404)
+    state = storage.progress(token)
+    if state is None:  # still checking the rows, or not started
+        return jsonify(phase="check", done=0, total=0)
+    return jsonify(phase="insert", **state)
+
+
+@bp.route("/imports/<token>/cancel", methods=["POST"])
+def cancel(token: str) -> Response:
+    """Import nothing and forget the upload."""
+    _upload_or_404(token)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    storage.discard(token)
+    flash("已放弃本次导入，没有保存任何数据。", "info")
+    return redirect(url_for("excel.upload"))
+
+
+@bp.route("/exports/scenarios.xlsx")
+def export_scenarios() -> Response:
+    """The public scenario list, with the page's filters, as a spreadsheet."""
+    query = portal.scenario_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
+    rows = db.session.scalars(query)
+    return _xlsx(scenarios_xlsx("场景机会清单", rows, can_see_contacts()), "场景机会清单.xlsx")
+
+
+@bp.route("/exports/capabilities.xlsx")
+def export_capabilities() -> Response:
+    """The public capability list, with the page's filters, as a spreadsheet."""
+    query = portal.capability_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
+    return _xlsx(capabilities_xlsx("能力清单", db.session.scalars(query)), "能力清单.xlsx")
+
+
+@bp.route("/exports/review/scenarios.xlsx")
+def export_review_scenarios() -> Response:
+    """Scenarios waiting for review, as a spreadsheet."""
+    rows = review.queued_listings(
+        "scenario", review.QueueFilters.from_args(request.args), EXPORT_LIMIT
+    )
+    return _xlsx(scenarios_xlsx("待审核场景", rows, True), "待审核场景.xlsx")
+
+
+@bp.route("/exports/review/capabilities.xlsx")
+def export_review_capabilities() -> Response:
+    """Capabilities waiting for review, as a spreadsheet."""
+    rows = review.queued_listings(
+        "capability", review.QueueFilters.from_args(request.args), EXPORT_LIMIT
+    )
+    return _xlsx(capabilities_xlsx("待审核能力", rows), "待审核能力.xlsx")
