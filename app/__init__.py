@@ -76,8 +76,8 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
-    from app.contacts import bp as contacts_bp
     from app.batches import bp as batches_bp
+    from app.contacts import bp as contacts_bp
     from app.excel import bp as excel_bp
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp

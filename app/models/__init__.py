@@ -3,8 +3,8 @@
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
-from app.models.contact import ContactReveal
 from app.models.batch import Batch, BatchItem, BatchKind
+from app.models.contact import ContactReveal
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
