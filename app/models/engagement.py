@@ -144,3 +144,20 @@ class EngagementEvent(Base):
 
     engagement: Mapped[Engagement] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class RecommendationAcceptance(Base):
+    """One side's 接受推荐 of an approved pair; the engagement starts once both sides accepted."""
+
+    __tablename__ = "recommendation_acceptances"
+    __table_args__ = (sa.UniqueConstraint("recommendation_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
