@@ -122,6 +122,16 @@ class Engagement(TimestampMixin, Base):
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy's mapping
 
+    @property
+    def publisher_id(self) -> int:
+        """The organisation that posted the scenario (the other party)."""
+        return self.scenario.organization_id
+
+    @property
+    def is_open(self) -> bool:
+        """Still moving: neither landed nor terminated."""
+        return self.stage not in (EngagementStage.LANDED, EngagementStage.TERMINATED)
+
 
 class EngagementEvent(Base):
     """One step on an engagement's timeline: who moved it, from where to where, and why."""

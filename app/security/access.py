@@ -50,6 +50,21 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
+    # --- engagements, excellent cases, notification settings (feature D1) ---
+    "engagements.apply": FIRMS,
+    "engagements.accept_recommendation": OWNERS,
+    "engagements.detail": SIGNED_IN,  # parties and administrators; others 404 (policy)
+    "engagements.change_stage": OWNERS,
+    "engagements.shortlist": PUBLISHERS,
+    "engagements.applicants": PUBLISHERS,
+    "engagements.mine": OWNERS,
+    "engagements.review_list": ADMINS,
+    "cases.index": PUBLIC,
+    "cases.detail": PUBLIC,  # drafts: parties and administrators only (policy)
+    "cases.edit": ADMINS,
+    "cases.consent": OWNERS,
+    "cases.publish": ADMINS,
+    "notifications.settings": SIGNED_IN,
 }
 
 

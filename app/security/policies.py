@@ -49,3 +49,32 @@ def can_submit(user: Any, listing: OwnedListing) -> bool:
 def can_see_recommendations(user: Any, listing: OwnedListing) -> bool:
     """The engine's proposals are shown to the owner and administrators, for published listings."""
     return listing.is_published and (is_owner(user, listing) or is_admin(user))
+
+
+# --- engagements and excellent cases (feature D1) ---
+
+
+class EngagementParties(Protocol):
+    """What the policies need to know about an engagement: its two organisations."""
+
+    firm_id: int
+
+    @property
+    def publisher_id(self) -> int: ...
+
+
+def engagement_party(user: Any, engagement: EngagementParties) -> str | None:
+    """'publisher' or 'firm' when the user's organisation is a party to the engagement."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    org_id = getattr(user, "organization_id", None)
+    if org_id is not None and org_id == engagement.publisher_id:
+        return "publisher"
+    if org_id is not None and org_id == engagement.firm_id:
+        return "firm"
+    return None
+
+
+def can_view_engagement(user: Any, engagement: EngagementParties) -> bool:
+    """Both organisations and administrators see the timeline; anyone else gets a 404."""
+    return engagement_party(user, engagement) is not None or is_admin(user)
