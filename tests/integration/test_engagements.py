@@ -65,7 +65,10 @@ def test_a_firm_applies_with_a_proposal_and_the_publisher_is_told(
     assert "揭榜/申请对接" in page
     response = client.post(
         f"/scenarios/{scenario.id}/apply",
-        data={"proposal": "我们的系统已在三个区县落地，可在两个月内上线。", "capability_id": capability.id},
+        data={
+            "proposal": "我们的系统已在三个区县落地，可在两个月内上线。",
+            "capability_id": capability.id,
+        },
     )
     engagement = db.session.scalar(sa.select(Engagement))
     assert response.headers["Location"] == f"/engagements/{engagement.id}"
@@ -88,7 +91,9 @@ def test_applying_twice_or_too_briefly_or_after_the_deadline_is_refused(
     login(client, firm)
     short = client.post(f"/scenarios/{scenario.id}/apply", data={"proposal": "能做"})
     assert "长度应为10至2000个字" in short.get_data(as_text=True)
-    client.post(f"/scenarios/{scenario.id}/apply", data={"proposal": "我们有成熟的解决方案和案例。"})
+    client.post(
+        f"/scenarios/{scenario.id}/apply", data={"proposal": "我们有成熟的解决方案和案例。"}
+    )
     again = client.post(
         f"/scenarios/{scenario.id}/apply", data={"proposal": "再次申请同一个场景可以吗？"}
     )
@@ -161,7 +166,8 @@ def test_the_full_path_to_landed_with_each_party_moving_its_own_step(
     assert "合同金额 186.5 万元" in engagement.events[2].note
     assert all(e.created_at is not None for e in engagement.events)
     timeline = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
-    assert "已签约 → 已落地" in timeline and "病害发现时间缩短一半" in timeline
+    assert "已签约 → 已落地" in timeline
+    assert "病害发现时间缩短一半" in timeline
 
 
 def test_out_of_order_changes_are_refused_with_a_message(
@@ -183,7 +189,9 @@ def test_the_wrong_party_is_refused(publisher: User, firm: User) -> None:
     engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
     with pytest.raises(DomainError, match="只有场景发布单位可以确认签约"):
         lifecycle.change_stage(
-            firm, engagement, StageChange(S.SIGNED, contract_amount_wan=Decimal(5), contract_date=TODAY)
+            firm,
+            engagement,
+            StageChange(S.SIGNED, contract_amount_wan=Decimal(5), contract_date=TODAY),
         )
     db.session.rollback()
     lifecycle.change_stage(
@@ -254,7 +262,9 @@ def test_dates_in_the_future_or_before_the_contract_are_refused(
             ),
         )
     lifecycle.change_stage(
-        publisher, engagement, StageChange(S.SIGNED, contract_amount_wan=Decimal(1), contract_date=TODAY)
+        publisher,
+        engagement,
+        StageChange(S.SIGNED, contract_amount_wan=Decimal(1), contract_date=TODAY),
     )
     with pytest.raises(DomainError, match="上线日期不能早于签约日期"):
         lifecycle.change_stage(
@@ -338,12 +348,15 @@ def test_my_engagements_shows_both_sides_and_filters_by_stage(
     make_engagement(publisher, other_firm, stage=S.NEGOTIATING)
     login(client, firm)
     page = client.get("/my/engagements").get_data(as_text=True)
-    assert first.scenario.title in page and other_firm.organization.name not in page
+    assert first.scenario.title in page
+    assert other_firm.organization.name not in page
     login(client, publisher)
     page = client.get("/my/engagements").get_data(as_text=True)
-    assert firm.organization.name in page and other_firm.organization.name in page
+    assert firm.organization.name in page
+    assert other_firm.organization.name in page
     page = client.get("/my/engagements?stage=negotiating").get_data(as_text=True)
-    assert other_firm.organization.name in page and firm.organization.name not in page
+    assert other_firm.organization.name in page
+    assert firm.organization.name not in page
 
 
 def test_administrators_follow_every_engagement_by_stage(
@@ -353,9 +366,11 @@ def test_administrators_follow_every_engagement_by_stage(
     make_engagement(publisher, other_firm, stage=S.NEGOTIATING)
     login(client, admin)
     page = client.get("/review/engagements").get_data(as_text=True)
-    assert "意向（1）" in page and "洽谈中（1）" in page
+    assert "意向（1）" in page
+    assert "洽谈中（1）" in page
     page = client.get("/review/engagements?stage=intent").get_data(as_text=True)
-    assert firm.organization.name in page and other_firm.organization.name not in page
+    assert firm.organization.name in page
+    assert other_firm.organization.name not in page
     login(client, publisher)
     assert client.get("/review/engagements").status_code == 403
 
@@ -381,14 +396,16 @@ def test_the_publisher_sees_applicants_side_by_side_with_scores_and_shortlists(
     db.session.commit()
     rows = services.applicants(scenario)
     assert [r.engagement.id for r in rows] == [good.id, weak.id]
-    assert rows[0].score is not None and rows[0].score > (rows[1].score or 0)
+    assert rows[0].score is not None
+    assert rows[0].score > (rows[1].score or 0)
     assert rows[0].capability.id == fitting.id
     assert rows[0].reasons.terms
 
     login(client, publisher)
     page = client.get(f"/my/scenarios/{scenario.id}/applicants").get_data(as_text=True)
     assert page.index(firm.organization.name) < page.index(other_firm.organization.name)
-    assert "匹配度" in page and "推荐理由" in page
+    assert "匹配度" in page
+    assert "推荐理由" in page
     client.post(
         f"/engagements/{good.id}/shortlist",
         data={"shortlisted": "y", "lock_version": good.lock_version, "back": "applicants"},
