@@ -155,12 +155,8 @@ def test_without_a_mail_server_mail_goes_to_the_log(
     assert not app.config["MAIL_SERVER"]
     services.notify([publisher], "listing_reviewed", "开发环境的邮件")
     db.session.commit()
-    app.logger.propagate = True
-    try:
-        with caplog.at_level("INFO"):
-            assert send_all().sent == 1
-    finally:
-        app.logger.propagate = False
+    with caplog.at_level("INFO", logger=app.logger.name):
+        assert send_all().sent == 1
     assert "开发环境的邮件" in caplog.text
 
 
