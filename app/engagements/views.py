@@ -48,6 +48,10 @@ def apply(scenario_id: int) -> Response | str:
     if scenario is None or not scenario.is_published:
         abort(404)
     firm = current_user.organization
+    mine = services.existing(scenario.id, firm.id)
+    if mine is not None:
+        flash("贵单位已申请过该场景，以下是对接进展。", "info")
+        return redirect(url_for("engagements.detail", engagement_id=mine.id))
     form = ApplyForm(capabilities=services.offered_capabilities(firm))
     if form.validate_on_submit():
         try:

@@ -97,8 +97,11 @@ def test_applying_twice_or_too_briefly_or_after_the_deadline_is_refused(
     again = client.post(
         f"/scenarios/{scenario.id}/apply", data={"proposal": "再次申请同一个场景可以吗？"}
     )
-    assert "贵单位已申请过该场景" in again.get_data(as_text=True)
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert again.headers["Location"] == f"/engagements/{engagement.id}"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Engagement)) == 1
+    with pytest.raises(DomainError, match="贵单位已申请过该场景"):
+        services.apply(firm, scenario, "再次申请同一个场景可以吗？")
     late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
     with pytest.raises(DomainError, match="申报已截止"):
         services.apply(firm, late, "我们有成熟的解决方案和案例。")
@@ -464,6 +467,8 @@ def test_an_engagement_starts_when_both_sides_accept_a_recommendation(
     assert engagement.recommendation_id == recommendation.id
     assert engagement.capability_id == recommendation.capability_id
     assert "查看对接（意向）" in client.get("/my/").get_data(as_text=True)
+    page = client.get(f"/scenarios/{recommendation.scenario_id}").get_data(as_text=True)
+    assert "查看对接（意向）" in page  # the same action on the listing page's 平台推荐
 
 
 def test_a_recommendation_is_accepted_only_by_its_parties_and_once(
