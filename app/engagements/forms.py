@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,6 +29,9 @@ class ApplyForm(Form):
         filters=[strip],
         validators=[required("请填写申请说明。"), between(MIN_PROPOSAL, MAX_PROPOSAL)],
         description="简述贵单位的解决思路、类似案例和可投入的团队。",
+    )
+    attachment = FileField(
+        "附件（可选）", description="方案材料，PDF、DOCX 或 PPTX 格式，不超过 2 MB。"
     )
     capability_id = SelectField("对应能力（可选）", coerce=lambda v: int(v) if v else None)
 

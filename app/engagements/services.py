@@ -55,7 +55,11 @@ def can_apply(user: Any, scenario: Scenario) -> bool:
 
 
 def apply(
-    user: Any, scenario: Scenario, proposal: str, capability_id: int | None = None
+    user: Any,
+    scenario: Scenario,
+    proposal: str,
+    capability_id: int | None = None,
+    attachment: tuple[str, str] | None = None,
 ) -> Engagement:
     """揭榜/申请: a firm applies to a published scenario with a short proposal."""
     firm = user.organization
@@ -81,6 +85,8 @@ def apply(
         "提交申请",
         proposal=proposal,
         capability=capability,
+        attachment_name=attachment[0] if attachment else "",
+        attachment_file=attachment[1] if attachment else "",
     )
     notifications.notify_organization(
         scenario.organization_id,

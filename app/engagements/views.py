@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app.engagements import bp, lifecycle, services
+from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
 from app.errors import DomainError
 from app.extensions import db
@@ -54,11 +63,17 @@ def apply(scenario_id: int) -> Response | str:
         return redirect(url_for("engagements.detail", engagement_id=mine.id))
     form = ApplyForm(capabilities=services.offered_capabilities(firm))
     if form.validate_on_submit():
+        upload_dir = current_app.config["UPLOAD_DIR"]
+        stored = None
         try:
+            if form.attachment.data:
+                stored = attachments.store(form.attachment.data, upload_dir)
             engagement = services.apply(
-                current_user, scenario, form.proposal.data, form.capability_id.data
+                current_user, scenario, form.proposal.data, form.capability_id.data, stored
             )
         except DomainError as error:
+            if stored:
+                attachments.discard(stored[1], upload_dir)
             _form_error(form, error)
         else:
             db.session.commit()
@@ -119,6 +134,20 @@ def _case_of(engagement: Engagement) -> Any:
     from app.cases import services as cases
 
     return cases.for_engagement(engagement.id)
+
+
+@bp.route("/engagements/<int:engagement_id>/attachment")
+def attachment(engagement_id: int) -> Response:
+    """The application's attachment, for the two parties and administrators only."""
+    engagement = _engagement(engagement_id)
+    if not engagement.attachment_file:
+        abort(404)
+    return send_from_directory(
+        attachments.folder(current_app.config["UPLOAD_DIR"]),
+        engagement.attachment_file,
+        as_attachment=True,
+        download_name=engagement.attachment_name,
+    )
 
 
 @bp.route("/engagements/<int:engagement_id>/stage", methods=["POST"])

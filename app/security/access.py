@@ -54,6 +54,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "engagements.apply": FIRMS,
     "engagements.accept_recommendation": OWNERS,
     "engagements.detail": SIGNED_IN,  # parties and administrators; others 404 (policy)
+    "engagements.attachment": SIGNED_IN,  # same policy as the timeline
     "engagements.change_stage": OWNERS,
     "engagements.shortlist": PUBLISHERS,
     "engagements.applicants": PUBLISHERS,

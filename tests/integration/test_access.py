@@ -100,6 +100,7 @@ MATRIX = [
     ("POST", "/recommendations/999999/accept", [LOGIN, 404, 404, 404, 404, 403]),
     ("GET", "/engagements/{engagement}", [LOGIN, 200, 200, 404, 404, 200]),
     ("POST", "/engagements/{engagement}/stage", [LOGIN, 302, 302, 404, 404, 403]),
+    ("GET", "/engagements/{engagement}/attachment", [LOGIN, 404, 404, 404, 404, 404]),
     ("POST", "/engagements/{engagement}/shortlist", [LOGIN, 302, 403, 404, 403, 403]),
     ("GET", "/my/scenarios/{published_scenario}/applicants", [LOGIN, 200, 403, 404, 403, 403]),
     ("GET", "/my/engagements", [LOGIN, 200, 200, 200, 200, 403]),

@@ -484,3 +484,79 @@ def test_a_recommendation_is_accepted_only_by_its_parties_and_once(
     recommendation.status = RecommendationStatus.REJECTED
     with pytest.raises(DomainError, match="尚未通过审核"):
         services.accept_recommendation(publisher, recommendation)
+
+
+# --- the application's optional attachment --------------------------------------------
+
+
+@pytest.fixture
+def uploads(app, tmp_path):
+    """Uploads go to a temporary folder for the test."""
+    saved = app.config["UPLOAD_DIR"]
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    yield tmp_path
+    app.config["UPLOAD_DIR"] = saved
+
+
+def upload(client: FlaskClient, scenario_id: int, name: str, content: bytes):
+    from io import BytesIO
+
+    return client.post(
+        f"/scenarios/{scenario_id}/apply",
+        data={"proposal": "我们有成熟的解决方案和案例。", "attachment": (BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_attachment_is_stored_privately_and_served_to_the_parties_only(
+    client: FlaskClient, uploads, publisher: User, firm: User, other_firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    upload(client, scenario.id, "../../方案.pdf", b"%PDF-1.7 proposal")
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert engagement.attachment_name == "方案.pdf"
+    assert (
+        uploads / "engagements" / engagement.attachment_file
+    ).read_bytes() == b"%PDF-1.7 proposal"
+    login(client, publisher)
+    response = client.get(f"/engagements/{engagement.id}/attachment")
+    assert response.status_code == 200
+    assert response.data == b"%PDF-1.7 proposal"
+    assert "attachment;" in response.headers["Content-Disposition"]
+    response.close()  # the file is streamed: close it as a server would
+    login(client, other_firm)
+    assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("setup.exe", b"MZ\x90\x00", "附件仅支持 PDF、DOCX 或 PPTX 格式"),
+        ("方案.pdf", b"MZ\x90\x00 not a pdf", "附件内容与文件格式不符"),
+    ],
+)
+def test_wrong_attachments_are_refused_and_nothing_is_kept(
+    client: FlaskClient,
+    uploads,
+    publisher: User,
+    firm: User,
+    name: str,
+    content: bytes,
+    message: str,
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    page = upload(client, scenario.id, name, content).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(sa.select(Engagement)) is None
+    assert not list(uploads.rglob("*.*"))
+
+
+def test_a_refused_application_leaves_no_file_behind(
+    client: FlaskClient, uploads, publisher: User, firm: User
+) -> None:
+    late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
+    login(client, firm)
+    assert "申报已截止" in upload(client, late.id, "a.pdf", b"%PDF-1.4").get_data(as_text=True)
+    assert not list(uploads.rglob("*.pdf"))
