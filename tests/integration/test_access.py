@@ -96,7 +96,8 @@ MATRIX = [
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     # engagements, excellent cases, notification settings (feature D1)
-    ("GET", "/scenarios/{published_scenario}/apply", [LOGIN, 403, 200, 403, 200, 403]),
+    # the firm has applied already (its page opens the engagement); the other firm has not
+    ("GET", "/scenarios/{published_scenario}/apply", [LOGIN, 403, 302, 403, 200, 403]),
     ("POST", "/recommendations/999999/accept", [LOGIN, 404, 404, 404, 404, 403]),
     ("GET", "/engagements/{engagement}", [LOGIN, 200, 200, 404, 404, 200]),
     ("POST", "/engagements/{engagement}/stage", [LOGIN, 302, 302, 404, 404, 403]),
