@@ -77,7 +77,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
     from app.batches import bp as batches_bp
+    from app.cases import bp as cases_bp
     from app.contacts import bp as contacts_bp
+    from app.engagements import bp as engagements_bp
     from app.excel import bp as excel_bp
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
@@ -95,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(excel_bp)
     app.register_blueprint(batches_bp, url_prefix="/batches")
+    app.register_blueprint(engagements_bp)
+    app.register_blueprint(cases_bp)
 
 
 def _register_security(app: Flask) -> None:

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_taxonomy)
     app.cli.add_command(match_group)
     app.cli.add_command(listings_group)
+    from app.notifications.cli import group as notifications_group
+
+    app.cli.add_command(notifications_group)
 
 
 @click.command("seed-demo")

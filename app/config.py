@@ -36,6 +36,18 @@ def env_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no flag from the environment; fail fast on anything else."""
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
 def development_secret(instance: Path) -> str:
     """Return the development secret kept in instance/, creating it on first use."""
     path = instance / "secret_key"
@@ -77,6 +89,17 @@ class Config:
     MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.20)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 10)
     SEED_DIR = ROOT / "seed"
+    # E-mail delivery (`flask notifications send`); with no MAIL_SERVER mail is written to the log
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
+    # uploaded files (application attachments), outside the static folder
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads")
+    # the public address used in e-mailed links
+    SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
 
     @classmethod
     def secret_key(cls) -> str:

@@ -4,12 +4,14 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.batch import Batch, BatchItem, BatchKind
+from app.models.cases import CaseStatus, ExcellentCase
 from app.models.contact import ContactReveal
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
     EngagementOrigin,
     EngagementStage,
+    RecommendationAcceptance,
 )
 from app.models.listing import (
     Capability,
@@ -26,7 +28,13 @@ from app.models.matching import (
     VocabularyEntry,
     VocabularyKind,
 )
-from app.models.notification import Notification
+from app.models.notification import (
+    DeadlineReminder,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    OutboxStatus,
+)
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.versions import ListingVersion, VersionStatus
 
@@ -39,17 +47,24 @@ __all__ = [
     "BatchKind",
     "Capability",
     "ContactReveal",
+    "CaseStatus",
+    "DeadlineReminder",
     "Engagement",
     "EngagementEvent",
     "EngagementOrigin",
     "EngagementStage",
+    "ExcellentCase",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",
     "Notification",
+    "NotificationPreference",
     "OrgStatus",
     "Organization",
+    "OutboundEmail",
+    "OutboxStatus",
     "Recommendation",
+    "RecommendationAcceptance",
     "RecommendationStatus",
     "ReferenceCase",
     "RerankerModel",

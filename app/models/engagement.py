@@ -108,6 +108,10 @@ class Engagement(TimestampMixin, Base):
     golive_date: Mapped[date | None] = mapped_column(sa.Date)
     result_summary: Mapped[str] = mapped_column(sa.Text, default="")
     end_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # the application's optional attachment: the name the firm uploaded it under, and the
+    # stored file's name under UPLOAD_DIR (random, never derived from user input)
+    attachment_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    attachment_file: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     # optimistic locking: two people changing one engagement cannot lose either change silently
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -121,6 +125,16 @@ class Engagement(TimestampMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy's mapping
+
+    @property
+    def publisher_id(self) -> int:
+        """The organisation that posted the scenario (the other party)."""
+        return self.scenario.organization_id
+
+    @property
+    def is_open(self) -> bool:
+        """Still moving: neither landed nor terminated."""
+        return self.stage not in (EngagementStage.LANDED, EngagementStage.TERMINATED)
 
 
 class EngagementEvent(Base):
@@ -144,3 +158,20 @@ class EngagementEvent(Base):
 
     engagement: Mapped[Engagement] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class RecommendationAcceptance(Base):
+    """One side's 接受推荐 of an approved pair; the engagement starts once both sides accepted."""
+
+    __tablename__ = "recommendation_acceptances"
+    __table_args__ = (sa.UniqueConstraint("recommendation_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

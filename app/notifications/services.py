@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
-from app.models import Notification, Role, User
+from app.models import Notification, NotificationPreference, Role, User
 from app.models.base import utcnow
+from app.notifications import outbox
 
 # every kind of event a user may be told about, with the name users see
 KINDS: dict[str, str] = {
@@ -30,13 +32,72 @@ def notify(users: Iterable[User], kind: str, title: str, link: str = "", body: s
         raise ValueError(f"unknown notification kind {kind!r}")
     if link and not link.startswith("/"):
         raise ValueError("notification links are site-relative paths")
-    rows = [
-        Notification(user_id=u.id, kind=kind, title=title[:200], body=body, link=link)
-        for u in {u.id: u for u in users if u.active}.values()
-    ]
+    recipients = list({u.id: u for u in users if u.active}.values())
+    preferences = preferences_of([u.id for u in recipients])
+    rows = []
+    for user in recipients:
+        preference = preferences.get(user.id)
+        if wants(preference, kind, "site"):
+            rows.append(
+                Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link)
+            )
+        if wants(preference, kind, "email") and user.email:
+            held = preference is not None and preference.daily_digest
+            outbox.queue(user, kind, title, email_body(title, body, link), held=held)
     db.session.add_all(rows)
     db.session.flush()
     return len(rows)
+
+
+def preferences_of(user_ids: list[int]) -> dict[int, NotificationPreference]:
+    """The stored preferences of these users (users without a row get everything)."""
+    if not user_ids:
+        return {}
+    query = sa.select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+    return {p.user_id: p for p in db.session.scalars(query)}
+
+
+def wants(preference: NotificationPreference | None, kind: str, channel: str) -> bool:
+    """Whether a user receives this kind on this channel ('site' or 'email')."""
+    if preference is None:
+        return True
+    switched_off = preference.site_off if channel == "site" else preference.email_off
+    return kind not in (switched_off or [])
+
+
+def email_body(title: str, body: str, link: str) -> str:
+    """The plain-text e-mail of one notification, with an absolute link back to the site."""
+    url = f"{current_app.config['SITE_URL']}{link}" if link else current_app.config["SITE_URL"]
+    footer = "如不希望收到此类邮件，可在“消息通知 › 通知设置”中调整。"
+    return "\n".join([title, *([body] if body else []), f"查看详情：{url}", "", footer])
+
+
+def save_preferences(
+    user: Any, site_kinds: set[str], email_kinds: set[str], daily_digest: bool
+) -> NotificationPreference:
+    """Store which kinds the user receives in the site and by e-mail, and the digest choice."""
+    preference = db.session.get(NotificationPreference, user.id)
+    if preference is None:
+        preference = NotificationPreference(user_id=user.id)
+        db.session.add(preference)
+    preference.site_off = sorted(set(KINDS) - site_kinds)
+    preference.email_off = sorted(set(KINDS) - email_kinds)
+    preference.daily_digest = daily_digest
+    db.session.flush()
+    return preference
+
+
+def preference_for(user: Any) -> NotificationPreference | None:
+    """The user's stored preference, if any."""
+    return db.session.get(NotificationPreference, user.id)
+
+
+def recommendation_approved(recommendation: Any) -> None:
+    """Tell both sides of a pair an administrator pushed to them (平台推荐)."""
+    scenario, capability = recommendation.scenario, recommendation.capability
+    title = f"平台推荐：“{scenario.title}” ⇄ “{capability.title}”"
+    for org_id in {scenario.organization_id, capability.organization_id}:
+        notify_organization(org_id, "new_recommendation", title, link="/my/")
 
 
 def notify_organization(

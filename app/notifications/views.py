@@ -52,3 +52,29 @@ def read_all() -> Response:
     db.session.commit()
     flash(f"已将 {count} 条通知标为已读。", "success")
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> Response | str:
+    """Which kinds the user receives in the site and by e-mail, and the daily digest."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        chosen = set(request.form.getlist("site")), set(request.form.getlist("email"))
+        services.save_preferences(
+            current_user,
+            chosen[0] & services.KINDS.keys(),
+            chosen[1] & services.KINDS.keys(),
+            request.form.get("daily_digest") == "y",
+        )
+        db.session.commit()
+        flash("通知设置已保存。", "success")
+        return redirect(url_for("notifications.settings"))
+    preference = services.preference_for(current_user)
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        kinds=services.KINDS,
+        site_on={k for k in services.KINDS if services.wants(preference, k, "site")},
+        email_on={k for k in services.KINDS if services.wants(preference, k, "email")},
+        daily_digest=bool(preference and preference.daily_digest),
+    )

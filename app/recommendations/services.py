@@ -24,6 +24,7 @@ from app.models import (
     Scenario,
 )
 from app.models.base import utcnow
+from app.notifications import services as notifications
 from app.recommendations.documents import document, side, store_features
 from app.recommendations.live import live
 
@@ -141,6 +142,8 @@ def decide(admin: Any, recommendation: Recommendation, approve: bool, reason: st
     recommendation.reviewed_at = utcnow()
     recommendation.review_note = reason.strip()
     audit.record(admin, "approve" if approve else "reject", recommendation, reason.strip())
+    if approve:
+        notifications.recommendation_approved(recommendation)
 
 
 def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:

@@ -87,6 +87,22 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "batches.edit": ADMINS,
     "batches.publish": ADMINS,
     "batches.delete": ADMINS,
+    # --- engagements, excellent cases, notification settings ---
+    "engagements.apply": FIRMS,
+    "engagements.accept_recommendation": OWNERS,
+    "engagements.detail": SIGNED_IN,  # parties and administrators; others 404 (policy)
+    "engagements.attachment": SIGNED_IN,  # same policy as the timeline
+    "engagements.change_stage": OWNERS,
+    "engagements.shortlist": PUBLISHERS,
+    "engagements.applicants": PUBLISHERS,
+    "engagements.mine": OWNERS,
+    "engagements.review_list": ADMINS,
+    "cases.index": PUBLIC,
+    "cases.detail": PUBLIC,  # drafts: parties and administrators only (policy)
+    "cases.edit": ADMINS,
+    "cases.consent": OWNERS,
+    "cases.publish": ADMINS,
+    "notifications.settings": SIGNED_IN,
 }
 
 

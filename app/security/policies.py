@@ -89,3 +89,32 @@ def can_download_attachment(user: Any, listing: OwnedListing) -> bool:
 def can_manage_attachments(user: Any, listing: OwnedListing) -> bool:
     """Owners add and remove files while the listing is editable (published ones stay as reviewed)."""
     return can_edit(user, listing)
+
+
+# --- engagements and excellent cases ---
+
+
+class EngagementParties(Protocol):
+    """What the policies need to know about an engagement: its two organisations."""
+
+    firm_id: int
+
+    @property
+    def publisher_id(self) -> int: ...
+
+
+def engagement_party(user: Any, engagement: EngagementParties) -> str | None:
+    """'publisher' or 'firm' when the user's organisation is a party to the engagement."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    org_id = getattr(user, "organization_id", None)
+    if org_id is not None and org_id == engagement.publisher_id:
+        return "publisher"
+    if org_id is not None and org_id == engagement.firm_id:
+        return "firm"
+    return None
+
+
+def can_view_engagement(user: Any, engagement: EngagementParties) -> bool:
+    """Both organisations and administrators see the timeline; anyone else gets a 404."""
+    return engagement_party(user, engagement) is not None or is_admin(user)

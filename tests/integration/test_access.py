@@ -47,12 +47,20 @@ def world() -> dict[str, Any]:
         "other_firm": make_user(make_org(Role.FIRM)),
         "admin": make_user(None, Role.ADMIN),
     }
+    from app.engagements import services as engagements
+    from app.extensions import db
     from app.models import ListingStatus
 
+    published_scenario = make_scenario(pub_org)
+    engagement = engagements.apply(
+        users["firm"], published_scenario, "我们有成熟的解决方案和案例。"
+    )
+    db.session.commit()
     return {
         "users": users,
         "draft_scenario": make_scenario(pub_org, ListingStatus.DRAFT).id,
-        "published_scenario": make_scenario(pub_org).id,
+        "published_scenario": published_scenario.id,
+        "engagement": engagement.id,
         "draft_capability": make_capability(firm_org, ListingStatus.DRAFT).id,
         "published_capability": make_capability(firm_org).id,
         "pub_org": pub_org.id,
@@ -96,6 +104,23 @@ MATRIX = [
     ("POST", "/review/listings/bulk", [LOGIN, 403, 403, 403, 403, 302]),
     ("GET", "/review/listings?kind=capability&change=new", [LOGIN, 403, 403, 403, 403, 200]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
+    # engagements, excellent cases, notification settings
+    # the firm has applied already (its page opens the engagement); the other firm has not
+    ("GET", "/scenarios/{published_scenario}/apply", [LOGIN, 403, 302, 403, 200, 403]),
+    ("POST", "/recommendations/999999/accept", [LOGIN, 404, 404, 404, 404, 403]),
+    ("GET", "/engagements/{engagement}", [LOGIN, 200, 200, 404, 404, 200]),
+    ("POST", "/engagements/{engagement}/stage", [LOGIN, 302, 302, 404, 404, 403]),
+    ("GET", "/engagements/{engagement}/attachment", [LOGIN, 404, 404, 404, 404, 404]),
+    ("POST", "/engagements/{engagement}/shortlist", [LOGIN, 302, 403, 404, 403, 403]),
+    ("GET", "/my/scenarios/{published_scenario}/applicants", [LOGIN, 200, 403, 404, 403, 403]),
+    ("GET", "/my/engagements", [LOGIN, 200, 200, 200, 200, 403]),
+    ("GET", "/review/engagements", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/cases", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/cases/999999", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/review/engagements/{engagement}/case", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/cases/999999/consent", [LOGIN, 404, 404, 404, 404, 403]),
+    ("POST", "/review/cases/999999/publish", [LOGIN, 403, 403, 403, 403, 404]),
+    ("GET", "/notifications/settings", [LOGIN, 200, 200, 200, 200, 200]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
     # organisation profiles, contact protection and attachments
     ("GET", "/orgs/{pub_org}", [200, 200, 200, 200, 200, 200]),
@@ -175,4 +200,6 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "batches.detail",
         "batches.download",
         "batches.printable",
+        "cases.index",
+        "cases.detail",
     }

@@ -1,0 +1,295 @@
+"""Engagement pages: apply, accept a recommendation, timeline, stage changes, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from app.engagements import attachments, bp, lifecycle, services
+from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Engagement, EngagementStage, Recommendation, Scenario
+from app.security import policies
+
+STALE = "该对接已被对方或他人更新，请刷新页面查看最新进展后再操作。"
+PER_PAGE = 20
+
+
+def _engagement(engagement_id: int) -> Engagement:
+    """The engagement if the user is a party or an administrator; 404 otherwise."""
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None or not policies.can_view_engagement(current_user, engagement):
+        abort(404)
+    return engagement
+
+
+def _commit_or_flash_stale() -> bool:
+    """Commit; a concurrent change to the same engagement becomes a message, not a 500."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(STALE, "danger")
+        return False
+    return True
+
+
+@bp.route("/scenarios/<int:scenario_id>/apply", methods=["GET", "POST"])
+def apply(scenario_id: int) -> Response | str:
+    """揭榜/申请: a firm applies to a published scenario."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None or not scenario.is_published:
+        abort(404)
+    firm = current_user.organization
+    mine = services.existing(scenario.id, firm.id)
+    if mine is not None:
+        flash("贵单位已申请过该场景，以下是对接进展。", "info")
+        return redirect(url_for("engagements.detail", engagement_id=mine.id))
+    form = ApplyForm(capabilities=services.offered_capabilities(firm))
+    if form.validate_on_submit():
+        upload_dir = current_app.config["UPLOAD_DIR"]
+        stored = None
+        try:
+            if form.attachment.data:
+                stored = attachments.store(form.attachment.data, upload_dir)
+            engagement = services.apply(
+                current_user, scenario, form.proposal.data, form.capability_id.data, stored
+            )
+        except DomainError as error:
+            if stored:
+                attachments.discard(stored[1], upload_dir)
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("申请已提交，场景发布单位将收到通知。", "success")
+            return redirect(url_for("engagements.detail", engagement_id=engagement.id))
+    return render_template("engagements/apply.html", form=form, scenario=scenario)
+
+
+def _form_error(form: Any, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+@bp.route("/recommendations/<int:recommendation_id>/accept", methods=["POST"])
+def accept_recommendation(recommendation_id: int) -> Response:
+    """发起对接/接受推荐: one side accepts an approved pair."""
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or current_user.organization_id not in (
+        recommendation.scenario.organization_id,
+        recommendation.capability.organization_id,
+    ):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        engagement = services.accept_recommendation(current_user, recommendation)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("workspace.index"))
+    db.session.commit()
+    if engagement is None:
+        flash("已接受推荐，对方确认后即建立对接。", "success")
+        return redirect(url_for("workspace.index"))
+    flash("双方均已接受推荐，对接已建立。", "success")
+    return redirect(url_for("engagements.detail", engagement_id=engagement.id))
+
+
+@bp.route("/engagements/<int:engagement_id>")
+def detail(engagement_id: int) -> str:
+    """The timeline, the contract facts and the moves the user may make."""
+    engagement = _engagement(engagement_id)
+    return render_template(
+        "engagements/detail.html",
+        engagement=engagement,
+        party=policies.engagement_party(current_user, engagement),
+        moves=lifecycle.allowed(current_user, engagement),
+        form=StageForm(),
+        shortlist_form=ShortlistForm(),
+        case=_case_of(engagement),
+        Stage=EngagementStage,
+    )
+
+
+def _case_of(engagement: Engagement) -> Any:
+    from app.cases import services as cases
+
+    return cases.for_engagement(engagement.id)
+
+
+@bp.route("/engagements/<int:engagement_id>/attachment")
+def attachment(engagement_id: int) -> Response:
+    """The application's attachment, for the two parties and administrators only."""
+    engagement = _engagement(engagement_id)
+    if not engagement.attachment_file:
+        abort(404)
+    return send_from_directory(
+        attachments.folder(current_app.config["UPLOAD_DIR"]),
+        engagement.attachment_file,
+        as_attachment=True,
+        download_name=engagement.attachment_name,
+    )
+
+
+@bp.route("/engagements/<int:engagement_id>/stage", methods=["POST"])
+def change_stage(engagement_id: int) -> Response:
+    """Move the engagement one step (the lifecycle decides whether this party may)."""
+    engagement = _engagement(engagement_id)
+    form = StageForm()
+    change = form.to_change() if form.validate_on_submit() else None
+    if change is None:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        if not form.errors:
+            flash("无效的操作。", "danger")
+    else:
+        try:
+            lifecycle.change_stage(current_user, engagement, change)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            if _commit_or_flash_stale():
+                flash(f"对接已更新为“{change.target.label}”。", "success")
+    return redirect(url_for("engagements.detail", engagement_id=engagement_id))
+
+
+@bp.route("/engagements/<int:engagement_id>/shortlist", methods=["POST"])
+def shortlist(engagement_id: int) -> Response:
+    """The publisher marks an applicant as shortlisted (入围) or not."""
+    engagement = _engagement(engagement_id)
+    form = ShortlistForm()
+    if form.validate_on_submit():
+        try:
+            services.set_shortlisted(
+                current_user, engagement, form.shortlisted.data, form.lock_version.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            if _commit_or_flash_stale():
+                flash("已入围。" if form.shortlisted.data else "已取消入围。", "success")
+    back = request.form.get("back") == "applicants"
+    if back:
+        return redirect(url_for("engagements.applicants", scenario_id=engagement.scenario_id))
+    return redirect(url_for("engagements.detail", engagement_id=engagement_id))
+
+
+@bp.route("/my/scenarios/<int:scenario_id>/applicants")
+def applicants(scenario_id: int) -> str:
+    """Every applicant to one of the publisher's scenarios, side by side with match scores."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None or not policies.is_owner(current_user, scenario):
+        abort(404)
+    return render_template(
+        "engagements/applicants.html",
+        scenario=scenario,
+        rows=services.applicants(scenario),
+        form=ShortlistForm(),
+    )
+
+
+def _stage_arg() -> EngagementStage | None:
+    try:
+        return EngagementStage(request.args.get("stage", ""))
+    except ValueError:
+        return None
+
+
+def _list(query: Any, template: str, counts: dict) -> str:
+    page = db.paginate(
+        query,
+        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        template, page=page, stage=_stage_arg(), counts=counts, stages=list(EngagementStage)
+    )
+
+
+@bp.route("/my/engagements")
+def mine() -> str:
+    """The organisation's engagements, as publisher or as firm."""
+    org = current_user.organization
+    return _list(
+        services.for_organization(org, _stage_arg()),
+        "engagements/mine.html",
+        services.stage_counts(org),
+    )
+
+
+@bp.route("/review/engagements")
+def review_list() -> str:
+    """Every engagement, for administrators, filtered by stage."""
+    return _list(
+        services.all_engagements(_stage_arg()),
+        "engagements/review_list.html",
+        services.stage_counts(),
+    )
+
+
+STAGE_CLASSES = {
+    "intent": "warn",
+    "negotiating": "warn",
+    "signed": "ok",
+    "landed": "ok",
+    "terminated": "muted",
+}
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    """Template helpers other pages use to show engagement actions."""
+    return {
+        "STAGE_CLASSES": STAGE_CLASSES,
+        "engagement_party": policies.engagement_party,
+        "engagement_of": _engagement_of,
+        "recommendation_state": _recommendation_state,
+    }
+
+
+def _engagement_of(scenario: Scenario) -> Engagement | None:
+    """The signed-in firm's engagement with a scenario."""
+    if not current_user.is_authenticated or current_user.organization_id is None:
+        return None
+    return services.existing(scenario.id, current_user.organization_id)
+
+
+@dataclass(frozen=True)
+class RecommendationState:
+    """Where an approved pair stands for the signed-in organisation."""
+
+    engagement: Engagement | None
+    mine: bool
+    theirs: bool
+
+
+def _recommendation_state(recommendation: Recommendation) -> RecommendationState:
+    org_id = current_user.organization_id
+    engagement = services.existing(
+        recommendation.scenario_id, recommendation.capability.organization_id
+    )
+    accepted = services.accepted_by(recommendation)
+    return RecommendationState(engagement, org_id in accepted, bool(accepted - {org_id}))

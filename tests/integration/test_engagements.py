@@ -1,0 +1,562 @@
+"""Engagements (对接): applying, accepting recommendations, stages, lists and applicants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from app.engagements import lifecycle, services
+from app.engagements.lifecycle import StageChange
+from app.errors import DomainError
+from app.extensions import db
+from app.models import (
+    Engagement,
+    EngagementOrigin,
+    EngagementStage,
+    Notification,
+    Recommendation,
+    RecommendationStatus,
+    Role,
+    User,
+)
+from app.models.base import utcnow
+from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+
+S = EngagementStage
+TODAY = date.today()
+
+
+def make_engagement(publisher: User, firm: User, **fields: object) -> Engagement:
+    """An application by the firm to a published scenario of the publisher, at 意向."""
+    scenario = make_scenario(publisher.organization)
+    engagement = services.apply(firm, scenario, "我们有成熟的道路病害识别产品。", None)
+    for name, value in fields.items():
+        setattr(engagement, name, value)
+    db.session.commit()
+    return engagement
+
+
+def notices(user: User, kind: str) -> list[str]:
+    query = sa.select(Notification.title).where(
+        Notification.user_id == user.id, Notification.kind == kind
+    )
+    return list(db.session.scalars(query))
+
+
+def move(client: FlaskClient, engagement: Engagement, target: str, **data: object):
+    payload = {"target": target, "lock_version": engagement.lock_version, **data}
+    return client.post(f"/engagements/{engagement.id}/stage", data=payload, follow_redirects=True)
+
+
+# --- applying -------------------------------------------------------------------------
+
+
+def test_a_firm_applies_with_a_proposal_and_the_publisher_is_told(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization, title="智慧停车诱导")
+    capability = make_capability(firm.organization)
+    login(client, firm)
+    page = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "揭榜/申请对接" in page
+    response = client.post(
+        f"/scenarios/{scenario.id}/apply",
+        data={
+            "proposal": "我们的系统已在三个区县落地，可在两个月内上线。",
+            "capability_id": capability.id,
+        },
+    )
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert response.headers["Location"] == f"/engagements/{engagement.id}"
+    assert engagement.stage is S.INTENT
+    assert engagement.origin is EngagementOrigin.APPLICATION
+    assert engagement.capability_id == capability.id
+    assert [(e.from_stage, e.to_stage, e.actor_id) for e in engagement.events] == [
+        (None, S.INTENT, firm.id)
+    ]
+    assert notices(publisher, "application_received") == [
+        f"{firm.organization.name} 申请对接“智慧停车诱导”"
+    ]
+    assert "贵单位已申请该场景" in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+
+
+def test_applying_twice_or_too_briefly_or_after_the_deadline_is_refused(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    short = client.post(f"/scenarios/{scenario.id}/apply", data={"proposal": "能做"})
+    assert "长度应为10至2000个字" in short.get_data(as_text=True)
+    client.post(
+        f"/scenarios/{scenario.id}/apply", data={"proposal": "我们有成熟的解决方案和案例。"}
+    )
+    again = client.post(
+        f"/scenarios/{scenario.id}/apply", data={"proposal": "再次申请同一个场景可以吗？"}
+    )
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert again.headers["Location"] == f"/engagements/{engagement.id}"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Engagement)) == 1
+    with pytest.raises(DomainError, match="贵单位已申请过该场景"):
+        services.apply(firm, scenario, "再次申请同一个场景可以吗？")
+    late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
+    with pytest.raises(DomainError, match="申报已截止"):
+        services.apply(firm, late, "我们有成熟的解决方案和案例。")
+
+
+def test_a_firm_cannot_apply_with_another_firms_capability(
+    client: FlaskClient, publisher: User, firm: User, other_firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    foreign = make_capability(other_firm.organization)
+    with pytest.raises(DomainError, match="请选择贵单位已发布的能力"):
+        services.apply(firm, scenario, "我们有成熟的解决方案和案例。", foreign.id)
+
+
+def test_only_published_scenarios_take_applications(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    from app.models import ListingStatus
+
+    draft = make_scenario(publisher.organization, status=ListingStatus.DRAFT)
+    login(client, firm)
+    assert client.get(f"/scenarios/{draft.id}/apply").status_code == 404
+
+
+def test_an_unapproved_firm_cannot_apply(publisher: User) -> None:
+    from app.models import OrgStatus
+
+    pending = make_user(make_org(Role.FIRM, status=OrgStatus.PENDING))
+    with pytest.raises(DomainError, match="审核通过后才能申请"):
+        services.apply(pending, make_scenario(publisher.organization), "我们有成熟的解决方案。")
+
+
+# --- the lifecycle ----------------------------------------------------------------------
+
+
+def test_the_full_path_to_landed_with_each_party_moving_its_own_step(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    login(client, publisher)
+    move(client, engagement, "negotiating", note="约定下周现场演示")
+    assert notices(firm, "stage_changed") == [f"“{engagement.scenario.title}”对接进展：洽谈中"]
+    page = move(
+        client,
+        engagement,
+        "signed",
+        contract_amount_wan="186.5",
+        contract_date=TODAY.isoformat(),
+    ).get_data(as_text=True)
+    assert "对接已更新为“已签约”" in page
+    login(client, firm)
+    move(
+        client,
+        engagement,
+        "landed",
+        golive_date=TODAY.isoformat(),
+        result_summary="病害发现时间缩短一半",
+    )
+    db.session.refresh(engagement)
+    assert engagement.stage is S.LANDED
+    assert engagement.contract_amount_wan == Decimal("186.50")
+    assert engagement.golive_date == TODAY
+    assert [e.to_stage for e in engagement.events] == [S.INTENT, S.NEGOTIATING, S.SIGNED, S.LANDED]
+    assert engagement.events[1].note == "约定下周现场演示"
+    assert "合同金额 186.5 万元" in engagement.events[2].note
+    assert all(e.created_at is not None for e in engagement.events)
+    timeline = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    assert "已签约 → 已落地" in timeline
+    assert "病害发现时间缩短一半" in timeline
+
+
+def test_out_of_order_changes_are_refused_with_a_message(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    login(client, publisher)
+    page = move(
+        client, engagement, "signed", contract_amount_wan="10", contract_date=TODAY.isoformat()
+    ).get_data(as_text=True)
+    assert "对接当前为“意向”，不能变更为“已签约”" in page
+    assert db.session.get(Engagement, engagement.id).stage is S.INTENT
+    page = move(client, engagement, "intent").get_data(as_text=True)
+    assert "不能变更为“意向”" in page
+    assert "无效的操作" in move(client, engagement, "bogus").get_data(as_text=True)
+
+
+def test_the_wrong_party_is_refused(publisher: User, firm: User) -> None:
+    engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
+    with pytest.raises(DomainError, match="只有场景发布单位可以确认签约"):
+        lifecycle.change_stage(
+            firm,
+            engagement,
+            StageChange(S.SIGNED, contract_amount_wan=Decimal(5), contract_date=TODAY),
+        )
+    db.session.rollback()
+    lifecycle.change_stage(
+        publisher,
+        engagement,
+        StageChange(S.SIGNED, contract_amount_wan=Decimal(5), contract_date=TODAY),
+    )
+    with pytest.raises(DomainError, match="只有数字企业可以确认落地"):
+        lifecycle.change_stage(
+            publisher, engagement, StageChange(S.LANDED, golive_date=TODAY, result_summary="好")
+        )
+
+
+def test_an_administrator_or_outsider_cannot_move_an_engagement(
+    admin: User, publisher: User, firm: User, other_firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    for user in (admin, other_firm):
+        with pytest.raises(DomainError, match="可以进入洽谈"):
+            lifecycle.change_stage(user, engagement, StageChange(S.NEGOTIATING))
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("-5", "合同金额应在0.01至1,000,000万元之间"),
+        ("0", "合同金额应在0.01至1,000,000万元之间"),
+        ("2000000", "合同金额应在0.01至1,000,000万元之间"),
+        ("", "请填写合同金额（万元）"),
+        ("abc", "Not a valid decimal value."),
+    ],
+)
+def test_negative_missing_or_absurd_contract_amounts_are_refused(
+    client: FlaskClient, publisher: User, firm: User, amount: str, message: str
+) -> None:
+    engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
+    login(client, publisher)
+    page = move(
+        client, engagement, "signed", contract_amount_wan=amount, contract_date=TODAY.isoformat()
+    ).get_data(as_text=True)
+    assert message in page or "不是有效的小数" in page
+    assert db.session.get(Engagement, engagement.id).stage is S.NEGOTIATING
+
+
+def test_the_service_refuses_absurd_amounts_even_without_the_form(
+    publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
+    for amount, message in [(Decimal("-1"), "必须大于0"), (Decimal("1000000.01"), "不能超过")]:
+        with pytest.raises(DomainError, match=message):
+            lifecycle.change_stage(
+                publisher,
+                engagement,
+                StageChange(S.SIGNED, contract_amount_wan=amount, contract_date=TODAY),
+            )
+
+
+def test_dates_in_the_future_or_before_the_contract_are_refused(
+    publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
+    with pytest.raises(DomainError, match="签约日期不能晚于今天"):
+        lifecycle.change_stage(
+            publisher,
+            engagement,
+            StageChange(
+                S.SIGNED, contract_amount_wan=Decimal(1), contract_date=TODAY + timedelta(days=1)
+            ),
+        )
+    lifecycle.change_stage(
+        publisher,
+        engagement,
+        StageChange(S.SIGNED, contract_amount_wan=Decimal(1), contract_date=TODAY),
+    )
+    with pytest.raises(DomainError, match="上线日期不能早于签约日期"):
+        lifecycle.change_stage(
+            firm,
+            engagement,
+            StageChange(S.LANDED, golive_date=TODAY - timedelta(days=1), result_summary="成效"),
+        )
+    with pytest.raises(DomainError, match="请简述落地成效"):
+        lifecycle.change_stage(firm, engagement, StageChange(S.LANDED, golive_date=TODAY))
+
+
+def test_either_side_ends_an_engagement_with_a_reason_and_it_stays_ended(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    login(client, firm)
+    assert "终止对接时请填写原因" in move(client, engagement, "terminated").get_data(as_text=True)
+    move(client, engagement, "terminated", end_reason="预算未获批准")
+    db.session.refresh(engagement)
+    assert engagement.stage is S.TERMINATED
+    assert engagement.end_reason == "预算未获批准"
+    assert notices(publisher, "stage_changed")
+    with pytest.raises(DomainError, match="不能变更为“洽谈中”"):
+        lifecycle.change_stage(publisher, engagement, StageChange(S.NEGOTIATING))
+
+
+def test_a_stale_page_cannot_overwrite_a_newer_change(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    seen = engagement.lock_version
+    login(client, firm)
+    move(client, engagement, "negotiating")
+    login(client, publisher)
+    page = client.post(
+        f"/engagements/{engagement.id}/stage",
+        data={"target": "terminated", "end_reason": "不再需要", "lock_version": seen},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "该对接已被对方或他人更新" in page
+    assert db.session.get(Engagement, engagement.id).stage is S.NEGOTIATING
+
+
+def test_a_concurrent_write_is_caught_by_the_version_column(publisher: User, firm: User) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    engagement = make_engagement(publisher, firm)
+    db.session.execute(
+        sa.update(Engagement)
+        .where(Engagement.id == engagement.id)
+        .values(lock_version=Engagement.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(StaleDataError):  # another request moved it since it was loaded
+        lifecycle.change_stage(publisher, engagement, StageChange(S.NEGOTIATING))
+    db.session.rollback()
+
+
+# --- visibility and lists -------------------------------------------------------------
+
+
+def test_the_timeline_is_for_both_parties_and_administrators_only(
+    client: FlaskClient, admin: User, publisher: User, firm: User, other_firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    url = f"/engagements/{engagement.id}"
+    for user, status in [(publisher, 200), (firm, 200), (admin, 200), (other_firm, 404)]:
+        login(client, user)
+        assert client.get(url).status_code == status, user
+    login(client, None)
+    assert client.get(url).headers["Location"].startswith("/auth/login")
+    login(client, other_firm)
+    response = client.post(f"{url}/stage", data={"target": "terminated", "end_reason": "x"})
+    assert response.status_code == 404
+
+
+def test_my_engagements_shows_both_sides_and_filters_by_stage(
+    client: FlaskClient, publisher: User, firm: User, other_firm: User
+) -> None:
+    first = make_engagement(publisher, firm)
+    make_engagement(publisher, other_firm, stage=S.NEGOTIATING)
+    login(client, firm)
+    page = client.get("/my/engagements").get_data(as_text=True)
+    assert first.scenario.title in page
+    assert other_firm.organization.name not in page
+    login(client, publisher)
+    page = client.get("/my/engagements").get_data(as_text=True)
+    assert firm.organization.name in page
+    assert other_firm.organization.name in page
+    page = client.get("/my/engagements?stage=negotiating").get_data(as_text=True)
+    assert other_firm.organization.name in page
+    assert firm.organization.name not in page
+
+
+def test_administrators_follow_every_engagement_by_stage(
+    client: FlaskClient, admin: User, publisher: User, firm: User, other_firm: User
+) -> None:
+    make_engagement(publisher, firm)
+    make_engagement(publisher, other_firm, stage=S.NEGOTIATING)
+    login(client, admin)
+    page = client.get("/review/engagements").get_data(as_text=True)
+    assert "意向（1）" in page
+    assert "洽谈中（1）" in page
+    page = client.get("/review/engagements?stage=intent").get_data(as_text=True)
+    assert firm.organization.name in page
+    assert other_firm.organization.name not in page
+    login(client, publisher)
+    assert client.get("/review/engagements").status_code == 403
+
+
+# --- applicants side by side and the shortlist ----------------------------------------
+
+
+def test_the_publisher_sees_applicants_side_by_side_with_scores_and_shortlists(
+    client: FlaskClient, publisher: User, firm: User, other_firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    fitting = make_capability(firm.organization)
+    make_capability(
+        other_firm.organization,
+        title="财务共享报销平台",
+        description="面向集团企业的费用报销、发票查验和财务共享中心建设，支持移动审批和电子档案。",
+        keywords="报销、发票、财务共享",
+        domains=["金融科技"],
+        tags=["云计算"],
+    )
+    good = services.apply(firm, scenario, "我们的道路病害识别系统已规模应用。", fitting.id)
+    weak = services.apply(other_firm, scenario, "我们可以提供信息化建设服务。")
+    db.session.commit()
+    rows = services.applicants(scenario)
+    assert [r.engagement.id for r in rows] == [good.id, weak.id]
+    assert rows[0].score is not None
+    assert rows[0].score > (rows[1].score or 0)
+    assert rows[0].capability.id == fitting.id
+    assert rows[0].reasons.terms
+
+    login(client, publisher)
+    page = client.get(f"/my/scenarios/{scenario.id}/applicants").get_data(as_text=True)
+    assert page.index(firm.organization.name) < page.index(other_firm.organization.name)
+    assert "匹配度" in page
+    assert "推荐理由" in page
+    client.post(
+        f"/engagements/{good.id}/shortlist",
+        data={"shortlisted": "y", "lock_version": good.lock_version, "back": "applicants"},
+    )
+    assert db.session.get(Engagement, good.id).shortlisted is True
+
+
+def test_only_the_publisher_sees_applicants_and_shortlists(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    other_publisher = make_user(make_org(Role.PUBLISHER))
+    login(client, other_publisher)
+    assert client.get(f"/my/scenarios/{engagement.scenario_id}/applicants").status_code == 404
+    assert client.post(f"/engagements/{engagement.id}/shortlist").status_code == 404
+    login(client, firm)
+    assert client.post(f"/engagements/{engagement.id}/shortlist").status_code == 403
+    with pytest.raises(DomainError, match="只有场景发布单位可以设置入围"):
+        services.set_shortlisted(firm, engagement, True, None)
+
+
+# --- recommendations accepted by both sides --------------------------------------------
+
+
+def approved_pair(admin: User, publisher: User, firm: User) -> Recommendation:
+    recommendation = Recommendation(
+        scenario=make_scenario(publisher.organization),
+        capability=make_capability(firm.organization),
+        score=0.5,
+        status=RecommendationStatus.APPROVED,
+        reviewer_id=admin.id,
+        reviewed_at=utcnow(),
+    )
+    db.session.add(recommendation)
+    db.session.commit()
+    return recommendation
+
+
+def test_an_engagement_starts_when_both_sides_accept_a_recommendation(
+    client: FlaskClient, admin: User, publisher: User, firm: User
+) -> None:
+    recommendation = approved_pair(admin, publisher, firm)
+    login(client, firm)
+    assert "发起对接" in client.get("/my/").get_data(as_text=True)
+    response = client.post(f"/recommendations/{recommendation.id}/accept")
+    assert response.headers["Location"] == "/my/"
+    assert db.session.scalar(sa.select(Engagement)) is None
+    assert "已接受，等待对方确认" in client.get("/my/").get_data(as_text=True)
+    assert notices(publisher, "new_recommendation")
+    login(client, publisher)
+    assert "接受推荐" in client.get("/my/").get_data(as_text=True)
+    response = client.post(f"/recommendations/{recommendation.id}/accept")
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert response.headers["Location"] == f"/engagements/{engagement.id}"
+    assert engagement.origin is EngagementOrigin.RECOMMENDATION
+    assert engagement.recommendation_id == recommendation.id
+    assert engagement.capability_id == recommendation.capability_id
+    assert "查看对接（意向）" in client.get("/my/").get_data(as_text=True)
+    page = client.get(f"/scenarios/{recommendation.scenario_id}").get_data(as_text=True)
+    assert "查看对接（意向）" in page  # the same action on the listing page's 平台推荐
+
+
+def test_a_recommendation_is_accepted_only_by_its_parties_and_once(
+    client: FlaskClient, admin: User, publisher: User, firm: User, other_firm: User
+) -> None:
+    recommendation = approved_pair(admin, publisher, firm)
+    login(client, other_firm)
+    assert client.post(f"/recommendations/{recommendation.id}/accept").status_code == 404
+    login(client, firm)
+    client.post(f"/recommendations/{recommendation.id}/accept")
+    with pytest.raises(DomainError, match="正在等待对方确认"):
+        services.accept_recommendation(firm, recommendation)
+    recommendation.status = RecommendationStatus.REJECTED
+    with pytest.raises(DomainError, match="尚未通过审核"):
+        services.accept_recommendation(publisher, recommendation)
+
+
+# --- the application's optional attachment --------------------------------------------
+
+
+@pytest.fixture
+def uploads(app, tmp_path):
+    """Uploads go to a temporary folder for the test."""
+    saved = app.config["UPLOAD_DIR"]
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    yield tmp_path
+    app.config["UPLOAD_DIR"] = saved
+
+
+def upload(client: FlaskClient, scenario_id: int, name: str, content: bytes):
+    from io import BytesIO
+
+    return client.post(
+        f"/scenarios/{scenario_id}/apply",
+        data={"proposal": "我们有成熟的解决方案和案例。", "attachment": (BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_attachment_is_stored_privately_and_served_to_the_parties_only(
+    client: FlaskClient, uploads, publisher: User, firm: User, other_firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    upload(client, scenario.id, "../../方案.pdf", b"%PDF-1.7 proposal")
+    engagement = db.session.scalar(sa.select(Engagement))
+    assert engagement.attachment_name == "方案.pdf"
+    assert (
+        uploads / "engagements" / engagement.attachment_file
+    ).read_bytes() == b"%PDF-1.7 proposal"
+    login(client, publisher)
+    response = client.get(f"/engagements/{engagement.id}/attachment")
+    assert response.status_code == 200
+    assert response.data == b"%PDF-1.7 proposal"
+    assert "attachment;" in response.headers["Content-Disposition"]
+    response.close()  # the file is streamed: close it as a server would
+    login(client, other_firm)
+    assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("setup.exe", b"MZ\x90\x00", "附件仅支持 PDF、DOCX 或 PPTX 格式"),
+        ("方案.pdf", b"MZ\x90\x00 not a pdf", "附件内容与文件格式不符"),
+    ],
+)
+def test_wrong_attachments_are_refused_and_nothing_is_kept(
+    client: FlaskClient,
+    uploads,
+    publisher: User,
+    firm: User,
+    name: str,
+    content: bytes,
+    message: str,
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    page = upload(client, scenario.id, name, content).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(sa.select(Engagement)) is None
+    assert not list(uploads.rglob("*.*"))
+
+
+def test_a_refused_application_leaves_no_file_behind(
+    client: FlaskClient, uploads, publisher: User, firm: User
+) -> None:
+    late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
+    login(client, firm)
+    assert "申报已截止" in upload(client, late.id, "a.pdf", b"%PDF-1.4").get_data(as_text=True)
+    assert not list(uploads.rglob("*.pdf"))
