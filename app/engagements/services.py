@@ -26,7 +26,6 @@ from app.models import (
     Role,
     Scenario,
 )
-from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.recommendations.documents import document
 from app.recommendations.explain import Reasons, reasons
@@ -67,10 +66,10 @@ def apply(
         raise DomainError("只有数字企业可以申请对接场景。")
     if not firm.is_approved:
         raise DomainError("单位信息审核通过后才能申请对接。")
+    if scenario.is_past_deadline:
+        raise DomainError("该场景申报已截止。")
     if not scenario.is_published:
         raise DomainError("该场景不在发布状态，不能申请。")
-    if scenario.deadline is not None and scenario.deadline < utcnow().date():
-        raise DomainError("该场景申报已截止。")
     if existing(scenario.id, firm.id) is not None:
         raise DomainError("贵单位已申请过该场景，请在“我的对接”中查看进展。")
     proposal = proposal.strip()

@@ -556,7 +556,8 @@ def test_wrong_attachments_are_refused_and_nothing_is_kept(
 def test_a_refused_application_leaves_no_file_behind(
     client: FlaskClient, uploads, publisher: User, firm: User
 ) -> None:
+    # a scenario past its deadline is no longer public: the application is refused as not found
     late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
     login(client, firm)
-    assert "申报已截止" in upload(client, late.id, "a.pdf", b"%PDF-1.4").get_data(as_text=True)
+    assert upload(client, late.id, "a.pdf", b"%PDF-1.4").status_code == 404
     assert not list(uploads.rglob("*.pdf"))
