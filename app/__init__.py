@@ -75,6 +75,8 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.dashboard import bp as dashboard_bp
+    from app.industry import bp as industry_bp
     from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
@@ -85,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp, url_prefix="/my")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(industry_bp)
 
 
 def _register_security(app: Flask) -> None:
