@@ -88,6 +88,13 @@ MATRIX = [
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
+    # dashboard and industry map
+    ("GET", "/dashboard", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/dashboard/data/funnel.csv", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/dashboard/data/firms.xlsx", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/review/dashboard", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/review/dashboard/data/firms.xlsx", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/industry", [200, 200, 200, 200, 200, 200]),
 ]
 
 
@@ -125,4 +132,7 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "portal.capability_detail",
         "auth.login",
         "auth.register",
+        "dashboard.public",
+        "dashboard.public_download",
+        "industry.index",
     }
