@@ -25,11 +25,13 @@ from app.models.matching import (
 )
 from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.reporting import DASHBOARD_INDEXES
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Capability",
+    "DASHBOARD_INDEXES",
     "Engagement",
     "EngagementEvent",
     "EngagementOrigin",
