@@ -71,6 +71,8 @@ class Config:
     MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.20)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 10)
     SEED_DIR = ROOT / "seed"
+    # The dashboard's figures are recomputed at most this often per process (0: every request).
+    DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -106,6 +108,7 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
 
     @classmethod
     def secret_key(cls) -> str:

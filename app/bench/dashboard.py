@@ -426,6 +426,7 @@ def render(
     pages: Sequence[Timing],
     charts: Sequence[Timing],
     load_s: float,
+    loads: tuple[tuple[float, ...], tuple[float, ...]],
 ) -> str:
     """The database's section of docs/performance-dashboard.md."""
     lines = [
@@ -434,7 +435,10 @@ def render(
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
         f"(Python {sys.version.split()[0]}, SQLAlchemy {sa.__version__}); "
-        f"data generated and loaded in {load_s:.0f} s.",
+        f"data generated and loaded in {load_s:.0f} s. Load average (1/5/15 min) "
+        f"{'/'.join(f'{x:.1f}' for x in loads[0])} before timing, "
+        f"{'/'.join(f'{x:.1f}' for x in loads[1])} after: the machine is shared, so "
+        "figures above a load of about the core count are inflated by waiting for a CPU.",
         "",
         "| table | rows |",
         "| --- | ---: |",
@@ -471,8 +475,10 @@ dates over three years), 30,000 recommendations (30% pending, 50% approved, 20% 
 已终止 with its termination event; first contact an exponential 20 days on average after
 publication). The database is then ANALYZEd. Each page is requested through the Flask test
 client (the full stack: access gate, session, every query, template rendering) a few times to
-warm up, then timed; each chart's queries are also timed alone. Every figure is computed by SQL
-aggregation on each request; nothing is cached.
+warm up, then timed, twice: with every request computing every figure by SQL aggregation
+(`DASHBOARD_CACHE_SECONDS=0`, the worst case, and what the target is checked against), and as
+served by default, where each process recomputes a dashboard at most once a minute (a visitor
+who arrives just after expiry pays the computed time). Each chart's queries are also timed alone.
 """
 
 
@@ -547,18 +553,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_s = time.perf_counter() - started
             counts = row_counts()
             db.session.remove()
-        pages = [
-            time_requests(app, "/dashboard", None, args.requests, args.warmup),
-            time_requests(app, "/review/dashboard", admin_id, args.requests, args.warmup),
-        ]
+        load_before = os.getloadavg()
+        cached = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, DASHBOARD_CACHE_SECONDS=60)
+        pages = []
+        for application, mode in ((app, "computed"), (cached, "60 s cache")):
+            for url_path, user in (("/dashboard", None), ("/review/dashboard", admin_id)):
+                timing = time_requests(application, url_path, user, args.requests, args.warmup)
+                pages.append(Timing(f"{url_path} ({mode})", timing.samples))
         charts = time_charts(app, max(3, args.requests // 4))
-        section = render(kind, counts, pages, charts, load_s)
-        with app.app_context():
-            db.engine.dispose()
+        loads = (load_before, os.getloadavg())
+        section = render(kind, counts, pages, charts, load_s, loads)
+        for application in (app, cached):
+            with application.app_context():
+                db.engine.dispose()
     print(section)
     if not args.no_doc:
         write_doc(section, kind)
-    return 0 if all(t.p95 <= TARGET_MS for t in pages) else 1
+    return 0 if all(t.p95 <= TARGET_MS for t in pages if "computed" in t.label) else 1
 
 
 if __name__ == "__main__":

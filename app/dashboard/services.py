@@ -157,29 +157,44 @@ def _pct(part: int, whole: int) -> float | None:
 def summary() -> Summary:
     """The headline figures (a handful of aggregate queries)."""
     recs = recommendation_counts()
-    signed = Engagement.stage.in_(SIGNED)
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Engagement.id),
-            _count_if(signed),
-            sa.func.sum(sa.case((signed, Engagement.contract_amount_wan))),
-            _count_if(sa.and_(signed, Organization.is_local)),
-        )
-        .select_from(Engagement)
-        .join(Organization, Organization.id == Engagement.firm_id)
-    ).one()
+    stages = engagement_stages()
+    signed = [stages.get(stage, (0, 0.0)) for stage in SIGNED]
+    local = _local_signed()
     return Summary(
         scenarios_published=_count(Scenario, _ever_published(Scenario)),
         capabilities_published=_count(Capability, _ever_published(Capability)),
         recommendations_made=sum(recs.values()),
         recommendations_approved=recs[RecommendationStatus.APPROVED],
         recommendations_rejected=recs[RecommendationStatus.REJECTED],
-        engagements=_int(row[0]),
-        contracts_signed=_int(row[1]),
-        contract_amount_wan=_num(row[2]),
-        local_signed=_int(row[3]),
+        engagements=sum(n for n, _ in stages.values()),
+        contracts_signed=sum(n for n, _ in signed),
+        contract_amount_wan=round(sum(a for _, a in signed), 2),
+        local_signed=local.get(True, (0, 0.0))[0],
         median_days_to_first_engagement=median_days_to_first_engagement(),
     )
+
+
+def engagement_stages() -> dict[EngagementStage, tuple[int, float]]:
+    """Engagements and contract amounts by current stage (one GROUP BY on an index)."""
+    query = sa.select(
+        Engagement.stage, sa.func.count(), sa.func.sum(Engagement.contract_amount_wan)
+    ).group_by(Engagement.stage)
+    return {stage: (_int(n), _num(amount)) for stage, n, amount in db.session.execute(query)}
+
+
+def _local_signed() -> dict[bool, tuple[int, float]]:
+    """Signed engagements and amounts by whether the firm is local."""
+    query = (
+        sa.select(
+            Organization.is_local,
+            sa.func.count(Engagement.id),
+            sa.func.sum(Engagement.contract_amount_wan),
+        )
+        .join(Organization, Organization.id == Engagement.firm_id)
+        .where(Engagement.stage.in_(SIGNED))
+        .group_by(Organization.is_local)
+    )
+    return {bool(local): (_int(n), _num(a)) for local, n, a in db.session.execute(query)}
 
 
 def _count(model: type[Any], *where: Any) -> int:
@@ -227,20 +242,16 @@ def median_days_percentile_cont() -> float | None:
 
 
 def median_days_portable() -> float | None:
-    """Any SQL database: count the values, then average the one or two middle ones."""
+    """Any SQL database with window functions: average the one or two middle values."""
     days = _first_engagement_days()
-    n = _int(db.session.scalar(sa.select(sa.func.count()).select_from(days)))
-    if n == 0:
-        return None
-    middle = (
-        sa.select(days.c.days)
-        .order_by(days.c.days)
-        .limit(2 - n % 2)
-        .offset((n - 1) // 2)
-        .subquery()
-    )
-    value = db.session.scalar(sa.select(sa.func.avg(middle.c.days)))
-    return round(float(value), 1)
+    ranked = sa.select(
+        days.c.days,
+        sa.func.row_number().over(order_by=days.c.days).label("rn"),
+        sa.func.count().over().label("n"),
+    ).subquery()
+    middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    value = db.session.scalar(sa.select(sa.func.avg(ranked.c.days)).where(middle))
+    return None if value is None else round(float(value), 1)
 
 
 # ---------------------------------------------------------------- public charts
@@ -322,15 +333,25 @@ def by_district() -> Chart:
         .where(_ever_published(Capability))
         .group_by(Organization.district)
     )
+    # count per scenario first (an index scan), then add the scenarios' districts
+    per_scenario = (
+        sa.select(
+            Engagement.scenario_id,
+            sa.func.count().label("total"),
+            _count_if(Engagement.stage.in_(SIGNED)).label("signed"),
+        )
+        .group_by(Engagement.scenario_id)
+        .subquery()
+    )
     engagements = {
         district: (_int(total), _int(signed))
         for district, total, signed in db.session.execute(
             sa.select(
                 Scenario.district,
-                sa.func.count(Engagement.id),
-                _count_if(Engagement.stage.in_(SIGNED)),
+                sa.func.sum(per_scenario.c.total),
+                sa.func.sum(per_scenario.c.signed),
             )
-            .join(Scenario, Scenario.id == Engagement.scenario_id)
+            .join(Scenario, Scenario.id == per_scenario.c.scenario_id)
             .group_by(Scenario.district)
         )
     }
@@ -469,17 +490,7 @@ def origins() -> Chart:
 
 def local_share() -> Chart:
     """Signed engagements and amounts won by local firms and by firms from elsewhere."""
-    query = (
-        sa.select(
-            Organization.is_local,
-            sa.func.count(Engagement.id),
-            sa.func.sum(Engagement.contract_amount_wan),
-        )
-        .join(Organization, Organization.id == Engagement.firm_id)
-        .where(Engagement.stage.in_(SIGNED))
-        .group_by(Organization.is_local)
-    )
-    found = {bool(local): (_int(n), _num(a)) for local, n, a in db.session.execute(query)}
+    found = _local_signed()
     total = sum(n for n, _ in found.values())
     rows = [
         (label, *found.get(local, (0, 0.0)), _pct(found.get(local, (0, 0.0))[0], total))

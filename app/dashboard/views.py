@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, abort, current_app, render_template
 
-from app.dashboard import bp, export, services
-from app.models.base import utcnow
+from app.dashboard import bp, cache, export
 
 
 def _page(admin: bool) -> str:
-    dashboard = services.build(admin=admin, now=utcnow())
-    return render_template("dashboard/index.html", dash=dashboard, admin=admin)
+    dashboard = cache.dashboard(current_app, admin)
+    return render_template(
+        "dashboard/index.html",
+        dash=dashboard,
+        admin=admin,
+        cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"],
+    )
 
 
 def _download(key: str, fmt: str, admin: bool) -> Response:
-    chart = services.chart(key, admin=admin)
+    chart = cache.chart(current_app, key, admin=admin)
     if chart is None:
         abort(404)
     body, mimetype = export.render(chart, fmt)

@@ -8,21 +8,29 @@
 
   function column(rows, i) { return rows.map(function (r) { return r[i] === null ? 0 : r[i]; }); }
 
+  // amounts (万元) are on a scale of their own: they get a second value axis
+  function isAmount(name) { return name.indexOf("金额") !== -1; }
+
   function axisChart(spec, type) {
     var categories = column(spec.rows, 0);
     var series = spec.columns.slice(1).map(function (name, i) {
       return { name: name, type: type, data: column(spec.rows, i + 1), smooth: type === "line" };
     }).filter(function (s) { return s.data.every(function (v) { return typeof v === "number"; }); });
-    var horizontal = type === "bar" && categories.length > 8;
+    var twoScales = series.some(function (s) { return isAmount(s.name); }) &&
+      series.some(function (s) { return !isAmount(s.name); });
+    var horizontal = type === "bar" && categories.length > 8 && !twoScales;
+    series.forEach(function (s) { if (twoScales && isAmount(s.name)) { s.yAxisIndex = 1; } });
     var cat = { type: "category", data: categories, axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
-    var val = { type: "value" };
+    var values = twoScales
+      ? [{ type: "value", name: "数量" }, { type: "value", name: "万元", splitLine: { show: false } }]
+      : { type: "value" };
     return {
       color: PALETTE,
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: horizontal ? 110 : 50, right: 20, top: 36, bottom: horizontal ? 30 : 70 },
-      xAxis: horizontal ? val : cat,
-      yAxis: horizontal ? Object.assign({}, cat, { inverse: true, axisLabel: { interval: 0 } }) : val,
+      grid: { left: horizontal ? 110 : 56, right: twoScales ? 64 : 20, top: 40, bottom: horizontal ? 30 : 70 },
+      xAxis: horizontal ? values : cat,
+      yAxis: horizontal ? Object.assign({}, cat, { inverse: true, axisLabel: { interval: 0 } }) : values,
       series: series
     };
   }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
@@ -350,3 +352,22 @@ def test_formula_like_text_is_neutralised() -> None:
     assert safe_cell(None) == ""
     chart = services.Chart("k", "t", "table", ("a",), (("@SUM(A1)",),))
     assert to_csv(chart).decode("utf-8-sig").splitlines()[1] == "'@SUM(A1)"
+
+
+def test_the_cache_serves_figures_up_to_their_age(
+    fresh_app: Callable[..., Flask], publisher: User, firm: User
+) -> None:
+    cached = fresh_app(DASHBOARD_CACHE_SECONDS=60)
+    client = cached.test_client()
+    figure = '<strong data-testid="fig-engagements">{}</strong>'
+    assert figure.format(0) in client.get("/dashboard").get_data(as_text=True)
+    scenario = make_scenario(publisher.organization, published_at=at("2026-05-01"))
+    engage(scenario, firm.organization, 3, EngagementStage.INTENT)
+    assert figure.format(0) in client.get("/dashboard").get_data(as_text=True)
+    assert "每 60 秒更新" in client.get("/dashboard").get_data(as_text=True)
+    cached.extensions["dashboard_cache"].clear()
+    assert figure.format(1) in client.get("/dashboard").get_data(as_text=True)
+    # downloads come from the same copy as the page
+    assert client.get("/dashboard/data/funnel.csv").data.decode("utf-8-sig").splitlines()[1] == (
+        "意向,1,1,"
+    )

@@ -1,14 +1,15 @@
 """Dashboard aggregation indexes.
 
 Covering indexes so the dashboard's GROUP BY queries read narrow indexes instead of table
-rows (engagements by scenario and first contact, signed contracts with amounts, termination
-events, published scenarios by domain and district, capabilities by firm), (term_id, owner)
-indexes on the tag and domain link tables, and rejected recommendations by review time.
-Indexes only: no data changes; downgrade drops them. See docs/performance-dashboard.md.
+rows: engagements per scenario with first contact and stage, signed contracts with amounts and
+firms, termination events, published scenarios by domain and by district, capabilities by
+firm; (term_id, owner) indexes on the tag and domain link tables; rejected recommendations by
+review time. Indexes only, no data changes; downgrade drops them.
+See docs/performance-dashboard.md for the figures.
 
-Revision ID: c5aa373b1503
+Revision ID: 6461d68ae468
 Revises: 051785776dfd
-Create Date: 2026-11-22 01:51:53.550430
+Create Date: 2026-11-22 01:57:20.935334
 
 """
 from alembic import op
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c5aa373b1503'
+revision = '6461d68ae468'
 down_revision = '051785776dfd'
 branch_labels = None
 depends_on = None
@@ -46,13 +47,15 @@ def upgrade():
         batch_op.create_index('ix_scenario_tags_term_id', ['term_id', 'scenario_id'], unique=False)
 
     with op.batch_alter_table('scenarios', schema=None) as batch_op:
-        batch_op.create_index('ix_scenarios_published_at_domain_district', ['published_at', 'domain', 'district'], unique=False)
+        batch_op.create_index('ix_scenarios_district_published_at', ['district', 'published_at'], unique=False)
+        batch_op.create_index('ix_scenarios_domain_published_at', ['domain', 'published_at'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('scenarios', schema=None) as batch_op:
-        batch_op.drop_index('ix_scenarios_published_at_domain_district')
+        batch_op.drop_index('ix_scenarios_domain_published_at')
+        batch_op.drop_index('ix_scenarios_district_published_at')
 
     with op.batch_alter_table('scenario_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_scenario_tags_term_id')
