@@ -530,18 +530,21 @@ def listing_statuses() -> Chart:
 
 def firm_contracts(limit: int = TOP_FIRMS) -> Chart:
     """The firms with the largest signed amounts (administrators only)."""
-    amount = sa.func.sum(Engagement.contract_amount_wan)
-    query = (
+    # total per firm first (the signed rows of one index), then name the top firms
+    per_firm = (
         sa.select(
-            Organization.name,
-            Organization.is_local,
-            sa.func.count(Engagement.id),
-            amount,
+            Engagement.firm_id,
+            sa.func.count().label("signed"),
+            sa.func.sum(Engagement.contract_amount_wan).label("amount"),
         )
-        .join(Organization, Organization.id == Engagement.firm_id)
         .where(Engagement.stage.in_(SIGNED))
-        .group_by(Organization.id, Organization.name, Organization.is_local)
-        .order_by(amount.desc(), Organization.name)
+        .group_by(Engagement.firm_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Organization.name, Organization.is_local, per_firm.c.signed, per_firm.c.amount)
+        .join(Organization, Organization.id == per_firm.c.firm_id)
+        .order_by(per_firm.c.amount.desc(), Organization.name)
         .limit(limit)
     )
     rows = [
