@@ -487,9 +487,9 @@ expired, 12% never published; 1–3 technology tags each, 1–2 domains per capa
 dates over three years), 30,000 recommendations (30% pending, 50% approved, 20% rejected) and
 50,000 engagements on published scenarios (30% 意向, 25% 洽谈中, 15% 已签约, 12% 已落地, 18%
 已终止 with its termination event; first contact an exponential 20 days on average after
-publication). The database is then analysed (`ANALYZE`; `VACUUM ANALYZE` on PostgreSQL, as autovacuum would). Each page is requested through the Flask test
-client (the full stack: access gate, session, every query, template rendering) a few times to
-warm up, then timed, twice: with every request computing every figure by SQL aggregation
+publication). The database is then analysed (`ANALYZE`; `VACUUM ANALYZE` on PostgreSQL, as
+autovacuum would). Each page is requested through the Flask test client (the full stack: access
+gate, session, every query, template rendering) a few times to warm up, then timed, twice: with every request computing every figure by SQL aggregation
 (`DASHBOARD_CACHE_SECONDS=0`, the worst case, and what the target is checked against), and as
 served by default, where each process recomputes a dashboard at most once a minute (a visitor
 who arrives just after expiry pays the computed time). Each chart's queries are also timed alone.
