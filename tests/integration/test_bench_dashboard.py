@@ -15,6 +15,7 @@ def test_a_tiny_run_meets_the_target_and_prints_its_section(
     monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
     args = ["--listings", "300", "--engagements", "120", "--recommendations", "50"]
     args += ["--firms", "30", "--publishers", "5", "--requests", "2", "--warmup", "1", "--no-doc"]
+    args += ["--check"]
     assert bench.main(args) == 0
     out = capsys.readouterr().out
     assert "| scenarios | 120 |" in out
@@ -26,7 +27,9 @@ def test_a_tiny_run_meets_the_target_and_prints_its_section(
 def test_each_database_keeps_its_own_section(tmp_path: Path) -> None:
     doc = tmp_path / "perf.md"
     bench.write_doc("<!-- bench:sqlite -->\nFIRST-RUN\n<!-- /bench:sqlite -->", "sqlite", doc)
-    bench.write_doc("<!-- bench:postgresql -->\nPG-RUN\n<!-- /bench:postgresql -->", "postgresql", doc)
+    bench.write_doc(
+        "<!-- bench:postgresql -->\nPG-RUN\n<!-- /bench:postgresql -->", "postgresql", doc
+    )
     bench.write_doc("<!-- bench:sqlite -->\nSECOND-RUN\n<!-- /bench:sqlite -->", "sqlite", doc)
     text = doc.read_text("utf-8")
     assert text.startswith("# Dashboard performance")
