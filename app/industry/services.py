@@ -121,13 +121,20 @@ def cluster_grid(
     return ClusterGrid(tuple(chains), tuple(districts), counts, sum(counts.values()))
 
 
-def firm_query(filters: IndustryFilters) -> sa.Select[tuple[Organization]]:
-    """Approved firms matching the filters, by chain then name (for paging)."""
+def firm_query(
+    filters: IndustryFilters, chain_order: Sequence[str] = ()
+) -> sa.Select[tuple[Organization]]:
+    """Approved firms matching the filters, by chain (taxonomy order) then name (for paging)."""
+    position = sa.case(
+        {name: i for i, name in enumerate(chain_order)},
+        value=_chain_label(),
+        else_=len(chain_order),
+    )
     return (
         sa.select(Organization)
         .where(*_where(filters))
         .options(selectinload(Organization.honours))
-        .order_by(_chain_label(), Organization.name, Organization.id)
+        .order_by(position, _chain_label(), Organization.name, Organization.id)
     )
 
 

@@ -16,7 +16,7 @@ def index() -> str:
     chains = taxonomy.names("industry_chain")
     districts = taxonomy.names("district")
     page = db.paginate(
-        services.firm_query(filters),
+        services.firm_query(filters, chains),
         page=max(request.args.get("page", 1, type=int) or 1, 1),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,

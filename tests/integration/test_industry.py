@@ -97,3 +97,10 @@ def test_the_page_lists_firms_with_honours_and_published_capabilities_only(
 def test_an_empty_selection_says_so(client: FlaskClient) -> None:
     page = client.get("/industry?chain=不存在").get_data(as_text=True)
     assert "没有符合条件的企业" in page
+
+
+def test_firms_are_listed_by_chain_in_taxonomy_order_then_name() -> None:
+    build_world()
+    chains = taxonomy.names("industry_chain")
+    firms = db.session.scalars(services.firm_query(services.IndustryFilters(), chains)).all()
+    assert [f.name for f in firms] == ["丙软件", "甲软件", "乙芯片", "丁外地", "戊未填"]
