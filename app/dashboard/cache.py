@@ -1,5 +1,11 @@
-"""A per-process, short-lived copy of each dashboard: the city's figures need not be
-recomputed for every visitor. DASHBOARD_CACHE_SECONDS sets the age limit (0 turns it off)."""
+"""A per-process copy of each dashboard: the city's figures need not be recomputed for every
+visitor. DASHBOARD_CACHE_SECONDS sets how old a copy may get before it is refreshed (0: every
+request computes).
+
+Stale-while-revalidate: when a copy has expired, the request still gets it at once and one
+background thread computes the next one, so only the first request of a process waits for the
+full computation (see docs/performance-dashboard.md for how long that takes at city scale).
+"""
 
 from __future__ import annotations
 
@@ -14,27 +20,61 @@ from app.dashboard.services import Chart, Dashboard
 from app.models.base import utcnow
 
 
+def _compute(admin: bool) -> Dashboard:
+    return services.build(admin=admin, now=utcnow())
+
+
 @dataclass
 class DashboardCache:
-    """The latest dashboard per audience (public, admin) and when it expires."""
+    """The latest dashboard per audience (public, admin), when it expires, refreshes under way."""
 
     entries: dict[bool, tuple[float, Dashboard]] = field(default_factory=dict)
+    refreshing: dict[bool, threading.Thread] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, admin: bool, ttl: float) -> Dashboard:
-        """The cached dashboard if younger than ttl seconds, else a freshly computed one."""
+    def get(self, app: Flask, admin: bool, ttl: float) -> Dashboard:
+        """A copy younger than ttl seconds; an expired one while its successor is computed."""
         if ttl <= 0:
-            return services.build(admin=admin, now=utcnow())
-        with self.lock:  # one computation at a time per process, not one per waiting request
+            return _compute(admin)
+        with self.lock:
             hit = self.entries.get(admin)
-            if hit is not None and time.monotonic() < hit[0]:
-                return hit[1]
-            dashboard = services.build(admin=admin, now=utcnow())
-            self.entries[admin] = (time.monotonic() + ttl, dashboard)
+            if hit is None:  # the first request of this process computes (others wait for it)
+                dashboard = _compute(admin)
+                self.entries[admin] = (time.monotonic() + ttl, dashboard)
+                return dashboard
+            expires, dashboard = hit
+            if time.monotonic() >= expires and admin not in self.refreshing:
+                thread = threading.Thread(target=self._refresh, args=(app, admin, ttl), daemon=True)
+                self.refreshing[admin] = thread
+                thread.start()
             return dashboard
 
+    def _refresh(self, app: Flask, admin: bool, ttl: float) -> None:
+        try:
+            with app.app_context():
+                dashboard = _compute(admin)
+            with self.lock:
+                self.entries[admin] = (time.monotonic() + ttl, dashboard)
+        except Exception:  # keep serving the old copy; the next request tries again
+            app.logger.exception("refreshing the dashboard failed")
+        finally:
+            with self.lock:
+                self.refreshing.pop(admin, None)
+
+    def wait(self) -> None:
+        """Wait for refreshes under way (tests, shutdown)."""
+        with self.lock:
+            threads = list(self.refreshing.values())
+        for thread in threads:
+            thread.join()
+
+    def expire(self) -> None:
+        """Mark every copy as expired (the next request triggers a refresh)."""
+        with self.lock:
+            self.entries = {admin: (0.0, d) for admin, (_, d) in self.entries.items()}
+
     def clear(self) -> None:
-        """Forget every cached dashboard."""
+        """Forget every copy (the next request computes)."""
         with self.lock:
             self.entries.clear()
 
@@ -44,8 +84,8 @@ def _cache(app: Flask) -> DashboardCache:
 
 
 def dashboard(app: Flask, admin: bool) -> Dashboard:
-    """The dashboard for an audience, at most DASHBOARD_CACHE_SECONDS old."""
-    return _cache(app).get(admin, app.config["DASHBOARD_CACHE_SECONDS"])
+    """The dashboard for an audience, refreshed after DASHBOARD_CACHE_SECONDS."""
+    return _cache(app).get(app, admin, app.config["DASHBOARD_CACHE_SECONDS"])
 
 
 def chart(app: Flask, key: str, admin: bool) -> Chart | None:

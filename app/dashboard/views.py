@@ -8,7 +8,7 @@ from app.dashboard import bp, cache, export
 
 
 def _page(admin: bool) -> str:
-    dashboard = cache.dashboard(current_app, admin)
+    dashboard = cache.dashboard(current_app._get_current_object(), admin)
     return render_template(
         "dashboard/index.html",
         dash=dashboard,
@@ -18,7 +18,7 @@ def _page(admin: bool) -> str:
 
 
 def _download(key: str, fmt: str, admin: bool) -> Response:
-    chart = cache.chart(current_app, key, admin=admin)
+    chart = cache.chart(current_app._get_current_object(), key, admin=admin)
     if chart is None:
         abort(404)
     body, mimetype = export.render(chart, fmt)
