@@ -489,10 +489,11 @@ dates over three years), 30,000 recommendations (30% pending, 50% approved, 20% 
 已终止 with its termination event; first contact an exponential 20 days on average after
 publication). The database is then analysed (`ANALYZE`; `VACUUM ANALYZE` on PostgreSQL, as
 autovacuum would). Each page is requested through the Flask test client (the full stack: access
-gate, session, every query, template rendering) a few times to warm up, then timed, twice: with every request computing every figure by SQL aggregation
+gate, session, every query, template rendering) a few times to warm up, then timed, twice:
+with every request computing every figure by SQL aggregation
 (`DASHBOARD_CACHE_SECONDS=0`, the worst case, and what the target is checked against), and as
-served by default, where each process recomputes a dashboard at most once a minute (a visitor
-who arrives just after expiry pays the computed time). Each chart's queries are also timed alone.
+served by default, where each process recomputes a dashboard at most once a minute, in the
+background while the expired copy is still served (only a process's first request waits). Each chart's queries are also timed alone.
 """
 
 
