@@ -79,8 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.batches import bp as batches_bp
     from app.cases import bp as cases_bp
     from app.contacts import bp as contacts_bp
+    from app.dashboard import bp as dashboard_bp
     from app.engagements import bp as engagements_bp
     from app.excel import bp as excel_bp
+    from app.industry import bp as industry_bp
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
@@ -99,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(batches_bp, url_prefix="/batches")
     app.register_blueprint(engagements_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(industry_bp)
 
 
 def _register_security(app: Flask) -> None:

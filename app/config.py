@@ -100,6 +100,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
+    # The dashboard's figures are recomputed at most this often per process (0: every request).
+    DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -135,6 +137,7 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
 
     @classmethod
     def secret_key(cls) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,10 @@ from app import taxonomy
 from app.extensions import db
 from app.models import (
     Capability,
+    Engagement,
+    EngagementEvent,
+    EngagementOrigin,
+    EngagementStage,
     ListingStatus,
     Organization,
     OrgStatus,
@@ -48,6 +52,7 @@ class SeedReport:
     capabilities: int
     users: int
     recommendations: int
+    engagements: int = 0
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -82,13 +87,16 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     users = [_user(rec, orgs) for rec in _read(demo / "users.json")]
     db.session.add_all([*scenarios, *capabilities, *users])
     db.session.flush()
+    engagements = _load_engagements(demo / "engagements.json", scenarios, capabilities, orgs)
     engine = live(current_app).engine()
     for listing in (*scenarios, *capabilities):
         store_features(listing, engine)
     recommendations.record_engine_change()
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
-    return SeedReport(len(orgs), len(scenarios), len(capabilities), len(users), queued)
+    return SeedReport(
+        len(orgs), len(scenarios), len(capabilities), len(users), queued, len(engagements)
+    )
 
 
 def _load_orgs(records: list[dict[str, Any]], role: Role, terms: Terms) -> dict[str, Organization]:
@@ -192,6 +200,88 @@ def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
     user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
     user.set_password(rec["password"])
     return user
+
+
+# when each later stage happened, as a fraction of the time left after the first contact
+STAGE_TIMING = {
+    EngagementStage.NEGOTIATING: 0.3,
+    EngagementStage.TERMINATED: 0.5,
+    EngagementStage.SIGNED: 0.6,
+    EngagementStage.LANDED: 0.9,
+}
+STAGE_PATH = [EngagementStage.NEGOTIATING, EngagementStage.SIGNED, EngagementStage.LANDED]
+
+
+def _load_engagements(
+    path: Path,
+    scenarios: list[Scenario],
+    capabilities: list[Capability],
+    orgs: dict[str, Organization],
+) -> list[Engagement]:
+    """Illustrative engagements (seed/demo/engagements.json), each with its stage timeline."""
+    if not path.exists():
+        return []
+    by_title = {s.title: s for s in scenarios}
+    by_owner = {(c.organization.name, c.title): c for c in capabilities}
+    now = utcnow()
+    loaded = []
+    for rec in json.loads(path.read_text(encoding="utf-8"))["engagements"]:
+        where = f"engagement {rec['scenario']} / {rec['firm']}"
+        if rec["scenario"] not in by_title or (rec["firm"], rec["capability"]) not in by_owner:
+            raise SeedError(f"{where}: unknown scenario or capability {rec['capability']!r}")
+        engagement = _engagement(rec, by_title[rec["scenario"]], _owner(orgs, rec["firm"], where))
+        engagement.capability = by_owner[(rec["firm"], rec["capability"])]
+        _timeline(engagement, rec, now)
+        loaded.append(engagement)
+    db.session.add_all(loaded)
+    db.session.flush()
+    return loaded
+
+
+def _engagement(rec: dict[str, Any], scenario: Scenario, firm: Organization) -> Engagement:
+    amount = rec.get("contract_amount_wan")
+    return Engagement(
+        scenario=scenario,
+        firm=firm,
+        origin=EngagementOrigin(rec["origin"]),
+        stage=EngagementStage(rec["stage"]),
+        contract_amount_wan=Decimal(str(amount)) if amount is not None else None,
+        result_summary=rec.get("result_summary", ""),
+        end_reason=rec.get("end_reason", ""),
+    )
+
+
+def _timeline(engagement: Engagement, rec: dict[str, Any], now: datetime) -> None:
+    """Date the engagement and its events between the scenario's publication and now."""
+    published = engagement.scenario.published_at or now
+    start = published + (now - published) * rec["contact"]
+
+    def when(stage: EngagementStage) -> datetime:
+        return start + (now - start) * STAGE_TIMING[stage]
+
+    engagement.created_at = engagement.updated_at = start
+    events = [EngagementEvent(to_stage=EngagementStage.INTENT, created_at=start)]
+    stage = engagement.stage
+    last = EngagementStage(rec.get("ended_from", stage))
+    if stage is not EngagementStage.INTENT:
+        reached = STAGE_PATH[: STAGE_PATH.index(last) + 1] if last in STAGE_PATH else []
+        previous = EngagementStage.INTENT
+        for step in reached:
+            events.append(
+                EngagementEvent(from_stage=previous, to_stage=step, created_at=when(step))
+            )
+            previous = step
+        if stage is EngagementStage.TERMINATED:
+            ended = when(EngagementStage.TERMINATED)
+            note = engagement.end_reason
+            events.append(
+                EngagementEvent(from_stage=previous, to_stage=stage, created_at=ended, note=note)
+            )
+    if stage in (EngagementStage.SIGNED, EngagementStage.LANDED):
+        engagement.contract_date = when(EngagementStage.SIGNED).date()
+    if stage is EngagementStage.LANDED:
+        engagement.golive_date = when(EngagementStage.LANDED).date()
+    engagement.events = events
 
 
 def demo_accounts(seed_dir: Path) -> list[dict[str, str]]:

@@ -36,6 +36,7 @@ from app.models.notification import (
     OutboxStatus,
 )
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.reporting import DASHBOARD_INDEXES
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "ContactReveal",
     "CaseStatus",
     "DeadlineReminder",
+    "DASHBOARD_INDEXES",
     "Engagement",
     "EngagementEvent",
     "EngagementOrigin",

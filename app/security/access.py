@@ -103,6 +103,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "cases.consent": OWNERS,
     "cases.publish": ADMINS,
     "notifications.settings": SIGNED_IN,
+    # dashboard (数据看板) and industry map (产业集群图谱): public aggregates, private admin version
+    "dashboard.public": PUBLIC,
+    "dashboard.public_download": PUBLIC,
+    "dashboard.admin": ADMINS,
+    "dashboard.admin_download": ADMINS,
+    "industry.index": PUBLIC,
 }
 
 

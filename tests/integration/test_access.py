@@ -156,6 +156,13 @@ MATRIX = [
     ("GET", "/batches/999999/edit", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/batches/999999/publish", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/batches/999999/delete", [LOGIN, 403, 403, 403, 403, 404]),
+    # dashboard and industry map
+    ("GET", "/dashboard", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/dashboard/data/funnel.csv", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/dashboard/data/firms.xlsx", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/review/dashboard", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/review/dashboard/data/firms.xlsx", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/industry", [200, 200, 200, 200, 200, 200]),
 ]
 
 
@@ -202,4 +209,7 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "batches.printable",
         "cases.index",
         "cases.detail",
+        "dashboard.public",
+        "dashboard.public_download",
+        "industry.index",
     }

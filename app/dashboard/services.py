@@ -1,0 +1,635 @@
+"""The city's figures, each computed by SQL aggregation and returned as plain dataclasses.
+
+Every chart is a small table (columns and rows) so the same object feeds the chart, its
+accessible table fallback and the CSV/XLSX downloads. Public charts hold aggregates only;
+charts marked private (organisation-level amounts, rejection reasons, unpublished listings)
+exist only on the administrators' dashboard.
+
+Definitions (shown on the page too):
+- a listing counts as published when it has been published at least once (published_at set),
+  so closed and expired ones stay in the city's record; supply and demand of technologies
+  use what is on offer now (status 已发布);
+- an engagement is signed when its stage is 已签约 or 已落地;
+- months are Beijing time (UTC+8, no daylight saving).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import taxonomy
+from app.extensions import db
+from app.models import (
+    Capability,
+    Engagement,
+    EngagementEvent,
+    EngagementOrigin,
+    EngagementStage,
+    ListingStatus,
+    Organization,
+    Recommendation,
+    RecommendationStatus,
+    Scenario,
+    TaxonomyTerm,
+)
+from app.models.listing import LISTING_STATUS_LABELS, capability_domains, capability_tags
+from app.models.listing import scenario_tags as scenario_tag_links
+
+Cell = str | int | float | None
+SIGNED = (EngagementStage.SIGNED, EngagementStage.LANDED)
+FUNNEL = (
+    EngagementStage.INTENT,
+    EngagementStage.NEGOTIATING,
+    EngagementStage.SIGNED,
+    EngagementStage.LANDED,
+)
+TOP_FIRMS = 20
+RECENT_REJECTIONS = 50
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure as a table: the chart, its table fallback and its downloads share it."""
+
+    key: str
+    title: str
+    kind: str  # bar | line | funnel | pie | grid | table (how dashboard.js draws it)
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""
+    private: bool = False
+    plot_rows: int | None = None  # only the first n rows are drawn (the rest are table-only)
+
+    def spec(self) -> dict[str, Any]:
+        """What dashboard.js needs to draw the chart (JSON-serialisable)."""
+        rows = self.rows if self.plot_rows is None else self.rows[: self.plot_rows]
+        return {"kind": self.kind, "title": self.title, "columns": self.columns, "rows": rows}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The headline figures."""
+
+    scenarios_published: int
+    capabilities_published: int
+    recommendations_made: int
+    recommendations_approved: int
+    recommendations_rejected: int
+    engagements: int
+    contracts_signed: int
+    contract_amount_wan: float
+    local_signed: int
+    median_days_to_first_engagement: float | None
+
+    @property
+    def local_share(self) -> float | None:
+        """Share of signed engagements won by local firms (None before the first contract)."""
+        return self.local_signed / self.contracts_signed if self.contracts_signed else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything one dashboard page shows."""
+
+    summary: Summary
+    charts: tuple[Chart, ...]
+    admin: bool = False
+    generated_at: datetime | None = field(default=None, compare=False)
+
+    def chart(self, key: str) -> Chart | None:
+        """One chart by key."""
+        return next((c for c in self.charts if c.key == key), None)
+
+
+# ---------------------------------------------------------------- portable SQL pieces
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _month(column: Any, *, is_date: bool = False) -> Any:
+    """YYYY-MM of a timestamp in Beijing time (or of a date), computed by the database."""
+    if _dialect() == "postgresql":
+        local = column if is_date else sa.func.timezone("Asia/Shanghai", column)
+        return sa.func.to_char(local, "YYYY-MM")
+    if is_date:
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.strftime("%Y-%m", column, "+8 hours")
+
+
+def _days_between(later: Any, earlier: Any) -> Any:
+    """later - earlier in (fractional) days."""
+    if _dialect() == "postgresql":
+        return sa.func.extract("epoch", later - earlier) / 86400.0
+    return sa.func.julianday(later) - sa.func.julianday(earlier)
+
+
+def _count_if(condition: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _num(value: Any) -> float:
+    """A SQL sum (Decimal, int, float or NULL) as a float rounded to fen."""
+    return round(float(value or 0), 2)
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _ever_published(model: type[Scenario] | type[Capability]) -> Any:
+    return model.published_at.is_not(None)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+# ---------------------------------------------------------------- headline figures
+
+
+def summary() -> Summary:
+    """The headline figures (a handful of aggregate queries)."""
+    recs = recommendation_counts()
+    stages = engagement_stages()
+    signed = [stages.get(stage, (0, 0.0)) for stage in SIGNED]
+    local = _local_signed()
+    return Summary(
+        scenarios_published=_count(Scenario, _ever_published(Scenario)),
+        capabilities_published=_count(Capability, _ever_published(Capability)),
+        recommendations_made=sum(recs.values()),
+        recommendations_approved=recs[RecommendationStatus.APPROVED],
+        recommendations_rejected=recs[RecommendationStatus.REJECTED],
+        engagements=sum(n for n, _ in stages.values()),
+        contracts_signed=sum(n for n, _ in signed),
+        contract_amount_wan=round(sum(a for _, a in signed), 2),
+        local_signed=local.get(True, (0, 0.0))[0],
+        median_days_to_first_engagement=median_days_to_first_engagement(),
+    )
+
+
+def engagement_stages() -> dict[EngagementStage, tuple[int, float]]:
+    """Engagements and contract amounts by current stage (one GROUP BY on an index)."""
+    query = sa.select(
+        Engagement.stage, sa.func.count(), sa.func.sum(Engagement.contract_amount_wan)
+    ).group_by(Engagement.stage)
+    return {stage: (_int(n), _num(amount)) for stage, n, amount in db.session.execute(query)}
+
+
+def _local_signed() -> dict[bool, tuple[int, float]]:
+    """Signed engagements and amounts by whether the firm is local."""
+    query = (
+        sa.select(
+            Organization.is_local,
+            sa.func.count(Engagement.id),
+            sa.func.sum(Engagement.contract_amount_wan),
+        )
+        .join(Organization, Organization.id == Engagement.firm_id)
+        .where(Engagement.stage.in_(SIGNED))
+        .group_by(Organization.is_local)
+    )
+    return {bool(local): (_int(n), _num(a)) for local, n, a in db.session.execute(query)}
+
+
+def _count(model: type[Any], *where: Any) -> int:
+    return _int(db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)))
+
+
+def recommendation_counts() -> dict[RecommendationStatus, int]:
+    """Recommendations by status (GROUP BY status)."""
+    query = sa.select(Recommendation.status, sa.func.count(Recommendation.id)).group_by(
+        Recommendation.status
+    )
+    counts = dict.fromkeys(RecommendationStatus, 0)
+    counts.update({status: _int(n) for status, n in db.session.execute(query)})
+    return counts
+
+
+# ---------------------------------------------------------------- median days
+
+
+def _first_engagement_days() -> sa.Subquery:
+    """Per published scenario with engagements: days from publication to its first engagement.
+
+    The first contact per scenario is found first (one pass over an index), and only those
+    rows are joined to their scenarios: joining every engagement first is twice as slow.
+    """
+    first = (
+        sa.select(Engagement.scenario_id, sa.func.min(Engagement.created_at).label("first"))
+        .group_by(Engagement.scenario_id)
+        .subquery()
+    )
+    return (
+        sa.select(_days_between(first.c.first, Scenario.published_at).label("days"))
+        .select_from(first)
+        .join(Scenario, Scenario.id == first.c.scenario_id)
+        .where(Scenario.published_at.is_not(None))
+        .subquery()
+    )
+
+
+def median_days_to_first_engagement() -> float | None:
+    """The median, by percentile_cont on PostgreSQL, else by the portable ORDER BY/OFFSET form."""
+    if _dialect() == "postgresql":
+        return median_days_percentile_cont()
+    return median_days_portable()
+
+
+def median_days_percentile_cont() -> float | None:
+    """PostgreSQL's ordered-set aggregate over the per-scenario day differences."""
+    days = _first_engagement_days()
+    value = db.session.scalar(sa.select(sa.func.percentile_cont(0.5).within_group(days.c.days)))
+    return None if value is None else round(float(value), 1)
+
+
+def median_days_portable() -> float | None:
+    """Any SQL database with window functions: average the one or two middle values."""
+    days = _first_engagement_days()
+    ranked = sa.select(
+        days.c.days,
+        sa.func.row_number().over(order_by=days.c.days).label("rn"),
+        sa.func.count().over().label("n"),
+    ).subquery()
+    middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    value = db.session.scalar(sa.select(sa.func.avg(ranked.c.days)).where(middle))
+    return None if value is None else round(float(value), 1)
+
+
+# ---------------------------------------------------------------- public charts
+
+
+def by_domain() -> Chart:
+    """Scenarios and capabilities published, by application domain."""
+    scenarios = _grouped(
+        sa.select(Scenario.domain, sa.func.count(Scenario.id))
+        .where(_ever_published(Scenario))
+        .group_by(Scenario.domain)
+    )
+    capabilities = _grouped(
+        sa.select(TaxonomyTerm.name, sa.func.count(capability_domains.c.capability_id))
+        .join(TaxonomyTerm, TaxonomyTerm.id == capability_domains.c.term_id)
+        .join(Capability, Capability.id == capability_domains.c.capability_id)
+        .where(_ever_published(Capability))
+        .group_by(TaxonomyTerm.name)
+    )
+    rows = [(d, scenarios.get(d, 0), capabilities.get(d, 0)) for d in taxonomy.names("domain")]
+    return Chart(
+        "domains", "按应用领域：已发布场景与能力", "bar", ("应用领域", "场景", "能力"), tuple(rows)
+    )
+
+
+def _grouped(query: sa.Select) -> dict[Any, int]:
+    return {key: _int(n) for key, n in db.session.execute(query)}
+
+
+def by_technology() -> Chart:
+    """Demand (open scenarios' tags) against supply (offered capabilities' tags, local ones apart)."""
+    demand = _grouped(
+        sa.select(scenario_tag_links.c.term_id, sa.func.count(scenario_tag_links.c.scenario_id))
+        .join(Scenario, Scenario.id == scenario_tag_links.c.scenario_id)
+        .where(Scenario.status == ListingStatus.PUBLISHED)
+        .group_by(scenario_tag_links.c.term_id)
+    )
+    supply = {
+        term_id: (_int(total), _int(local))
+        for term_id, total, local in db.session.execute(
+            sa.select(
+                capability_tags.c.term_id,
+                sa.func.count(capability_tags.c.capability_id),
+                _count_if(Organization.is_local),
+            )
+            .join(Capability, Capability.id == capability_tags.c.capability_id)
+            .join(Organization, Organization.id == Capability.organization_id)
+            .where(Capability.status == ListingStatus.PUBLISHED)
+            .group_by(capability_tags.c.term_id)
+        )
+    }
+    rows = []
+    for term in taxonomy.lookup("tag").values():
+        total, local = supply.get(term.id, (0, 0))
+        wanted = demand.get(term.id, 0)
+        gap = "无本地供给" if wanted and not local else ""
+        rows.append((term.position, term.name, wanted, total, local, gap))
+    rows.sort(key=lambda r: (-r[2], -r[4], r[0]))
+    return Chart(
+        "technologies",
+        "技术方向：需求（在招场景）与供给（在架能力）",
+        "bar",
+        ("技术方向", "需求场景", "供给能力", "其中本地企业", "缺口"),
+        tuple(r[1:] for r in rows),
+        note="缺口：有场景需求但尚无本地企业的在架能力。",
+    )
+
+
+def by_district() -> Chart:
+    """Activity by district: scenarios there, capabilities of firms there, engagements, contracts."""
+    scenarios = _grouped(
+        sa.select(Scenario.district, sa.func.count(Scenario.id))
+        .where(_ever_published(Scenario))
+        .group_by(Scenario.district)
+    )
+    capabilities = _grouped(
+        sa.select(Organization.district, sa.func.count(Capability.id))
+        .join(Organization, Organization.id == Capability.organization_id)
+        .where(_ever_published(Capability))
+        .group_by(Organization.district)
+    )
+    # count per scenario first (an index scan), then add the scenarios' districts
+    per_scenario = (
+        sa.select(
+            Engagement.scenario_id,
+            sa.func.count().label("total"),
+            _count_if(Engagement.stage.in_(SIGNED)).label("signed"),
+        )
+        .group_by(Engagement.scenario_id)
+        .subquery()
+    )
+    engagements = {
+        district: (_int(total), _int(signed))
+        for district, total, signed in db.session.execute(
+            sa.select(
+                Scenario.district,
+                sa.func.sum(per_scenario.c.total),
+                sa.func.sum(per_scenario.c.signed),
+            )
+            .join(Scenario, Scenario.id == per_scenario.c.scenario_id)
+            .group_by(Scenario.district)
+        )
+    }
+    rows = [
+        (d, scenarios.get(d, 0), capabilities.get(d, 0), *engagements.get(d, (0, 0)))
+        for d in taxonomy.names("district")
+    ]
+    return Chart(
+        "districts",
+        "区县活跃度",
+        "grid",
+        ("区县", "场景", "能力", "对接", "签约"),
+        tuple(rows),
+        note="场景按场景所在区县，能力按企业所在区县，对接与签约按场景所在区县统计。",
+    )
+
+
+def by_month() -> Chart:
+    """Scenarios and capabilities published, engagements started and contracts signed, by month."""
+    series = [
+        _monthly(model.id, _month(model.published_at), _ever_published(model))
+        for model in (Scenario, Capability)
+    ]
+    series.append(_monthly(Engagement.id, _month(Engagement.created_at)))
+    contracts = contracts_by_month_raw()
+    series.append({m: n for m, (n, _) in contracts.items()})
+    months = sorted({m for s in series for m in s if m})
+    rows = [(m, *(s.get(m, 0) for s in series)) for m in months]
+    return Chart(
+        "months",
+        "按月：发布、对接与签约",
+        "line",
+        ("月份", "发布场景", "发布能力", "新增对接", "签约"),
+        tuple(rows),
+    )
+
+
+def _monthly(counted: Any, month: Any, *where: Any) -> dict[str, int]:
+    return _grouped(sa.select(month, sa.func.count(counted)).where(*where).group_by(month))
+
+
+def contracts_by_month_raw() -> dict[str, tuple[int, float]]:
+    """Signed engagements and their amounts by contract month."""
+    month = _month(Engagement.contract_date, is_date=True)
+    query = (
+        sa.select(month, sa.func.count(Engagement.id), sa.func.sum(Engagement.contract_amount_wan))
+        .where(Engagement.stage.in_(SIGNED))
+        .group_by(month)
+    )
+    return {m: (_int(n), _num(amount)) for m, n, amount in db.session.execute(query) if m}
+
+
+def contracts() -> Chart:
+    """Contracts signed and their amounts by month."""
+    rows = [(m, n, amount) for m, (n, amount) in sorted(contracts_by_month_raw().items())]
+    return Chart(
+        "contracts",
+        "签约数与签约金额（万元）",
+        "bar",
+        ("月份", "签约数", "金额（万元）"),
+        tuple(rows),
+    )
+
+
+def recommendations() -> Chart:
+    """Recommendations made, by review outcome."""
+    counts = recommendation_counts()
+    rows = [(status.label, counts[status]) for status in RecommendationStatus]
+    return Chart("recommendations", "平台推荐：审核结果", "pie", ("状态", "推荐数"), tuple(rows))
+
+
+def funnel() -> Chart:
+    """Engagements by stage as a funnel: how many reached each stage, and conversion rates.
+
+    A terminated engagement reached the stage it was ended from (its 已终止 event's
+    from_stage); without such an event it counts as having reached 意向 only.
+    """
+    rank = {stage: i + 1 for i, stage in enumerate(FUNNEL)}
+    ended_from = (
+        sa.select(
+            EngagementEvent.engagement_id,
+            sa.func.max(sa.case(rank, value=EngagementEvent.from_stage, else_=1)).label("rank"),
+        )
+        .where(EngagementEvent.to_stage == EngagementStage.TERMINATED)
+        .group_by(EngagementEvent.engagement_id)
+        .subquery()
+    )
+    reached = sa.case(
+        (Engagement.stage == EngagementStage.TERMINATED, sa.func.coalesce(ended_from.c.rank, 1)),
+        else_=sa.case(rank, value=Engagement.stage, else_=1),
+    )
+    columns = [_count_if(reached >= rank[stage]) for stage in FUNNEL]
+    columns += [_count_if(Engagement.stage == stage) for stage in EngagementStage]
+    row = db.session.execute(
+        sa.select(*columns).outerjoin(ended_from, ended_from.c.engagement_id == Engagement.id)
+    ).one()
+    reached_counts = [_int(v) for v in row[: len(FUNNEL)]]
+    current = dict(zip(EngagementStage, (_int(v) for v in row[len(FUNNEL) :]), strict=True))
+    rows: list[tuple[Cell, ...]] = []
+    for i, stage in enumerate(FUNNEL):
+        before = reached_counts[i - 1] if i else None
+        rate = _pct(reached_counts[i], before) if before is not None else None
+        rows.append((stage.label, reached_counts[i], current[stage], rate))
+    terminated = EngagementStage.TERMINATED
+    rows.append((terminated.label, current[terminated], current[terminated], None))
+    return Chart(
+        "funnel",
+        "对接漏斗",
+        "funnel",
+        ("阶段", "到达该阶段", "当前处于该阶段", "较上一阶段转化率（%）"),
+        tuple(rows),
+        note="到达该阶段：当前处于该阶段或已越过该阶段（已终止的对接计入其终止前所处阶段）。",
+        plot_rows=len(FUNNEL),
+    )
+
+
+def origins() -> Chart:
+    """Engagements by how they started, with contracts and amounts."""
+    signed = Engagement.stage.in_(SIGNED)
+    query = sa.select(
+        Engagement.origin,
+        sa.func.count(Engagement.id),
+        _count_if(signed),
+        sa.func.sum(sa.case((signed, Engagement.contract_amount_wan))),
+    ).group_by(Engagement.origin)
+    found = {o: (_int(n), _int(s), _num(a)) for o, n, s, a in db.session.execute(query)}
+    rows = [(o.label, *found.get(o, (0, 0, 0.0))) for o in EngagementOrigin]
+    return Chart(
+        "origins",
+        "对接来源",
+        "bar",
+        ("来源", "对接数", "签约数", "签约金额（万元）"),
+        tuple(rows),
+    )
+
+
+def local_share() -> Chart:
+    """Signed engagements and amounts won by local firms and by firms from elsewhere."""
+    found = _local_signed()
+    total = sum(n for n, _ in found.values())
+    rows = [
+        (label, *found.get(local, (0, 0.0)), _pct(found.get(local, (0, 0.0))[0], total))
+        for local, label in ((True, "本地企业"), (False, "外地企业"))
+    ]
+    return Chart(
+        "local",
+        "签约对接：本地企业占比",
+        "pie",
+        ("企业", "签约数", "签约金额（万元）", "占比（%）"),
+        tuple(rows),
+    )
+
+
+# ---------------------------------------------------------------- private charts
+
+
+def listing_statuses() -> Chart:
+    """Every listing by status, unpublished ones included (administrators only)."""
+    found = [
+        _grouped(sa.select(model.status, sa.func.count(model.id)).group_by(model.status))
+        for model in (Scenario, Capability)
+    ]
+    rows = [
+        (label, found[0].get(status, 0), found[1].get(status, 0))
+        for status, label in LISTING_STATUS_LABELS.items()
+    ]
+    return Chart(
+        "statuses",
+        "全部场景与能力：按状态（含未发布）",
+        "bar",
+        ("状态", "场景", "能力"),
+        tuple(rows),
+        private=True,
+    )
+
+
+def firm_contracts(limit: int = TOP_FIRMS) -> Chart:
+    """The firms with the largest signed amounts (administrators only)."""
+    # total per firm first (the signed rows of one index), then name the top firms
+    per_firm = (
+        sa.select(
+            Engagement.firm_id,
+            sa.func.count().label("signed"),
+            sa.func.sum(Engagement.contract_amount_wan).label("amount"),
+        )
+        .where(Engagement.stage.in_(SIGNED))
+        .group_by(Engagement.firm_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Organization.name, Organization.is_local, per_firm.c.signed, per_firm.c.amount)
+        .join(Organization, Organization.id == per_firm.c.firm_id)
+        .order_by(per_firm.c.amount.desc(), Organization.name)
+        .limit(limit)
+    )
+    rows = [
+        (name, "是" if local else "否", _int(n), _num(a))
+        for name, local, n, a in db.session.execute(query)
+    ]
+    return Chart(
+        "firms",
+        f"签约金额前{limit}名企业",
+        "table",
+        ("企业", "本地", "签约数", "签约金额（万元）"),
+        tuple(rows),
+        private=True,
+    )
+
+
+def rejection_reasons(limit: int = RECENT_REJECTIONS) -> Chart:
+    """The latest turned-down recommendations with their reasons (administrators only)."""
+    query = (
+        sa.select(
+            Recommendation.reviewed_at, Scenario.title, Capability.title, Recommendation.review_note
+        )
+        .join(Scenario, Scenario.id == Recommendation.scenario_id)
+        .join(Capability, Capability.id == Recommendation.capability_id)
+        .where(Recommendation.status == RecommendationStatus.REJECTED)
+        .order_by(Recommendation.reviewed_at.desc(), Recommendation.id.desc())
+        .limit(limit)
+    )
+    rows = [
+        (_day(when), scenario, capability, note)
+        for when, scenario, capability, note in db.session.execute(query)
+    ]
+    return Chart(
+        "rejections",
+        f"最近驳回的推荐及原因（最多{limit}条）",
+        "table",
+        ("审核日期", "场景", "能力", "驳回原因"),
+        tuple(rows),
+        private=True,
+    )
+
+
+def _day(value: date | datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+# ---------------------------------------------------------------- assembling
+
+PUBLIC_CHARTS: dict[str, Callable[[], Chart]] = {
+    "domains": by_domain,
+    "months": by_month,
+    "technologies": by_technology,
+    "districts": by_district,
+    "recommendations": recommendations,
+    "funnel": funnel,
+    "origins": origins,
+    "contracts": contracts,
+    "local": local_share,
+}
+PRIVATE_CHARTS: dict[str, Callable[[], Chart]] = {
+    "statuses": listing_statuses,
+    "firms": firm_contracts,
+    "rejections": rejection_reasons,
+}
+
+
+def chart_keys(admin: bool) -> Sequence[str]:
+    """The charts a dashboard shows, in page order."""
+    return [*PUBLIC_CHARTS, *(PRIVATE_CHARTS if admin else ())]
+
+
+def chart(key: str, admin: bool) -> Chart | None:
+    """One chart (for a download); None when unknown or not for this audience."""
+    builders = {**PUBLIC_CHARTS, **(PRIVATE_CHARTS if admin else {})}
+    return builders[key]() if key in builders else None
+
+
+def build(admin: bool, now: datetime | None = None) -> Dashboard:
+    """The whole dashboard: public aggregates, plus the private charts for administrators."""
+    charts = tuple(c for key in chart_keys(admin) if (c := chart(key, admin)) is not None)
+    return Dashboard(summary(), charts, admin=admin, generated_at=now)

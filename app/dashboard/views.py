@@ -1,0 +1,54 @@
+"""Dashboard pages and downloads; the public and the administrators' versions share templates."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template
+
+from app.dashboard import bp, cache, export
+
+
+def _page(admin: bool) -> str:
+    dashboard = cache.dashboard(current_app._get_current_object(), admin)
+    return render_template(
+        "dashboard/index.html",
+        dash=dashboard,
+        admin=admin,
+        cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"],
+    )
+
+
+def _download(key: str, fmt: str, admin: bool) -> Response:
+    chart = cache.chart(current_app._get_current_object(), key, admin=admin)
+    if chart is None:
+        abort(404)
+    body, mimetype = export.render(chart, fmt)
+    prefix = "admin-" if admin else ""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{prefix}dashboard-{key}.{fmt}"'},
+    )
+
+
+@bp.route("/dashboard")
+def public() -> str:
+    """The city's figures for everyone: aggregates only."""
+    return _page(admin=False)
+
+
+@bp.route("/dashboard/data/<key>.<any(csv, xlsx):fmt>")
+def public_download(key: str, fmt: str) -> Response:
+    """One public chart's table as CSV or XLSX."""
+    return _download(key, fmt, admin=False)
+
+
+@bp.route("/review/dashboard")
+def admin() -> str:
+    """The administrators' dashboard: the public figures plus private ones."""
+    return _page(admin=True)
+
+
+@bp.route("/review/dashboard/data/<key>.<any(csv, xlsx):fmt>")
+def admin_download(key: str, fmt: str) -> Response:
+    """Any chart's table as CSV or XLSX, private ones included."""
+    return _download(key, fmt, admin=True)
