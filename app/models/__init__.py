@@ -25,6 +25,7 @@ from app.models.matching import (
 )
 from app.models.notification import Notification
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.search import SavedSearch, SearchDocument
 
 __all__ = [
     "AuditEvent",
@@ -44,7 +45,9 @@ __all__ = [
     "ReferenceCase",
     "RerankerModel",
     "Role",
+    "SavedSearch",
     "Scenario",
+    "SearchDocument",
     "TaxonomyTerm",
     "User",
     "VocabularyEntry",
