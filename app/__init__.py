@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
+    from app.saved_searches import bp as saved_searches_bp
     from app.workspace import bp as workspace_bp
 
     app.register_blueprint(portal_bp)
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp, url_prefix="/my")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(saved_searches_bp, url_prefix="/my/searches")
 
 
 def _register_security(app: Flask) -> None:

@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
+from app.saved_searches import services as saved_searches
 from app.security import policies
 
 Listing = Scenario | Capability
@@ -159,6 +160,7 @@ def approve(admin: Any, listing: Listing) -> None:
     listing.published_at = utcnow()
     listing.review_note = ""
     recommendations.record_change(listing)
+    saved_searches.alert_for(listing)  # also stores its search tokens
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
 

@@ -36,9 +36,7 @@ class SavedSearch(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(60))
     side: Mapped[str] = mapped_column(sa.String(20))
     # the canonical query string of the filters (app.search.filters.Filters.to_query)

@@ -50,6 +50,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
+    # saved searches (task C): every signed-in user keeps their own; others' answer 404
+    "saved_searches.index": SIGNED_IN,
+    "saved_searches.create": SIGNED_IN,
+    "saved_searches.rename": SIGNED_IN,
+    "saved_searches.delete": SIGNED_IN,
+    "saved_searches.toggle_alerts": SIGNED_IN,
 }
 
 
