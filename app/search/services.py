@@ -224,14 +224,20 @@ class TermCache:
     """query_tokens for many saved searches against one new listing, each query cut once."""
 
     def __init__(self, side: str, record: Record) -> None:
-        index = live_search(current_app).current().indexes[side]
-        self.words = [*index.vocabulary(), *record.title_tokens, *record.body_tokens]
-        self.cut = tokenizer(current_app)
+        self.side, self.record = side, record
+        self.words: list[str] | None = None
         self.cache: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> tuple[str, ...]:
+        """The terms of one query (read the index only when some saved search has words)."""
+        if not text:
+            return ()
+        if self.words is None:
+            index = live_search(current_app).current().indexes[self.side]
+            record = self.record
+            self.words = [*index.vocabulary(), *record.title_tokens, *record.body_tokens]
         if text not in self.cache:
-            self.cache[text] = query_tokens(text, self.cut, self.words)
+            self.cache[text] = query_tokens(text, tokenizer(current_app), self.words)
         return self.cache[text]
 
 
