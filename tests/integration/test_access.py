@@ -47,9 +47,14 @@ def world() -> dict[str, Any]:
         "other_firm": make_user(make_org(Role.FIRM)),
         "admin": make_user(None, Role.ADMIN),
     }
-    from app.models import ListingStatus
+    from app.extensions import db
+    from app.models import ListingStatus, SavedSearch
 
+    firm_search = SavedSearch(user_id=users["firm"].id, name="巡检", side="scenario", query="q=x")
+    db.session.add(firm_search)
+    db.session.commit()
     return {
+        "firm_search": firm_search.id,
         "users": users,
         "draft_scenario": make_scenario(pub_org, ListingStatus.DRAFT).id,
         "published_scenario": make_scenario(pub_org).id,
@@ -88,6 +93,12 @@ MATRIX = [
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404]),
     ("POST", "/auth/logout", [LOGIN, 302, 302, 302, 302, 302]),
     ("GET", "/auth/login", [200, 200, 200, 200, 200, 200]),
+    # saved searches (task C): signed-in users, each their own; another's answers 404
+    ("GET", "/my/searches/", [LOGIN, 200, 200, 200, 200, 200]),
+    ("POST", "/my/searches/", [LOGIN, 400, 400, 400, 400, 400]),  # no form: bad request
+    ("POST", "/my/searches/{firm_search}/rename", [LOGIN, 404, 302, 404, 404, 404]),
+    ("POST", "/my/searches/{firm_search}/alerts", [LOGIN, 404, 302, 404, 404, 404]),
+    ("POST", "/my/searches/{firm_search}/delete", [LOGIN, 404, 302, 404, 404, 404]),
 ]
 
 
