@@ -48,7 +48,7 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
         )
     )
     if existing is not None:
-        raise DomainError(f"已保存过相同的搜索“{existing.name}”。")
+        raise DomainError(f"已保存过相同的搜索：{existing.name}。")
     if len(for_user(user)) >= MAX_PER_USER:
         raise DomainError(f"最多保存 {MAX_PER_USER} 个搜索，请先删除不再需要的。")
     saved = SavedSearch(
