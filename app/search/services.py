@@ -214,10 +214,17 @@ def _hits(side: str, ids: Sequence[int], terms: Sequence[str]) -> list[Hit]:
         for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
     }
     return [
-        Hit(rows[i], highlight(rows[i].title, terms), snippet(rows[i].description, terms))
+        Hit(rows[i], highlight(rows[i].title, terms), snippet(_snippet_text(rows[i]), terms))
         for i in ids
         if i in rows and rows[i].is_published
     ]
+
+
+def _snippet_text(listing: Listing) -> str:
+    """Where the snippet is taken from: the description first, then the other long texts."""
+    if isinstance(listing, Scenario):
+        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
+    return " ".join(p for p in (listing.description, listing.keywords) if p)
 
 
 class TermCache:
