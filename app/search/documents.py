@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,7 +22,7 @@ from app.models import (
     TaxonomyTerm,
 )
 from app.models.listing import capability_domains, capability_tags, scenario_tags
-from app.search.index import Record, facet
+from app.search.index import NO_DEADLINE, SEP, Columns, Record, facet
 
 Listing = Scenario | Capability
 SIDES: dict[str, type[Scenario] | type[Capability]] = {
@@ -154,9 +157,7 @@ def _terms(session: Session, link: sa.Table, owner: str, model: type) -> dict[in
     return found
 
 
-def _stored_tokens(
-    session: Session, side: str, model: type
-) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+def _stored_strings(session: Session, side: str, model: type) -> dict[int, tuple[str, str]]:
     query = (
         sa.select(
             SearchDocument.listing_id, SearchDocument.title_tokens, SearchDocument.body_tokens
@@ -164,10 +165,7 @@ def _stored_tokens(
         .join(model, model.id == SearchDocument.listing_id)
         .where(SearchDocument.side == side, model.status == ListingStatus.PUBLISHED)
     )
-    return {
-        listing_id: (tuple(title.split()), tuple(body.split()))
-        for listing_id, title, body in session.execute(query)
-    }
+    return {listing_id: (title, body) for listing_id, title, body in session.execute(query)}
 
 
 def _cut_missing(
@@ -183,10 +181,15 @@ def _cut_missing(
     return {row.id: tokens_of(row, tokenizer) for row in rows}
 
 
-def load_records(session: Session, side: str, tokenizer: Tokenizer) -> list[Record]:
-    """Every published listing of one side as records (a few bulk queries)."""
+def _column(values: list[Any], dtype: Any) -> np.ndarray:
+    return np.asarray(values, dtype=dtype)
+
+
+def load_columns(session: Session, side: str, tokenizer: Tokenizer) -> Columns:
+    """Every published listing of one side, column by column (a few bulk queries)."""
+    model = SIDES[side]
     if side == "scenario":
-        columns = sa.select(
+        query = sa.select(
             Scenario.id,
             Scenario.organization_id,
             Scenario.published_at,
@@ -196,24 +199,52 @@ def load_records(session: Session, side: str, tokenizer: Tokenizer) -> list[Reco
             Scenario.domain,
             Scenario.district,
             Scenario.opening_method,
-        ).where(Scenario.status == ListingStatus.PUBLISHED)
+        )
         tags = _terms(session, scenario_tags, "scenario", Scenario)
         domains: dict[int, list[str]] = {}
     else:
-        columns = sa.select(
-            Capability.id, Capability.organization_id, Capability.published_at
-        ).where(Capability.status == ListingStatus.PUBLISHED)
+        query = sa.select(Capability.id, Capability.organization_id, Capability.published_at)
         tags = _terms(session, capability_tags, "capability", Capability)
         domains = _terms(session, capability_domains, "capability", Capability)
-    model = SIDES[side]
-    rows = session.execute(columns.order_by(model.id)).all()
-    tokens = _stored_tokens(session, side, model)
-    missing = [row.id for row in rows if row.id not in tokens]
+    rows = session.execute(
+        query.where(model.status == ListingStatus.PUBLISHED).order_by(model.id)
+    ).all()
+    stored = _stored_strings(session, side, model)
+    missing = [row.id for row in rows if row.id not in stored]
     for start in range(0, len(missing), 500):
-        tokens.update(_cut_missing(session, model, missing[start : start + 500], tokenizer))
-    if side == "scenario":
-        return [scenario_record(row, tags.get(row.id, ()), tokens[row.id]) for row in rows]
-    return [
-        capability_record(row, tags.get(row.id, ()), domains.get(row.id, ()), tokens[row.id])
-        for row in rows
-    ]
+        cut = _cut_missing(session, model, missing[start : start + 500], tokenizer)
+        stored.update({i: (" ".join(t), " ".join(b)) for i, (t, b) in cut.items()})
+    scenario = side == "scenario"
+    facets = []
+    for row in rows:
+        keys = [facet("tag", name) for name in tags.get(row.id, ())]
+        keys += [facet("domain", name) for name in domains.get(row.id, ())]
+        if scenario:
+            keys += [facet("domain", row.domain), facet("district", row.district)]
+            keys.append(facet("opening_method", row.opening_method))
+        facets.append(SEP.join(keys))
+    low = [_amount(row.budget_wan) if scenario else None for row in rows]
+    high = [_amount(row.budget_max_wan) if scenario else None for row in rows]
+    return Columns(
+        ids=_column([row.id for row in rows], np.int64),
+        org=_column([row.organization_id for row in rows], np.int64),
+        published=_column([seconds(row.published_at) for row in rows], np.float64),
+        deadline=_column(
+            [
+                row.deadline.toordinal() if scenario and row.deadline else NO_DEADLINE
+                for row in rows
+            ],
+            np.int64,
+        ),
+        low=_column([math.nan if v is None else v for v in low], np.float64),
+        high=_column(
+            [
+                math.nan if h is None and v is None else (v if h is None else h)
+                for v, h in zip(low, high, strict=True)
+            ],
+            np.float64,
+        ),
+        facets=facets,
+        title=[stored[row.id][0] for row in rows],
+        body=[stored[row.id][1] for row in rows],
+    )

@@ -2,9 +2,8 @@
 
 Like the matching index, each process builds its indexes from the database on first use and
 then applies the committed feed rows it has not seen; a rebuild happens beside the served
-indexes and replaces them in one assignment. As a safety net for rows written around the feed
-(bulk loads, scripts), the published count and highest id of each side are compared with the
-index on every use, and a mismatch triggers a rebuild.
+indexes and replaces them in one assignment. Rows written around the feed (bulk loads,
+scripts) are seen at the next rebuild: call record_change() for them, or restart.
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ from app.extensions import db
 from app.matching import Tokenizer
 from app.models import Capability, ListingStatus, MatchChange
 from app.recommendations.live import live as live_matching
-from app.search.documents import SIDES, record_of
-from app.search.documents import load_records as _load_records
+from app.search.documents import SIDES, load_columns, record_of
 from app.search.index import SideIndex
 
 logger = logging.getLogger(__name__)
@@ -40,15 +38,6 @@ class SearchState:
 def tokenizer(app: Any) -> Tokenizer:
     """The matching engine's tokenizer (seed dictionary plus administrators' words)."""
     return live_matching(app).engine().tokenizer
-
-
-def _published(session: Session, side: str) -> tuple[int, int]:
-    model = SIDES[side]
-    query = sa.select(sa.func.count(model.id), sa.func.max(model.id)).where(
-        model.status == ListingStatus.PUBLISHED
-    )
-    count, highest = session.execute(query).one()
-    return count or 0, highest or 0
 
 
 class LiveSearch:
@@ -68,11 +57,6 @@ class LiveSearch:
                 state = self._state = self.rebuild(session, head)
             elif head > state.last_change:
                 self._follow(session, state, head)
-            if not all(
-                _published(session, side) == (index.count, index.max_id)
-                for side, index in state.indexes.items()
-            ):
-                state = self._state = self.rebuild(session, head)
             return state
 
     def _follow(self, session: Session, state: SearchState, head: int) -> None:
@@ -107,7 +91,7 @@ class LiveSearch:
         indexes = {}
         for side in SIDES:
             index = SideIndex()
-            index.add_many(_load_records(session, side, cut))
+            index.load(load_columns(session, side, cut))
             indexes[side] = index
         logger.info("search indexes built in %.2f s", time.perf_counter() - started)
         return SearchState(indexes, head)
