@@ -46,7 +46,7 @@ def _amount(args: Mapping[str, str], name: str) -> Decimal | None:
         return None
     if value is None or not value.is_finite() or value < 0 or value > MAX_BUDGET:
         return None
-    return value.normalize() if value == value.to_integral() else value
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
 
 
 @dataclass(frozen=True)

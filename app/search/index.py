@@ -63,7 +63,7 @@ SEP = "\t"  # joins facet keys in bulk columns (taxonomy names may hold spaces, 
 
 @dataclass(frozen=True)
 class Columns:
-    """Many listings at once, column by column (a rebuild): the fast path of add_many."""
+    """Many listings at once, column by column: the fast path of a rebuild."""
 
     ids: np.ndarray
     org: np.ndarray

@@ -320,11 +320,6 @@ def _budget_ok(filters: Filters, record: Record) -> bool:
     return filters.budget_max is None or record.budget_low <= float(filters.budget_max)
 
 
-def side_model(side: str) -> type[Scenario] | type[Capability]:
-    """The model of a side."""
-    return SIDES[side]
-
-
 def describe(filters: Filters) -> str:
     """A short Chinese name for a search (the default name of a saved search)."""
     parts = [f"“{filters.q}”"] if filters.q else []
