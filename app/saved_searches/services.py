@@ -18,6 +18,7 @@ from app.search.documents import Listing, side_of
 from app.search.filters import Filters
 
 MAX_PER_USER = 50
+MAX_QUERY_CHARS = 500  # SavedSearch.query
 
 
 def for_user(user: Any) -> list[SavedSearch]:
@@ -40,6 +41,8 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
     canonical = filters.to_query()
     if filters.is_empty:
         raise DomainError("请先输入关键词或选择筛选条件，再保存搜索。")
+    if len(canonical) > MAX_QUERY_CHARS:
+        raise DomainError("搜索条件过长，请精简后再保存。")
     existing = db.session.scalar(
         sa.select(SavedSearch).where(
             SavedSearch.user_id == user.id,
