@@ -152,7 +152,7 @@ def _terms(session: Session, link: sa.Table, owner: str, model: type) -> dict[in
         .order_by(TaxonomyTerm.position)
     )
     found: dict[int, list[str]] = defaultdict(list)
-    for listing_id, name in session.execute(query):
+    for listing_id, name in session.connection().execute(query).all():
         found[listing_id].append(name)
     return found
 
@@ -165,7 +165,10 @@ def _stored_strings(session: Session, side: str, model: type) -> dict[int, tuple
         .join(model, model.id == SearchDocument.listing_id)
         .where(SearchDocument.side == side, model.status == ListingStatus.PUBLISHED)
     )
-    return {listing_id: (title, body) for listing_id, title, body in session.execute(query)}
+    return {
+        listing_id: (title, body)
+        for listing_id, title, body in session.connection().execute(query).all()
+    }
 
 
 def _cut_missing(
@@ -206,9 +209,13 @@ def load_columns(session: Session, side: str, tokenizer: Tokenizer) -> Columns:
         query = sa.select(Capability.id, Capability.organization_id, Capability.published_at)
         tags = _terms(session, capability_tags, "capability", Capability)
         domains = _terms(session, capability_domains, "capability", Capability)
-    rows = session.execute(
-        query.where(model.status == ListingStatus.PUBLISHED).order_by(model.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(  # Core rows: no ORM overhead
+            query.where(model.status == ListingStatus.PUBLISHED).order_by(model.id)
+        )
+        .all()
+    )
     stored = _stored_strings(session, side, model)
     missing = [row.id for row in rows if row.id not in stored]
     for start in range(0, len(missing), 500):
