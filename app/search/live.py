@@ -46,11 +46,12 @@ class LiveSearch:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._state: SearchState | None = None
-        self._lock = threading.RLock()
+        # held while the feed is applied and while a search reads the indexes
+        self.lock = threading.RLock()
 
     def current(self) -> SearchState:
         """The served indexes, brought up to date with every committed change."""
-        with self._lock, Session(db.engine) as session:
+        with self.lock, Session(db.engine) as session:
             head = session.scalar(sa.select(sa.func.max(MatchChange.id))) or 0
             state = self._state
             if state is None or head < state.last_change:
@@ -98,7 +99,7 @@ class LiveSearch:
 
     def reset(self) -> None:
         """Forget everything (tests wipe the database between cases)."""
-        with self._lock:
+        with self.lock:
             self._state = None
 
 

@@ -146,12 +146,13 @@ def _deadline_window(filters: Filters, today: date) -> tuple[int, int] | None:
     return today.toordinal(), (today + timedelta(days=int(filters.deadline))).toordinal()
 
 
-def _mask(index: SideIndex, filters: Filters, side: str, today: date) -> np.ndarray:
+def _mask(
+    index: SideIndex, filters: Filters, side: str, today: date, orgs: np.ndarray | None
+) -> np.ndarray:
     """Slots of live listings passing every filter except the search words."""
     mask = index.column("alive").copy()
     for key in _facets(filters, side):
         mask &= index.facet_mask(key)
-    orgs = _org_ids(filters, side)
     if orgs is not None:
         mask &= np.isin(index.column("org"), orgs)
     window = _deadline_window(filters, today)
@@ -211,18 +212,22 @@ def _page_slots(
 def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
     """One page of published listings matching the filters, in the chosen order."""
     filters = filters.for_side(side)
-    index = live_search(current_app).current().indexes[side]
-    terms = query_tokens(filters.q, tokenizer(current_app), index.vocabulary()) if filters.q else ()
-    mask = _mask(index, filters, side, date.today())
-    scores = np.zeros(index.size)
-    if filters.q:
-        required, scores = index.text_scores(terms) if terms else (mask & False, scores)
-        mask &= required
-    slots = np.flatnonzero(mask)
+    orgs = _org_ids(filters, side)  # SQL first: the index lock is held only for numpy work
+    cut = tokenizer(current_app)
     page = min(max(page, 1), MAX_PAGE)
     start = (page - 1) * per_page
-    shown = _page_slots(index, slots, scores, filters.effective_sort, start, start + per_page)
-    ids = [int(i) for i in index.column("ids")[shown]]
+    live = live_search(current_app)
+    with live.lock:  # another thread may be applying the change feed to the same index
+        index = live.current().indexes[side]
+        terms = query_tokens(filters.q, cut, index.vocabulary()) if filters.q else ()
+        mask = _mask(index, filters, side, date.today(), orgs)
+        scores = np.zeros(index.size)
+        if filters.q:
+            required, scores = index.text_scores(terms) if terms else (mask & False, scores)
+            mask &= required
+        slots = np.flatnonzero(mask)
+        shown = _page_slots(index, slots, scores, filters.effective_sort, start, start + per_page)
+        ids = [int(i) for i in index.column("ids")[shown]]
     return ResultPage(_hits(side, ids, terms), len(slots), page, per_page, terms)
 
 
@@ -265,9 +270,10 @@ class TermCache:
         if not text:
             return ()
         if self.words is None:
-            index = live_search(current_app).current().indexes[self.side]
-            record = self.record
-            self.words = [*index.vocabulary(), *record.title_tokens, *record.body_tokens]
+            live = live_search(current_app)
+            with live.lock:
+                vocabulary = list(live.current().indexes[self.side].vocabulary())
+            self.words = [*vocabulary, *self.record.title_tokens, *self.record.body_tokens]
         if text not in self.cache:
             self.cache[text] = query_tokens(text, tokenizer(current_app), self.words)
         return self.cache[text]
