@@ -48,3 +48,4 @@ clean: ## remove the virtualenv and caches (keeps instance/)
 bench: $(VENV)/.installed-dev ## benchmark matching, lists and dashboard at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
 	$(BIN)/python -m app.bench.dashboard
+	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)

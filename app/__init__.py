@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
+    from app.saved_searches import bp as saved_searches_bp
     from app.workspace import bp as workspace_bp
 
     app.register_blueprint(portal_bp)
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(industry_bp)
+    app.register_blueprint(saved_searches_bp, url_prefix="/my/searches")
 
 
 def _register_security(app: Flask) -> None:

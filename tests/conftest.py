@@ -270,3 +270,12 @@ def firm() -> User:
 def other_firm() -> User:
     """A user of a second approved firm."""
     return make_user(make_org(Role.FIRM))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index(app: Flask) -> Iterator[None]:
+    """The public search index follows the rows of each test, not the previous one's."""
+    yield
+    from app.search.live import live_search
+
+    live_search(app).reset()

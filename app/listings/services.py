@@ -39,6 +39,7 @@ from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
+from app.saved_searches import services as saved_searches
 from app.security import policies
 
 __all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
@@ -299,6 +300,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
     )  # listings submitted before versions existed get their first version now
     _decide_version(version, admin, VersionStatus.APPROVED, "")
     recommendations.record_change(listing)
+    saved_searches.alert_for(listing)  # also stores its search tokens
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
 

@@ -37,6 +37,7 @@ from app.models.notification import (
 )
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.reporting import DASHBOARD_INDEXES
+from app.models.search import SavedSearch, SearchDocument
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
@@ -71,7 +72,9 @@ __all__ = [
     "ReferenceCase",
     "RerankerModel",
     "Role",
+    "SavedSearch",
     "Scenario",
+    "SearchDocument",
     "TaxonomyTerm",
     "User",
     "VersionStatus",

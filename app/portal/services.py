@@ -1,8 +1,6 @@
-"""Queries behind the public pages: counts, latest listings, search with filters."""
+"""Queries behind the home page: counts and latest listings (list pages use app.search)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -19,26 +17,7 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
-
-MAX_QUERY = 50
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a visitor searches for on a list page."""
-
-    q: str = ""
-    domain: str = ""
-    district: str = ""
-
-    @classmethod
-    def from_args(cls, args: dict[str, str]) -> Filters:
-        """Read and bound the query string; unknown values simply match nothing."""
-        return cls(
-            q=(args.get("q") or "").strip()[:MAX_QUERY],
-            domain=(args.get("domain") or "").strip()[:30],
-            district=(args.get("district") or "").strip()[:30],
-        )
+from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:

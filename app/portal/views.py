@@ -13,6 +13,9 @@ from app.matching import Filters
 from app.models import Capability, Scenario
 from app.portal import bp, services
 from app.recommendations import services as recommendations
+from app.search import services as search
+from app.search.filters import DEADLINES, SIDE_SORTS, SORTS
+from app.search.filters import Filters as ListFilters
 from app.security import policies
 
 LATEST = 6
@@ -36,40 +39,43 @@ def _page() -> int:
 
 @bp.route("/scenarios")
 def scenarios() -> str:
-    """Published scenarios with keyword search, filters and pages."""
-    filters = services.Filters.from_args(request.args)
-    page = db.paginate(
-        services.scenario_query(filters),
-        page=_page(),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
-    return render_template(
-        "portal/scenarios.html",
-        page=page,
-        filters=filters,
-        domains=taxonomy.names("domain"),
-        districts=taxonomy.names("district"),
-    )
+    """Published scenarios: Chinese search, filters, sort orders and pages."""
+    return _list_page("scenario", "portal/scenarios.html")
 
 
 @bp.route("/capabilities")
 def capabilities() -> str:
-    """Published capabilities with keyword search, filters and pages."""
-    filters = services.Filters.from_args(request.args)
-    page = db.paginate(
-        services.capability_query(filters),
-        page=_page(),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    """Published capabilities: Chinese search, filters, sort orders and pages."""
+    return _list_page("capability", "portal/capabilities.html")
+
+
+def _list_page(side: str, template: str) -> str:
+    filters = ListFilters.from_args(request.args).for_side(side)
+    page = search.search(side, filters, _page(), current_app.config["PAGE_SIZE"])
     return render_template(
-        "portal/capabilities.html",
+        template,
         page=page,
         filters=filters,
-        domains=taxonomy.names("domain"),
-        districts=taxonomy.names("district"),
+        side=side,
+        choices=_list_choices(side),
+        save_form=EmptyForm(),
     )
+
+
+def _list_choices(side: str) -> dict[str, object]:
+    """The values each filter offers on a list page."""
+    choices: dict[str, object] = {
+        "domains": taxonomy.names("domain"),
+        "districts": taxonomy.names("district"),
+        "tags": taxonomy.names("tag"),
+        "sorts": {k: SORTS[k] for k in SIDE_SORTS[side]},
+    }
+    if side == "scenario":
+        choices["opening_methods"] = taxonomy.names("opening_method")
+        choices["deadlines"] = DEADLINES
+    else:
+        choices["honours"] = taxonomy.names("honour")
+    return choices
 
 
 @bp.route("/scenarios/<int:scenario_id>")

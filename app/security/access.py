@@ -109,6 +109,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "dashboard.admin": ADMINS,
     "dashboard.admin_download": ADMINS,
     "industry.index": PUBLIC,
+    # saved searches: every signed-in user keeps their own; others' answer 404
+    "saved_searches.index": SIGNED_IN,
+    "saved_searches.create": SIGNED_IN,
+    "saved_searches.rename": SIGNED_IN,
+    "saved_searches.delete": SIGNED_IN,
+    "saved_searches.toggle_alerts": SIGNED_IN,
 }
 
 

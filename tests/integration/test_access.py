@@ -49,14 +49,17 @@ def world() -> dict[str, Any]:
     }
     from app.engagements import services as engagements
     from app.extensions import db
-    from app.models import ListingStatus
+    from app.models import ListingStatus, SavedSearch
 
     published_scenario = make_scenario(pub_org)
     engagement = engagements.apply(
         users["firm"], published_scenario, "我们有成熟的解决方案和案例。"
     )
+    firm_search = SavedSearch(user_id=users["firm"].id, name="巡检", side="scenario", query="q=x")
+    db.session.add(firm_search)
     db.session.commit()
     return {
+        "firm_search": firm_search.id,
         "users": users,
         "draft_scenario": make_scenario(pub_org, ListingStatus.DRAFT).id,
         "published_scenario": published_scenario.id,
@@ -163,6 +166,12 @@ MATRIX = [
     ("GET", "/review/dashboard", [LOGIN, 403, 403, 403, 403, 200]),
     ("GET", "/review/dashboard/data/firms.xlsx", [LOGIN, 403, 403, 403, 403, 200]),
     ("GET", "/industry", [200, 200, 200, 200, 200, 200]),
+    # saved searches: signed-in users, each their own; another's answers 404
+    ("GET", "/my/searches/", [LOGIN, 200, 200, 200, 200, 200]),
+    ("POST", "/my/searches/", [LOGIN, 400, 400, 400, 400, 400]),  # no form: bad request
+    ("POST", "/my/searches/{firm_search}/rename", [LOGIN, 404, 302, 404, 404, 404]),
+    ("POST", "/my/searches/{firm_search}/alerts", [LOGIN, 404, 302, 404, 404, 404]),
+    ("POST", "/my/searches/{firm_search}/delete", [LOGIN, 404, 302, 404, 404, 404]),
 ]
 
 

@@ -1,0 +1,411 @@
+"""`python -m app.bench.lists`: list pages and search at 100,000 listings, on SQLite or PostgreSQL.
+
+Builds a fresh database (a temporary SQLite file, or the PostgreSQL database named by
+BENCH_DATABASE_URL, whose public schema is DROPPED and rebuilt), bulk-inserts N scenarios and
+N capabilities made from the demo vocabulary, then times list pages, filtered pages and
+searches through the Flask test client and writes docs/performance-lists.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from app import create_app, taxonomy
+from app.config import ROOT, TestConfig
+from app.extensions import db
+from app.matching import Tokenizer
+from app.models import (
+    Capability,
+    ListingStatus,
+    Organization,
+    OrgStatus,
+    Role,
+    Scenario,
+    SearchDocument,
+)
+from app.models.listing import capability_domains, capability_tags, scenario_tags
+from app.models.org import organization_honours
+from app.search.live import live_search, tokenizer
+from app.validators import uscc_check_char
+
+TARGET_MS = 200.0
+CHUNK = 5_000
+SUFFIXES = ("", "一期", "二期", "试点", "升级改造", "扩容", "示范工程", "运维服务")
+DEMO = ROOT / "seed" / "demo"
+
+
+def _read(name: str) -> list[dict[str, Any]]:
+    return json.loads((DEMO / name).read_text(encoding="utf-8"))
+
+
+def _clauses(texts: Iterable[str]) -> list[str]:
+    """Sentences of the demo texts, the pieces generated descriptions are made of."""
+    out = []
+    for text in texts:
+        out += [part + "。" for part in text.replace("；", "。").split("。") if len(part) > 6]
+    return out
+
+
+class Cutter:
+    """Tokens of generated texts; the pieces repeat, so each is cut once."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, parts: Iterable[str]) -> str:
+        tokens: dict[str, None] = {}
+        for part in parts:
+            if part not in self.cache:
+                self.cache[part] = self.tokenizer.tokens(part)
+            tokens.update(dict.fromkeys(self.cache[part]))
+        return " ".join(tokens)
+
+
+def reset_database(url: str) -> None:
+    """An empty PostgreSQL schema, or a new SQLite file."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def _insert(table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(table), rows[start : start + CHUNK])
+
+
+def _orgs(rng: random.Random, count: int) -> tuple[list[int], list[int]]:
+    """count publishers and count firms (a third honoured, four in five local)."""
+    districts = taxonomy.names("district")
+    rows = []
+    for n in range(count * 2):
+        firm = n % 2 == 1
+        body = f"91370100{n + 1:09d}"
+        rows.append(
+            {
+                "name": f"基准{'企业' if firm else '单位'}{n:05d}",
+                "role": Role.FIRM if firm else Role.PUBLISHER,
+                "kind": "民营企业" if firm else "政府部门",
+                "uscc": body + uscc_check_char(body) if firm else None,
+                "district": rng.choice(districts),
+                "is_local": rng.random() < 0.8,
+                "status": OrgStatus.APPROVED,
+            }
+        )
+    _insert(Organization, rows)
+    ids = db.session.execute(
+        sa.select(Organization.id, Organization.role).order_by(Organization.id)
+    ).all()
+    publishers = [i for i, role in ids if role is Role.PUBLISHER]
+    firms = [i for i, role in ids if role is Role.FIRM]
+    honours = list(taxonomy.lookup("honour").values())
+    links = [
+        {"organization_id": firm, "term_id": rng.choice(honours).id}
+        for firm in firms
+        if rng.random() < 0.33
+    ]
+    _insert(organization_honours, links)
+    return publishers, firms
+
+
+def _when(rng: random.Random, now: datetime) -> datetime:
+    return now - timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+
+
+def _scenarios(rng: random.Random, count: int, publishers: list[int], cut: Cutter) -> None:
+    demo = _read("scenarios.json")
+    clauses = _clauses(d["description"] for d in demo)
+    districts = taxonomy.names("district")
+    tags = taxonomy.lookup("tag")
+    now, today = datetime.now(UTC), date.today()
+    rows, links, docs = [], [], []
+    first = (db.session.scalar(sa.select(sa.func.max(Scenario.id))) or 0) + 1
+    for n in range(count):
+        base = demo[n % len(demo)]
+        district = rng.choice(districts)
+        title = f"{district}{base['title']}{rng.choice(SUFFIXES)}"[:100]
+        parts = [*_clauses([base["description"]])[:3], rng.choice(clauses)]
+        low = rng.choice([None, 20, 50, 100, 200, 300, 500, 800, 1000, 2000])
+        high = low * 2 if low and rng.random() < 0.3 else None
+        when = _when(rng, now)
+        rows.append(
+            {
+                "id": first + n,
+                "organization_id": rng.choice(publishers),
+                "title": title,
+                "domain": base["domain"],
+                "district": district,
+                "description": "".join(parts),
+                "needs": base.get("needs", ""),
+                "expected": base.get("expected", ""),
+                "budget_wan": low,
+                "budget_max_wan": high,
+                "opening_method": base["opening_method"],
+                "deadline": rng.choice([None, today + timedelta(days=rng.randrange(-60, 365))]),
+                "status": ListingStatus.PUBLISHED,
+                "submitted_at": when,
+                "published_at": when,
+            }
+        )
+        links += [{"scenario_id": first + n, "term_id": tags[t].id} for t in base["tags"]]
+        body = [*parts, base.get("needs", ""), base.get("expected", ""), base["domain"], district]
+        docs.append(
+            {
+                "side": "scenario",
+                "listing_id": first + n,
+                "title_tokens": cut([title]),
+                "body_tokens": cut([*body, base["opening_method"], *base["tags"]]),
+            }
+        )
+    _insert(Scenario, rows)
+    _insert(scenario_tags, links)
+    _insert(SearchDocument, docs)
+
+
+def _capabilities(rng: random.Random, count: int, firms: list[int], cut: Cutter) -> None:
+    demo = _read("capabilities.json")
+    clauses = _clauses(d["description"] for d in demo)
+    tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
+    now = datetime.now(UTC)
+    rows, tag_links, domain_links, docs = [], [], [], []
+    first = (db.session.scalar(sa.select(sa.func.max(Capability.id))) or 0) + 1
+    for n in range(count):
+        base = demo[n % len(demo)]
+        title = f"{base['title']}{rng.choice(SUFFIXES)}"[:100]
+        parts = [*_clauses([base["description"]])[:3], rng.choice(clauses)]
+        keywords = "、".join(base.get("keywords", []))
+        when = _when(rng, now)
+        listing_id = first + n
+        rows.append(
+            {
+                "id": listing_id,
+                "organization_id": rng.choice(firms),
+                "title": title,
+                "cap_type": base["type"],
+                "maturity": base["maturity"],
+                "description": "".join(parts),
+                "keywords": keywords[:200],
+                "qualifications": "、".join(base.get("qualifications", []))[:200],
+                "status": ListingStatus.PUBLISHED,
+                "submitted_at": when,
+                "published_at": when,
+            }
+        )
+        tag_links += [{"capability_id": listing_id, "term_id": tags[t].id} for t in base["tags"]]
+        domain_links += [
+            {"capability_id": listing_id, "term_id": domains[d].id} for d in base["domains"]
+        ]
+        body = [*parts, keywords, base["type"], base["maturity"], *base["tags"], *base["domains"]]
+        docs.append(
+            {
+                "side": "capability",
+                "listing_id": listing_id,
+                "title_tokens": cut([title]),
+                "body_tokens": cut(body),
+            }
+        )
+    _insert(Capability, rows)
+    _insert(capability_tags, tag_links)
+    _insert(capability_domains, domain_links)
+    _insert(SearchDocument, docs)
+
+
+def generate(app: Flask, count: int, seed: int) -> dict[str, float]:
+    """Bulk-insert the data set; return how long each step took."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    timings = {}
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade(directory=str(ROOT / "migrations"))
+        taxonomy.load_taxonomy(ROOT / "seed" / "taxonomy.json")
+        db.session.commit()
+        cut = Cutter(tokenizer(app))
+        publishers, firms = _orgs(rng, max(count // 100, 10))
+        _scenarios(rng, count, publishers, cut)
+        _capabilities(rng, count, firms, cut)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+        timings["generate_s"] = time.perf_counter() - started
+    return timings
+
+
+def _queries(rng: random.Random, app: Flask, count: int) -> list[str]:
+    """Search words drawn from the demo titles, alone, in pairs, and with a filter."""
+    with app.app_context():
+        cut = tokenizer(app)
+        words = sorted({t for d in _read("scenarios.json") for t in cut.tokens(d["title"])})
+    domains = [d["domain"] for d in _read("scenarios.json")]
+    out = []
+    for n in range(count):
+        q = rng.choice(words) if n % 3 else f"{rng.choice(words)} {rng.choice(words)}"
+        extra = f"&domain={rng.choice(domains)}" if n % 4 == 0 else ""
+        out.append(f"/scenarios?q={q}{extra}")
+    return out
+
+
+def _time(client: Any, path: str) -> float:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}")
+    return elapsed
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
+    return statistics.median(ordered), p95
+
+
+def measure(app: Flask, repeat: int, queries: int, seed: int) -> dict[str, Any]:
+    """Cold index build, then p50/p95 of each page and of the searches."""
+    client = app.test_client()
+    with app.app_context():
+        started = time.perf_counter()
+        live_search(app).current()
+        cold = time.perf_counter() - started
+        per_page = app.config["PAGE_SIZE"]
+        total = db.session.scalar(sa.select(sa.func.count(Scenario.id))) or 0
+    deep = max((total + per_page - 1) // per_page, 1)
+    pages = {
+        "场景清单 第1页（无查询）": "/scenarios",
+        f"场景清单 第{deep}页（最深页）": f"/scenarios?page={deep}",
+        "能力清单 第1页": "/capabilities",
+        "场景 领域+区县 筛选": "/scenarios?domain=智慧交通&district=历城区",
+        "场景 技术方向+未截止+预算 筛选": "/scenarios?tag=人工智能&deadline=open&budget_min=100&budget_max=500",
+        "场景 按截止日期排序": "/scenarios?sort=deadline&deadline=30",
+        "场景 按预算排序 第50页": "/scenarios?sort=budget&page=50",
+        "能力 本地企业+荣誉 筛选": "/capabilities?local=1&honour=专精特新",
+        "能力 搜索“大模型”": "/capabilities?q=大模型",
+    }
+    rows = []
+    for label, path in pages.items():
+        _time(client, path)  # warm the template and the query plan
+        rows.append((label, *_stats([_time(client, path) for _ in range(repeat)])))
+    searches = _queries(random.Random(seed), app, queries)  # noqa: S311 - test data
+    samples = [_time(client, path) for path in searches]
+    rows.append((f"场景搜索（{len(searches)} 个查询）", *_stats(samples)))
+    return {"cold_build_s": cold, "rows": rows, "deep_page": deep}
+
+
+def write_report(path: Path, runs: dict[str, dict[str, Any]]) -> None:
+    """docs/performance-lists.md: one table per database, each figure against the target."""
+    lines = [
+        "# List pages and search at city scale",
+        "",
+        "Written by `python -m app.bench.lists` (see app/bench/lists.py); figures are wall-clock",
+        "milliseconds through the Flask test client (routing, search, SQL for the shown page,",
+        f"template), p50 and p95, against the {TARGET_MS:.0f} ms target. The machine is shared:",
+        "figures vary from run to run.",
+        "",
+        "How the pages stay fast: each process holds an in-memory columnar index per list",
+        "(app/search/index.py) built from the stored jieba tokens (search_documents) and the",
+        "filter columns, following the match_changes feed; filters, relevance and ordering are",
+        "numpy passes over all listings (a partial sort finds the page), and only the page's",
+        "rows are read with SQL, by primary key. The same code runs on both databases.",
+        "",
+    ]
+    for name, run in runs.items():
+        lines += [
+            f"## {name}",
+            "",
+            f"- CPU cores: {os.cpu_count()}; scenarios: {run['scenarios']:,}; "
+            f"capabilities: {run['capabilities']:,}; organisations: {run['organizations']:,}",
+            f"- data generation and bulk insert: {run['generate_s']:.0f} s (0: reused); first use of the "
+            f"search index in a process (cold build): {run['cold_build_s']:.1f} s",
+            "",
+            "| page | p50 ms | p95 ms | target 200 ms |",
+            "| --- | ---: | ---: | :---: |",
+        ]
+        for label, p50, p95 in run["rows"]:
+            verdict = "✓" if p95 < TARGET_MS else "✗"
+            lines.append(f"| {label} | {p50:.0f} | {p95:.0f} | {verdict} |")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _holds_data(url: str) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(sa.text("SELECT count(*) FROM scenarios")).scalar())
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def run_one(
+    url: str, count: int, repeat: int, queries: int, seed: int, reuse: bool = False
+) -> dict[str, Any]:
+    """Generate (unless reusing a database generated before) and measure on one database."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    if reuse and _holds_data(url):
+        timings = {"generate_s": 0.0}
+    else:
+        reset_database(url)
+        timings = generate(app, count, seed)
+    result = {**timings, **measure(app, repeat, queries, seed)}
+    with app.app_context():
+        result["scenarios"] = db.session.scalar(sa.select(sa.func.count(Scenario.id)))
+        result["capabilities"] = db.session.scalar(sa.select(sa.func.count(Capability.id)))
+        result["organizations"] = db.session.scalar(sa.select(sa.func.count(Organization.id)))
+        db.engine.dispose()
+    return result
+
+
+def main(argv: list[str] | None = None, report: Callable[[str], None] = print) -> int:
+    """Run the benchmark; return the process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100_000, help="scenarios (and capabilities)")
+    parser.add_argument("--repeat", type=int, default=20, help="timings per page")
+    parser.add_argument("--queries", type=int, default=50, help="search queries")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance-lists.md")
+    parser.add_argument("--sqlite", type=Path, help="SQLite file to use (default: a temporary one)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure databases already generated, if any"
+    )
+    args = parser.parse_args(argv)
+    runs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = {"SQLite": f"sqlite:///{args.sqlite or Path(tmp) / 'bench.db'}"}
+        if os.environ.get("BENCH_DATABASE_URL"):
+            urls["PostgreSQL"] = os.environ["BENCH_DATABASE_URL"]
+        for name, url in urls.items():
+            report(f"{name}: generating {args.count:,} scenarios and capabilities …")
+            runs[name] = run_one(url, args.count, args.repeat, args.queries, args.seed, args.reuse)
+            for label, p50, p95 in runs[name]["rows"]:
+                report(f"  {label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    write_report(args.out, runs)
+    report(f"wrote {args.out}")
+    failed = [label for run in runs.values() for label, _, p95 in run["rows"] if p95 >= TARGET_MS]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
