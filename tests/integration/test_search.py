@@ -67,7 +67,7 @@ def scenarios(publisher: User) -> dict[str, Scenario]:
             expected="",
             tags=["大模型"],
             budget_wan=Decimal("30"),
-            deadline=today - timedelta(days=1),
+            deadline=today + timedelta(days=200),
         ),
     }
 
@@ -141,10 +141,20 @@ def test_filters_by_tag_opening_method_budget_and_deadline(
     assert set(found(client, "/scenarios?budget_min=100")) == {TITLES[0]}
     assert set(found(client, "/scenarios?budget_max=40")) == {TITLES[3]}
     assert set(found(client, "/scenarios?budget_min=abc")) == set(TITLES)  # ignored
-    # 未截止 keeps open-ended scenarios, drops the one that closed yesterday
-    assert set(found(client, "/scenarios?deadline=open")) == {TITLES[0], TITLES[1], TITLES[2]}
+    # 未截止 keeps open-ended scenarios; "within N days" keeps those closing by then
+    assert set(found(client, "/scenarios?deadline=open")) == set(TITLES)
     assert found(client, "/scenarios?deadline=7") == [TITLES[1]]
     assert set(found(client, "/scenarios?deadline=90")) == {TITLES[0], TITLES[1]}
+
+
+def test_a_scenario_past_its_deadline_is_not_listed_even_before_the_expiry_sweep(
+    client: FlaskClient, scenarios: dict[str, Scenario]
+) -> None:
+    scenario = scenarios["plants"]
+    scenario.deadline = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert TITLES[3] not in found(client, "/scenarios")
+    assert TITLES[3] not in found(client, "/scenarios?q=病害")
 
 
 def test_sort_by_deadline_and_by_budget(
@@ -154,6 +164,7 @@ def test_sort_by_deadline_and_by_budget(
     assert found(client, "/scenarios?sort=deadline&deadline=open") == [
         TITLES[1],
         TITLES[0],
+        TITLES[3],
         TITLES[2],
     ]
     # highest budget (the top of a range) first; 面议 last
