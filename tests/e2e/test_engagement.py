@@ -2,7 +2,8 @@
 
 The demo firm applies to a demo scenario, the demo publisher shortlists it and records the
 contract, the firm marks it landed, both consent, the administrator publishes the case and
-an anonymous visitor reads it. (The dashboard assertion is added by the integrator.)
+an anonymous visitor reads it, and the public dashboard counts the new contract, its amount
+and the local firms' share.
 """
 
 from __future__ import annotations
@@ -31,8 +32,20 @@ def open_scenario(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(SCENARIO)
 
 
+def dashboard_figures(page: Page) -> tuple[int, float, float]:
+    """Contracts, their amount (万元) and the local share (%) on the public dashboard."""
+    page.goto("/dashboard")
+    contracts = int(page.get_by_test_id("fig-contracts").inner_text())
+    amount = float(page.get_by_test_id("fig-amount").inner_text())
+    share = page.get_by_test_id("fig-local-share").inner_text().rstrip("%")
+    return contracts, amount, float(share) if share != "—" else 0.0
+
+
 def test_apply_shortlist_sign_land_and_publish_a_case(new_person: Callable[[], Page]) -> None:
     today = date.today().isoformat()
+    visitor = new_person()
+    contracts, amount, share = dashboard_figures(visitor)
+    local_contracts = round(share * contracts / 100)
 
     firm = new_person()
     sign_in(firm, *FIRM)
@@ -98,9 +111,14 @@ def test_apply_shortlist_sign_land_and_publish_a_case(new_person: Callable[[], P
     admin.get_by_role("button", name="发布案例").click()
     expect(flash(admin)).to_contain_text("案例已公开发布")
 
-    visitor = new_person()
     visitor.goto("/cases?q=目录治理")
     visitor.get_by_test_id("case-list").get_by_role("link", name=SCENARIO).click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(SCENARIO)
     expect(visitor.get_by_test_id("case-body")).to_contain_text(RESULT)
     expect(visitor.locator(".facts")).to_contain_text(FIRM_NAME)
+
+    # the contract of a local firm shows on the public dashboard
+    after = dashboard_figures(visitor)
+    assert after[0] == contracts + 1
+    assert after[1] == pytest.approx(amount + 168)
+    assert after[2] == pytest.approx(100 * (local_contracts + 1) / (contracts + 1), abs=0.05)
