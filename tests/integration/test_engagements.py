@@ -567,8 +567,8 @@ def test_an_engagement_without_attachment_or_file_answers_not_found(
 def test_an_attachment_stored_before_the_merge_is_still_served(
     client: FlaskClient, uploads, publisher: User, firm: User
 ) -> None:
-    # application files used to be saved as <hex>.<ext> in UPLOAD_DIR/engagements, which by
-    # default was the same folder as ATTACHMENT_DIR/engagements
+    # application files used to be saved as <hex>.<ext> in an engagements/ folder of their own
+    # upload directory, by default the same folder as ATTACHMENT_DIR/engagements
     engagement = make_engagement(
         publisher, firm, attachment_name="旧方案.docx", attachment_file="ab" * 16 + ".docx"
     )
