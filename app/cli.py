@@ -51,7 +51,7 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(
         f"已加载演示数据：单位 {report.organizations} 家，场景 {report.scenarios} 个，"
         f"能力 {report.capabilities} 项，用户 {report.users} 个，待审核推荐 {report.recommendations} 条，"
-        f"示意对接 {report.engagements} 条。"
+        f"示意对接 {report.engagements} 条，已发布批次 {report.batches} 个。"
     )
 
 

@@ -77,7 +77,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # WTForms' built-in Chinese messages (no Flask-Babel in this project)
     WTF_I18N_ENABLED = False
-    # Attachments: checked by content, stored outside static/ (see app.attachments).
+    # Attachments of listings and applications (applications in ATTACHMENT_DIR/engagements):
+    # checked by content, stored outside static/ (see app.attachments).
     ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or str(INSTANCE / "uploads")
     # A request may carry one attachment plus the form around it; more is answered with 413.
@@ -96,8 +97,6 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
-    # uploaded files (application attachments), outside the static folder
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
     # The dashboard's figures are recomputed at most this often per process (0: every request).

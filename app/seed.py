@@ -1,4 +1,4 @@
-"""Loading the demo data in seed/demo/: organisations, listings, users and their matches."""
+"""Loading the demo data in seed/demo/: organisations, listings, users, batches and matches."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import taxonomy
+from app.batches import services as batches
+from app.errors import DomainError
 from app.extensions import db
 from app.models import (
+    Batch,
+    BatchKind,
     Capability,
     Engagement,
     EngagementEvent,
@@ -53,6 +57,7 @@ class SeedReport:
     users: int
     recommendations: int
     engagements: int = 0
+    batches: int = 0
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -88,6 +93,7 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     db.session.add_all([*scenarios, *capabilities, *users])
     db.session.flush()
     engagements = _load_engagements(demo / "engagements.json", scenarios, capabilities, orgs)
+    published = _load_batches(demo / "batches.json", scenarios, users)
     engine = live(current_app).engine()
     for listing in (*scenarios, *capabilities):
         store_features(listing, engine)
@@ -95,7 +101,13 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(
-        len(orgs), len(scenarios), len(capabilities), len(users), queued, len(engagements)
+        len(orgs),
+        len(scenarios),
+        len(capabilities),
+        len(users),
+        queued,
+        len(engagements),
+        len(published),
     )
 
 
@@ -200,6 +212,36 @@ def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
     user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
     user.set_password(rec["password"])
     return user
+
+
+def _load_batches(path: Path, scenarios: list[Scenario], users: list[User]) -> list[Batch]:
+    """第N批 scenario lists (seed/demo/batches.json), composed and published today.
+
+    They go through the batch services as the demo administrator, so they are numbered, titled
+    and audited exactly like a batch an administrator publishes.
+    """
+    if not path.exists():
+        return []
+    records = json.loads(path.read_text(encoding="utf-8"))["scenario_batches"]
+    admin = next((u for u in users if u.role is Role.ADMIN), None)
+    if records and admin is None:
+        raise SeedError(f"{path.name}: users.json has no administrator to publish the batches")
+    by_title = {s.title: s for s in scenarios}
+    loaded = []
+    for rec in records:
+        unknown = [title for title in rec["scenarios"] if title not in by_title]
+        if unknown:
+            raise SeedError(f"{path.name}: unknown scenarios {unknown}")
+        batch = batches.create(admin, BatchKind.SCENARIO)
+        ids = [by_title[title].id for title in rec["scenarios"]]
+        try:
+            batches.update(admin, batch, rec.get("title") or batch.title, rec["intro"], ids)
+            batches.publish(admin, batch, batches.today())
+        except DomainError as error:
+            raise SeedError(f"{path.name}: {error.message}") from error
+        loaded.append(batch)
+    db.session.flush()
+    return loaded
 
 
 # when each later stage happened, as a fraction of the time left after the first contact

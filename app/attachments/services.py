@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -68,30 +70,59 @@ def add(
         raise DomainError(f"“{listing.status.label}”状态的内容不能修改附件。")
     if len(attachments_of(listing)) >= MAX_PER_LISTING:
         raise DomainError(f"每条内容最多上传{MAX_PER_LISTING}个附件，请先删除不需要的附件。")
-    name = clean_filename(filename)
-    if not name:
-        raise DomainError("请选择要上传的文件。", field="file")
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
-    try:
-        size, digest = _write(stream, path, max_bytes)
-        kind = sniff.check(name, path)
-    except DomainError:
-        path.unlink(missing_ok=True)
-        raise
+    stored = store(filename, stream, directory=directory, max_bytes=max_bytes)
     attachment = Attachment(
-        filename=name,
-        stored_name=stored_name,
-        kind=kind,
-        size=size,
-        sha256=digest,
+        filename=stored.filename,
+        stored_name=stored.stored_name,
+        kind=stored.kind,
+        size=stored.size,
+        sha256=stored.sha256,
         uploader_id=user.id,
         **{"scenario_id" if isinstance(listing, Scenario) else "capability_id": listing.id},
     )
     db.session.add(attachment)
     db.session.flush()
-    audit.record(user, "attach", listing, note=name)
+    audit.record(user, "attach", listing, note=stored.filename)
     return attachment
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An upload that passed the checks and is now on disk under a random name."""
+
+    filename: str  # the cleaned name the uploader gave (shown, never a path)
+    stored_name: str
+    kind: str
+    size: int
+    sha256: str
+
+
+def store(
+    filename: str,
+    stream: IO[bytes],
+    *,
+    directory: Path,
+    max_bytes: int,
+    kinds: Collection[str] | None = None,
+) -> StoredFile:
+    """Write an upload under a random name once its name, size and content pass; refuse otherwise.
+
+    Every upload of the platform goes through here (listing and application attachments);
+    kinds narrows the accepted kinds for a use case. A refused upload leaves no file behind.
+    """
+    name = clean_filename(filename)
+    if not name:
+        raise DomainError("请选择要上传的文件。", field="file")
+    sniff.expected_kinds(name, kinds)  # a wrong extension is refused before anything is written
+    stored_name = secrets.token_hex(16)
+    path = directory / stored_name
+    try:
+        size, digest = _write(stream, path, max_bytes)
+        kind = sniff.check(name, path, kinds)
+    except DomainError:
+        path.unlink(missing_ok=True)
+        raise
+    return StoredFile(name, stored_name, kind, size, digest)
 
 
 def _write(stream: IO[bytes], path: Path, max_bytes: int) -> tuple[int, str]:
@@ -130,12 +161,11 @@ def delete(user: Any, attachment: Attachment) -> str:
     return attachment.stored_name
 
 
-def content_disposition(attachment: Attachment) -> str:
+def disposition(name: str, kind: str, fallback_stem: str) -> str:
     """A download header: an ASCII fallback name, and the real name per RFC 5987/6266."""
-    name = attachment.filename
     plain = name.isascii() and name.isprintable() and not any(c in name for c in '"\\;%')
-    ext = ATTACHMENT_KINDS[attachment.kind][1][0]
-    fallback = name if plain else f"attachment-{attachment.id}.{ext}"
+    ext = ATTACHMENT_KINDS[kind][1][0]
+    fallback = name if plain else f"{fallback_stem}.{ext}"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

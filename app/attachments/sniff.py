@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 
 from app.errors import DomainError
@@ -101,14 +102,35 @@ def _has_stream(data: bytes, name: str) -> bool:
     return False
 
 
-def check(filename: str, path: Path) -> str:
-    """The file's kind when its content is accepted and matches its extension; else refuse."""
+def describe(kinds: Collection[str]) -> str:
+    """How a refusal names the accepted kinds, e.g. "PDF、DOCX 或 PPTX 文件"."""
+    names = [kind.upper() for kind in kinds]
+    listed = "、".join(names[:-1]) + f" 或 {names[-1]}" if len(names) > 1 else names[0]
+    return f"{listed} 文件"
+
+
+def expected_kinds(filename: str, kinds: Collection[str] | None = None) -> list[str]:
+    """The kinds the file's extension allows (within kinds, if given); refuse when none.
+
+    Cheap, by name only: callers use it to refuse before a single byte is written.
+    """
     ext = extension(filename)
-    expected = kinds_for_extension(ext)
+    expected = [kind for kind in kinds_for_extension(ext) if kinds is None or kind in kinds]
     if not expected:
+        allowed = ALLOWED if kinds is None else describe(kinds)
         raise DomainError(
-            f"不支持的文件类型“.{ext or '无扩展名'}”，只能上传{ALLOWED}。", field="file"
+            f"不支持的文件类型“.{ext or '无扩展名'}”，只能上传{allowed}。", field="file"
         )
+    return expected
+
+
+def check(filename: str, path: Path, kinds: Collection[str] | None = None) -> str:
+    """The file's kind when its content is accepted and matches its extension; else refuse.
+
+    kinds narrows what this upload may be (a use case that takes fewer kinds than listings do).
+    """
+    expected = expected_kinds(filename, kinds)
+    ext = extension(filename)
     kind = detect(path, hint=expected[0])
     if kind is None:
         raise DomainError(

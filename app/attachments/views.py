@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.attachments import bp, services
+from app.attachments import bp, downloads, services
 from app.attachments.forms import UploadForm
 from app.errors import DomainError
 from app.extensions import db
@@ -116,8 +116,9 @@ def download(attachment_id: int) -> Response:
     if not path.is_file():
         current_app.logger.error("attachment %s has no file %s", attachment.id, path)
         abort(404)
-    response = send_file(path, mimetype=attachment.mimetype, max_age=0)
-    response.headers["Content-Disposition"] = services.content_disposition(attachment)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.send(
+        path,
+        name=attachment.filename,
+        kind=attachment.kind,
+        fallback_stem=f"attachment-{attachment.id}",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -30,13 +31,17 @@ class ApplyForm(Form):
         validators=[required("请填写申请说明。"), between(MIN_PROPOSAL, MAX_PROPOSAL)],
         description="简述贵单位的解决思路、类似案例和可投入的团队。",
     )
-    attachment = FileField(
-        "附件（可选）", description="方案材料，PDF、DOCX 或 PPTX 格式，不超过 2 MB。"
-    )
+    # the hint names the size limit in force (ATTACHMENT_MAX_BYTES), set in __init__
+    attachment = FileField("附件（可选）", render_kw={"accept": ".pdf,.docx,.pptx"})
     capability_id = SelectField("对应能力（可选）", coerce=lambda v: int(v) if v else None)
 
     def __init__(self, *args: object, capabilities: list | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        limit = int(current_app.config["ATTACHMENT_MAX_BYTES"]) / (1024 * 1024)
+        self.attachment.description = (
+            f"方案材料，仅支持 PDF、DOCX 或 PPTX 格式，不超过 {limit:g} MB；"
+            "文件类型按内容校验，扩展名与内容不符的文件会被拒绝。"
+        )
         self.capability_id.choices = [("", "不指定")] + [
             (c.id, c.title) for c in capabilities or []
         ]

@@ -12,13 +12,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from app.attachments import downloads
 from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
 from app.errors import DomainError
@@ -63,17 +63,22 @@ def apply(scenario_id: int) -> Response | str:
         return redirect(url_for("engagements.detail", engagement_id=mine.id))
     form = ApplyForm(capabilities=services.offered_capabilities(firm))
     if form.validate_on_submit():
-        upload_dir = current_app.config["UPLOAD_DIR"]
+        directory = current_app.config["ATTACHMENT_DIR"]
         stored = None
         try:
-            if form.attachment.data:
-                stored = attachments.store(form.attachment.data, upload_dir)
+            if upload := form.attachment.data:
+                stored = attachments.store(
+                    upload.filename or "",
+                    upload.stream,
+                    directory,
+                    int(current_app.config["ATTACHMENT_MAX_BYTES"]),
+                )
             engagement = services.apply(
                 current_user, scenario, form.proposal.data, form.capability_id.data, stored
             )
         except DomainError as error:
             if stored:
-                attachments.discard(stored[1], upload_dir)
+                attachments.discard(stored[1], directory)
             _form_error(form, error)
         else:
             db.session.commit()
@@ -140,13 +145,17 @@ def _case_of(engagement: Engagement) -> Any:
 def attachment(engagement_id: int) -> Response:
     """The application's attachment, for the two parties and administrators only."""
     engagement = _engagement(engagement_id)
-    if not engagement.attachment_file:
+    path = attachments.stored_path(engagement.attachment_file, current_app.config["ATTACHMENT_DIR"])
+    kind = attachments.kind_of(engagement.attachment_name)
+    if path is None or kind is None or not path.is_file():
+        if engagement.attachment_file:
+            current_app.logger.error("engagement %s has no file %s", engagement.id, path)
         abort(404)
-    return send_from_directory(
-        attachments.folder(current_app.config["UPLOAD_DIR"]),
-        engagement.attachment_file,
-        as_attachment=True,
-        download_name=engagement.attachment_name,
+    return downloads.send(
+        path,
+        name=engagement.attachment_name,
+        kind=kind,
+        fallback_stem=f"engagement-{engagement.id}-attachment",
     )
 
 

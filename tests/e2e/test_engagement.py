@@ -1,9 +1,9 @@
 """An engagement in a real browser, from application to a published excellent case.
 
-The demo firm applies to a demo scenario, the demo publisher shortlists it and records the
-contract, the firm marks it landed, both consent, the administrator publishes the case and
-an anonymous visitor reads it, and the public dashboard counts the new contract, its amount
-and the local firms' share.
+The demo firm applies to a demo scenario with an attachment (a renamed zip is refused first),
+the demo publisher downloads it, shortlists the firm and records the contract, the firm marks
+it landed, both consent, the administrator publishes the case and an anonymous visitor reads
+it, and the public dashboard counts the new contract, its amount and the local firms' share.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests import files
 from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,7 @@ FIRM = ("firm@example.com", "Firm2026demo")
 FIRM_NAME = "浪潮软件股份有限公司"
 SCENARIO = "公共数据资源目录治理与质量核查"
 RESULT = "数据目录完整率提升到百分之九十八"
+ATTACHMENT = "数据治理方案.pdf"
 
 
 def open_scenario(page: Page) -> None:
@@ -52,6 +54,17 @@ def test_apply_shortlist_sign_land_and_publish_a_case(new_person: Callable[[], P
     open_scenario(firm)
     firm.get_by_role("link", name="揭榜/申请对接").click()
     firm.get_by_label("申请说明").fill("我们的数据治理平台已在多个地市上线，可两个月完成目录核查。")
+    attachment = firm.get_by_label("附件（可选）")
+    expect(firm.get_by_test_id("apply-form")).to_contain_text("仅支持 PDF、DOCX 或 PPTX 格式")
+    # a zip renamed .docx is refused by its content, and the application is not made
+    attachment.set_input_files(
+        {"name": "方案.docx", "mimeType": "application/zip", "buffer": files.plain_zip()}
+    )
+    firm.get_by_role("button", name="提交申请").click()
+    expect(firm.get_by_test_id("apply-form")).to_contain_text("内容不是有效的Word 文档（docx）")
+    firm.get_by_label("附件（可选）").set_input_files(
+        {"name": ATTACHMENT, "mimeType": "application/pdf", "buffer": files.pdf()}
+    )
     firm.get_by_role("button", name="提交申请").click()
     expect(firm).to_have_url(re.compile(r"/engagements/\d+$"))
     expect(flash(firm)).to_contain_text("申请已提交")
@@ -71,6 +84,9 @@ def test_apply_shortlist_sign_land_and_publish_a_case(new_person: Callable[[], P
     ).to_be_visible()
 
     publisher.goto(engagement_url)
+    with publisher.expect_download() as download:
+        publisher.get_by_test_id("attachment").click()
+    assert download.value.suggested_filename == ATTACHMENT
     publisher.get_by_test_id("move-negotiating").get_by_role("button", name="进入洽谈").click()
     expect(publisher.get_by_test_id("stage")).to_have_text("洽谈中")
     signing = publisher.get_by_test_id("move-signed")

@@ -9,9 +9,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.batches import services as batches
 from app.config import ROOT
 from app.extensions import db
-from app.models import Capability, Organization, Recommendation, Role, Scenario, User
+from app.models import (
+    AuditEvent,
+    Batch,
+    BatchKind,
+    Capability,
+    Organization,
+    Recommendation,
+    Role,
+    Scenario,
+    User,
+)
 from app.seed import SeedError, load_demo
 from app.validators import uscc_error
 
@@ -40,12 +51,55 @@ def test_seed_demo_loads_a_populated_platform_once(app: Flask) -> None:
     assert len(domains) == 14, "scenarios across all domains"
     assert count(Recommendation) > 0, "the review queue is filled"
     assert {u.role for u in db.session.scalars(sa.select(User))} == set(Role)
+    assert "已发布批次 1 个" in result.output
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "跳过" in again.output
     assert count(Scenario) >= 60
+    assert count(Batch) == 1, "a second run adds no second batch"
     refused = runner.invoke(args=["seed-demo"])
     assert refused.exit_code != 0
     assert "数据库不为空" in refused.output
+
+
+def test_the_demo_has_a_published_batch_on_the_home_page(app: Flask) -> None:
+    load_demo(ROOT / "seed", min_score=0.2, top=5)
+    db.session.commit()
+    batch = db.session.scalars(sa.select(Batch)).one()
+    title = f"{batches.today().year}年第一批场景机会清单"
+    assert (batch.kind, batch.number, batch.title) == (BatchKind.SCENARIO, 1, title)
+    assert batch.publish_on == batches.today()
+    assert 10 <= len(batch.items) <= 15
+    listed = [item.scenario for item in batch.items]
+    assert all(s is not None and s.is_published for s in listed)
+    assert len({s.domain for s in listed}) >= 10, "a batch across the city's domains"
+    # published as an administrator would: numbered, titled and audited
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.subject_type == "batches")
+    ).all()
+    assert sorted(actions) == ["create", "edit", "publish"]
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert 'data-testid="newest-batch"' in home
+    assert f'最新发布：<a href="/batches/{batch.id}">{title}</a>' in home
+    assert "共12项" in home
+    page = app.test_client().get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert all(s.title in page for s in listed)
+
+
+def test_demo_batches_naming_an_unknown_scenario_are_refused(app: Flask, tmp_path: Path) -> None:
+    seed = tmp_path / "seed"
+    (seed / "demo").mkdir(parents=True)
+    (seed / "taxonomy.json").write_text(
+        (ROOT / "seed" / "taxonomy.json").read_text("utf-8"), "utf-8"
+    )
+    for name in ("publishers", "firms", "scenarios", "users"):
+        (seed / "demo" / f"{name}.json").write_text(
+            (ROOT / "seed" / "demo" / f"{name}.json").read_text("utf-8"), "utf-8"
+        )
+    (seed / "demo" / "capabilities.json").write_text("[]", "utf-8")
+    batch = {"intro": "", "scenarios": ["政务大模型辅助公文办理", "不存在的场景"]}
+    (seed / "demo" / "batches.json").write_text(json.dumps({"scenario_batches": [batch]}), "utf-8")
+    with pytest.raises(SeedError, match="不存在的场景"):
+        load_demo(seed, min_score=0.1, top=5)
 
 
 def test_demo_data_naming_an_unknown_publisher_is_refused(app: Flask, tmp_path: Path) -> None:

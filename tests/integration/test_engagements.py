@@ -18,12 +18,14 @@ from app.models import (
     EngagementOrigin,
     EngagementStage,
     Notification,
+    OrgStatus,
     Recommendation,
     RecommendationStatus,
     Role,
     User,
 )
 from app.models.base import utcnow
+from tests import files
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 S = EngagementStage
@@ -490,12 +492,10 @@ def test_a_recommendation_is_accepted_only_by_its_parties_and_once(
 
 
 @pytest.fixture
-def uploads(app, tmp_path):
-    """Uploads go to a temporary folder for the test."""
-    saved = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["UPLOAD_DIR"] = saved
+def uploads(app, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Uploads go to a temporary ATTACHMENT_DIR for the test (applications in its sub-folder)."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
+    return tmp_path
 
 
 def upload(client: FlaskClient, scenario_id: int, name: str, content: bytes):
@@ -513,27 +513,95 @@ def test_an_attachment_is_stored_privately_and_served_to_the_parties_only(
 ) -> None:
     scenario = make_scenario(publisher.organization)
     login(client, firm)
-    upload(client, scenario.id, "../../方案.pdf", b"%PDF-1.7 proposal")
+    upload(client, scenario.id, "../../方案.pdf", files.pdf())
     engagement = db.session.scalar(sa.select(Engagement))
     assert engagement.attachment_name == "方案.pdf"
-    assert (
-        uploads / "engagements" / engagement.attachment_file
-    ).read_bytes() == b"%PDF-1.7 proposal"
+    assert (uploads / "engagements" / engagement.attachment_file).read_bytes() == files.pdf()
     login(client, publisher)
     response = client.get(f"/engagements/{engagement.id}/attachment")
     assert response.status_code == 200
-    assert response.data == b"%PDF-1.7 proposal"
+    assert response.data == files.pdf()
     assert "attachment;" in response.headers["Content-Disposition"]
     response.close()  # the file is streamed: close it as a server would
     login(client, other_firm)
     assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
 
 
+def test_the_attachment_is_downloaded_with_the_shared_safe_headers(
+    client: FlaskClient, uploads, publisher: User, firm: User, admin: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    upload(client, scenario.id, "解决方案.pptx", files.ooxml("pptx"))
+    engagement = db.session.scalar(sa.select(Engagement))
+    # stored under a random name: nothing of the user's name reaches the file system
+    assert "解决方案" not in engagement.attachment_file
+    for user in (publisher, firm, admin):
+        login(client, user)
+        response = client.get(f"/engagements/{engagement.id}/attachment")
+        assert response.status_code == 200
+        assert response.mimetype == (
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        )
+        assert response.headers["Content-Disposition"] == (
+            f'attachment; filename="engagement-{engagement.id}-attachment.pptx"; '
+            "filename*=UTF-8''%E8%A7%A3%E5%86%B3%E6%96%B9%E6%A1%88.pptx"
+        )
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "private, no-store"
+        response.close()
+
+
+def test_an_engagement_without_attachment_or_file_answers_not_found(
+    client: FlaskClient, uploads, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm)
+    login(client, publisher)
+    assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
+    # a stored name the attachment mechanism did not give is never turned into a path
+    engagement.attachment_name, engagement.attachment_file = "x.pdf", "../../secret.pdf"
+    db.session.commit()
+    assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
+
+
+def test_an_attachment_stored_before_the_merge_is_still_served(
+    client: FlaskClient, uploads, publisher: User, firm: User
+) -> None:
+    # application files used to be saved as <hex>.<ext> in an engagements/ folder of their own
+    # upload directory, by default the same folder as ATTACHMENT_DIR/engagements
+    engagement = make_engagement(
+        publisher, firm, attachment_name="旧方案.docx", attachment_file="ab" * 16 + ".docx"
+    )
+    (uploads / "engagements").mkdir()
+    (uploads / "engagements" / engagement.attachment_file).write_bytes(files.ooxml("docx"))
+    login(client, firm)
+    response = client.get(f"/engagements/{engagement.id}/attachment")
+    assert response.status_code == 200
+    assert response.data == files.ooxml("docx")
+    response.close()
+
+
+def test_the_application_form_names_the_accepted_kinds_and_the_limit(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    page = client.get(f"/scenarios/{scenario.id}/apply").get_data(as_text=True)
+    assert "仅支持 PDF、DOCX 或 PPTX 格式，不超过 10 MB" in page
+    assert 'accept=".pdf,.docx,.pptx"' in page
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("setup.exe", b"MZ\x90\x00", "附件仅支持 PDF、DOCX 或 PPTX 格式"),
-        ("方案.pdf", b"MZ\x90\x00 not a pdf", "附件内容与文件格式不符"),
+        ("setup.exe", files.exe(), "不支持的文件类型“.exe”，只能上传PDF、DOCX 或 PPTX 文件"),
+        ("方案.pdf", files.exe(), "文件“方案.pdf”的内容不是有效的PDF 文档"),
+        # a zip renamed .docx: the first bytes are a zip's, but it holds no Word document
+        ("方案.docx", files.plain_zip(), "文件“方案.docx”的内容不是有效的Word 文档（docx）"),
+        ("方案.docx", files.ooxml("xlsx"), "内容是Excel 表格（xlsx），与扩展名“.docx”不符"),
+        # the listings take spreadsheets and images; a proposal does not
+        ("报价.xlsx", files.ooxml("xlsx"), "不支持的文件类型“.xlsx”"),
+        ("照片.png", files.png(), "不支持的文件类型“.png”"),
     ],
 )
 def test_wrong_attachments_are_refused_and_nothing_is_kept(
@@ -550,7 +618,37 @@ def test_wrong_attachments_are_refused_and_nothing_is_kept(
     page = upload(client, scenario.id, name, content).get_data(as_text=True)
     assert message in page
     assert db.session.scalar(sa.select(Engagement)) is None
-    assert not list(uploads.rglob("*.*"))
+    assert not [path for path in uploads.rglob("*") if path.is_file()]
+
+
+def test_an_attachment_over_the_size_limit_is_refused_while_streaming(
+    client: FlaskClient,
+    uploads,
+    publisher: User,
+    firm: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(client.application.config, "ATTACHMENT_MAX_BYTES", 1024)
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    page = upload(client, scenario.id, "方案.pdf", files.pdf() + b"0" * 2048)
+    assert "文件超过大小限制，单个附件不能超过 1 KB" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Engagement)) is None
+    assert not [path for path in uploads.rglob("*") if path.is_file()]
+
+
+def test_a_refused_application_discards_its_stored_attachment(
+    client: FlaskClient, uploads, publisher: User, firm: User
+) -> None:
+    # the file passes its checks and is stored, then the use case refuses the application
+    scenario = make_scenario(publisher.organization)
+    firm.organization.status = OrgStatus.PENDING
+    db.session.commit()
+    login(client, firm)
+    page = upload(client, scenario.id, "方案.pdf", files.pdf()).get_data(as_text=True)
+    assert "单位信息审核通过后才能申请对接" in page
+    assert db.session.scalar(sa.select(Engagement)) is None
+    assert not [path for path in uploads.rglob("*") if path.is_file()]
 
 
 def test_a_refused_application_leaves_no_file_behind(

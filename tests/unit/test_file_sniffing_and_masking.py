@@ -69,6 +69,19 @@ def test_refused_files_say_why_in_chinese(
     assert caught.value.field == "file"
 
 
+def test_a_use_case_may_narrow_the_accepted_kinds(tmp_path: Path) -> None:
+    kinds = ("pdf", "docx", "pptx")
+    assert sniff.check("方案.docx", write(tmp_path, files.ooxml("docx")), kinds) == "docx"
+    assert sniff.describe(kinds) == "PDF、DOCX 或 PPTX 文件"
+    # refused by its name alone, before the content is read
+    with pytest.raises(
+        DomainError, match="不支持的文件类型“.xlsx”，只能上传PDF、DOCX 或 PPTX 文件"
+    ):
+        sniff.expected_kinds("报价.xlsx", kinds)
+    with pytest.raises(DomainError, match="与扩展名“.docx”不符"):
+        sniff.check("方案.docx", write(tmp_path, files.ooxml("pptx")), kinds)
+
+
 def test_stream_names_count_only_in_directory_entries(tmp_path: Path) -> None:
     # "WordDocument" in the body of a compound file (not at an entry boundary) is no stream
     data = files.ole2("Workbook") + b"\x00" + "WordDocument".encode("utf-16-le") + b"\x00\x00"
