@@ -420,10 +420,16 @@ def by_district() -> Chart:
         .where(_ever_published(Scenario))
         .group_by(Scenario.district)
     )
-    capabilities = _grouped(
-        sa.select(Organization.district, sa.func.count(Capability.id))
-        .join(Organization, Organization.id == Capability.organization_id)
+    # count per firm first (an index scan), then add the firms' districts
+    per_firm = (
+        sa.select(Capability.organization_id, sa.func.count().label("n"))
         .where(_ever_published(Capability))
+        .group_by(Capability.organization_id)
+        .subquery()
+    )
+    capabilities = _grouped(
+        sa.select(Organization.district, sa.func.sum(per_firm.c.n))
+        .join(Organization, Organization.id == per_firm.c.organization_id)
         .group_by(Organization.district)
     )
     # count per scenario first (an index scan), then add the scenarios' districts

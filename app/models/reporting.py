@@ -20,9 +20,22 @@ from app.models.listing import (
 from app.models.matching import Recommendation
 
 DASHBOARD_INDEXES = (
-    # first engagement per scenario (median days from publication)
+    # first engagement per scenario (median days from publication) and engagements and
+    # contracts per scenario (districts), both read from the index alone
     sa.Index(
-        "ix_engagements_scenario_id_created_at", Engagement.scenario_id, Engagement.created_at
+        "ix_engagements_scenario_id_created_at_stage",
+        Engagement.scenario_id,
+        Engagement.created_at,
+        Engagement.stage,
+    ),
+    # engagements started per month: a count of an index range per month
+    sa.Index("ix_engagements_created_at", Engagement.created_at),
+    # engagements and amounts by stage and origin (headline figures, funnel, origins)
+    sa.Index(
+        "ix_engagements_stage_origin",
+        Engagement.stage,
+        Engagement.origin,
+        Engagement.contract_amount_wan,
     ),
     # contracts by month, by firm and by locality: signed rows only, amounts from the index
     sa.Index(
@@ -42,10 +55,11 @@ DASHBOARD_INDEXES = (
     # published scenarios by domain and by district, read in group order from the index
     sa.Index("ix_scenarios_domain_published_at", Scenario.domain, Scenario.published_at),
     sa.Index("ix_scenarios_district_published_at", Scenario.district, Scenario.published_at),
-    # published capabilities by their firm's district
+    # published capabilities per firm (by the firm's district), offers of firms from elsewhere
     sa.Index(
-        "ix_capabilities_organization_id_published_at",
+        "ix_capabilities_organization_id_status",
         Capability.organization_id,
+        Capability.status,
         Capability.published_at,
     ),
     # listings per tag or domain (the primary keys lead with the listing, not the term)
