@@ -194,8 +194,8 @@ def summary() -> Summary:
     signed = [stages.get(stage, (0, 0.0)) for stage in SIGNED]
     local = _local_signed()
     return Summary(
-        scenarios_published=_count(Scenario, _ever_published(Scenario)),
-        capabilities_published=_count(Capability, _ever_published(Capability)),
+        scenarios_published=sum(n for k, n in _scenario_breakdown().items() if k[3]),
+        capabilities_published=sum(n for k, n in _capability_breakdown().items() if k[1]),
         recommendations_made=sum(recs.values()),
         recommendations_approved=recs[RecommendationStatus.APPROVED],
         recommendations_rejected=recs[RecommendationStatus.REJECTED],
@@ -253,8 +253,55 @@ def _local_signed_query() -> dict[bool, tuple[int, float]]:
     return {bool(local): (_int(n), _num(a)) for local, n, a in db.session.execute(query)}
 
 
-def _count(model: type[Any], *where: Any) -> int:
-    return _int(db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)))
+def _scenario_breakdown() -> dict[tuple[str, str, ListingStatus, bool], int]:
+    """Scenarios per (domain, district, status, ever published).
+
+    One GROUP BY over a covering index feeds the headline count and the domain, district and
+    status charts (a few thousand groups at most: the taxonomy is small).
+    """
+
+    def compute() -> dict[tuple[str, str, ListingStatus, bool], int]:
+        # count(published_at) counts the ever published: grouping by an IS NOT NULL
+        # expression instead would sort every row rather than stream the index
+        query = sa.select(
+            Scenario.domain,
+            Scenario.district,
+            Scenario.status,
+            sa.func.count(),
+            sa.func.count(Scenario.published_at),
+        ).group_by(Scenario.domain, Scenario.district, Scenario.status)
+        found = {}
+        for domain, district, status, n, published in db.session.execute(query):
+            found[(domain, district, status, True)] = _int(published)
+            found[(domain, district, status, False)] = _int(n) - _int(published)
+        return found
+
+    return _shared("scenarios", compute)
+
+
+def _capability_breakdown() -> dict[tuple[ListingStatus, bool], int]:
+    """Capabilities per (status, ever published): the headline count and the status chart."""
+
+    def compute() -> dict[tuple[ListingStatus, bool], int]:
+        query = sa.select(
+            Capability.status, sa.func.count(), sa.func.count(Capability.published_at)
+        ).group_by(Capability.status)
+        found = {}
+        for status, n, published in db.session.execute(query):
+            found[(status, True)] = _int(published)
+            found[(status, False)] = _int(n) - _int(published)
+        return found
+
+    return _shared("capabilities", compute)
+
+
+def _sum_by(counts: dict[Any, int], key: Callable[[Any], Any]) -> dict[Any, int]:
+    """Counts added up under key(k), keys mapped to None left out."""
+    found: dict[Any, int] = {}
+    for k, n in counts.items():
+        if (group := key(k)) is not None:
+            found[group] = found.get(group, 0) + n
+    return found
 
 
 def recommendation_counts() -> dict[RecommendationStatus, int]:
@@ -326,11 +373,7 @@ def median_days_portable() -> float | None:
 
 def by_domain() -> Chart:
     """Scenarios and capabilities published, by application domain."""
-    scenarios = _grouped(
-        sa.select(Scenario.domain, sa.func.count(Scenario.id))
-        .where(_ever_published(Scenario))
-        .group_by(Scenario.domain)
-    )
+    scenarios = _sum_by(_scenario_breakdown(), lambda k: k[0] if k[3] else None)
     never_published = sa.select(Capability.id).where(Capability.published_at.is_(None))
     per_term = _minus(
         _links_per_term(capability_domains, capability_domains.c.capability_id),
@@ -415,11 +458,7 @@ def by_technology() -> Chart:
 
 def by_district() -> Chart:
     """Activity by district: scenarios there, capabilities of firms there, engagements, contracts."""
-    scenarios = _grouped(
-        sa.select(Scenario.district, sa.func.count(Scenario.id))
-        .where(_ever_published(Scenario))
-        .group_by(Scenario.district)
-    )
+    scenarios = _sum_by(_scenario_breakdown(), lambda k: k[1] if k[3] else None)
     # count per firm first (an index scan), then add the firms' districts
     per_firm = (
         sa.select(Capability.organization_id, sa.func.count().label("n"))
@@ -685,8 +724,8 @@ def local_share() -> Chart:
 def listing_statuses() -> Chart:
     """Every listing by status, unpublished ones included (administrators only)."""
     found = [
-        _grouped(sa.select(model.status, sa.func.count(model.id)).group_by(model.status))
-        for model in (Scenario, Capability)
+        _sum_by(_scenario_breakdown(), lambda k: k[2]),
+        _sum_by(_capability_breakdown(), lambda k: k[0]),
     ]
     rows = [
         (label, found[0].get(status, 0), found[1].get(status, 0))
@@ -704,15 +743,26 @@ def listing_statuses() -> Chart:
 
 def firm_contracts(limit: int = TOP_FIRMS) -> Chart:
     """The firms with the largest signed amounts (administrators only)."""
-    # total per firm first (the signed rows of one index), then name the top firms
-    per_firm = (
+    # total per stage and firm first (streaming the signed rows of one covering index in
+    # order), then per firm, then name the top firms; grouping by firm alone makes SQLite
+    # walk the firm index and read every engagement row
+    per_stage = (
         sa.select(
             Engagement.firm_id,
             sa.func.count().label("signed"),
             sa.func.sum(Engagement.contract_amount_wan).label("amount"),
         )
         .where(Engagement.stage.in_(SIGNED))
-        .group_by(Engagement.firm_id)
+        .group_by(Engagement.stage, Engagement.firm_id)
+        .subquery()
+    )
+    per_firm = (
+        sa.select(
+            per_stage.c.firm_id,
+            sa.func.sum(per_stage.c.signed).label("signed"),
+            sa.func.sum(per_stage.c.amount).label("amount"),
+        )
+        .group_by(per_stage.c.firm_id)
         .subquery()
     )
     query = (
