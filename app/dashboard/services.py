@@ -20,15 +20,19 @@ ranges between month boundaries rather than formatting every row's date.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from itertools import pairwise
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
+from itertools import pairwise
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import taxonomy
 from app.extensions import db
@@ -175,12 +179,13 @@ def _one_build() -> Iterator[None]:
 
 
 def _shared(key: str, compute: Callable[[], T]) -> T:
-    """compute(), or its result from earlier in the same build."""
+    """compute(), or its result from earlier in the same build (once, even across workers)."""
     memo = _MEMO.get()
     if memo is None:
         return compute()
-    if key not in memo:
-        memo[key] = compute()
+    with memo.setdefault(f"lock:{key}", threading.Lock()):  # setdefault is atomic
+        if key not in memo:
+            memo[key] = compute()
     return memo[key]
 
 
@@ -379,7 +384,9 @@ def by_domain() -> Chart:
         _links_per_term(capability_domains, capability_domains.c.capability_id),
         _links_per_term(capability_domains, capability_domains.c.capability_id, never_published),
     )
-    names = {i: name for i, name in db.session.execute(sa.select(TaxonomyTerm.id, TaxonomyTerm.name))}
+    names = {
+        i: name for i, name in db.session.execute(sa.select(TaxonomyTerm.id, TaxonomyTerm.name))
+    }
     capabilities: dict[str, int] = {}
     for term_id, n in per_term.items():
         capabilities[names[term_id]] = capabilities.get(names[term_id], 0) + n
@@ -846,8 +853,44 @@ def chart(key: str, admin: bool) -> Chart | None:
     return builders[key]() if key in builders else None
 
 
-def build(admin: bool, now: datetime | None = None) -> Dashboard:
-    """The whole dashboard: public aggregates, plus the private charts for administrators."""
+def build(admin: bool, now: datetime | None = None, workers: int = 1) -> Dashboard:
+    """The whole dashboard: public aggregates, plus the private charts for administrators.
+
+    With workers > 1 the summary and the charts are computed concurrently, each worker in its
+    own app context (own session and connection): the queries are independent and the
+    database does the work (SQLite releases the GIL while it runs a query).
+    """
+    tasks: list[Callable[[], Any]] = [
+        summary,
+        *(partial(chart, k, admin) for k in chart_keys(admin)),
+    ]
     with _one_build():
-        charts = tuple(c for key in chart_keys(admin) if (c := chart(key, admin)) is not None)
-        return Dashboard(summary(), charts, admin=admin, generated_at=now)
+        if workers > 1 and _shares_connections():
+            results = _concurrently(tasks, workers)
+        else:
+            results = [task() for task in tasks]
+    charts = tuple(c for c in results[1:] if c is not None)
+    return Dashboard(results[0], charts, admin=admin, generated_at=now)
+
+
+def _shares_connections() -> bool:
+    """Whether other connections see this database (not an in-memory SQLite one)."""
+    url = db.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+def _concurrently(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
+    """Each task's result, in order, computed by a pool of workers sharing this build's memo."""
+    app = current_app._get_current_object()
+    memo = _MEMO.get()
+
+    def run(task: Callable[[], Any]) -> Any:
+        with app.app_context():
+            token = _MEMO.set(memo)
+            try:
+                return task()
+            finally:
+                _MEMO.reset(token)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard") as pool:
+        return list(pool.map(run, tasks))
