@@ -15,7 +15,8 @@ Definitions (shown on the page too):
 Speed (docs/performance-dashboard.md): a dashboard is built from about twenty aggregate queries
 that read narrow covering indexes (app/models/reporting.py); figures several charts share are
 computed once per build (`_shared`); timestamps are bucketed into months by counting index
-ranges between month boundaries rather than formatting every row's date.
+ranges between month boundaries rather than formatting every row's date; and `build` can run
+the summary and the charts on several connections at once (DASHBOARD_WORKERS).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def _pct(part: int, whole: int) -> float | None:
 
 @contextmanager
 def _one_build() -> Iterator[None]:
-    """Within this block, shared figures are computed once (one page's consistent snapshot)."""
+    """Within this block, a figure several charts share is computed once (they agree)."""
     token = _MEMO.set({})
     try:
         yield
