@@ -103,6 +103,8 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
     # The dashboard's figures are recomputed at most this often per process (0: every request).
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+    # Database connections one dashboard computation uses at once (1: one query after another).
+    DASHBOARD_WORKERS = env_int("DASHBOARD_WORKERS", 2)
 
     @classmethod
     def secret_key(cls) -> str:

@@ -437,6 +437,7 @@ def render(
     charts: Sequence[Timing],
     load_s: float,
     loads: tuple[tuple[float, ...], tuple[float, ...]],
+    workers: int = 1,
 ) -> str:
     """The database's section of docs/performance-dashboard.md."""
     lines = [
@@ -448,7 +449,9 @@ def render(
         f"data generated and loaded in {load_s:.0f} s. Load average (1/5/15 min) "
         f"{'/'.join(f'{x:.1f}' for x in loads[0])} before timing, "
         f"{'/'.join(f'{x:.1f}' for x in loads[1])} after: the machine is shared, so "
-        "figures above a load of about the core count are inflated by waiting for a CPU.",
+        "figures above a load of about the core count are inflated by waiting for a CPU. "
+        f"A computed dashboard runs its queries on {workers} connection(s) at once "
+        "(`DASHBOARD_WORKERS`).",
         "",
         "| table | rows |",
         "| --- | ---: |",
@@ -491,7 +494,8 @@ publication). The database is then analysed (`ANALYZE`; `VACUUM ANALYZE` on Post
 autovacuum would). Each page is requested through the Flask test client (the full stack: access
 gate, session, every query, template rendering) a few times to warm up, then timed, twice:
 with every request computing every figure by SQL aggregation
-(`DASHBOARD_CACHE_SECONDS=0`, the worst case, and what the target is checked against), and as
+(`DASHBOARD_CACHE_SECONDS=0`, the worst case, and what the target is checked against; the
+summary and charts run concurrently on `DASHBOARD_WORKERS` connections, 2 by default), and as
 served by default, where each process recomputes a dashboard at most once a minute, in the
 background while the expired copy is still served (only a process's first request waits). Each chart's queries are also timed alone.
 """
@@ -590,7 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pages.append(Timing(f"{url_path} ({mode})", timing.samples, timing.cpu))
         charts = time_charts(app, max(3, args.requests // 4))
         loads = (load_before, os.getloadavg())
-        section = render(kind, counts, pages, charts, load_s, loads)
+        workers = app.config["DASHBOARD_WORKERS"]
+        section = render(kind, counts, pages, charts, load_s, loads, workers)
         for application in (app, cached):
             with application.app_context():
                 db.engine.dispose()

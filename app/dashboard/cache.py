@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.dashboard import services
 from app.dashboard.services import Chart, Dashboard
@@ -21,7 +21,8 @@ from app.models.base import utcnow
 
 
 def _compute(admin: bool) -> Dashboard:
-    return services.build(admin=admin, now=utcnow())
+    workers = current_app.config["DASHBOARD_WORKERS"]
+    return services.build(admin=admin, now=utcnow(), workers=workers)
 
 
 @dataclass

@@ -11,16 +11,29 @@ Definitions (shown on the page too):
   use what is on offer now (status 已发布);
 - an engagement is signed when its stage is 已签约 or 已落地;
 - months are Beijing time (UTC+8, no daylight saving).
+
+Speed (docs/performance-dashboard.md): a dashboard is built from about twenty aggregate queries
+that read narrow covering indexes (app/models/reporting.py); figures several charts share are
+computed once per build (`_shared`); timestamps are bucketed into months by counting index
+ranges between month boundaries rather than formatting every row's date; and `build` can run
+the summary and the charts on several connections at once (DASHBOARD_WORKERS).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
+from itertools import pairwise
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import taxonomy
 from app.extensions import db
@@ -50,6 +63,11 @@ FUNNEL = (
 )
 TOP_FIRMS = 20
 RECENT_REJECTIONS = 50
+BEIJING = timezone(timedelta(hours=8))
+T = TypeVar("T")
+
+# figures shared by several charts, computed once per dashboard build (None outside a build)
+_MEMO: ContextVar[dict[str, Any] | None] = ContextVar("dashboard_memo", default=None)
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,27 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+@contextmanager
+def _one_build() -> Iterator[None]:
+    """Within this block, a figure several charts share is computed once (they agree)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _shared(key: str, compute: Callable[[], T]) -> T:
+    """compute(), or its result from earlier in the same build (once, even across workers)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    with memo.setdefault(f"lock:{key}", threading.Lock()):  # setdefault is atomic
+        if key not in memo:
+            memo[key] = compute()
+    return memo[key]
+
+
 # ---------------------------------------------------------------- headline figures
 
 
@@ -161,8 +200,8 @@ def summary() -> Summary:
     signed = [stages.get(stage, (0, 0.0)) for stage in SIGNED]
     local = _local_signed()
     return Summary(
-        scenarios_published=_count(Scenario, _ever_published(Scenario)),
-        capabilities_published=_count(Capability, _ever_published(Capability)),
+        scenarios_published=sum(n for k, n in _scenario_breakdown().items() if k[3]),
+        capabilities_published=sum(n for k, n in _capability_breakdown().items() if k[1]),
         recommendations_made=sum(recs.values()),
         recommendations_approved=recs[RecommendationStatus.APPROVED],
         recommendations_rejected=recs[RecommendationStatus.REJECTED],
@@ -174,16 +213,39 @@ def summary() -> Summary:
     )
 
 
+def _stage_origin() -> dict[tuple[EngagementStage, EngagementOrigin], tuple[int, Any]]:
+    """Engagements and their summed contract amounts per (stage, origin).
+
+    One GROUP BY feeds the headline figures, the funnel and the origins chart.
+    """
+
+    def compute() -> dict[tuple[EngagementStage, EngagementOrigin], tuple[int, Any]]:
+        query = sa.select(
+            Engagement.stage,
+            Engagement.origin,
+            sa.func.count(),
+            sa.func.sum(Engagement.contract_amount_wan),
+        ).group_by(Engagement.stage, Engagement.origin)
+        return {(st, o): (_int(n), amount or 0) for st, o, n, amount in db.session.execute(query)}
+
+    return _shared("stage_origin", compute)
+
+
 def engagement_stages() -> dict[EngagementStage, tuple[int, float]]:
-    """Engagements and contract amounts by current stage (one GROUP BY on an index)."""
-    query = sa.select(
-        Engagement.stage, sa.func.count(), sa.func.sum(Engagement.contract_amount_wan)
-    ).group_by(Engagement.stage)
-    return {stage: (_int(n), _num(amount)) for stage, n, amount in db.session.execute(query)}
+    """Engagements and contract amounts by current stage."""
+    found: dict[EngagementStage, tuple[int, Any]] = {}
+    for (stage, _), (n, amount) in _stage_origin().items():
+        total, summed = found.get(stage, (0, 0))
+        found[stage] = (total + n, summed + amount)
+    return {stage: (n, _num(amount)) for stage, (n, amount) in found.items()}
 
 
 def _local_signed() -> dict[bool, tuple[int, float]]:
     """Signed engagements and amounts by whether the firm is local."""
+    return _shared("local_signed", _local_signed_query)
+
+
+def _local_signed_query() -> dict[bool, tuple[int, float]]:
     query = (
         sa.select(
             Organization.is_local,
@@ -197,12 +259,63 @@ def _local_signed() -> dict[bool, tuple[int, float]]:
     return {bool(local): (_int(n), _num(a)) for local, n, a in db.session.execute(query)}
 
 
-def _count(model: type[Any], *where: Any) -> int:
-    return _int(db.session.scalar(sa.select(sa.func.count(model.id)).where(*where)))
+def _scenario_breakdown() -> dict[tuple[str, str, ListingStatus, bool], int]:
+    """Scenarios per (domain, district, status, ever published).
+
+    One GROUP BY over a covering index feeds the headline count and the domain, district and
+    status charts (a few thousand groups at most: the taxonomy is small).
+    """
+
+    def compute() -> dict[tuple[str, str, ListingStatus, bool], int]:
+        # count(published_at) counts the ever published: grouping by an IS NOT NULL
+        # expression instead would sort every row rather than stream the index
+        query = sa.select(
+            Scenario.domain,
+            Scenario.district,
+            Scenario.status,
+            sa.func.count(),
+            sa.func.count(Scenario.published_at),
+        ).group_by(Scenario.domain, Scenario.district, Scenario.status)
+        found = {}
+        for domain, district, status, n, published in db.session.execute(query):
+            found[(domain, district, status, True)] = _int(published)
+            found[(domain, district, status, False)] = _int(n) - _int(published)
+        return found
+
+    return _shared("scenarios", compute)
+
+
+def _capability_breakdown() -> dict[tuple[ListingStatus, bool], int]:
+    """Capabilities per (status, ever published): the headline count and the status chart."""
+
+    def compute() -> dict[tuple[ListingStatus, bool], int]:
+        query = sa.select(
+            Capability.status, sa.func.count(), sa.func.count(Capability.published_at)
+        ).group_by(Capability.status)
+        found = {}
+        for status, n, published in db.session.execute(query):
+            found[(status, True)] = _int(published)
+            found[(status, False)] = _int(n) - _int(published)
+        return found
+
+    return _shared("capabilities", compute)
+
+
+def _sum_by(counts: dict[Any, int], key: Callable[[Any], Any]) -> dict[Any, int]:
+    """Counts added up under key(k), keys mapped to None left out."""
+    found: dict[Any, int] = {}
+    for k, n in counts.items():
+        if (group := key(k)) is not None:
+            found[group] = found.get(group, 0) + n
+    return found
 
 
 def recommendation_counts() -> dict[RecommendationStatus, int]:
     """Recommendations by status (GROUP BY status)."""
+    return _shared("recommendations", _recommendation_counts_query)
+
+
+def _recommendation_counts_query() -> dict[RecommendationStatus, int]:
     query = sa.select(Recommendation.status, sa.func.count(Recommendation.id)).group_by(
         Recommendation.status
     )
@@ -266,18 +379,18 @@ def median_days_portable() -> float | None:
 
 def by_domain() -> Chart:
     """Scenarios and capabilities published, by application domain."""
-    scenarios = _grouped(
-        sa.select(Scenario.domain, sa.func.count(Scenario.id))
-        .where(_ever_published(Scenario))
-        .group_by(Scenario.domain)
+    scenarios = _sum_by(_scenario_breakdown(), lambda k: k[0] if k[3] else None)
+    never_published = sa.select(Capability.id).where(Capability.published_at.is_(None))
+    per_term = _minus(
+        _links_per_term(capability_domains, capability_domains.c.capability_id),
+        _links_per_term(capability_domains, capability_domains.c.capability_id, never_published),
     )
-    capabilities = _grouped(
-        sa.select(TaxonomyTerm.name, sa.func.count(capability_domains.c.capability_id))
-        .join(TaxonomyTerm, TaxonomyTerm.id == capability_domains.c.term_id)
-        .join(Capability, Capability.id == capability_domains.c.capability_id)
-        .where(_ever_published(Capability))
-        .group_by(TaxonomyTerm.name)
-    )
+    names = {
+        i: name for i, name in db.session.execute(sa.select(TaxonomyTerm.id, TaxonomyTerm.name))
+    }
+    capabilities: dict[str, int] = {}
+    for term_id, n in per_term.items():
+        capabilities[names[term_id]] = capabilities.get(names[term_id], 0) + n
     rows = [(d, scenarios.get(d, 0), capabilities.get(d, 0)) for d in taxonomy.names("domain")]
     return Chart(
         "domains", "按应用领域：已发布场景与能力", "bar", ("应用领域", "场景", "能力"), tuple(rows)
@@ -288,28 +401,52 @@ def _grouped(query: sa.Select) -> dict[Any, int]:
     return {key: _int(n) for key, n in db.session.execute(query)}
 
 
+def _links_per_term(link: sa.Table, owner: Any, owners: sa.Select | None = None) -> dict[int, int]:
+    """A tag or domain link table's rows per term: all of them, or only those of some owners.
+
+    Listings per term are counted as all links minus the links of the listings left out: the
+    total is an index-only count, and the few excluded listings' links are found by probing
+    the primary key, where joining every link to its listing reads every listing's row.
+    """
+    query = sa.select(link.c.term_id, sa.func.count()).group_by(link.c.term_id)
+    if owners is not None:
+        query = query.where(owner.in_(owners))
+    return _grouped(query)
+
+
+def _minus(total: dict[Any, int], part: dict[Any, int]) -> dict[Any, int]:
+    return {key: n - part.get(key, 0) for key, n in total.items()}
+
+
 def by_technology() -> Chart:
     """Demand (open scenarios' tags) against supply (offered capabilities' tags, local ones apart)."""
-    demand = _grouped(
-        sa.select(scenario_tag_links.c.term_id, sa.func.count(scenario_tag_links.c.scenario_id))
-        .join(Scenario, Scenario.id == scenario_tag_links.c.scenario_id)
-        .where(Scenario.status == ListingStatus.PUBLISHED)
-        .group_by(scenario_tag_links.c.term_id)
+    not_on_offer = [s for s in ListingStatus if s is not ListingStatus.PUBLISHED]
+    demand = _minus(
+        _links_per_term(scenario_tag_links, scenario_tag_links.c.scenario_id),
+        _links_per_term(
+            scenario_tag_links,
+            scenario_tag_links.c.scenario_id,
+            sa.select(Scenario.id).where(Scenario.status.in_(not_on_offer)),
+        ),
     )
-    supply = {
-        term_id: (_int(total), _int(local))
-        for term_id, total, local in db.session.execute(
-            sa.select(
-                capability_tags.c.term_id,
-                sa.func.count(capability_tags.c.capability_id),
-                _count_if(Organization.is_local),
-            )
-            .join(Capability, Capability.id == capability_tags.c.capability_id)
-            .join(Organization, Organization.id == Capability.organization_id)
-            .where(Capability.status == ListingStatus.PUBLISHED)
-            .group_by(capability_tags.c.term_id)
-        )
-    }
+    cap = capability_tags.c.capability_id
+    offered = _minus(
+        _links_per_term(capability_tags, cap),
+        _links_per_term(
+            capability_tags,
+            cap,
+            sa.select(Capability.id).where(Capability.status.in_(not_on_offer)),
+        ),
+    )
+    # firms from elsewhere are the minority: count their offers and subtract
+    from_elsewhere = _links_per_term(
+        capability_tags,
+        cap,
+        sa.select(Capability.id)
+        .join(Organization, Organization.id == Capability.organization_id)
+        .where(Capability.status == ListingStatus.PUBLISHED, Organization.is_local.is_(False)),
+    )
+    supply = {t: (n, n - from_elsewhere.get(t, 0)) for t, n in offered.items()}
     rows = []
     for term in taxonomy.lookup("tag").values():
         total, local = supply.get(term.id, (0, 0))
@@ -329,15 +466,17 @@ def by_technology() -> Chart:
 
 def by_district() -> Chart:
     """Activity by district: scenarios there, capabilities of firms there, engagements, contracts."""
-    scenarios = _grouped(
-        sa.select(Scenario.district, sa.func.count(Scenario.id))
-        .where(_ever_published(Scenario))
-        .group_by(Scenario.district)
+    scenarios = _sum_by(_scenario_breakdown(), lambda k: k[1] if k[3] else None)
+    # count per firm first (an index scan), then add the firms' districts
+    per_firm = (
+        sa.select(Capability.organization_id, sa.func.count().label("n"))
+        .where(_ever_published(Capability))
+        .group_by(Capability.organization_id)
+        .subquery()
     )
     capabilities = _grouped(
-        sa.select(Organization.district, sa.func.count(Capability.id))
-        .join(Organization, Organization.id == Capability.organization_id)
-        .where(_ever_published(Capability))
+        sa.select(Organization.district, sa.func.sum(per_firm.c.n))
+        .join(Organization, Organization.id == per_firm.c.organization_id)
         .group_by(Organization.district)
     )
     # count per scenario first (an index scan), then add the scenarios' districts
@@ -378,14 +517,15 @@ def by_district() -> Chart:
 
 def by_month() -> Chart:
     """Scenarios and capabilities published, engagements started and contracts signed, by month."""
-    series = [
-        _monthly(model.id, _month(model.published_at), _ever_published(model))
-        for model in (Scenario, Capability)
+    stamped = [
+        (Scenario.published_at, _ever_published(Scenario)),
+        (Capability.published_at, _ever_published(Capability)),
+        (Engagement.created_at, sa.true()),
     ]
-    series.append(_monthly(Engagement.id, _month(Engagement.created_at)))
+    series = _monthly_counts(stamped)
     contracts = contracts_by_month_raw()
     series.append({m: n for m, (n, _) in contracts.items()})
-    months = sorted({m for s in series for m in s if m})
+    months = sorted({m for s in series for m, n in s.items() if m and n})
     rows = [(m, *(s.get(m, 0) for s in series)) for m in months]
     return Chart(
         "months",
@@ -396,12 +536,75 @@ def by_month() -> Chart:
     )
 
 
-def _monthly(counted: Any, month: Any, *where: Any) -> dict[str, int]:
-    return _grouped(sa.select(month, sa.func.count(counted)).where(*where).group_by(month))
+def _monthly_counts(stamped: Sequence[tuple[Any, Any]]) -> list[dict[str, int]]:
+    """Rows per Beijing month for each (timestamp column, condition), zero months included.
+
+    Counting the index range between two month boundaries needs no per-row date arithmetic
+    (formatting every row's timestamp was 80% of this chart's time): one query finds each
+    series' first and last timestamp, one more counts every month of every series.
+    """
+    bounds = sa.select(
+        *(
+            sa.select(agg(column)).where(condition).scalar_subquery()
+            for column, condition in stamped
+            for agg in (sa.func.min, sa.func.max)
+        )
+    )
+    ends = [_utc(value) for value in db.session.execute(bounds).one()]
+    spans = [(ends[2 * i], ends[2 * i + 1]) for i in range(len(stamped))]
+    found = [v for v in ends if v is not None]
+    if not found:
+        return [{} for _ in stamped]
+    months = list(pairwise(_month_starts(min(found), max(found))))
+    # (series, month label, start, end) for every month within each series' own span
+    cells = [
+        (i, label, start, end)
+        for i, (first, last) in enumerate(spans)
+        if first is not None and last is not None
+        for (label, start), (_, end) in months
+        if end > first and start <= last
+    ]
+    counts = sa.select(
+        *(
+            sa.select(sa.func.count())
+            .where(stamped[i][1], stamped[i][0] >= start, stamped[i][0] < end)
+            .scalar_subquery()
+            for i, _, start, end in cells
+        )
+    )
+    series: list[dict[str, int]] = [{} for _ in stamped]
+    for (i, label, _, _), n in zip(cells, db.session.execute(counts).one(), strict=True):
+        series[i][label] = _int(n)
+    return series
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """An aware UTC timestamp (SQLite hands back naive UTC ones)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+    """Each Beijing month from first's to last's as (YYYY-MM, its start in UTC), then the end."""
+    local = first.astimezone(BEIJING)
+    year, month = local.year, local.month
+    starts = []
+    while True:
+        start = datetime(year, month, 1, tzinfo=BEIJING).astimezone(UTC)
+        if start > last:
+            starts.append(("", start))
+            return starts
+        starts.append((f"{year:04d}-{month:02d}", start))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def contracts_by_month_raw() -> dict[str, tuple[int, float]]:
     """Signed engagements and their amounts by contract month."""
+    return _shared("contracts_by_month", _contracts_by_month_query)
+
+
+def _contracts_by_month_query() -> dict[str, tuple[int, float]]:
     month = _month(Engagement.contract_date, is_date=True)
     query = (
         sa.select(month, sa.func.count(Engagement.id), sa.func.sum(Engagement.contract_amount_wan))
@@ -437,26 +640,19 @@ def funnel() -> Chart:
     from_stage); without such an event it counts as having reached 意向 only.
     """
     rank = {stage: i + 1 for i, stage in enumerate(FUNNEL)}
-    ended_from = (
-        sa.select(
-            EngagementEvent.engagement_id,
-            sa.func.max(sa.case(rank, value=EngagementEvent.from_stage, else_=1)).label("rank"),
-        )
-        .where(EngagementEvent.to_stage == EngagementStage.TERMINATED)
-        .group_by(EngagementEvent.engagement_id)
-        .subquery()
-    )
-    reached = sa.case(
-        (Engagement.stage == EngagementStage.TERMINATED, sa.func.coalesce(ended_from.c.rank, 1)),
-        else_=sa.case(rank, value=Engagement.stage, else_=1),
-    )
-    columns = [_count_if(reached >= rank[stage]) for stage in FUNNEL]
-    columns += [_count_if(Engagement.stage == stage) for stage in EngagementStage]
-    row = db.session.execute(
-        sa.select(*columns).outerjoin(ended_from, ended_from.c.engagement_id == Engagement.id)
-    ).one()
-    reached_counts = [_int(v) for v in row[: len(FUNNEL)]]
-    current = dict(zip(EngagementStage, (_int(v) for v in row[len(FUNNEL) :]), strict=True))
+    current = dict.fromkeys(EngagementStage, 0)
+    current.update({stage: n for stage, (n, _) in engagement_stages().items()})
+    # how many engagements got as far as each rank: the live ones by their stage ...
+    at_rank = dict.fromkeys(range(1, len(FUNNEL) + 1), 0)
+    for stage, n in current.items():
+        if stage is not EngagementStage.TERMINATED:
+            at_rank[rank.get(stage, 1)] += n
+    # ... the terminated ones by the stage they were ended from (rank 1 without such an event)
+    ended = _terminated_by_rank(rank)
+    ended[1] = ended.get(1, 0) + current[EngagementStage.TERMINATED] - sum(ended.values())
+    for r, n in ended.items():
+        at_rank[r] += n
+    reached_counts = [sum(n for r, n in at_rank.items() if r >= rank[stage]) for stage in FUNNEL]
     rows: list[tuple[Cell, ...]] = []
     for i, stage in enumerate(FUNNEL):
         before = reached_counts[i - 1] if i else None
@@ -475,17 +671,35 @@ def funnel() -> Chart:
     )
 
 
+def _terminated_by_rank(rank: dict[EngagementStage, int]) -> dict[int, int]:
+    """Terminated engagements with a 已终止 event, by the highest stage rank they were ended from."""
+    per_engagement = (
+        sa.select(
+            EngagementEvent.engagement_id,
+            sa.func.max(sa.case(rank, value=EngagementEvent.from_stage, else_=1)).label("rank"),
+        )
+        .join(Engagement, Engagement.id == EngagementEvent.engagement_id)
+        .where(
+            EngagementEvent.to_stage == EngagementStage.TERMINATED,
+            Engagement.stage == EngagementStage.TERMINATED,
+        )
+        .group_by(EngagementEvent.engagement_id)
+        .subquery()
+    )
+    query = sa.select(per_engagement.c.rank, sa.func.count()).group_by(per_engagement.c.rank)
+    return {_int(r): _int(n) for r, n in db.session.execute(query)}
+
+
 def origins() -> Chart:
     """Engagements by how they started, with contracts and amounts."""
-    signed = Engagement.stage.in_(SIGNED)
-    query = sa.select(
-        Engagement.origin,
-        sa.func.count(Engagement.id),
-        _count_if(signed),
-        sa.func.sum(sa.case((signed, Engagement.contract_amount_wan))),
-    ).group_by(Engagement.origin)
-    found = {o: (_int(n), _int(s), _num(a)) for o, n, s, a in db.session.execute(query)}
-    rows = [(o.label, *found.get(o, (0, 0, 0.0))) for o in EngagementOrigin]
+    found: dict[EngagementOrigin, tuple[int, int, Any]] = {}
+    for (stage, origin), (n, amount) in _stage_origin().items():
+        total, signed, summed = found.get(origin, (0, 0, 0))
+        if stage in SIGNED:
+            signed, summed = signed + n, summed + amount
+        found[origin] = (total + n, signed, summed)
+    rows = [(o.label, *found.get(o, (0, 0, 0))) for o in EngagementOrigin]
+    rows = [(label, n, signed, _num(amount)) for label, n, signed, amount in rows]
     return Chart(
         "origins",
         "对接来源",
@@ -518,8 +732,8 @@ def local_share() -> Chart:
 def listing_statuses() -> Chart:
     """Every listing by status, unpublished ones included (administrators only)."""
     found = [
-        _grouped(sa.select(model.status, sa.func.count(model.id)).group_by(model.status))
-        for model in (Scenario, Capability)
+        _sum_by(_scenario_breakdown(), lambda k: k[2]),
+        _sum_by(_capability_breakdown(), lambda k: k[0]),
     ]
     rows = [
         (label, found[0].get(status, 0), found[1].get(status, 0))
@@ -537,15 +751,26 @@ def listing_statuses() -> Chart:
 
 def firm_contracts(limit: int = TOP_FIRMS) -> Chart:
     """The firms with the largest signed amounts (administrators only)."""
-    # total per firm first (the signed rows of one index), then name the top firms
-    per_firm = (
+    # total per stage and firm first (streaming the signed rows of one covering index in
+    # order), then per firm, then name the top firms; grouping by firm alone makes SQLite
+    # walk the firm index and read every engagement row
+    per_stage = (
         sa.select(
             Engagement.firm_id,
             sa.func.count().label("signed"),
             sa.func.sum(Engagement.contract_amount_wan).label("amount"),
         )
         .where(Engagement.stage.in_(SIGNED))
-        .group_by(Engagement.firm_id)
+        .group_by(Engagement.stage, Engagement.firm_id)
+        .subquery()
+    )
+    per_firm = (
+        sa.select(
+            per_stage.c.firm_id,
+            sa.func.sum(per_stage.c.signed).label("signed"),
+            sa.func.sum(per_stage.c.amount).label("amount"),
+        )
+        .group_by(per_stage.c.firm_id)
         .subquery()
     )
     query = (
@@ -629,7 +854,44 @@ def chart(key: str, admin: bool) -> Chart | None:
     return builders[key]() if key in builders else None
 
 
-def build(admin: bool, now: datetime | None = None) -> Dashboard:
-    """The whole dashboard: public aggregates, plus the private charts for administrators."""
-    charts = tuple(c for key in chart_keys(admin) if (c := chart(key, admin)) is not None)
-    return Dashboard(summary(), charts, admin=admin, generated_at=now)
+def build(admin: bool, now: datetime | None = None, workers: int = 1) -> Dashboard:
+    """The whole dashboard: public aggregates, plus the private charts for administrators.
+
+    With workers > 1 the summary and the charts are computed concurrently, each worker in its
+    own app context (own session and connection): the queries are independent and the
+    database does the work (SQLite releases the GIL while it runs a query).
+    """
+    tasks: list[Callable[[], Any]] = [
+        summary,
+        *(partial(chart, k, admin) for k in chart_keys(admin)),
+    ]
+    with _one_build():
+        if workers > 1 and _shares_connections():
+            results = _concurrently(tasks, workers)
+        else:
+            results = [task() for task in tasks]
+    charts = tuple(c for c in results[1:] if c is not None)
+    return Dashboard(results[0], charts, admin=admin, generated_at=now)
+
+
+def _shares_connections() -> bool:
+    """Whether other connections see this database (not an in-memory SQLite one)."""
+    url = db.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+def _concurrently(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
+    """Each task's result, in order, computed by a pool of workers sharing this build's memo."""
+    app = current_app._get_current_object()
+    memo = _MEMO.get()
+
+    def run(task: Callable[[], Any]) -> Any:
+        with app.app_context():
+            token = _MEMO.set(memo)
+            try:
+                return task()
+            finally:
+                _MEMO.reset(token)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard") as pool:
+        return list(pool.map(run, tasks))

@@ -20,17 +20,31 @@ from app.models.listing import (
 from app.models.matching import Recommendation
 
 DASHBOARD_INDEXES = (
-    # first engagement per scenario (median days from publication)
+    # first engagement per scenario (median days from publication) and engagements and
+    # contracts per scenario (districts), both read from the index alone
     sa.Index(
-        "ix_engagements_scenario_id_created_at", Engagement.scenario_id, Engagement.created_at
-    ),
-    # contracts by month, by firm and by locality: signed rows only, amounts from the index
-    sa.Index(
-        "ix_engagements_stage_contract",
+        "ix_engagements_scenario_id_created_at_stage",
+        Engagement.scenario_id,
+        Engagement.created_at,
         Engagement.stage,
+    ),
+    # engagements started per month: a count of an index range per month
+    sa.Index("ix_engagements_created_at", Engagement.created_at),
+    # engagements and amounts by stage and origin (headline figures, funnel, origins)
+    sa.Index(
+        "ix_engagements_stage_origin",
+        Engagement.stage,
+        Engagement.origin,
+        Engagement.contract_amount_wan,
+    ),
+    # contracts by month, by firm and by locality: signed rows only, amounts from the index,
+    # in firm order within a stage (the top firms group without reading table rows)
+    sa.Index(
+        "ix_engagements_stage_firm_id",
+        Engagement.stage,
+        Engagement.firm_id,
         Engagement.contract_date,
         Engagement.contract_amount_wan,
-        Engagement.firm_id,
     ),
     # the stage a terminated engagement was ended from (the funnel)
     sa.Index(
@@ -39,13 +53,21 @@ DASHBOARD_INDEXES = (
         EngagementEvent.engagement_id,
         EngagementEvent.from_stage,
     ),
-    # published scenarios by domain and by district, read in group order from the index
-    sa.Index("ix_scenarios_domain_published_at", Scenario.domain, Scenario.published_at),
-    sa.Index("ix_scenarios_district_published_at", Scenario.district, Scenario.published_at),
-    # published capabilities by their firm's district
+    # scenarios by domain, district, status and publication: one index-only GROUP BY
     sa.Index(
-        "ix_capabilities_organization_id_published_at",
+        "ix_scenarios_domain_district_status",
+        Scenario.domain,
+        Scenario.district,
+        Scenario.status,
+        Scenario.published_at,
+    ),
+    # capabilities by status and publication
+    sa.Index("ix_capabilities_status_published_at", Capability.status, Capability.published_at),
+    # published capabilities per firm (by the firm's district), offers of firms from elsewhere
+    sa.Index(
+        "ix_capabilities_organization_id_status",
         Capability.organization_id,
+        Capability.status,
         Capability.published_at,
     ),
     # listings per tag or domain (the primary keys lead with the listing, not the term)

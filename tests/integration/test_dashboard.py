@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -376,3 +377,88 @@ def test_the_cache_serves_figures_up_to_their_age(
     )
     cache.clear()
     assert figure.format(1) in client.get("/dashboard").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- how the figures are computed
+
+
+def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
+    assert services._shares_connections()  # the suite's database is a file or a server
+    for admin in (False, True):
+        serial = services.build(admin=admin, workers=1)
+        concurrent = services.build(admin=admin, workers=2)
+        assert concurrent == serial
+        assert [c.key for c in concurrent.charts] == list(services.chart_keys(admin))
+    assert serial.summary.engagements == 6
+
+
+def test_figures_several_charts_share_are_computed_once_per_build(data: dict[str, Any]) -> None:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        services.build(admin=True, workers=2)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    # the stage × origin pass feeds the summary, the funnel and the origins chart
+    assert sum("GROUP BY engagements.stage, engagements.origin" in s for s in statements) == 1
+    assert sum("GROUP BY recommendations.status" in s for s in statements) == 1
+    # outside a build every chart still computes on its own
+    assert rows("origins") == [("揭榜/申请", 5, 2, 80.5), ("平台推荐", 1, 1, 100.0)]
+
+
+def test_months_start_at_beijing_midnight_and_skip_empty_months(
+    publisher: User, firm: User
+) -> None:
+    before = make_scenario(
+        publisher.organization,
+        title="月末",
+        published_at=datetime(2026, 3, 31, 15, 59, 59, 999999, tzinfo=UTC),
+    )
+    make_scenario(publisher.organization, title="月初", published_at=at("2026-03-31", hour=16))
+    make_capability(firm.organization, published_at=at("2026-06-10"))
+    engage(
+        before,
+        firm.organization,
+        3,
+        EngagementStage.SIGNED,
+        contract_amount_wan=Decimal("12.34"),
+        contract_date=date(2026, 8, 1),
+    )
+    assert rows("months") == [
+        ("2026-03", 1, 0, 0, 0),  # 23:59:59.999999 on 31 March in Jinan (exact to the µs)
+        ("2026-04", 1, 0, 1, 0),  # midnight on 1 April; the engagement on 3 April
+        ("2026-06", 0, 1, 0, 0),  # nothing happened in May or July: no rows for them
+        ("2026-08", 0, 0, 0, 1),
+    ]
+    assert rows("contracts") == [("2026-08", 1, 12.34)]
+
+
+def test_the_funnel_reads_only_current_terminations(publisher: User, firm: User) -> None:
+    scenario = make_scenario(publisher.organization, published_at=at("2026-04-01"))
+    reason = {"end_reason": "需求变化"}
+    engage(scenario, firm.organization, 1, EngagementStage.TERMINATED, **reason)  # 意向 only
+    for name, stage, fields in (
+        ("乙公司", EngagementStage.TERMINATED, reason),
+        ("丙公司", EngagementStage.NEGOTIATING, {}),
+    ):
+        engagement = engage(scenario, make_org(Role.FIRM, name=name), 2, stage, **fields)
+        # ended from 已签约; the second one has since been taken up again at 洽谈中
+        db.session.add(
+            EngagementEvent(
+                engagement=engagement,
+                from_stage=EngagementStage.SIGNED,
+                to_stage=EngagementStage.TERMINATED,
+            )
+        )
+    db.session.commit()
+    assert rows("funnel") == [
+        ("意向", 3, 0, None),
+        ("洽谈中", 2, 1, 66.7),
+        ("已签约", 1, 0, 50.0),
+        ("已落地", 0, 0, 0.0),
+        ("已终止", 2, 2, None),
+    ]
