@@ -659,3 +659,23 @@ def test_a_refused_application_leaves_no_file_behind(
     login(client, firm)
     assert upload(client, late.id, "a.pdf", b"%PDF-1.4").status_code == 404
     assert not list(uploads.rglob("*.pdf"))
+
+
+def test_an_engaged_firm_still_opens_its_scenario_after_the_deadline(
+    client: FlaskClient, publisher: User, firm: User, other_firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization, title="截止后仍在洽谈的场景")
+    engagement = services.apply(firm, scenario, "我们有成熟的解决方案和案例。")
+    scenario.deadline = TODAY - timedelta(days=1)
+    db.session.commit()
+    login(client, firm)
+    page = client.get(f"/scenarios/{scenario.id}")
+    assert page.status_code == 200
+    assert "已过期" in page.get_data(as_text=True)
+    assert "揭榜/申请对接" not in page.get_data(as_text=True)
+    assert client.get(f"/engagements/{engagement.id}").status_code == 200
+    # the scenario is no longer public: other firms and visitors do not find it
+    login(client, other_firm)
+    assert client.get(f"/scenarios/{scenario.id}").status_code == 404
+    login(client, None)
+    assert client.get(f"/scenarios/{scenario.id}").status_code == 404
