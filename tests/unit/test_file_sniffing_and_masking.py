@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,10 @@ from app.attachments import sniff
 from app.attachments.services import clean_filename
 from app.errors import DomainError
 from app.models import ListingStatus, OrgStatus, Role
-from app.models.listing import EDITABLE_STATUSES
 from app.security import policies
 from app.template_helpers import mask_email, mask_phone
 from tests import files
+from tests.unit.policy_stubs import Anonymous, Listing, Org, User
 
 
 def write(tmp_path: Path, data: bytes) -> Path:
@@ -120,38 +119,6 @@ def test_email_masking(email: str, masked: str) -> None:
 def test_phone_masking() -> None:
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("0531-66608001") == "0531-****8001"
-
-
-@dataclass
-class Org:
-    id: int = 1
-    status: OrgStatus = OrgStatus.APPROVED
-
-
-@dataclass
-class User:
-    role: Role
-    organization_id: int | None
-    organization: Org | None = field(default_factory=Org)
-    is_authenticated: bool = True
-
-
-@dataclass
-class Listing:
-    organization_id: int
-    status: ListingStatus
-
-    @property
-    def is_published(self) -> bool:
-        return self.status is ListingStatus.PUBLISHED
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES
-
-
-class Anonymous:
-    is_authenticated = False
 
 
 ADMIN = User(Role.ADMIN, None, None)

@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from app.errors import DomainError
 from app.listings.lifecycle import TRANSITIONS, next_status
 from app.models import ListingStatus, OrgStatus, Role
-from app.models.listing import EDITABLE_STATUSES
 from app.security import policies
-
-
-@dataclass
-class Org:
-    status: OrgStatus = OrgStatus.APPROVED
-
-
-@dataclass
-class User:
-    role: Role
-    organization_id: int | None
-    organization: Org | None = field(default_factory=Org)
-    is_authenticated: bool = True
-
-
-@dataclass
-class Listing:
-    organization_id: int
-    status: ListingStatus
-
-    @property
-    def is_published(self) -> bool:
-        return self.status is ListingStatus.PUBLISHED
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES
-
-
-class Anonymous:
-    is_authenticated = False
-
+from tests.unit.policy_stubs import Anonymous, Listing, Org, User
 
 OWNER = User(Role.FIRM, 1)
 STRANGER = User(Role.FIRM, 2)
@@ -73,8 +39,8 @@ def test_only_owners_edit_and_only_drafts_rejected_or_withdrawn(status: ListingS
 def test_submitting_needs_an_approved_organisation() -> None:
     listing = Listing(1, ListingStatus.DRAFT)
     assert policies.can_submit(OWNER, listing) is True
-    assert policies.can_submit(User(Role.FIRM, 1, Org(OrgStatus.PENDING)), listing) is False
-    assert policies.can_submit(User(Role.FIRM, 1, Org(OrgStatus.REJECTED)), listing) is False
+    assert policies.can_submit(User(Role.FIRM, 1, Org(status=OrgStatus.PENDING)), listing) is False
+    assert policies.can_submit(User(Role.FIRM, 1, Org(status=OrgStatus.REJECTED)), listing) is False
 
 
 def test_recommendations_are_shown_to_owner_and_admin_for_published_listings() -> None:
