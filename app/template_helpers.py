@@ -41,15 +41,6 @@ def mask_email(email: str) -> str:
     return f"{local[0]}***@{domain}"
 
 
-def can_see_contacts() -> bool:
-    """Contacts are shown in full to administrators and approved organisations."""
-    if not current_user.is_authenticated:
-        return False
-    if current_user.role is Role.ADMIN:
-        return True
-    return current_user.organization is not None and current_user.organization.is_approved
-
-
 def fmt_date(value: date | datetime | None) -> str:
     """YYYY-MM-DD, or a dash."""
     return value.strftime("%Y-%m-%d") if value else "—"
@@ -88,7 +79,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reasons=reasons,
         page_url=page_url,
-        can_see_contacts=can_see_contacts,
         unread_notifications=unread_notifications,
         Role=Role,
         STATUS_CLASSES=STATUS_CLASSES,

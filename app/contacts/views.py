@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.contacts import bp, services
+from app.engagements import services as engagements
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -18,7 +19,7 @@ from app.security import policies
 def reveal_scenario(scenario_id: int) -> Response:
     """Reveal a scenario's contact person (logged)."""
     scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not policies.can_view(current_user, scenario):
+    if scenario is None or not engagements.may_view_scenario(current_user, scenario):
         abort(404)
     back = url_for("portal.scenario_detail", scenario_id=scenario.id)
     return _reveal(scenario.organization, back, scenario=scenario)

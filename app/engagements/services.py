@@ -30,8 +30,21 @@ from app.notifications import services as notifications
 from app.recommendations.documents import document
 from app.recommendations.explain import Reasons, reasons
 from app.recommendations.live import live
+from app.security import policies
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
+
+
+def may_view_scenario(user: Any, scenario: Scenario) -> bool:
+    """Open scenarios are public; after its deadline a firm engaged with one still sees it."""
+    if policies.can_view(user, scenario):
+        return True
+    firm_id = getattr(user, "organization_id", None)
+    return (
+        scenario.published_at is not None
+        and firm_id is not None
+        and existing(scenario.id, firm_id) is not None
+    )
 
 
 def existing(scenario_id: int, firm_id: int) -> Engagement | None:

@@ -79,23 +79,11 @@ def _list_choices(side: str) -> dict[str, object]:
     return choices
 
 
-def _may_view_scenario(scenario: Scenario) -> bool:
-    """Public while open; afterwards still to a firm engaged with it (its talks go on)."""
-    if policies.can_view(current_user, scenario):
-        return True
-    firm_id = getattr(current_user, "organization_id", None)
-    return (
-        scenario.published_at is not None
-        and firm_id is not None
-        and engagements.existing(scenario.id, firm_id) is not None
-    )
-
-
 @bp.route("/scenarios/<int:scenario_id>")
 def scenario_detail(scenario_id: int) -> str:
     """A scenario; its owner and administrators also see recommended capabilities."""
     scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not _may_view_scenario(scenario):
+    if scenario is None or not engagements.may_view_scenario(current_user, scenario):
         abort(404)
     show = policies.can_see_recommendations(current_user, scenario)
     filters, shown = _rec_filters()

@@ -674,8 +674,10 @@ def test_an_engaged_firm_still_opens_its_scenario_after_the_deadline(
     assert "已过期" in page.get_data(as_text=True)
     assert "揭榜/申请对接" not in page.get_data(as_text=True)
     assert client.get(f"/engagements/{engagement.id}").status_code == 200
+    assert client.post(f"/scenarios/{scenario.id}/contact").status_code == 302  # talks go on
     # the scenario is no longer public: other firms and visitors do not find it
     login(client, other_firm)
     assert client.get(f"/scenarios/{scenario.id}").status_code == 404
+    assert client.post(f"/scenarios/{scenario.id}/contact").status_code == 404
     login(client, None)
     assert client.get(f"/scenarios/{scenario.id}").status_code == 404
