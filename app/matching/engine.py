@@ -8,11 +8,14 @@ from collections.abc import Iterable, Sequence
 
 from app.matching.features import Features, Featurizer
 from app.matching.index import Index, Progress, Scorer
-from app.matching.parallel import MIN_ITEMS, parallel_map
+from app.matching.parallel import MIN_ITEMS, parallel_map, workers_available
 from app.matching.synonyms import DEFAULT_SYNONYMS_DIR, Synonyms, load_synonyms
 from app.matching.text import Tokenizer
 from app.matching.types import Filters, Listing, Match
 from app.matching.weights import DEFAULT_WEIGHTS_PATH, Weights, load_weights
+
+# a few shares per worker even out the load; each share's vocabulary is merged in the parent
+SHARES_PER_WORKER = 4
 
 
 class FeatureCache:
@@ -72,14 +75,6 @@ class Engine:
             self._cache.put(listing, cached)
         return cached
 
-    def features_many(self, listings: Sequence[Listing]) -> list[Features]:
-        """Tokenise many listings, over every core when there are enough of them (batch only)."""
-        if len(listings) < MIN_ITEMS:
-            return [self.features(x) for x in listings]
-        # workers send packed features back: far cheaper to pickle than thousands of strings
-        packed = parallel_map(lambda x: self.features(x).pack(), listings)
-        return [Features.unpack(p) for p in packed]
-
     def new_index(self) -> Index:
         """An empty index with this engine's weights and synonyms."""
         return Index(self.weights, self.synonyms)
@@ -88,12 +83,33 @@ class Engine:
         self,
         items: Iterable[tuple[str, Features]],
         progress: Progress | None = None,
-        parallel: bool = False,
         total: int = 0,
     ) -> Index:
-        """A full index from stored features (no tokenising); parallel only in batch jobs."""
+        """A full index from stored features (no tokenising)."""
         index = self.new_index()
-        index.build(items, progress, parallel, total)
+        index.build(items, progress, total)
+        return index
+
+    def index_listings(self, listings: Sequence[Listing], workers: int | None = None) -> Index:
+        """A full index of listings, tokenised and counted over every core (batch only).
+
+        Each worker tokenises and counts a share of the listings and sends back compact
+        arrays (a `Segment`); merging them in order gives the index `build_index` would.
+        """
+        index = self.new_index()
+        workers = workers or workers_available()
+        if workers < 2 or len(listings) < MIN_ITEMS:
+            index.build((x.id, self.features(x)) for x in listings)
+            return index
+        size = -(-len(listings) // (workers * SHARES_PER_WORKER))
+        shares = [listings[i : i + size] for i in range(0, len(listings), size)]
+        segments = parallel_map(
+            lambda share: index.segment((x.id, self.featurizer.features(x)) for x in share),
+            shares,
+            workers=workers,
+            min_items=1,
+        )
+        index.build_from_segments(segments)
         return index
 
     def search(
@@ -119,13 +135,11 @@ class Engine:
         """Per query, the best candidates, best first (batch ranking: one index, many queries)."""
         if not candidates or top <= 0:
             return [[] for _ in queries]
-        features = self.features_many([*candidates, *queries])
-        index = self.build_index(
-            zip([c.id for c in candidates], features[: len(candidates)], strict=True),
-        )
-        asked = features[len(candidates) :]
-        return parallel_map(
-            lambda f: index.search(f, top, filters, min_score, self.scorer), asked, min_items=200
+        index = self.index_listings(candidates)
+        return parallel_map(  # queries are tokenised in the workers too
+            lambda q: index.search(self.features(q), top, filters, min_score, self.scorer),
+            queries,
+            min_items=200,
         )
 
 

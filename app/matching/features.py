@@ -61,6 +61,15 @@ class Features:
     district: str = ""
     is_local: bool | None = None
 
+    def labels(self) -> Features:
+        """The structured labels alone (what an index keeps per row besides its vectors)."""
+        return Features(
+            tag_labels=self.tag_labels,
+            domains=self.domains,
+            district=self.district,
+            is_local=self.is_local,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for storing with the listing: each token field as one string.
 
@@ -76,26 +85,6 @@ class Features:
             is_local=self.is_local,
         )
         return data
-
-    def pack(self) -> tuple[Any, ...]:
-        """A compact form for passing between processes: one string per token field."""
-        return (
-            *(JOIN.join(getattr(self, name)) for name in TOKEN_FIELDS),
-            self.tag_labels,
-            self.domains,
-            self.district,
-            self.is_local,
-        )
-
-    @classmethod
-    def unpack(cls, packed: tuple[Any, ...]) -> Features:
-        """The inverse of pack()."""
-        n = len(TOKEN_FIELDS)
-        fields = {name: _split(text) for name, text in zip(TOKEN_FIELDS, packed[:n], strict=True)}
-        tag_labels, domains, district, is_local = packed[n:]
-        return cls(
-            **fields, tag_labels=tag_labels, domains=domains, district=district, is_local=is_local
-        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
@@ -125,17 +114,38 @@ def char_bigrams(tokens: Sequence[str]) -> list[str]:
     """
     grams: list[str] = []
     run: list[str] = []
+    memo = _TOKEN_GRAMS
     for token in tokens:
-        if len(token) == 1 and _CJK.match(token):
+        own = memo.get(token, _UNSEEN)
+        if own is _UNSEEN:
+            own = _token_grams(token)
+            if len(memo) < MAX_MEMO_TOKENS:
+                memo[token] = own
+        if own is None:  # a lone CJK character: part of a run
             run.append(token)
             continue
         if run:
             _add_bigrams(grams, "".join(run))
             run = []
-        _add_bigrams(grams, token)
+        grams.extend(own)
     if run:
         _add_bigrams(grams, "".join(run))
     return grams
+
+
+# Tokens repeat endlessly across listings: each one's own bigrams are worked out once.
+MAX_MEMO_TOKENS = 200_000
+_UNSEEN = object()
+_TOKEN_GRAMS: dict[str, tuple[str, ...] | None] = {}
+
+
+def _token_grams(token: str) -> tuple[str, ...] | None:
+    """A token's own bigrams, or None for a single CJK character (joined into runs)."""
+    if len(token) == 1 and _CJK.match(token):
+        return None
+    grams: list[str] = []
+    _add_bigrams(grams, token)
+    return tuple(grams)
 
 
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")

@@ -56,6 +56,23 @@ class Vector:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Documents' summed term counts over a vocabulary of their own (counted apart, merged)."""
+
+    terms: list[str]  # column id -> term, in first-occurrence order
+    matrix: sparse.csr_matrix  # one row per document
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Listings vectorised apart from an index: their labels and their raw term counts."""
+
+    labels: list[tuple[str, Features]]  # (listing id, features holding only the labels)
+    words: Counts
+    chars: Counts
+
+
 class Vocabulary:
     """Terms to column ids, with document frequencies frozen at build time."""
 
@@ -146,6 +163,10 @@ class Space:
 
     def finish(self) -> None:
         """Weigh the fed documents and serve them as the main segment."""
+        self._serve(self._counts())
+
+    def _counts(self) -> sparse.csr_matrix:
+        """The fed documents' summed term counts (one row each), releasing the buffers."""
         lengths = (
             np.frombuffer(self._lengths, dtype=np.int64) if self._lengths else np.zeros(0, np.int64)
         )
@@ -156,6 +177,42 @@ class Space:
         counts = sparse.csr_matrix((vals, (rows, cols.astype(np.int64))), shape=shape)
         del self._cols, self._vals, self._lengths
         counts.sum_duplicates()
+        return counts
+
+    @staticmethod
+    def count(docs: Iterable[tuple[Sequence[str], Sequence[float]]]) -> Counts:
+        """Term counts of some documents with their own vocabulary (a worker's share)."""
+        space = Space(with_csc=False)
+        space.start()
+        for terms, weights in docs:
+            space.feed(terms, weights)
+        return Counts(space.vocab.terms, space._counts())
+
+    def build_from(self, blocks: Sequence[Counts]) -> None:
+        """Serve blocks counted apart, in order, as if their documents had been fed here.
+
+        Each block's vocabulary lists its terms in first-occurrence order, so merging them in
+        order gives the columns a streaming build would: the two builds are identical.
+        """
+        self.vocab = Vocabulary()
+        parts = []
+        for block in blocks:
+            mapping = np.asarray(self.vocab.grow(block.terms, weigh_new=False), dtype=np.int32)
+            matrix = block.matrix
+            parts.append((matrix.data, mapping[matrix.indices], matrix.indptr))
+        width = len(self.vocab)
+        counts = sparse.vstack(
+            [sparse.csr_matrix(part, shape=(len(part[2]) - 1, width)) for part in parts]
+            or [sparse.csr_matrix((0, width), dtype=DTYPE)],
+            format="csr",
+            dtype=DTYPE,
+        )
+        counts.sort_indices()
+        self._serve(counts)
+
+    def _serve(self, counts: sparse.csr_matrix) -> None:
+        """Freeze IDF from the counts, weigh them and serve them as the main segment."""
+        shape = counts.shape
         self.vocab.freeze(np.bincount(counts.indices, minlength=shape[1]), shape[0])
         self.main = self._weigh(counts)
         self.main_csc = self.main.tocsc() if self.with_csc else None
@@ -333,28 +390,14 @@ class Index:
         self,
         items: Iterable[tuple[str, Features]],
         progress: Progress | None = None,
-        parallel: bool = False,
         total: int = 0,
     ) -> None:
         """Replace the whole content (no tokenising: features are already computed).
 
-        parallel builds the word and character spaces in two forked processes: for batch
-        jobs and the rebuild command, never inside a threaded web server.
+        One streaming pass: no list of every listing's features is ever held.
         """
         with self.lock:
             self._reset()
-            if parallel:
-                features = []
-                for done, (listing_id, f) in enumerate(items, start=1):
-                    self._append_attributes(listing_id, f)
-                    features.append(f)
-                    _report(progress, done, total)
-                names = ["words", "chars"]
-                self.words, self.chars = parallel_map(
-                    lambda name: self._space(name, features), names, min_items=1
-                )
-                return
-            # one streaming pass: no list of every listing's features is ever held
             self.words.start()
             self.chars.start()
             for done, (listing_id, f) in enumerate(items, start=1):
@@ -365,12 +408,31 @@ class Index:
             self.words.finish()
             self.chars.finish()
 
-    def _space(self, name: str, features: Sequence[Features]) -> Space:
-        """One vector space built from every listing's features."""
-        space = Space(with_csc=name == "words")
-        terms = self.word_terms if name == "words" else self.char_terms
-        space.build([terms(f) for f in features])
-        return space
+    def segment(self, items: Iterable[tuple[str, Features]]) -> Segment:
+        """Listings vectorised apart from this index (a batch worker's share of a build).
+
+        Only this index's weights and synonyms are read, so forked workers can each count a
+        share of the listings; `build_from_segments` then merges them in order.
+        """
+        items = list(items)
+        return Segment(
+            labels=[(listing_id, f.labels()) for listing_id, f in items],
+            words=Space.count(self.word_terms(f) for _, f in items),
+            chars=Space.count(self.char_terms(f) for _, f in items),
+        )
+
+    def build_from_segments(self, segments: Sequence[Segment]) -> None:
+        """Replace the whole content with segments made by `segment`, in order.
+
+        The result is the index `build` makes from the same listings in the same order.
+        """
+        with self.lock:
+            self._reset()
+            for seg in segments:
+                for listing_id, labels in seg.labels:
+                    self._append_attributes(listing_id, labels)
+            self.words.build_from([seg.words for seg in segments])
+            self.chars.build_from([seg.chars for seg in segments])
 
     def _append_attributes(self, listing_id: str, f: Features) -> None:
         """A new row's labels; a repeated id (the last one wins) retires its earlier row."""

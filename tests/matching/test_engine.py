@@ -323,9 +323,3 @@ def test_parallel_batches_give_the_same_answers(matcher: Matcher) -> None:
     one_by_one = [index.search(f, 5) for f in queries]
     assert parallel_map(lambda f: index.search(f, 5), queries, workers=2, min_items=1) == one_by_one
     assert parallel_map(len, ["ab", "c"], workers=1) == [2, 1]
-
-
-def test_packed_features_come_back_unchanged(matcher: Matcher) -> None:
-    for listing in (PARKING, CT_AI, ERP, Listing("E", "", "")):
-        features = matcher.features(listing)
-        assert Features.unpack(features.pack()) == features
