@@ -11,7 +11,7 @@ from app.matching.text import Tokenizer, normalise
 from app.matching.types import Listing
 
 # bump when tokenisation or the stored form changes: stored features are then recomputed
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4  # 4: traditional characters converted to simplified
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 JOIN = " "  # joins a field's tokens when stored or packed: no token holds whitespace
 TOKEN_FIELDS = ("title", "tags", "body", "aside", "boilerplate", "chars")
