@@ -127,7 +127,12 @@ def to_simplified(text: str) -> str:
     found = _TRADITIONAL_CANDIDATE.search(text)
     if found is None or (found.group() > "\uffff" and TRADITIONAL_ONLY.isdisjoint(text)):
         return text
-    return _converter()(text)
+    convert = _converter()
+    if len(text) <= MAX_CHARS:
+        return convert(text)
+    # opencc_purepy hands a text of a million characters to a pool of processes; a whole
+    # description (features.context_clauses) may be that long, a normalised text never is.
+    return "".join(convert(text[i : i + MAX_CHARS]) for i in range(0, len(text), MAX_CHARS))
 
 
 def normalise(text: str) -> str:
