@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.matching.text import Tokenizer, normalise
+from app.matching.text import Tokenizer, normalise, to_simplified
 from app.matching.types import Listing
 
 # bump when tokenisation or the stored form changes: stored features are then recomputed
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4  # 4: traditional characters converted to simplified
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 JOIN = " "  # joins a field's tokens when stored or packed: no token holds whitespace
 TOKEN_FIELDS = ("title", "tags", "body", "aside", "boilerplate", "chars")
@@ -166,9 +166,10 @@ def context_clauses(text: str) -> list[tuple[str, str]]:
     its sentence unless a clause turns back to the need (但…, 希望…); a clause with an
     integration cue is ASIDE on its own. A clause with a boilerplate cue is BOILERPLATE,
     and so is a whole sentence opening with the firm as its subject (公司注重…, 公司在…设有).
+    The cues are simplified: a traditional description is converted first (現有 → 现有).
     """
     out: list[tuple[str, str]] = []
-    for sentence in _SENTENCES.findall(text):
+    for sentence in _SENTENCES.findall(to_simplified(text)):
         existing = False
         firm = bool(FIRM_SUBJECT.match(sentence))
         for clause in _CLAUSES.findall(sentence):

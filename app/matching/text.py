@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -44,10 +46,100 @@ if jieba_fast is not None:
 FASTEST: ModuleType = jieba_fast or jieba
 
 
+# Traditional characters (繁體) are converted to simplified before anything else: the
+# dictionary, the synonym tables and most listings are simplified. The conversion is
+# OpenCC's, from opencc_purepy (pure Python, its dictionaries inside the package): hk2s,
+# i.e. Hong Kong glyph variants (衞, 綫, 啓) to OpenCC traditional, then traditional to
+# simplified with its phrase table first (乾隆 stays, 乾燥 → 干燥). Only a text holding a
+# character that simplified text never uses is converted; finding one is a regular-expression
+# scan of about 1 µs for 250 characters, so simplified text pays next to nothing and is
+# returned unchanged.
+CONVERSION = "hk2s"
+OPENCC_PACKAGE = "opencc_purepy"
+
+
+def _opencc_dictionary(name: str) -> dict[str, str]:
+    """One of the OpenCC text dictionaries opencc_purepy ships: key -> candidates (spaced).
+
+    Read without importing the package (that costs ~20 ms; it is imported only when a
+    traditional text appears).
+    """
+    spec = importlib.util.find_spec(OPENCC_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{OPENCC_PACKAGE} is not installed (a dependency in pyproject.toml)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "dicts" / name
+    entries = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, candidates = line.partition("\t")
+        if candidates and not key.startswith("#"):
+            entries[key] = candidates
+    return entries
+
+
+def traditional_only_characters() -> frozenset[str]:
+    """The characters that mark a text as traditional: the conversion changes each of them,
+    and none is on the simplified side of any OpenCC dictionary.
+
+    That leaves out characters that simplified text uses too although OpenCC may convert
+    them: 乾 (乾坤), 著 (著名), 於, 夥, 徵, 薰 (薰衣草)…; a text holding only those is kept.
+    """
+    to_simplified = _opencc_dictionary("TSCharacters.txt")
+    hong_kong = _opencc_dictionary("HKVariantsRev.txt")
+    simplified = set("".join(to_simplified.values()))  # every candidate, not only the first
+    simplified.update("".join(_opencc_dictionary("TSPhrases.txt").values()))
+    simplified.update("".join(_opencc_dictionary("STCharacters.txt")))
+    simplified.update("".join(_opencc_dictionary("STPhrases.txt")))
+    changed = set()
+    for char in to_simplified.keys() | hong_kong.keys():
+        standard = hong_kong.get(char, char).split()[0]
+        if len(char) == 1 and to_simplified.get(standard, standard).split()[0] != char:
+            changed.add(char)
+    return frozenset(changed - simplified)
+
+
+TRADITIONAL_ONLY = traditional_only_characters()
+# One character class, compiled once. sre looks a character of the Basic Multilingual Plane
+# up in a bitmap but compares one beyond it with each such member in turn, so those (rare
+# characters of the CJK extensions) are matched by one range spanning them all; a text with
+# one is then checked against the set. Emoji lie outside that range.
+_ASTRAL = sorted(ch for ch in TRADITIONAL_ONLY if ch > "\uffff")
+_TRADITIONAL_CANDIDATE = re.compile(
+    "["
+    + "".join(re.escape(ch) for ch in sorted(TRADITIONAL_ONLY) if ch <= "\uffff")
+    + (f"{_ASTRAL[0]}-{_ASTRAL[-1]}" if _ASTRAL else "")
+    + "]"
+)
+
+
+@cache
+def _converter() -> Callable[[str], str]:
+    """OpenCC's conversion, loaded on the first traditional text (~0.1 s, ~20 MB)."""
+    from opencc_purepy import OpenCC
+
+    opencc = OpenCC(CONVERSION)
+    if opencc.get_last_error():  # a dictionary that failed to load would convert nothing
+        raise RuntimeError(f"{OPENCC_PACKAGE}: {opencc.get_last_error()}")
+    return getattr(opencc, CONVERSION)  # the direct method raises; convert() returns errors
+
+
+def to_simplified(text: str) -> str:
+    """Text in simplified characters; text without a traditional-only character as it is."""
+    found = _TRADITIONAL_CANDIDATE.search(text)
+    if found is None or (found.group() > "\uffff" and TRADITIONAL_ONLY.isdisjoint(text)):
+        return text
+    convert = _converter()
+    if len(text) <= MAX_CHARS:
+        return convert(text)
+    # opencc_purepy hands a text of a million characters to a pool of processes; a whole
+    # description (features.context_clauses) may be that long, a normalised text never is.
+    return "".join(convert(text[i : i + MAX_CHARS]) for i in range(0, len(text), MAX_CHARS))
+
+
 def normalise(text: str) -> str:
-    """Return text in NFKC form, lower-cased and truncated to MAX_CHARS."""
+    """Return text in NFKC form, lower-cased, in simplified characters, truncated to MAX_CHARS."""
     # Cut before normalising to bound the work; NFKC can expand a character (㍿ → 株式会社).
-    return unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS].lower()
+    cleaned = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS].lower()
+    return to_simplified(cleaned)[:MAX_CHARS]
 
 
 def is_content_token(token: str) -> bool:
