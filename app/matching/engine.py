@@ -124,6 +124,7 @@ class Engine:
             zip([c.id for c in candidates], features[: len(candidates)], strict=True),
         )
         asked = features[len(candidates) :]
+        index.fit_topics(features[: len(candidates)], asked)  # LSA over both sides (topics.py)
         return parallel_map(
             lambda f: index.search(f, top, filters, min_score, self.scorer), asked, min_items=200
         )
