@@ -7,10 +7,11 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from app.matching.features import Features, Featurizer
-from app.matching.index import Index, Progress, Scorer
+from app.matching.index import Index, Progress, Scorer, Segment
 from app.matching.parallel import MIN_ITEMS, parallel_map, workers_available
 from app.matching.synonyms import DEFAULT_SYNONYMS_DIR, Synonyms, load_synonyms
 from app.matching.text import Tokenizer
+from app.matching.topics import Topics
 from app.matching.types import Filters, Listing, Match
 from app.matching.weights import DEFAULT_WEIGHTS_PATH, Weights, load_weights
 
@@ -90,27 +91,33 @@ class Engine:
         index.build(items, progress, total)
         return index
 
-    def index_listings(self, listings: Sequence[Listing], workers: int | None = None) -> Index:
-        """A full index of listings, tokenised and counted over every core (batch only).
+    def index_listings(
+        self, listings: Sequence[Listing], workers: int | None = None, sample: Sequence[int] = ()
+    ) -> tuple[Index, list[Features]]:
+        """A full index of listings, tokenised and counted over every core (batch only), and
+        the features of the listings at the positions `sample` (ascending; to fit topics on).
 
         Each worker tokenises and counts a share of the listings and sends back compact
         arrays (a `Segment`); merging them in order gives the index `build_index` would.
         """
         index = self.new_index()
+        wanted = frozenset(sample)
         workers = workers or workers_available()
         if workers < 2 or len(listings) < MIN_ITEMS:
-            index.build((x.id, self.features(x)) for x in listings)
-            return index
+            features = [self.features(x) for x in listings]
+            index.build(zip([x.id for x in listings], features, strict=True))
+            return index, [features[p] for p in sorted(wanted)]
         size = -(-len(listings) // (workers * SHARES_PER_WORKER))
-        shares = [listings[i : i + size] for i in range(0, len(listings), size)]
-        segments = parallel_map(
-            lambda share: index.segment((x.id, self.featurizer.features(x)) for x in share),
-            shares,
-            workers=workers,
-            min_items=1,
-        )
-        index.build_from_segments(segments)
-        return index
+
+        def share(start: int) -> tuple[Segment, list[Features]]:
+            part = listings[start : start + size]
+            features = [self.featurizer.features(x) for x in part]
+            kept = [f for p, f in enumerate(features, start) if p in wanted]
+            return index.segment(zip([x.id for x in part], features, strict=True)), kept
+
+        shares = parallel_map(share, range(0, len(listings), size), workers=workers, min_items=1)
+        index.build_from_segments([segment for segment, _ in shares])
+        return index, [f for _, kept in shares for f in kept]
 
     def search(
         self,
@@ -135,7 +142,11 @@ class Engine:
         """Per query, the best candidates, best first (batch ranking: one index, many queries)."""
         if not candidates or top <= 0:
             return [[] for _ in queries]
-        index = self.index_listings(candidates)
+        n = len(candidates)
+        positions = Topics.sample(n + len(queries))  # the listings the topic space is fitted on
+        index, sample = self.index_listings(candidates, sample=[p for p in positions if p < n])
+        sample += [self.features(queries[p - n]) for p in positions if p >= n]
+        index.fit_topics(sample)  # LSA over both sides (topics.py)
         return parallel_map(  # queries are tokenised in the workers too
             lambda q: index.search(self.features(q), top, filters, min_score, self.scorer),
             queries,

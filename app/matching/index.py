@@ -2,8 +2,9 @@
 
 Stage 1 scores every live candidate by field-weighted word TF-IDF through an inverted index
 (a CSC matrix: only the query's columns are read). Stage 2 takes the best `pool` of them and
-computes every signal — words, character bigrams, shared domains, shared tags, same district —
-then the weighted score, the local preference and the explanation.
+computes every signal — words, character bigrams, shared domains, shared tags, same district,
+and the topic (LSA) cosine when a topic space was fitted (fit_topics) — then the weighted
+score, the local preference and the explanation.
 
 IDF is frozen when the index is built; listings added later are weighted with it (a word the
 index has never seen counts as rare). A rebuild refreshes it. New rows go to a small delta
@@ -16,7 +17,7 @@ import math
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -24,6 +25,7 @@ from scipy import sparse
 from app.matching.features import Features, char_bigrams
 from app.matching.parallel import parallel_map
 from app.matching.synonyms import CONCEPT_PREFIX, Synonyms
+from app.matching.topics import Topics
 from app.matching.types import Bridge, Explanation, Filters, Match
 from app.matching.weights import SIGNALS, Weights
 
@@ -347,6 +349,8 @@ class Index:
         self.domain_names: list[tuple[str, ...]] = []
         self.district_codes: dict[str, int] = {}
         self.domain_bit_of: dict[str, int] = {}
+        self.topics: Topics | None = None  # fitted by fit_topics; a rebuild drops it
+        self._topic_rows: list[np.ndarray] = []  # unit topic vectors of the rows, in chunks
 
     # ------------------------------------------------------------------ building
     def word_terms(self, f: Features) -> tuple[list[str], list[float]]:
@@ -464,10 +468,44 @@ class Index:
                 bits |= 1 << bit
         return bits
 
+    def fit_topics(self, docs: Sequence[Features]) -> Topics | None:
+        """Fit a topic space (topics.py) on listings of both sides and score with it.
+
+        docs: this side's listings and the other side's (e.g. the queries), or an even sample
+        of them (Topics.sample: at most MAX_FIT_DOCS are fitted). Returns the space, which
+        the other side's index may share (use_topics); None when there are too few listings.
+        """
+        docs = [docs[i] for i in Topics.sample(len(docs))]
+        topics = Topics.fit([self.word_terms(f) for f in docs])
+        self.use_topics(topics)
+        return topics
+
+    def use_topics(self, topics: Topics | None) -> None:
+        """Score with a fitted topic space, projecting every row; None turns the signal off
+        (the `topic` signal is then 0 and its weight is left out of the score)."""
+        with self.lock:
+            self.topics = topics
+            self._topic_rows = []
+            if topics is not None:  # every row at once, through the word space
+                words = self.words
+                rows = sparse.vstack([words.main, words.delta_csr()]) if words.delta else words.main
+                vocab = words.vocab
+                projected = rows @ topics.basis_for(vocab.ids, vocab.idf)[: rows.shape[1]]
+                norms = np.linalg.norm(projected, axis=1, keepdims=True)
+                norms[norms == 0] = 1.0
+                self._topic_rows = [(projected / norms).astype(DTYPE)]
+
+    def _topic_matrix(self) -> np.ndarray:
+        if len(self._topic_rows) > 1:
+            self._topic_rows = [np.concatenate(self._topic_rows)]
+        return self._topic_rows[0]
+
     def add(self, listing_id: str, f: Features) -> None:
         """Add or replace one listing, searchable at once."""
         with self.lock:
             self.remove(listing_id)
+            if self.topics is not None:
+                self._topic_rows.append(self.topics.transform([self.word_terms(f)]))
             self.words.append(self.words.vector(*self.word_terms(f), grow=True))
             self.chars.append(self.chars.vector(*self.char_terms(f), grow=True))
             self._append_attributes(listing_id, f)
@@ -498,6 +536,7 @@ class Index:
             tags=frozenset(f.tag_labels),
             district=self.district_codes.get(f.district, -2) if f.district else -2,
             tokens=frozenset((*f.title, *f.tags, *f.body, *f.aside, *f.boilerplate)),
+            topic=None if self.topics is None else self.topics.transform([self.word_terms(f)])[0],
         )
 
     def allowed(self, filters: Filters | None) -> np.ndarray:
@@ -564,7 +603,16 @@ class Index:
         if query.tags:
             out[:, 3] = self._tag_share(query.tags, rows)
         out[:, 4] = self.district.view()[rows] == query.district
+        if self.topics is not None and query.topic is not None:
+            out[:, 5] = np.clip(self._topic_matrix()[rows] @ query.topic, 0.0, 1.0)
         return out
+
+    def signal_weights(self) -> dict[str, float]:
+        """The normalised signal weights; without a topic space the topic weight is left out."""
+        weights = self.weights
+        if self.topics is None:
+            weights = replace(weights, topic=0.0)
+        return weights.signal_weights()
 
     def _tag_share(self, tags: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """The share of the query's tags each row carries (posting sets: no per-row set maths)."""
@@ -580,14 +628,14 @@ class Index:
         if scorer is not None:
             base = scorer(signals)
         else:
-            weights = self.weights.signal_weights()
+            weights = self.signal_weights()
             base = signals @ np.array([weights[name] for name in SIGNALS])
         boosted = base * (1.0 + self.weights.local_bonus * self.local.view()[rows])
         return np.round(np.clip(boosted, 0.0, 1.0), SCORE_DIGITS)
 
     # ------------------------------------------------------------------ explaining
     def _match(self, query: Query, row: int, score: float, signals: np.ndarray) -> Match:
-        weights = self.weights.signal_weights()
+        weights = self.signal_weights()
         terms, bridges = self._shared_terms(query, row)
         explanation = Explanation(
             terms=terms,
@@ -665,3 +713,4 @@ class Query:
     tags: frozenset[str]
     district: int
     tokens: frozenset[str]  # the query's own words (synonym bridges name them)
+    topic: np.ndarray | None = None  # unit topic vector when the index has a topic space

@@ -133,6 +133,7 @@ def build_data(
     for name, queries, candidates, judged in plan:
         index = Index(weights, engine.synonyms)
         index.build((c.id, engine.features(c)) for c in candidates)
+        index.fit_topics([engine.features(x) for x in (*candidates, *queries)])
         rows = np.arange(len(candidates))
         signals = (
             np.stack([index.signals(index.query(engine.features(q)), rows) for q in queries])

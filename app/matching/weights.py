@@ -10,7 +10,7 @@ from typing import Any
 from app.matching.text import SEED_DIR
 
 DEFAULT_WEIGHTS_PATH = SEED_DIR / "weights.json"
-SIGNALS = ("word", "char", "domain", "tag", "district")
+SIGNALS = ("word", "char", "domain", "tag", "district", "topic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,8 @@ class Weights:
     domain: float = 0.06
     tag: float = 0.02
     district: float = 0.02
+    # LSA cosine over both sides' corpora (topics.py); left out when no topic space is fitted
+    topic: float = 0.14
     # multiplies the score of a local organisation by (1 + local_bonus): reorders near-ties only
     local_bonus: float = 0.03
     # stage 1 keeps this many candidates by word score before every signal is computed

@@ -13,6 +13,7 @@ SIGNAL_LABELS = {
     "domain": "同一应用领域",
     "tag": "技术方向相同",
     "district": "同一区县",
+    "topic": "主题相近",
     "bm25": "关键词覆盖",
     "coverage": "需求要点覆盖",
 }

@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
-from app.matching import Engine, Index, Tokenizer
+from app.matching import Engine, Features, Index, Tokenizer
 from app.matching.synonyms import load_synonyms
+from app.matching.topics import Topics
 from app.matching.weights import load_weights
 from app.models import (
     Capability,
@@ -174,11 +175,16 @@ class LiveMatching:
         """A complete new state built beside the served one (which stays in use until then)."""
         vocabulary = read_vocabulary(session)
         engine = self._engine_for(vocabulary)
-        indexes = {}
+        indexes: dict[str, Index] = {}
+        sample: list[Features] = []  # of both sides, to fit the topic space on
         for side in SIDES:
             rows = published(session, side)
             items = ((str(row.id), features_of(row, engine)) for row in rows)  # streamed
             indexes[side] = engine.build_index(items, progress, total=len(rows))
+            sample += [features_of(rows[i], engine) for i in Topics.sample(len(rows))]
+        # one topic space over both sides' listings, fitted once and shared by both indexes
+        topics = indexes["scenario"].fit_topics(sample)
+        indexes["capability"].use_topics(topics)
         return State(engine, vocabulary.fingerprint, indexes, head)
 
     def replace(self, state: State) -> None:

@@ -76,3 +76,30 @@ def test_a_vocabulary_change_rebuilds_every_worker(
         second = live(other).current()
     assert second is not first
     assert second.engine is first.engine  # the vocabulary itself did not change
+
+
+THEMES = [
+    ("道路病害巡检", "车载视频识别坑槽裂缝，北斗定位，病害台账。"),
+    ("医院预约挂号", "分时段预约，号源共享，就诊排队缩短。"),
+    ("校园食堂监管", "明厨亮灶视频，食材溯源，留样记录。"),
+    ("工业设备预测性维护", "振动传感器采集，故障预警，检修工单。"),
+    ("政务热线工单", "诉求分类派单，回访评价，热点分析。"),
+    ("智慧停车诱导", "泊位状态采集，错时共享，停车诱导屏。"),
+]
+
+
+def test_both_sides_share_one_topic_space_and_new_listings_join_it(app: Flask) -> None:
+    publisher, firm = make_org(Role.PUBLISHER), make_org(Role.FIRM)
+    for title, text in THEMES:
+        make_scenario(publisher, title=f"{title}难题", description=text, needs=text)
+        make_capability(firm, title=f"{title}系统", description=text, keywords=title)
+    state = live(app).current()
+    scenarios, capabilities = state.indexes["scenario"], state.indexes["capability"]
+    assert scenarios.topics is not None  # fitted once, on both sides' published listings
+    assert capabilities.topics is scenarios.topics
+
+    scenario = make_scenario(publisher, title="停车泊位错时共享", description="泊位错时共享。")
+    [first, *_] = recommendations.capabilities_for(scenario, top=3)
+    assert first.listing.title == "智慧停车诱导系统"
+    assert dict(first.match.signals)["topic"] > 0  # the signal takes part in the live site
+    assert any(name == "topic" for name, _ in first.match.explanation.contributions)

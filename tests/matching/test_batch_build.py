@@ -82,13 +82,14 @@ def test_batch_ranking_over_workers_answers_as_one_process(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine_module, "MIN_ITEMS", 1)  # fork even for a handful of listings
-    over_workers = matcher.index_listings(LISTINGS, workers=2)
+    over_workers, sample = matcher.index_listings(LISTINGS, workers=2, sample=[0, 3, 6])
     assert_same_index(over_workers, plain_index(matcher, LISTINGS))
+    assert sample == [matcher.features(LISTINGS[p]) for p in (0, 3, 6)]
 
-    one_process = [
-        plain_index(matcher, LISTINGS).search(matcher.features(q), 5, min_score=0.01)
-        for q in QUERIES
-    ]
+    reference = plain_index(matcher, LISTINGS)
+    reference.fit_topics([matcher.features(x) for x in (*LISTINGS, *QUERIES)])
+    assert reference.topics is not None  # the topic signal takes part
+    one_process = [reference.search(matcher.features(q), 5, min_score=0.01) for q in QUERIES]
     assert matcher.rank(QUERIES, LISTINGS, top=5, min_score=0.01) == one_process
     assert [m.id for m in one_process[0]][0] == "C1"  # and the answers make sense
     assert [m.id for m in one_process[1]][0] == "C2"

@@ -236,7 +236,14 @@ def test_contributions_add_up_to_the_score_before_the_local_bonus(matcher: Match
         explanation = match.explanation
         total = sum(value for _name, value in explanation.contributions)
         assert match.score == pytest.approx(total * (1 + explanation.local_bonus), abs=1e-3)
-        assert {name for name, _ in match.signals} == {"word", "char", "domain", "tag", "district"}
+        assert {name for name, _ in match.signals} == {
+            "word",
+            "char",
+            "domain",
+            "tag",
+            "district",
+            "topic",
+        }
     assert ranking[0].explanation.shared_domains == ("智慧社区",)
 
 
