@@ -12,10 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.matching import default_matcher
-from app.matching.baselines import bm25_rank, plain_tfidf_rank
 from app.matching.io import InputError, read_capabilities, read_qrels, read_scenarios
 from app.matching.metrics import Scores, evaluate_run, transpose
-from app.matching.tune import format_report, tune, weights_json
 from app.matching.types import Listing, Match
 from app.matching.weights import DEFAULT_WEIGHTS_PATH
 
@@ -140,6 +138,8 @@ def format_table(rows: Sequence[tuple[str, Scores, Scores, float]], k: int) -> s
 
 def run_evaluate(args: argparse.Namespace) -> None:
     """Score the engine and both baselines on DIR and print the table."""
+    from app.matching.baselines import bm25_rank, plain_tfidf_rank  # scikit-learn: ~0.6 s
+
     scenarios = read_scenarios(args.data / "scenarios.jsonl")
     capabilities = read_capabilities(args.data / "capabilities.jsonl")
     qrels = read_qrels(args.data / "qrels.tsv")
@@ -159,6 +159,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 def run_tune(args: argparse.Namespace) -> None:
     """Cross-validate the tuning recipes on DIR, print the figures, write the chosen weights."""
+    from app.matching.tune import format_report, tune, weights_json  # scikit-learn: ~0.6 s
+
     scenarios = read_scenarios(args.data / "scenarios.jsonl")
     capabilities = read_capabilities(args.data / "capabilities.jsonl")
     qrels = read_qrels(args.data / "qrels.tsv")

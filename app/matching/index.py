@@ -91,7 +91,7 @@ class Vocabulary:
         """Ids of terms, adding new ones (weighted as rare: unseen_idf, unless building)."""
         ids, vocabulary, before = self.ids, self.terms, len(self.terms)
         get = ids.get
-        out = [get(t) for t in terms]  # known terms: one C-level lookup each
+        out = list(map(get, terms))  # known terms: one C-level lookup each
         if None in out:
             for i, term in enumerate(terms):
                 if out[i] is None:
@@ -505,7 +505,7 @@ class Index:
         with self.lock:
             self.remove(listing_id)
             if self.topics is not None:
-                self._topic_rows.append(self.topics.transform([self.word_terms(f)]))
+                self._topic_rows.append(self.topics.vector(self.word_terms(f))[None, :])
             self.words.append(self.words.vector(*self.word_terms(f), grow=True))
             self.chars.append(self.chars.vector(*self.char_terms(f), grow=True))
             self._append_attributes(listing_id, f)
@@ -536,7 +536,7 @@ class Index:
             tags=frozenset(f.tag_labels),
             district=self.district_codes.get(f.district, -2) if f.district else -2,
             tokens=frozenset((*f.title, *f.tags, *f.body, *f.aside, *f.boilerplate)),
-            topic=None if self.topics is None else self.topics.transform([self.word_terms(f)])[0],
+            topic=None if self.topics is None else self.topics.vector(self.word_terms(f)),
         )
 
     def allowed(self, filters: Filters | None) -> np.ndarray:

@@ -84,6 +84,21 @@ class Topics:
         norms[norms == 0] = 1.0
         return (projected / norms).astype(DTYPE)
 
+    def vector(self, doc: Doc) -> np.ndarray:
+        """transform() of one document, without building sparse matrices (queries, adds)."""
+        terms, weights = doc
+        get = self.ids.get
+        known = [
+            (col, w) for col, w in zip(map(get, terms), weights, strict=True) if col is not None
+        ]
+        if not known:
+            return np.zeros(self.dimensions, dtype=DTYPE)
+        cols, inverse = np.unique(np.array([c for c, _ in known]), return_inverse=True)
+        tf = np.bincount(inverse, weights=np.array([w for _, w in known], dtype=np.float64))
+        projected = (np.log1p(tf) * self.idf[cols]) @ self.basis[cols]
+        norm = float(np.linalg.norm(projected))
+        return (projected / (norm or 1.0)).astype(DTYPE)
+
     def basis_for(self, ids: dict[str, int], idf: np.ndarray) -> np.ndarray:
         """The basis for rows weighted log1p(tf) × `idf` over the vocabulary `ids` (an index's
         word space): row @ basis points where transform() of the same document does."""

@@ -7,14 +7,16 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Capability, MatchChange, Scenario
+from app.models import Capability, ListingStatus, MatchChange, Scenario
 from app.recommendations.documents import store_features
 from app.recommendations.live import Progress, State, live
 from app.recommendations.services import record_engine_change
+from app.search.documents import store_document
 
 
 def refeaturize(progress: Progress | None = None) -> int:
-    """Tokenise every listing again with the current vocabulary and store the result."""
+    """Tokenise every listing again with the current vocabulary and store the result: the
+    matching features of every listing and the search tokens of the published ones."""
     engine = live(current_app).engine()
     rows = [
         *db.session.scalars(sa.select(Scenario).order_by(Scenario.id)),
@@ -22,6 +24,8 @@ def refeaturize(progress: Progress | None = None) -> int:
     ]
     for done, row in enumerate(rows, start=1):
         store_features(row, engine)
+        if row.status is ListingStatus.PUBLISHED:
+            store_document(db.session, row, engine.tokenizer)
         if progress is not None:
             progress(done, len(rows))
     db.session.flush()

@@ -57,8 +57,8 @@ class LiveSearch:
             if state is None or head < state.last_change:
                 state = self._state = self.rebuild(session, head)
             elif head > state.last_change:
-                self._follow(session, state, head)
-            return state
+                self._follow(session, state, head)  # may replace the state (a rebuild)
+            return self._state
 
     def _follow(self, session: Session, state: SearchState, head: int) -> None:
         changes = session.scalars(
@@ -66,6 +66,10 @@ class LiveSearch:
             .where(MatchChange.id > state.last_change, MatchChange.id <= head)
             .order_by(MatchChange.id)
         ).all()
+        if any(change.side == "engine" for change in changes):
+            # the vocabulary changed or listings were tokenised again: load them afresh
+            self._state = self.rebuild(session, changes[-1].id)
+            return
         cut = tokenizer(self.app)
         for change in changes:
             if change.side in SIDES and change.listing_id is not None:

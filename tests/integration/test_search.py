@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -235,3 +236,34 @@ def test_filters_round_trip_through_a_canonical_query_string() -> None:
     capability = Filters.from_args({"deadline": "open", "sort": "budget"}).for_side("capability")
     assert capability.deadline == ""
     assert capability.sort == ""
+
+
+def test_retokenising_recuts_stored_search_words_and_every_worker_reloads_them(
+    app: Flask, client: FlaskClient, publisher: User
+) -> None:
+    from app.models import SearchDocument
+    from app.recommendations import maintenance
+
+    scenario = make_scenario(
+        publisher.organization, title="醫院預約掛號", description="門診號源緊張。"
+    )
+    assert found(client, "/scenarios?q=医院预约", ("醫院預約掛號",)) == ["醫院預約掛號"]
+    # a row cut before traditional characters were converted keeps traditional words
+    db.session.merge(
+        SearchDocument(
+            side="scenario",
+            listing_id=scenario.id,
+            title_tokens="醫院 預約 掛號",
+            body_tokens="門診",
+        )
+    )
+    recommendations.record_engine_change()  # any worker loads the stored rows afresh
+    db.session.commit()
+    assert found(client, "/scenarios?q=医院预约", ("醫院預約掛號",)) == []
+
+    maintenance.refeaturize()  # what `flask match rebuild --refeaturize` runs first
+    recommendations.record_engine_change()
+    db.session.commit()
+    [document] = db.session.scalars(sa.select(SearchDocument)).all()
+    assert document.title_tokens.split() == ["医院", "预约挂号"]
+    assert found(client, "/scenarios?q=医院预约", ("醫院預約掛號",)) == ["醫院預約掛號"]

@@ -97,3 +97,14 @@ def test_a_large_corpus_is_fitted_on_an_even_sample() -> None:
     picked = Topics.sample(topics.MAX_FIT_DOCS * 3)
     assert len(picked) == topics.MAX_FIT_DOCS
     assert picked[:3] == [0, 3, 6]
+
+
+def test_one_document_projects_as_in_a_batch() -> None:
+    docs = [(w, [1.0] * len(w)) for w in TRAINING + PARKING]
+    topics = Topics.fit(docs)
+    assert topics is not None
+    probes = [*docs, (("焊接", "焊接", "未知词"), [2.0, 1.0, 1.0]), (("未知词",), [1.0]), ((), [])]
+    batch = topics.transform(probes)
+    for row, doc in zip(batch, probes, strict=True):
+        assert np.allclose(topics.vector(doc), row, atol=1e-6)
+    assert not topics.vector((("未知词",), [1.0])).any()  # nothing known: a zero vector
