@@ -47,7 +47,15 @@ def parallel_map(
     try:
         size = -(-len(items) // (workers * 4))  # a few chunks per worker evens out the load
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [result for part in pool.map(_run, chunks) for result in part]
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        try:
+            parts = pool.map(_run, chunks)
+            pool.close()  # workers finish and exit on their own: no signal is sent to them
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+        return [result for part in parts for result in part]
     finally:
         _TASK = None

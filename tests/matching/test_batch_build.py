@@ -111,3 +111,36 @@ def test_bigrams_of_repeated_tokens_stay_those_of_the_text() -> None:
     first = char_bigrams(tokens)
     assert first == ["泊位", "错时", "共享", "错时", "影像", "泊位"]
     assert char_bigrams(tokens) == first
+
+
+def test_workers_finish_on_their_own_and_are_ended_only_on_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Pool.terminate() sends SIGTERM: a worker killed while it holds the task queue's lock
+    # leaves any worker whose SIGTERM handler outlives the signal waiting for it forever
+    # (seen in the benchmark). Finished work therefore closes the pool; only a failure ends it.
+    from multiprocessing import pool as pool_module
+
+    from app.matching.parallel import parallel_map
+
+    ended: list[str] = []
+    terminate = pool_module.Pool.terminate
+
+    def recorded(self: pool_module.Pool) -> None:
+        ended.append("terminate")
+        terminate(self)
+
+    monkeypatch.setattr(pool_module.Pool, "terminate", recorded)
+    assert parallel_map(lambda x: x * 2, list(range(40)), workers=2, min_items=1) == [
+        x * 2 for x in range(40)
+    ]
+    assert ended == []
+
+    def fails(x: int) -> int:
+        if x == 7:
+            raise ValueError("bad item")
+        return x
+
+    with pytest.raises(ValueError, match="bad item"):
+        parallel_map(fails, list(range(40)), workers=2, min_items=1)
+    assert ended == ["terminate"]
