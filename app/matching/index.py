@@ -487,10 +487,13 @@ class Index:
             self.topics = topics
             self._topic_rows = []
             if topics is not None:  # every row at once, through the word space
-                words = self.words
-                rows = sparse.vstack([words.main, words.delta_csr()]) if words.delta else words.main
-                vocab = words.vocab
-                projected = rows @ topics.basis_for(vocab.ids, vocab.idf)[: rows.shape[1]]
+                words, vocab = self.words, self.words.vocab
+                main = words.main  # as wide as the vocabulary has grown since (later adds)
+                main = sparse.csr_matrix(
+                    (main.data, main.indices, main.indptr), shape=(main.shape[0], len(vocab))
+                )
+                rows = sparse.vstack([main, words.delta_csr()]) if words.delta else main
+                projected = rows @ topics.basis_for(vocab.ids, vocab.idf)
                 norms = np.linalg.norm(projected, axis=1, keepdims=True)
                 norms[norms == 0] = 1.0
                 self._topic_rows = [(projected / norms).astype(DTYPE)]

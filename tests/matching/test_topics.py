@@ -108,3 +108,11 @@ def test_one_document_projects_as_in_a_batch() -> None:
     for row, doc in zip(batch, probes, strict=True):
         assert np.allclose(topics.vector(doc), row, atol=1e-6)
     assert not topics.vector((("未知词",), [1.0])).any()  # nothing known: a zero vector
+
+
+def test_a_space_fitted_after_adds_projects_every_row() -> None:
+    idx = index(fit=False)
+    idx.add("NEW", listing("焊接", "激光", "新词"))  # words the built index has never seen
+    idx.fit_topics([*CANDIDATES, listing("焊接", "激光", "新词"), QUERY])
+    [match] = [m for m in idx.search(QUERY, top=len(CANDIDATES) + 1) if m.id == "NEW"]
+    assert dict(match.signals)["topic"] > 0.5
