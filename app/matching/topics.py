@@ -66,7 +66,7 @@ class Topics:
             dimensions = min(len(docs) // DOCS_PER_TOPIC, MAX_TOPICS)
         docs = [docs[i] for i in cls.sample(len(docs))]
         ids: dict[str, int] = {}
-        counts = _counts(docs, ids, grow=True)
+        counts = _counts(docs, ids)
         k = min(dimensions, min(counts.shape) - 1)
         if len(docs) < MIN_DOCS or k < 1:
             return None
@@ -75,17 +75,8 @@ class Topics:
         matrix = _weigh(counts, idf)
         return cls(ids, idf, _right_singular_vectors(matrix, k))
 
-    def transform(self, docs: Sequence[Doc]) -> np.ndarray:
-        """Unit topic vectors of documents (a row of zeros for one without known terms)."""
-        if not docs:
-            return np.zeros((0, self.dimensions), dtype=DTYPE)
-        projected = _weigh(_counts(docs, self.ids, grow=False), self.idf) @ self.basis
-        norms = np.linalg.norm(projected, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return (projected / norms).astype(DTYPE)
-
     def vector(self, doc: Doc) -> np.ndarray:
-        """transform() of one document, without building sparse matrices (queries, adds)."""
+        """The unit topic vector of one document (queries, adds); zeros without known terms."""
         terms, weights = doc
         get = self.ids.get
         known = [
@@ -101,7 +92,7 @@ class Topics:
 
     def basis_for(self, ids: dict[str, int], idf: np.ndarray) -> np.ndarray:
         """The basis for rows weighted log1p(tf) × `idf` over the vocabulary `ids` (an index's
-        word space): row @ basis points where transform() of the same document does."""
+        word space): row @ basis points where vector() of the same document does."""
         out = np.zeros((len(ids), self.dimensions), dtype=np.float64)
         pairs = [(col, self.ids[term]) for term, col in ids.items() if term in self.ids]
         if pairs:
@@ -128,7 +119,8 @@ def _right_singular_vectors(matrix: sparse.csr_matrix, k: int) -> np.ndarray:
     return np.ascontiguousarray(vt.T)
 
 
-def _counts(docs: Sequence[Doc], ids: dict[str, int], grow: bool) -> sparse.csr_matrix:
+def _counts(docs: Sequence[Doc], ids: dict[str, int]) -> sparse.csr_matrix:
+    """Documents' summed term counts; ids gains every new term (column ids, in order)."""
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -136,8 +128,6 @@ def _counts(docs: Sequence[Doc], ids: dict[str, int], grow: bool) -> sparse.csr_
         for term, weight in zip(terms, weights, strict=True):
             col = ids.get(term)
             if col is None:
-                if not grow:
-                    continue
                 col = ids[term] = len(ids)
             rows.append(row)
             cols.append(col)

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,20 @@ def published(session: Session, side: str) -> Sequence[Scenario | Capability]:
     return session.scalars(query).all()
 
 
+def _streamed(
+    rows: Sequence[Scenario | Capability],
+    engine: Engine,
+    wanted: frozenset[int],
+    sample: list[Features],
+) -> Iterator[tuple[str, Features]]:
+    """(id, features) of each row, decoded once; the rows at `wanted` positions also go to sample."""
+    for position, row in enumerate(rows):
+        features = features_of(row, engine)
+        if position in wanted:
+            sample.append(features)
+        yield str(row.id), features
+
+
 class LiveMatching:
     """The matching state of one app instance (stored in app.extensions["matching"])."""
 
@@ -179,9 +193,8 @@ class LiveMatching:
         sample: list[Features] = []  # of both sides, to fit the topic space on
         for side in SIDES:
             rows = published(session, side)
-            items = ((str(row.id), features_of(row, engine)) for row in rows)  # streamed
+            items = _streamed(rows, engine, frozenset(Topics.sample(len(rows))), sample)
             indexes[side] = engine.build_index(items, progress, total=len(rows))
-            sample += [features_of(rows[i], engine) for i in Topics.sample(len(rows))]
         # one topic space over both sides' listings, fitted once and shared by both indexes
         topics = indexes["scenario"].fit_topics(sample)
         indexes["capability"].use_topics(topics)

@@ -55,7 +55,7 @@ class LiveSearch:
             head = session.scalar(sa.select(sa.func.max(MatchChange.id))) or 0
             state = self._state
             if state is None or head < state.last_change:
-                state = self._state = self.rebuild(session, head)
+                self._state = self.rebuild(session, head)
             elif head > state.last_change:
                 self._follow(session, state, head)  # may replace the state (a rebuild)
             return self._state

@@ -57,7 +57,7 @@ def test_fitting_is_deterministic_and_sized_by_the_corpus() -> None:
     assert first is not None
     assert second is not None
     assert first.dimensions == len(docs) // 5
-    assert np.allclose(first.transform(docs), second.transform(docs))
+    assert all(np.allclose(first.vector(d), second.vector(d)) for d in docs)
     assert Topics.fit(docs[:4]) is None  # too few listings to learn associations from
     assert Topics.fit(docs, dimensions=3).dimensions == 3
 
@@ -99,15 +99,15 @@ def test_a_large_corpus_is_fitted_on_an_even_sample() -> None:
     assert picked[:3] == [0, 3, 6]
 
 
-def test_one_document_projects_as_in_a_batch() -> None:
-    docs = [(w, [1.0] * len(w)) for w in TRAINING + PARKING]
-    topics = Topics.fit(docs)
-    assert topics is not None
-    probes = [*docs, (("焊接", "焊接", "未知词"), [2.0, 1.0, 1.0]), (("未知词",), [1.0]), ((), [])]
-    batch = topics.transform(probes)
-    for row, doc in zip(batch, probes, strict=True):
-        assert np.allclose(topics.vector(doc), row, atol=1e-6)
-    assert not topics.vector((("未知词",), [1.0])).any()  # nothing known: a zero vector
+def test_one_document_projects_as_the_index_projects_its_rows() -> None:
+    idx = index()  # every row projected at once, through the index's word space
+    assert idx.topics is not None
+    for row, f in enumerate(CANDIDATES):
+        assert np.allclose(
+            idx.topics.vector(idx.word_terms(f)), idx._topic_matrix()[row], atol=1e-5
+        )
+    assert not idx.topics.vector((("未知词",), [1.0])).any()  # nothing known: a zero vector
+    assert not idx.topics.vector(((), [])).any()
 
 
 def test_a_space_fitted_after_adds_projects_every_row() -> None:
