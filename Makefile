@@ -7,7 +7,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint seed clean bench
+GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
+.PHONY: help run dev serve test lint seed clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,11 +30,22 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@$(FAST_SEGMENTER)
 	@touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed ## install, migrate, load demo data if empty, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed ## install, migrate, load demo data if empty, serve on http://127.0.0.1:5000 (gunicorn, 2 workers)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) demo-accounts
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(GUNICORN) --workers 2 --bind $(HOST):$(PORT) app.wsgi:app
+
+dev: $(VENV)/.installed ## like run, but Flask's development server reloading on every change
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed ## the production web tier: needs DATABASE_URL and SECRET_KEY; migrates, never loads demo data
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (see docs/deployment.md)"; exit 2; }
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (see docs/deployment.md)"; exit 2; }
+	APP_ENV=production $(FLASK) db upgrade
+	APP_ENV=production $(GUNICORN) app.wsgi:app
 
 test: $(VENV)/.installed-dev ## run the whole suite (TEST_DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -22,30 +21,29 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or config.secret_key()
     app.config.update(overrides)
-    _configure_logging(app)
+    _configure_runtime(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_security(app)
     _register_template_helpers(app)
+    _register_jobs(app)
     _register_cli(app)
     return app
 
 
-def _configure_logging(app: Flask) -> None:
-    from app.security.request_id import RequestIdFilter
+def _configure_runtime(app: Flask) -> None:
+    """Logs, and client addresses taken from the trusted reverse proxies only."""
+    from app.runtime import logs, proxy
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    handler.addFilter(RequestIdFilter())
-    app.logger.handlers[:] = [handler]
-    app.logger.setLevel(logging.INFO)
+    logs.configure(app)
+    trusted = proxy.networks(app.config["TRUSTED_PROXIES"])
+    app.wsgi_app = proxy.TrustedProxies(app.wsgi_app, trusted)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (register every model with the metadata)
     from app.extensions import csrf, db, login_manager, migrate
+    from app.runtime import sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -54,23 +52,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _enable_sqlite_foreign_keys(app)
-
-
-def _enable_sqlite_foreign_keys(app: Flask) -> None:
-    from sqlalchemy import event
-
-    from app.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    sqlite.init_app(app)  # WAL, busy timeout, write transactions that wait their turn
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -83,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.engagements import bp as engagements_bp
     from app.excel import bp as excel_bp
     from app.industry import bp as industry_bp
+    from app.jobs.views import bp as jobs_bp
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
@@ -105,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(industry_bp)
     app.register_blueprint(saved_searches_bp, url_prefix="/my/searches")
+    app.register_blueprint(jobs_bp)
 
 
 def _register_security(app: Flask) -> None:
@@ -121,6 +105,12 @@ def _register_template_helpers(app: Flask) -> None:
     from app import template_helpers
 
     template_helpers.init_app(app)
+
+
+def _register_jobs(app: Flask) -> None:
+    from app import jobs
+
+    jobs.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -28,9 +28,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_taxonomy)
     app.cli.add_command(match_group)
     app.cli.add_command(listings_group)
+    from app.jobs.cli import group as jobs_group
     from app.notifications.cli import group as notifications_group
 
     app.cli.add_command(notifications_group)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("seed-demo")

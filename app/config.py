@@ -48,6 +48,20 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Read one of a few known words from the environment; fail fast on anything else."""
+    raw = (os.environ.get(name) or "").strip().lower() or default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def env_list(name: str) -> tuple[str, ...]:
+    """Read a comma-separated list from the environment (empty when unset)."""
+    raw = os.environ.get(name) or ""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def development_secret(instance: Path) -> str:
     """Return the development secret kept in instance/, creating it on first use."""
     path = instance / "secret_key"
@@ -71,6 +85,14 @@ class Config:
     ENV_NAME = "development"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite only: how long a write waits for another writer before giving up (seconds)
+    SQLITE_BUSY_TIMEOUT = env_float("SQLITE_BUSY_TIMEOUT", 15.0)
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto/-Host headers
+    # are believed (e.g. "127.0.0.1,10.0.0.0/24"); requests from anywhere else are taken as is.
+    TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+    # "json" (one JSON object per line, for log collectors) or "text" (for a terminal)
+    LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
+    LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -101,6 +123,11 @@ class Config:
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
     # Uploaded spreadsheets wait here between preview and import (empty: the system temp dir)
     IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
+    # Background jobs: RQ on this Redis when set; without it jobs run in a thread pool inside
+    # each process (the embedded default), so `make run` needs nothing else.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOBS_MODE = env_choice("JOBS_MODE", "rq" if REDIS_URL else "thread", ("rq", "thread", "eager"))
+    JOBS_THREADS = env_int("JOBS_THREADS", 2)
     # The dashboard's figures are recomputed at most this often per process (0: every request).
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
     # Database connections one dashboard computation uses at once (1: one query after another).
@@ -141,6 +168,9 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
+    # jobs run synchronously once the transaction that asked for them commits (deterministic);
+    # tests of the thread pool and of RQ on Redis build apps with their own mode
+    JOBS_MODE = "eager"
 
     @classmethod
     def secret_key(cls) -> str:

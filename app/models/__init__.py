@@ -13,6 +13,7 @@ from app.models.engagement import (
     EngagementStage,
     RecommendationAcceptance,
 )
+from app.models.jobs import JobRun, JobStatus, PeriodicSlot
 from app.models.listing import (
     Capability,
     ListingStatus,
@@ -57,6 +58,8 @@ __all__ = [
     "EngagementOrigin",
     "EngagementStage",
     "ExcellentCase",
+    "JobRun",
+    "JobStatus",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",
@@ -64,6 +67,7 @@ __all__ = [
     "NotificationPreference",
     "OrgStatus",
     "Organization",
+    "PeriodicSlot",
     "OutboundEmail",
     "OutboxStatus",
     "Recommendation",

@@ -115,6 +115,10 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "saved_searches.rename": SIGNED_IN,
     "saved_searches.delete": SIGNED_IN,
     "saved_searches.toggle_alerts": SIGNED_IN,
+    # background jobs: administrators see and retry runs; a run's status is its starter's
+    "jobs.index": ADMINS,
+    "jobs.retry": ADMINS,
+    "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)
 }
 
 

@@ -49,7 +49,7 @@ def world() -> dict[str, Any]:
     }
     from app.engagements import services as engagements
     from app.extensions import db
-    from app.models import ListingStatus, SavedSearch
+    from app.models import JobRun, ListingStatus, SavedSearch
 
     published_scenario = make_scenario(pub_org)
     engagement = engagements.apply(
@@ -57,9 +57,12 @@ def world() -> dict[str, Any]:
     )
     firm_search = SavedSearch(user_id=users["firm"].id, name="巡检", side="scenario", query="q=x")
     db.session.add(firm_search)
+    firm_job = JobRun(name="notifications.digest", created_by_id=users["firm"].id)
+    db.session.add(firm_job)  # recorded only: never handed to a queue
     db.session.commit()
     return {
         "firm_search": firm_search.id,
+        "firm_job": firm_job.id,
         "users": users,
         "draft_scenario": make_scenario(pub_org, ListingStatus.DRAFT).id,
         "published_scenario": published_scenario.id,
@@ -172,6 +175,13 @@ MATRIX = [
     ("POST", "/my/searches/{firm_search}/rename", [LOGIN, 404, 302, 404, 404, 404]),
     ("POST", "/my/searches/{firm_search}/alerts", [LOGIN, 404, 302, 404, 404, 404]),
     ("POST", "/my/searches/{firm_search}/delete", [LOGIN, 404, 302, 404, 404, 404]),
+    # background jobs: administrators see and retry runs; a run's status is its starter's
+    ("GET", "/review/jobs", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/review/jobs?status=queued", [LOGIN, 403, 403, 403, 403, 200]),
+    ("POST", "/review/jobs/999999/retry", [LOGIN, 403, 403, 403, 403, 404]),
+    ("POST", "/review/jobs/{firm_job}/retry", [LOGIN, 403, 403, 403, 403, 302]),
+    ("GET", "/jobs/{firm_job}", [LOGIN, 404, 200, 404, 404, 200]),
+    ("GET", "/jobs/999999", [LOGIN, 404, 404, 404, 404, 404]),
 ]
 
 

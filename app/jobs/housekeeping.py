@@ -1,0 +1,55 @@
+"""Jobs that keep the job system itself healthy: lost hand-offs, dead workers, old records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.jobs.registry import job
+from app.jobs.runner import JobContext
+from app.models import JobRun, JobStatus, PeriodicSlot
+from app.models.base import utcnow
+
+# a running attempt whose heartbeat is older than this lost its worker (beats every 15 s)
+DEAD_AFTER = timedelta(seconds=90)
+# a queued run handed off this long ago and not started is handed off again
+LOST_AFTER = timedelta(minutes=5)
+KEEP_SLOTS = timedelta(days=7)
+KEEP_SUCCEEDED = timedelta(days=30)
+
+
+@job("jobs.redispatch", label="重新派发未送达的任务", attempts=1)
+def redispatch(ctx: JobContext) -> dict[str, Any]:
+    """Hand off again queued runs whose hand-off failed (Redis down) or whose queue lost them."""
+    from app.jobs.dispatch import redispatch as redo
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return {"redispatched": redo(app, LOST_AFTER)}
+
+
+@job("jobs.reap", label="回收中断的任务", attempts=1)
+def reap(ctx: JobContext) -> dict[str, Any]:
+    """Runs whose worker died mid-way: queued again while attempts remain, else failed."""
+    now = utcnow()
+    dead = db.session.scalars(
+        sa.select(JobRun).where(
+            JobRun.status == JobStatus.RUNNING, JobRun.heartbeat_at < now - DEAD_AFTER
+        )
+    ).all()
+    for run in dead:
+        run.error = f"执行中断：工作进程在 {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC 后失去响应。"
+        if run.attempts < run.max_attempts:
+            run.status, run.dispatched_at, run.not_before = JobStatus.QUEUED, None, None
+        else:
+            run.status, run.finished_at = JobStatus.FAILED, now
+    db.session.execute(sa.delete(PeriodicSlot).where(PeriodicSlot.claimed_at < now - KEEP_SLOTS))
+    db.session.execute(
+        sa.delete(JobRun).where(
+            JobRun.status == JobStatus.SUCCEEDED, JobRun.finished_at < now - KEEP_SUCCEEDED
+        )
+    )
+    return {"reaped": len(dead)}
