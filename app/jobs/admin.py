@@ -11,7 +11,7 @@ from flask_sqlalchemy.pagination import Pagination
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs.dispatch import PENDING_KEY
+from app.jobs.dispatch import remember
 from app.models import JobRun, JobStatus
 
 PAGE_SIZE = 30
@@ -50,6 +50,6 @@ def retry(admin: Any, run: JobRun) -> None:
     run.dispatched_at = None
     run.progress_done = run.progress_total = 0
     db.session.flush()
-    db.session.info.setdefault(PENDING_KEY, []).append(run.id)
+    remember(db.session(), run.id)
     if admin is not None:
         audit.record(admin, "retry", run, run.name)

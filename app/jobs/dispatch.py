@@ -41,27 +41,53 @@ def enqueue(name: str, created_by: Any = None, **args: Any) -> JobRun:
     )
     db.session.add(run)
     db.session.flush()
-    db.session.info.setdefault(PENDING_KEY, []).append(run.id)
+    remember(db.session(), run.id)
     return run
+
+
+def remember(session: Session, run_id: int) -> None:
+    """Hand the run to the queue when the session's outermost transaction commits."""
+    scope = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append((run_id, scope))
 
 
 def pending_in(session: Session) -> list[int]:
     """Runs recorded in this session's transaction, not yet handed to a queue."""
-    return list(session.info.get(PENDING_KEY, ()))
+    return [run_id for run_id, _ in session.info.get(PENDING_KEY, ())]
+
+
+def _within(scope: Any, ended: Any) -> bool:
+    """Whether a transaction is `ended` or nested inside it."""
+    while scope is not None:
+        if scope is ended:
+            return True
+        scope = scope.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    ids = session.info.pop(PENDING_KEY, None)
-    if ids:
+    if session.in_nested_transaction():  # a SAVEPOINT was released: the outer one goes on
+        return
+    pending = session.info.pop(PENDING_KEY, None)
+    if pending:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        for run_id in ids:
+        for run_id, _scope in pending:
             dispatch(app, run_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)  # the runs were rolled back with everything else
+    if not session.in_nested_transaction():  # a SAVEPOINT's rollback: see below
+        session.info.pop(PENDING_KEY, None)  # the runs were rolled back with everything else
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_savepoint_rollback(session: Session, previous: Any) -> None:
+    """A rolled-back SAVEPOINT takes the runs it recorded with it."""
+    pending = session.info.get(PENDING_KEY)
+    if previous.nested and pending:
+        session.info[PENDING_KEY] = [(i, s) for i, s in pending if not _within(s, previous)]
 
 
 def dispatch(app: Flask, run_id: int, delay: float = 0.0) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs import enqueue
 from app.listings import lifecycle
 from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
 from app.listings.versions import (
@@ -39,7 +40,7 @@ from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
-from app.saved_searches import services as saved_searches
+from app.search import services as search
 from app.security import policies
 
 __all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
@@ -288,7 +289,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
         recommendations.refresh_features(listing)
         _decide_version(revision, admin, VersionStatus.APPROVED, "")
         listing.review_note = ""
-        recommendations.record_change(listing)
+        _published(listing, first=False)
         audit.record(admin, "approve_revision", listing, f"第{revision.number}版")
         _tell_owner(listing, f"“{listing.title}”的修改已审核通过，公开页面已更新。")
         return
@@ -299,10 +300,17 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
         None, listing, input_of(listing).to_snapshot(), is_revision=False
     )  # listings submitted before versions existed get their first version now
     _decide_version(version, admin, VersionStatus.APPROVED, "")
-    recommendations.record_change(listing)
-    saved_searches.alert_for(listing)  # also stores its search tokens
+    _published(listing, first=True)
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
+
+
+def _published(listing: Listing, first: bool) -> None:
+    """Searchable and matchable once this commits; the rest follows in a background job."""
+    search.index_listing(listing)  # the tokens the list pages search, stored with the row
+    recommendations.record_change(listing)
+    db.session.flush()
+    enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
 
 
 def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:

@@ -26,7 +26,6 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
-from app.recommendations import services as recommendations
 
 
 def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
@@ -46,19 +45,17 @@ def decide_listing(
     listing: Scenario | Capability,
     approve: bool,
     reason: str,
-    min_score: float,
-    top: int,
     seen_version: int | None = None,
-) -> int:
-    """Publish or reject a listing (or its revision); a publication queues its best pairs."""
+) -> None:
+    """Publish or reject a listing (or its revision); a publication's best pairs are queued for
+    review by a background job once this commits."""
     if not approve:
         listings.reject(admin, listing, reason, seen_version)
-        return 0
+        return
     if not listing.organization.is_approved:
         raise DomainError("发布单位尚未通过审核，请先审核单位信息。")
     listings.approve(admin, listing, seen_version)
     db.session.flush()
-    return recommendations.queue_for(listing, min_score=min_score, top=top)
 
 
 def pending_counts() -> dict[str, int]:
@@ -285,9 +282,7 @@ def organization_history(org_ids: set[int], limit: int = 8) -> dict[int, list[Hi
     return history
 
 
-def bulk_approve(
-    admin: Any, keys: list[str], min_score: float, top: int
-) -> tuple[list[str], list[str]]:
+def bulk_approve(admin: Any, keys: list[str]) -> tuple[list[str], list[str]]:
     """Approve several listings, each on its own; return the titles done and the refusals."""
     done, refused = [], []
     for key in dict.fromkeys(keys):
@@ -298,7 +293,7 @@ def bulk_approve(
             continue
         try:
             with db.session.begin_nested():
-                decide_listing(admin, listing, True, "", min_score, top, parsed[2])
+                decide_listing(admin, listing, True, "", parsed[2])
         except (DomainError, StaleDataError) as error:
             db.session.expire(listing)
             message = error.message if isinstance(error, DomainError) else listings.STALE_MESSAGE

@@ -132,14 +132,8 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
         return redirect(back)
     subject = f"{noun}“{listing.title}”"
     try:
-        queued = services.decide_listing(
-            current_user,
-            listing,
-            form.approved,
-            form.note,
-            min_score=_min_score(),
-            top=current_app.config["MATCH_TOP_N"],
-            seen_version=form.seen_version(),
+        services.decide_listing(
+            current_user, listing, form.approved, form.note, seen_version=form.seen_version()
         )
         db.session.commit()
     except (StaleListingError, StaleDataError):
@@ -151,8 +145,8 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
         flash(error.message, "danger")
         return redirect(back)
     flash(f"{subject}已{'通过' if form.approved else '驳回'}。", "success")
-    if queued:
-        flash(f"已生成{queued}条待审核的推荐匹配。", "info")
+    if form.approved:
+        flash("系统正在后台为其生成推荐匹配，完成后列入“推荐匹配审核”。", "info")
     return redirect(back)
 
 
@@ -166,9 +160,7 @@ def listings_bulk() -> Response:
     if not keys:
         flash("请先勾选要通过的内容。", "warning")
         return redirect(back)
-    done, refused = services.bulk_approve(
-        current_user, keys, _min_score(), current_app.config["MATCH_TOP_N"]
-    )
+    done, refused = services.bulk_approve(current_user, keys)
     db.session.commit()
     if done:
         flash(f"已批量通过{len(done)}项：{'、'.join(done)}。", "success")

@@ -255,10 +255,10 @@ def test_scenario_meets_capability_through_review(new_person: Callable[[], Page]
     create_capability(firm)
     create_scenario(publisher, deadline=date.today() + timedelta(days=90))
 
-    # g. the capability is published first, then the scenario, which queues its pairs
+    # g. the capability is published first, then the scenario; a job queues its pairs
     approve_listing(admin, CAPABILITY["title"], "能力")
     approve_listing(admin, SCENARIO["title"], "场景")
-    expect(flash(admin, "info")).to_contain_text("条待审核的推荐匹配")
+    expect(flash(admin, "info")).to_contain_text("正在后台为其生成推荐匹配")
 
     # h. the publisher sees the firm's capability among the engine's suggestions
     publisher.goto("/my/")

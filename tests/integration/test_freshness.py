@@ -41,7 +41,7 @@ def test_a_capability_published_through_one_worker_is_found_by_another(
     assert pending.id not in suggested_ids(worker_b, scenario.id)
     with worker_a.app_context():  # an administrator publishes it through worker A
         capability = db.session.get(Capability, pending.id)
-        review.decide_listing(db.session.get(User, admin.id), capability, True, "", 0.1, 5)
+        review.decide_listing(db.session.get(User, admin.id), capability, True, "")
         db.session.commit()
 
     assert suggested_ids(worker_b, scenario.id)[0] == pending.id  # B applies the change

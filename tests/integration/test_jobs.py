@@ -288,3 +288,17 @@ def test_redispatch_hands_over_what_is_due_and_skips_what_waits(app: Flask) -> N
     db.session.commit()
     assert dispatch.redispatch(app, timedelta(minutes=5)) == 1
     assert CALLS == [("record", "补发")]
+
+
+def test_a_run_recorded_in_a_rolled_back_savepoint_never_runs(app: Flask) -> None:
+    with db.session.begin_nested():
+        enqueue("test.record", note="保留")
+    try:
+        with db.session.begin_nested():
+            enqueue("test.record", note="撤回")
+            raise ValueError("this item is refused")
+    except ValueError:
+        pass
+    db.session.commit()
+    assert CALLS == [("record", "保留")]
+    assert [run.args["note"] for run in runs("test.record")] == ["保留"]
