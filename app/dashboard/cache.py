@@ -1,96 +1,53 @@
-"""A per-process copy of each dashboard: the city's figures need not be recomputed for every
-visitor. DASHBOARD_CACHE_SECONDS sets how old a copy may get before it is refreshed (0: every
-request computes).
+"""Which copy of the dashboard a visitor gets.
 
-Stale-while-revalidate: when a copy has expired, the request still gets it at once and one
-background thread computes the next one, so only the first request of a process waits for the
-full computation (see docs/performance-dashboard.md for how long that takes at city scale).
+The `dashboard.refresh` job computes both audiences' dashboards every minute and stores them
+(app/dashboard/snapshots.py); pages serve the stored copy, so no request computes the city's
+figures and every machine shows the same ones. DASHBOARD_CACHE_SECONDS is the age a copy may
+reach: 0 computes on every request (the tests); a copy much older than it (the scheduler has
+stopped) is recomputed on the spot rather than served for ever.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import Flask
 
-from app.dashboard import services
+from app.dashboard import services, snapshots
 from app.dashboard.services import Chart, Dashboard
 from app.models.base import utcnow
 
-
-def _compute(admin: bool) -> Dashboard:
-    workers = current_app.config["DASHBOARD_WORKERS"]
-    return services.build(admin=admin, now=utcnow(), workers=workers)
+# served up to this many times DASHBOARD_CACHE_SECONDS old before being recomputed in-request
+STALE_FACTOR = 10
 
 
-@dataclass
-class DashboardCache:
-    """The latest dashboard per audience (public, admin), when it expires, refreshes under way."""
-
-    entries: dict[bool, tuple[float, Dashboard]] = field(default_factory=dict)
-    refreshing: dict[bool, threading.Thread] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, app: Flask, admin: bool, ttl: float) -> Dashboard:
-        """A copy younger than ttl seconds; an expired one while its successor is computed."""
-        if ttl <= 0:
-            return _compute(admin)
-        with self.lock:
-            hit = self.entries.get(admin)
-            if hit is None:  # the first request of this process computes (others wait for it)
-                dashboard = _compute(admin)
-                self.entries[admin] = (time.monotonic() + ttl, dashboard)
-                return dashboard
-            expires, dashboard = hit
-            if time.monotonic() >= expires and admin not in self.refreshing:
-                thread = threading.Thread(target=self._refresh, args=(app, admin, ttl), daemon=True)
-                self.refreshing[admin] = thread
-                thread.start()
-            return dashboard
-
-    def _refresh(self, app: Flask, admin: bool, ttl: float) -> None:
-        try:
-            with app.app_context():
-                dashboard = _compute(admin)
-            with self.lock:
-                self.entries[admin] = (time.monotonic() + ttl, dashboard)
-        except Exception:  # keep serving the old copy; the next request tries again
-            app.logger.exception("refreshing the dashboard failed")
-        finally:
-            with self.lock:
-                self.refreshing.pop(admin, None)
-
-    def wait(self) -> None:
-        """Wait for refreshes under way (tests, shutdown)."""
-        with self.lock:
-            threads = list(self.refreshing.values())
-        for thread in threads:
-            thread.join()
-
-    def expire(self) -> None:
-        """Mark every copy as expired (the next request triggers a refresh)."""
-        with self.lock:
-            self.entries = {admin: (0.0, d) for admin, (_, d) in self.entries.items()}
-
-    def clear(self) -> None:
-        """Forget every copy (the next request computes)."""
-        with self.lock:
-            self.entries.clear()
+def compute(app: Flask, admin: bool) -> Dashboard:
+    """A dashboard computed now."""
+    return services.build(admin=admin, now=utcnow(), workers=app.config["DASHBOARD_WORKERS"])
 
 
-def _cache(app: Flask) -> DashboardCache:
-    return app.extensions.setdefault("dashboard_cache", DashboardCache())
+def refresh(app: Flask) -> None:
+    """Compute and store both audiences' dashboards (the job's work)."""
+    for admin in (False, True):
+        snapshots.store(compute(app, admin))
 
 
 def dashboard(app: Flask, admin: bool) -> Dashboard:
-    """The dashboard for an audience, refreshed after DASHBOARD_CACHE_SECONDS."""
-    return _cache(app).get(app, admin, app.config["DASHBOARD_CACHE_SECONDS"])
+    """The stored dashboard of an audience, computed (and stored) when none is usable."""
+    ttl = app.config["DASHBOARD_CACHE_SECONDS"]
+    if ttl <= 0:
+        return compute(app, admin)
+    stored = snapshots.load(admin)
+    too_old = utcnow() - timedelta(seconds=ttl * STALE_FACTOR)
+    if stored is not None and stored.generated_at and stored.generated_at >= too_old:
+        return stored
+    fresh = compute(app, admin)
+    snapshots.store(fresh)
+    return fresh
 
 
 def chart(app: Flask, key: str, admin: bool) -> Chart | None:
-    """One chart, from the cached dashboard when caching is on (so downloads match the page)."""
+    """One chart, from the copy the page shows (so downloads match the page)."""
     if app.config["DASHBOARD_CACHE_SECONDS"] <= 0:
         return services.chart(key, admin=admin)
     return dashboard(app, admin).chart(key)

@@ -43,6 +43,7 @@ SCHEDULE = (
     Periodic("notifications.send", "* * * * *"),  # e-mail outbox, every minute
     Periodic("jobs.redispatch", "* * * * *"),  # runs whose hand-off to the queue failed
     Periodic("jobs.reap", "* * * * *"),  # runs whose worker died mid-way
+    Periodic("dashboard.refresh", "* * * * *"),  # the city's figures, for every machine
     Periodic("listings.expire", "5 16 * * *"),  # 00:05 in Jinan
     Periodic("batches.publish_due", "1 16 * * *"),  # 00:01 in Jinan
     Periodic("notifications.digest", "0 0 * * *"),  # 08:00 in Jinan

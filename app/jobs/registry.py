@@ -11,6 +11,7 @@ from typing import Any, Protocol
 JOB_MODULES = (
     "app.jobs.housekeeping",
     "app.batches.jobs",
+    "app.dashboard.jobs",
     "app.listings.jobs",
     "app.notifications.jobs",
 )

@@ -37,7 +37,7 @@ from app.models.notification import (
     OutboxStatus,
 )
 from app.models.org import Organization, OrgStatus, Role, User
-from app.models.reporting import DASHBOARD_INDEXES
+from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import SavedSearch, SearchDocument
 from app.models.versions import ListingVersion, VersionStatus
 
@@ -53,6 +53,7 @@ __all__ = [
     "CaseStatus",
     "DeadlineReminder",
     "DASHBOARD_INDEXES",
+    "DashboardSnapshot",
     "Engagement",
     "EngagementEvent",
     "EngagementOrigin",

@@ -1,14 +1,19 @@
-"""Indexes the dashboard's aggregations need (app.dashboard.services), kept apart from the models.
+"""The dashboard's stored snapshots, and the indexes its aggregations need (app.dashboard.services).
 
-Each one lets a GROUP BY read a narrow index instead of the wide table rows (measured in
+Each index lets a GROUP BY read a narrow index instead of the wide table rows (measured in
 docs/performance-dashboard.md): covering indexes for the whole-table aggregates, and
 (term_id, owner_id) indexes so counting listings per technology tag or domain is an index scan.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
 from app.models.engagement import Engagement, EngagementEvent
 from app.models.listing import (
     Capability,
@@ -85,3 +90,18 @@ DASHBOARD_INDEXES = (
         "ix_recommendations_status_reviewed_at", Recommendation.status, Recommendation.reviewed_at
     ),
 )
+
+
+class DashboardSnapshot(Base):
+    """The latest computed dashboard of one audience, shared by every app machine.
+
+    Written by the `dashboard.refresh` job (every minute), read by the dashboard pages: the
+    figures are aggregates over the whole database, so no visitor waits for them.
+    """
+
+    __tablename__ = "dashboard_snapshots"
+    __table_args__ = (sa.CheckConstraint("audience IN ('public', 'admin')", name="audience"),)
+
+    audience: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    generated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
