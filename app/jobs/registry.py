@@ -14,6 +14,7 @@ JOB_MODULES = (
     "app.dashboard.jobs",
     "app.listings.jobs",
     "app.notifications.jobs",
+    "app.recommendations.jobs",
 )
 
 

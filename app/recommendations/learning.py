@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.matching.learn import Example, train_and_decide
 from app.matching.weights import SIGNALS
 from app.models import Recommendation, RecommendationStatus, RerankerModel
 from app.models.base import utcnow
 from app.recommendations.live import live
 from app.recommendations.services import record_engine_change
+
+if TYPE_CHECKING:  # scikit-learn is imported where training happens (the job worker), not
+    from app.matching.learn import Example  # by every web process at start-up
 
 
 def _decided() -> sa.Select[tuple[Recommendation]]:
@@ -30,6 +32,8 @@ def example_count() -> int:
 
 def examples() -> list[Example]:
     """Every decided pair whose signals were kept: approved = 1, rejected = 0."""
+    from app.matching.learn import Example
+
     return [
         Example(
             group=str(rec.scenario_id),
@@ -43,6 +47,8 @@ def examples() -> list[Example]:
 
 def train(admin: Any = None, seed: int = 0) -> RerankerModel:
     """Train on the decisions, evaluate on held-out ones, activate only if it beats the base score."""
+    from app.matching.learn import train_and_decide
+
     labelled = examples()
     engine = live(current_app).engine()
     decision = train_and_decide(labelled, engine.weights, seed=seed)

@@ -15,6 +15,7 @@ from app import taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
+from app.jobs import enqueue
 from app.listings.services import StaleListingError
 from app.listings.services import close as close_listing
 from app.models import (
@@ -26,6 +27,7 @@ from app.models import (
     VocabularyEntry,
     VocabularyKind,
 )
+from app.recommendations import jobs as matching_jobs
 from app.recommendations import learning, vocabulary
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
@@ -259,6 +261,7 @@ def engine() -> str:
         "review/engine.html",
         state=state,
         models=learning.history(),
+        training=matching_jobs.latest_training(),
         examples=learning.example_count(),
         entries=vocabulary.entries(),
         form=VocabularyForm(),
@@ -268,17 +271,11 @@ def engine() -> str:
 
 @bp.route("/engine/train", methods=["POST"])
 def train_reranker() -> Response:
-    """Train a re-ranker on the review decisions; it is used only if it beats the base score."""
+    """Start training a re-ranker on the review decisions (a background job)."""
     if EmptyForm().validate_on_submit():
-        row = learning.train(current_user)
+        enqueue(matching_jobs.TRAIN, created_by=current_user, admin_id=current_user.id)
         db.session.commit()
-        if row.active:
-            flash(f"新模型 {row.version} 优于基础评分，已启用。", "success")
-        else:
-            flash(
-                f"已训练 {row.version}，但未优于基础评分，继续使用基础评分。（{row.reason}）",
-                "info",
-            )
+        flash("已开始训练，结果将显示在本页“最近一次训练”。", "info")
     return redirect(url_for("review.engine"))
 
 
