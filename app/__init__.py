@@ -93,10 +93,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_security(app: Flask) -> None:
     from app import errors
+    from app.runtime import page_cache
     from app.security import access, headers, request_id
 
     request_id.init_app(app)
     access.init_app(app)
+    page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)
     errors.init_app(app)
 

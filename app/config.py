@@ -36,6 +36,16 @@ def env_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def env_int_or_zero(name: str, default: int) -> int:
+    """Read a non-negative integer from the environment (0 turns a feature off)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not raw.strip().isdigit():
+        raise ConfigError(f"{name} must be 0 or a positive integer, got {raw!r}")
+    return int(raw)
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Read a yes/no flag from the environment; fail fast on anything else."""
     raw = (os.environ.get(name) or "").strip().lower()
@@ -128,6 +138,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOBS_MODE = env_choice("JOBS_MODE", "rq" if REDIS_URL else "thread", ("rq", "thread", "eager"))
     JOBS_THREADS = env_int("JOBS_THREADS", 2)
+    # Public pages served to anonymous visitors from a copy at most this many seconds old
+    # (shared through Redis when REDIS_URL is set); 0 turns the page cache off.
+    PAGE_CACHE_SECONDS = env_int_or_zero("PAGE_CACHE_SECONDS", 5)
     # The dashboard's figures are recomputed at most this often per process (0: every request).
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
     # Database connections one dashboard computation uses at once (1: one query after another).
@@ -168,6 +181,7 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
+    PAGE_CACHE_SECONDS = 0  # likewise fresh pages (tests of the page cache turn it on)
     # jobs run synchronously once the transaction that asked for them commits (deterministic);
     # tests of the thread pool and of RQ on Redis build apps with their own mode
     JOBS_MODE = "eager"

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from werkzeug.security import generate_password_hash
 
 from app import create_app, taxonomy
@@ -38,6 +40,8 @@ from app.models.base import utcnow
 from app.recommendations.live import live
 
 PASSWORD = "Passw0rd-test"
+# Redis for the tests of the real queue and the shared page cache (database 15, emptied)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 KEPT_TABLES = {"taxonomy_terms", "alembic_version"}
@@ -270,6 +274,23 @@ def firm() -> User:
 def other_firm() -> User:
     """A user of a second approved firm."""
     return make_user(make_org(Role.FIRM))
+
+
+@pytest.fixture
+def redis() -> Iterator[Redis]:
+    """An empty Redis database; skipped without Redis unless REQUIRE_REDIS=1 (CI)."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except RedisConnectionError:
+        message = f"Redis not reachable at {REDIS_URL}"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture(autouse=True)

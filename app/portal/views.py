@@ -59,7 +59,8 @@ def _list_page(side: str, template: str) -> str:
         filters=filters,
         side=side,
         choices=_list_choices(side),
-        save_form=EmptyForm(),
+        # a form puts a CSRF token in the session: visitors who cannot save get no cookie
+        save_form=EmptyForm() if current_user.is_authenticated else None,
     )
 
 

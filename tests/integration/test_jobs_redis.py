@@ -7,7 +7,6 @@ REQUIRE_REDIS=1 (CI), where a missing Redis is a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,14 +14,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from app.extensions import db
 from app.jobs import JobContext, enqueue, job, rq_backend
 from app.models import JobRun, JobStatus, PeriodicSlot
+from tests.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ATTEMPTS: list[int] = []
 
 
@@ -43,23 +41,6 @@ def _rq_bulk(ctx: JobContext, rows: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def redis() -> Iterator[Redis]:
-    """An empty Redis database for the test."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except RedisConnectionError:
-        message = f"Redis not reachable at {REDIS_URL}"
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"REQUIRE_REDIS=1 but {message}", pytrace=False)
-        pytest.skip(message)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
 def rq_app(fresh_app: Callable[..., Flask], redis: Redis) -> Iterator[Flask]:
     """An app whose jobs go to RQ, and whose RQ work horses run in this process."""
     application = fresh_app(JOBS_MODE="rq", REDIS_URL=REDIS_URL)
@@ -69,10 +50,21 @@ def rq_app(fresh_app: Callable[..., Flask], redis: Redis) -> Iterator[Flask]:
     rq_backend.set_worker_app(None)  # type: ignore[arg-type]
 
 
+class BurstWorker(SimpleWorker):
+    """An RQ worker in this process that does not listen for remote commands: stopping RQ's
+    command listener thread waits up to a minute, which a test has no use for."""
+
+    def subscribe(self) -> None:
+        """No command channel."""
+
+    def unsubscribe(self) -> None:
+        """No command channel."""
+
+
 def work(app: Flask) -> None:
     """Run an RQ worker until the queues are empty (in this process: no fork)."""
     queues = [rq_backend.queue(app, name) for name in rq_backend.QUEUES]
-    SimpleWorker(queues, connection=rq_backend.redis_of(app)).work(burst=True)
+    BurstWorker(queues, connection=rq_backend.redis_of(app)).work(burst=True)
 
 
 def run_of(app: Flask, run_id: int) -> JobRun:

@@ -1,0 +1,127 @@
+"""Public pages served to anonymous visitors from a short-lived shared copy.
+
+Most visitors are anonymous and most of them look at the same pages (the home page, the first
+pages of the lists, popular listings). Their HTML is the same for everyone, so it is kept for
+PAGE_CACHE_SECONDS (a few seconds: a newly published listing still appears everywhere within
+the ten seconds the platform promises) in Redis when REDIS_URL is set — shared by every worker
+of every machine — or in a small per-process store otherwise.
+
+Only GET requests to the endpoints listed below, from visitors who are not signed in and have
+no message waiting to be shown, are served from or stored in the cache; only complete HTML
+pages (200) that set no cookie are stored. A cache that fails (Redis down) is a miss.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_caching.backends import RedisCache, SimpleCache
+from flask_login import current_user
+
+logger = logging.getLogger(__name__)
+
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "portal.index",
+        "portal.scenarios",
+        "portal.capabilities",
+        "portal.scenario_detail",
+        "portal.capability_detail",
+        "organizations.detail",
+        "batches.index",
+        "batches.detail",
+        "cases.index",
+        "cases.detail",
+        "dashboard.public",
+        "industry.index",
+    }
+)
+KEY_PREFIX = "page:"
+LOCAL_ENTRIES = 500  # per process, without Redis: at most a few megabytes
+PAUSE_SECONDS = 30  # after a failure the cache is left alone this long (no wait per page)
+
+
+class Breaker:
+    """Stops using a failing cache for a while, so an unreachable Redis costs one timeout."""
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    @property
+    def open(self) -> bool:
+        """Whether the cache may be used now."""
+        return time.monotonic() >= self.closed_until
+
+    def trip(self, what: str, error: Exception) -> None:
+        """Record a failure: log it once, then leave the cache alone for a while."""
+        self.closed_until = time.monotonic() + PAUSE_SECONDS
+        logger.warning(
+            "page cache %s failed (%s); pages rendered for %s s", what, error, PAUSE_SECONDS
+        )
+
+
+def _backend(app: Flask) -> Any:
+    if app.config["REDIS_URL"]:
+        from app.jobs.rq_backend import connection
+
+        client = connection(app.config["REDIS_URL"])
+        return RedisCache(host=client, key_prefix=KEY_PREFIX)
+    return SimpleCache(threshold=LOCAL_ENTRIES)
+
+
+def _cacheable_request() -> bool:
+    return (
+        request.method == "GET"
+        and request.endpoint in CACHEABLE_ENDPOINTS
+        and not session.get("_flashes")
+        and not current_user.is_authenticated
+    )
+
+
+def _key() -> str:
+    return request.full_path
+
+
+def init_app(app: Flask) -> None:
+    """Serve hits before the view runs; store fresh pages after it."""
+    ttl = app.config["PAGE_CACHE_SECONDS"]
+    if ttl <= 0:
+        return
+    store = _backend(app)
+    breaker = Breaker()
+
+    @app.before_request
+    def _serve_hit() -> Response | None:
+        if not _cacheable_request():
+            return None
+        g.page_cache_miss = True
+        if not breaker.open:
+            return None
+        try:
+            hit = store.get(_key())
+        except Exception as error:  # Redis unreachable: render the page
+            breaker.trip("read", error)
+            return None
+        if hit is None:
+            return None
+        g.page_cache_miss = False
+        g.page_cache_hit = True
+        return Response(hit, mimetype="text/html")
+
+    @app.after_request
+    def _store_miss(response: Response) -> Response:
+        if g.get("page_cache_hit"):
+            response.headers["X-Page-Cache"] = "hit"
+        if not g.get("page_cache_miss"):
+            return response
+        response.headers["X-Page-Cache"] = "miss"
+        storable = response.status_code == 200 and response.mimetype == "text/html"
+        if storable and "Set-Cookie" not in response.headers and breaker.open:
+            try:
+                store.set(_key(), response.get_data(), timeout=ttl)
+            except Exception as error:
+                breaker.trip("write", error)
+        return response
