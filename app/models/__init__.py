@@ -13,6 +13,8 @@ from app.models.engagement import (
     EngagementStage,
     RecommendationAcceptance,
 )
+from app.models.files import StoredFile
+from app.models.imports import PendingImport
 from app.models.listing import (
     Capability,
     ListingStatus,
@@ -66,6 +68,7 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "OutboxStatus",
+    "PendingImport",
     "Recommendation",
     "RecommendationAcceptance",
     "RecommendationStatus",
@@ -75,6 +78,7 @@ __all__ = [
     "SavedSearch",
     "Scenario",
     "SearchDocument",
+    "StoredFile",
     "TaxonomyTerm",
     "User",
     "VersionStatus",
