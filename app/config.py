@@ -77,10 +77,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # WTForms' built-in Chinese messages (no Flask-Babel in this project)
     WTF_I18N_ENABLED = False
-    # Attachments of listings and applications (applications in ATTACHMENT_DIR/engagements):
-    # checked by content, stored outside static/ (see app.attachments).
+    # Attachments of listings and applications: checked by content, their bytes stored in the
+    # database (see app.attachments and app.storage).
     ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or str(INSTANCE / "uploads")
     # A request may carry one attachment plus the form around it; more is answered with 413.
     MAX_CONTENT_LENGTH = max(2 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 256 * 1024)
     # How many contacts one user may reveal in 24 hours (each reveal is logged).
