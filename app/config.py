@@ -98,8 +98,6 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
-    # Uploaded spreadsheets wait here between preview and import (empty: the system temp dir)
-    IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
     # The dashboard's figures are recomputed at most this often per process (0: every request).
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
     # Database connections one dashboard computation uses at once (1: one query after another).

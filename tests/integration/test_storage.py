@@ -1,5 +1,5 @@
-"""Files every app machine reads: the store, two app instances on one database, and the
-migration that moved the files from disk into the database."""
+"""Files every app machine reads: the store, two app instances on one database, the import
+sweep, and the migration that moved the files from disk into the database."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,18 +25,24 @@ from werkzeug.test import encode_multipart
 from app import create_app, storage, taxonomy
 from app.config import ROOT, TestConfig
 from app.engagements import services as engagements
+from app.excel import services as imports
+from app.excel import storage as pending
 from app.extensions import db
 from app.models import (
     Attachment,
     Engagement,
     ListingStatus,
+    PendingImport,
     Role,
     Scenario,
     StoredFile,
     User,
 )
+from app.models.base import utcnow
 from tests import files
 from tests.conftest import RequestIsolatingClient, login, make_org, make_scenario, make_user
+from tests.integration.test_excel_import import scenario_row, token_of, workbook_bytes
+from tests.integration.test_excel_import import upload as upload_spreadsheet
 
 MIGRATIONS = ROOT / "migrations"
 FILES_REVISION = "1449163877d5"
@@ -197,6 +204,105 @@ def test_an_application_attachment_uploaded_on_one_machine_is_read_on_another(
     assert response.headers["Cache-Control"] == "private, no-store"
     response.close()
     assert nothing_on_disk(tmp_path)
+
+
+def test_an_import_previewed_on_one_machine_is_confirmed_on_another(
+    machines: tuple[Flask, Flask], publisher: User, tmp_path: Path
+) -> None:
+    a, b = machines
+    on_a, on_b = login(a.test_client(), publisher), login(b.test_client(), publisher)
+    preview = upload_spreadsheet(
+        on_a, workbook_bytes("scenario", [scenario_row(1), scenario_row(2)])
+    )
+    token = token_of(preview)
+    assert "智慧停车诱导系统建设2" in on_b.get(f"/imports/{token}").get_data(as_text=True)
+    assert on_b.get(f"/imports/{token}/progress").get_json()["phase"] == "check"
+    # another user is refused on every machine
+    stranger = login(b.test_client(), make_user(publisher.organization))
+    assert stranger.get(f"/imports/{token}").status_code == 404
+    assert stranger.get(f"/imports/{token}/progress").status_code == 404
+    response = on_b.post(f"/imports/{token}/confirm")
+    assert response.headers["Location"] == "/my/"
+    titles = db.session.scalars(sa.select(Scenario.title).order_by(Scenario.title)).all()
+    assert titles == ["智慧停车诱导系统建设1", "智慧停车诱导系统建设2"]
+    # consumed: the upload and its bytes are gone for both machines
+    assert on_a.get(f"/imports/{token}").status_code == 404
+    assert on_a.post(f"/imports/{token}/confirm").status_code == 404
+    assert stored_keys() == []
+    assert nothing_on_disk(tmp_path)
+
+
+def test_import_progress_is_read_on_another_machine_while_the_import_runs(
+    machines: tuple[Flask, Flask], publisher: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = machines
+    on_a = login(a.test_client(), publisher)
+    # a plain client: its requests run inside the import's request, which must keep its session
+    observer = login(FlaskClient(b, b.response_class), publisher)
+    token = token_of(
+        upload_spreadsheet(on_a, workbook_bytes("scenario", [scenario_row(n) for n in range(5)]))
+    )
+    seen: list[tuple[int, int]] = []
+    record = pending.set_progress
+
+    def record_then_look_from_b(tok: str, done: int, total: int) -> None:
+        record(tok, done, total)
+        state = observer.get(f"/imports/{token}/progress").get_json()
+        seen.append((state["done"], state["total"]))
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(pending, "set_progress", record_then_look_from_b)
+    on_a.post(f"/imports/{token}/confirm")
+    if db.engine.dialect.name == "sqlite":
+        # one writer at a time: what was recorded before the import's first insert
+        assert seen == [(0, 5)] * 4
+    else:
+        assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert len(db.session.scalars(sa.select(Scenario)).all()) == 5
+
+
+# --- uploads waiting for confirmation ----------------------------------------------------------
+
+
+def test_the_sweep_removes_uploads_older_than_a_day_and_their_files(publisher: User) -> None:
+    old = pending.save(b"old", publisher.id, "scenario", "旧.xlsx")
+    recent = pending.save(b"recent", publisher.id, "scenario", "新.xlsx")
+    row = db.session.get_one(PendingImport, old)
+    row.created_at = utcnow() - timedelta(days=1, minutes=1)
+    old_key = row.file_key
+    db.session.commit()
+    assert pending.sweep(timedelta(days=1)) == 1
+    db.session.commit()
+    assert pending.load(old, publisher.id) is None
+    assert storage.read(old_key) is None
+    upload = pending.load(recent, publisher.id)
+    assert upload is not None
+    assert (upload.kind, upload.filename, upload.data) == ("scenario", "新.xlsx", b"recent")
+    assert pending.sweep(timedelta(days=1)) == 0
+
+
+def test_saving_an_upload_sweeps_the_old_ones(publisher: User) -> None:
+    old = pending.save(b"old", publisher.id, "scenario", "旧.xlsx")
+    db.session.get_one(PendingImport, old).created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    pending.save(b"new", publisher.id, "capability", "新.xlsx")
+    db.session.commit()
+    assert not pending.belongs(old, publisher.id)
+    assert len(stored_keys()) == 1
+
+
+def test_an_upload_belongs_to_its_user_and_has_no_progress_before_the_import(
+    publisher: User,
+) -> None:
+    token = pending.save(b"x", publisher.id, "scenario", "a" * 300 + ".xlsx")
+    db.session.commit()
+    other = make_user(publisher.organization)
+    assert pending.belongs(token, publisher.id)
+    assert not pending.belongs(token, other.id)
+    assert pending.load(token, other.id) is None
+    assert not pending.belongs("not-a-token", publisher.id)
+    assert pending.progress(token) is None
+    assert len(db.session.get_one(PendingImport, token).filename) == 200
 
 
 # --- the migration from disk --------------------------------------------------------------------
