@@ -71,6 +71,7 @@ def delete(*keys: str) -> None:
 
 def backend() -> FileStore:
     """The configured store: the database, the only one there is."""
+    # imported here: the backend imports this module (FileRef) and the models
     from app.storage.database import DatabaseStore
 
     return DatabaseStore()

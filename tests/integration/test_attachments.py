@@ -258,8 +258,7 @@ def test_the_owner_deletes_an_attachment_and_its_file(
 ) -> None:
     login(client, publisher)
     upload(client, f"/my/scenarios/{draft}/attachments", "方案.pdf", files.pdf())
-    upload(client, f"/my/scenarios/{draft}/attachments", "附件二.pdf", files.pdf())
-    item, kept = attachments()
+    [item] = attachments()
     key = item.stored_name
     # another organisation cannot
     login(client, make_user(make_org(Role.PUBLISHER)))
@@ -268,10 +267,24 @@ def test_the_owner_deletes_an_attachment_and_its_file(
     login(client, publisher)
     response = client.post(f"/attachments/{item.id}/delete")
     assert response.headers["Location"] == f"/my/scenarios/{draft}/attachments"
-    assert attachments() == [kept]
-    # the bytes went with the row; the other attachment's stayed
+    assert attachments() == []
     assert storage.read(key) is None
+    assert stored_keys() == []
+
+
+def test_deleting_an_attachment_keeps_the_other_attachments_bytes(
+    client: FlaskClient, publisher: User, draft: int
+) -> None:
+    login(client, publisher)
+    upload(client, f"/my/scenarios/{draft}/attachments", "方案.pdf", files.pdf())
+    upload(client, f"/my/scenarios/{draft}/attachments", "报价.xlsx", files.ooxml("xlsx"))
+    item, kept = attachments()
+    client.post(f"/attachments/{item.id}/delete")
+    assert attachments() == [kept]
     assert stored_keys() == [kept.stored_name]
+    response = client.get(f"/attachments/{kept.id}")
+    assert response.data == files.ooxml("xlsx")
+    response.close()
 
 
 def test_published_listings_keep_their_files_as_reviewed(
