@@ -109,10 +109,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # WTForms' built-in Chinese messages (no Flask-Babel in this project)
     WTF_I18N_ENABLED = False
-    # Attachments of listings and applications (applications in ATTACHMENT_DIR/engagements):
-    # checked by content, stored outside static/ (see app.attachments).
+    # Attachments of listings and applications: checked by content, their bytes stored in the
+    # database (see app.attachments and app.storage).
     ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR") or str(INSTANCE / "uploads")
     # A request may carry one attachment plus the form around it; more is answered with 413.
     MAX_CONTENT_LENGTH = max(2 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 256 * 1024)
     # How many contacts one user may reveal in 24 hours (each reveal is logged).
@@ -131,8 +130,6 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
-    # Uploaded spreadsheets wait here between preview and import (empty: the system temp dir)
-    IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
     # Background jobs: RQ on this Redis when set; without it jobs run in a thread pool inside
     # each process (the embedded default), so `make run` needs nothing else.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -43,9 +43,14 @@ def ooxml(kind: str, content_types: bool = True) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         if content_types:
-            archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        archive.writestr(OOXML_MAIN[kind], '<?xml version="1.0"?><root/>')
+            archive.writestr(_entry("[Content_Types].xml"), '<?xml version="1.0"?><Types/>')
+        archive.writestr(_entry(OOXML_MAIN[kind]), '<?xml version="1.0"?><root/>')
     return buffer.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry with a fixed date, so the same call gives the same bytes on every run."""
+    return zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
 
 
 def plain_zip() -> bytes:

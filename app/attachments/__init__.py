@@ -1,4 +1,4 @@
-"""Attachments of scenarios and capabilities: checked by content, stored outside static/."""
+"""Attachments of scenarios and capabilities: checked by content, stored in app.storage."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from flask import send_file
 from werkzeug.wrappers import Response
@@ -11,9 +11,10 @@ from app.attachments.services import disposition
 from app.models.attachment import ATTACHMENT_KINDS
 
 
-def send(path: Path, *, name: str, kind: str, fallback_stem: str) -> Response:
+def send(data: bytes, *, name: str, kind: str, fallback_stem: str) -> Response:
     """The file as an attachment of its checked kind; never rendered inline, never cached."""
-    response = send_file(path, mimetype=ATTACHMENT_KINDS[kind][0], max_age=0)
+    # send_file, not a plain Response: it keeps answering Range requests (resumed downloads)
+    response = send_file(io.BytesIO(data), mimetype=ATTACHMENT_KINDS[kind][0], max_age=0)
     response.headers["Content-Disposition"] = disposition(name, kind, fallback_stem)
     # the type is the one we detected; the browser must not guess another (an HTML "pdf")
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,19 +1,16 @@
-"""Use cases of attachments: upload (size and content checked), list, delete, find the file."""
+"""Use cases of attachments: upload (size and content checked), list, delete, read the bytes."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, storage
 from app.attachments import sniff
 from app.errors import DomainError
 from app.extensions import db
@@ -62,36 +59,35 @@ def add(
     filename: str,
     stream: IO[bytes],
     *,
-    directory: Path,
     max_bytes: int,
 ) -> Attachment:
-    """Store an upload under a random name once its size and content pass; refuse otherwise."""
+    """Store an upload under a random key once its size and content pass; refuse otherwise."""
     if not policies.can_manage_attachments(user, listing):
         raise DomainError(f"“{listing.status.label}”状态的内容不能修改附件。")
     if len(attachments_of(listing)) >= MAX_PER_LISTING:
         raise DomainError(f"每条内容最多上传{MAX_PER_LISTING}个附件，请先删除不需要的附件。")
-    stored = store(filename, stream, directory=directory, max_bytes=max_bytes)
+    upload = store(filename, stream, max_bytes=max_bytes)
     attachment = Attachment(
-        filename=stored.filename,
-        stored_name=stored.stored_name,
-        kind=stored.kind,
-        size=stored.size,
-        sha256=stored.sha256,
+        filename=upload.filename,
+        stored_name=upload.key,
+        kind=upload.kind,
+        size=upload.size,
+        sha256=upload.sha256,
         uploader_id=user.id,
         **{"scenario_id" if isinstance(listing, Scenario) else "capability_id": listing.id},
     )
     db.session.add(attachment)
     db.session.flush()
-    audit.record(user, "attach", listing, note=stored.filename)
+    audit.record(user, "attach", listing, note=upload.filename)
     return attachment
 
 
 @dataclass(frozen=True)
-class StoredFile:
-    """An upload that passed the checks and is now on disk under a random name."""
+class CheckedUpload:
+    """An upload that passed the checks and is now in app.storage under a random key."""
 
     filename: str  # the cleaned name the uploader gave (shown, never a path)
-    stored_name: str
+    key: str
     kind: str
     size: int
     sha256: str
@@ -101,47 +97,37 @@ def store(
     filename: str,
     stream: IO[bytes],
     *,
-    directory: Path,
     max_bytes: int,
     kinds: Collection[str] | None = None,
-) -> StoredFile:
-    """Write an upload under a random name once its name, size and content pass; refuse otherwise.
+) -> CheckedUpload:
+    """Store an upload under a random key once its name, size and content pass; refuse otherwise.
 
     Every upload of the platform goes through here (listing and application attachments);
-    kinds narrows the accepted kinds for a use case. A refused upload leaves no file behind.
+    kinds narrows the accepted kinds for a use case. A refused upload stores nothing.
     """
     name = clean_filename(filename)
     if not name:
         raise DomainError("请选择要上传的文件。", field="file")
-    sniff.expected_kinds(name, kinds)  # a wrong extension is refused before anything is written
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
-    try:
-        size, digest = _write(stream, path, max_bytes)
-        kind = sniff.check(name, path, kinds)
-    except DomainError:
-        path.unlink(missing_ok=True)
-        raise
-    return StoredFile(name, stored_name, kind, size, digest)
+    sniff.expected_kinds(name, kinds)  # a wrong extension is refused before anything is read
+    data = _read(stream, max_bytes)
+    kind = sniff.check(name, data, kinds)
+    stored = storage.put(data)
+    return CheckedUpload(name, stored.key, kind, stored.size, stored.sha256)
 
 
-def _write(stream: IO[bytes], path: Path, max_bytes: int) -> tuple[int, str]:
-    """Copy the upload to path in chunks, stopping as soon as it is over the limit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("xb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                raise DomainError(
-                    f"文件超过大小限制，单个附件不能超过 {_human(max_bytes)}。", field="file"
-                )
-            digest.update(chunk)
-            out.write(chunk)
-    if size == 0:
+def _read(stream: IO[bytes], max_bytes: int) -> bytes:
+    """Read the upload in chunks, stopping as soon as it is over the limit."""
+    # the limit bounds memory too: at most max_bytes plus one chunk is ever held
+    buffer = bytearray()
+    while chunk := stream.read(CHUNK):
+        if len(buffer) + len(chunk) > max_bytes:
+            raise DomainError(
+                f"文件超过大小限制，单个附件不能超过 {_human(max_bytes)}。", field="file"
+            )
+        buffer += chunk
+    if not buffer:
         raise DomainError("文件是空的，请重新选择。", field="file")
-    return size, digest.hexdigest()
+    return bytes(buffer)
 
 
 def _human(size: int) -> str:
@@ -150,15 +136,15 @@ def _human(size: int) -> str:
     return f"{size / 1024:g} KB"
 
 
-def delete(user: Any, attachment: Attachment) -> str:
-    """Remove the row; return the stored name so the caller unlinks the file after commit."""
+def delete(user: Any, attachment: Attachment) -> None:
+    """Remove the attachment and its bytes (both go when the request commits)."""
     listing = listing_of(attachment)
     if not policies.can_manage_attachments(user, listing):
         raise DomainError(f"“{listing.status.label}”状态的内容不能删除附件。")
     audit.record(user, "detach", listing, note=attachment.filename)
+    storage.delete(attachment.stored_name)
     db.session.delete(attachment)
     db.session.flush()
-    return attachment.stored_name
 
 
 def disposition(name: str, kind: str, fallback_stem: str) -> str:
@@ -169,6 +155,6 @@ def disposition(name: str, kind: str, fallback_stem: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_path(directory: Path, attachment: Attachment) -> Path:
-    """Where the attachment's bytes are (the stored name is ours, never user input)."""
-    return directory / attachment.stored_name
+def content(attachment: Attachment) -> bytes | None:
+    """The attachment's bytes, or None when they are missing from the store."""
+    return storage.read(attachment.stored_name)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Collection
-from pathlib import Path
 
 from app.errors import DomainError
 from app.models.attachment import ATTACHMENT_KINDS
@@ -47,14 +47,13 @@ def kinds_for_extension(ext: str) -> list[str]:
     return [kind for kind, (_, exts) in ATTACHMENT_KINDS.items() if ext in exts]
 
 
-def detect(path: Path, hint: str = "") -> str | None:
-    """The kind of file at path, or None when it is none we accept.
+def detect(data: bytes, hint: str = "") -> str | None:
+    """The kind of file data is, or None when it is none we accept.
 
     hint is the kind the extension suggests: old Office files share one container, so the
     container is checked for that kind's stream first.
     """
-    with path.open("rb") as handle:
-        head = handle.read(8)
+    head = data[:8]
     if head.startswith(PDF):
         return "pdf"
     if head.startswith(PNG):
@@ -62,15 +61,15 @@ def detect(path: Path, hint: str = "") -> str | None:
     if head.startswith(JPEG):
         return "jpeg"
     if head.startswith(ZIP):
-        return _ooxml_kind(path)
+        return _ooxml_kind(data)
     if head.startswith(OLE2):
-        return _ole2_kind(path.read_bytes(), hint)
+        return _ole2_kind(data, hint)
     return None
 
 
-def _ooxml_kind(path: Path) -> str | None:
+def _ooxml_kind(data: bytes) -> str | None:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
         return None
@@ -124,14 +123,14 @@ def expected_kinds(filename: str, kinds: Collection[str] | None = None) -> list[
     return expected
 
 
-def check(filename: str, path: Path, kinds: Collection[str] | None = None) -> str:
+def check(filename: str, data: bytes, kinds: Collection[str] | None = None) -> str:
     """The file's kind when its content is accepted and matches its extension; else refuse.
 
     kinds narrows what this upload may be (a use case that takes fewer kinds than listings do).
     """
     expected = expected_kinds(filename, kinds)
     ext = extension(filename)
-    kind = detect(path, hint=expected[0])
+    kind = detect(data, hint=expected[0])
     if kind is None:
         raise DomainError(
             f"文件“{filename}”的内容不是有效的{KIND_NAMES[expected[0]]}，已拒绝上传。", field="file"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
@@ -16,10 +15,6 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Attachment, Capability, Scenario
 from app.security import policies
-
-
-def _directory() -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"])
 
 
 def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
@@ -55,7 +50,6 @@ def _manage(listing: Scenario | Capability, back: str) -> Response | str:
                 listing,
                 upload.filename or "",
                 upload.stream,
-                directory=_directory(),
                 max_bytes=int(current_app.config["ATTACHMENT_MAX_BYTES"]),
             )
         except DomainError as error:
@@ -93,13 +87,11 @@ def delete(attachment_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        stored_name = services.delete(current_user, attachment)
+        services.delete(current_user, attachment)
     except DomainError as error:
         flash(error.message, "warning")
     else:
         db.session.commit()
-        # the row is gone for good: now the bytes may go too
-        (_directory() / stored_name).unlink(missing_ok=True)
         flash("附件已删除。", "success")
     return redirect(_self_url(listing))
 
@@ -112,12 +104,14 @@ def download(attachment_id: int) -> Response:
         abort(404)
     if not policies.can_download_attachment(current_user, services.listing_of(attachment)):
         abort(404)
-    path = services.file_path(_directory(), attachment)
-    if not path.is_file():
-        current_app.logger.error("attachment %s has no file %s", attachment.id, path)
+    data = services.content(attachment)
+    if data is None:
+        current_app.logger.error(
+            "attachment %s has no stored file %s", attachment.id, attachment.stored_name
+        )
         abort(404)
     return downloads.send(
-        path,
+        data,
         name=attachment.filename,
         kind=attachment.kind,
         fallback_stem=f"attachment-{attachment.id}",

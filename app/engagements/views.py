@@ -63,14 +63,12 @@ def apply(scenario_id: int) -> Response | str:
         return redirect(url_for("engagements.detail", engagement_id=mine.id))
     form = ApplyForm(capabilities=services.offered_capabilities(firm))
     if form.validate_on_submit():
-        directory = current_app.config["ATTACHMENT_DIR"]
         stored = None
         try:
             if upload := form.attachment.data:
                 stored = attachments.store(
                     upload.filename or "",
                     upload.stream,
-                    directory,
                     int(current_app.config["ATTACHMENT_MAX_BYTES"]),
                 )
             engagement = services.apply(
@@ -78,7 +76,7 @@ def apply(scenario_id: int) -> Response | str:
             )
         except DomainError as error:
             if stored:
-                attachments.discard(stored[1], directory)
+                attachments.discard(stored[1])
             _form_error(form, error)
         else:
             db.session.commit()
@@ -145,14 +143,16 @@ def _case_of(engagement: Engagement) -> Any:
 def attachment(engagement_id: int) -> Response:
     """The application's attachment, for the two parties and administrators only."""
     engagement = _engagement(engagement_id)
-    path = attachments.stored_path(engagement.attachment_file, current_app.config["ATTACHMENT_DIR"])
     kind = attachments.kind_of(engagement.attachment_name)
-    if path is None or kind is None or not path.is_file():
+    data = attachments.content(engagement.attachment_file)
+    if kind is None or data is None:
         if engagement.attachment_file:
-            current_app.logger.error("engagement %s has no file %s", engagement.id, path)
+            current_app.logger.error(
+                "engagement %s has no stored file %r", engagement.id, engagement.attachment_file
+            )
         abort(404)
     return downloads.send(
-        path,
+        data,
         name=engagement.attachment_name,
         kind=kind,
         fallback_stem=f"engagement-{engagement.id}-attachment",

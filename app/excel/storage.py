@@ -1,19 +1,26 @@
-"""Uploaded files kept server-side between the preview and the import (not in the cookie)."""
+"""Uploaded spreadsheets kept between the preview and the import, in the database.
+
+Any app machine can show the preview, run the import or answer the progress endpoint: the
+upload is a pending_imports row (its bytes in app.storage), not a file on one machine's disk.
+Writes join the request's transaction, like any service; set_progress is the exception.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 
-from flask import current_app
+import sqlalchemy as sa
 
-MAX_AGE_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+from app import storage
+from app.extensions import db
+from app.models import PendingImport
+from app.models.base import utcnow
+
+MAX_AGE = timedelta(days=1)
+_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -27,80 +34,100 @@ class Upload:
     data: bytes
 
 
-def _folder() -> Path:
-    folder = Path(
-        current_app.config.get("IMPORT_DIR") or Path(tempfile.gettempdir()) / "jinan-imports"
-    )
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
 def save(data: bytes, user_id: int, kind: str, filename: str) -> str:
     """Keep an upload; return its random token. Old uploads are removed on the way."""
-    folder = _folder()
-    _sweep(folder)
+    sweep(MAX_AGE)
     token = secrets.token_hex(16)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    meta = {"user_id": user_id, "kind": kind, "filename": filename[:200]}
-    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+    stored = storage.put(data)
+    db.session.add(
+        PendingImport(
+            token=token, user_id=user_id, kind=kind, filename=filename[:200], file_key=stored.key
+        )
+    )
+    db.session.flush()
     return token
+
+
+def _pending(token: str, user_id: int) -> PendingImport | None:
+    """The upload's row if it exists and belongs to the user."""
+    if not _TOKEN.fullmatch(token):
+        return None
+    pending = db.session.get(PendingImport, token)
+    return pending if pending is not None and pending.user_id == user_id else None
 
 
 def load(token: str, user_id: int) -> Upload | None:
     """The upload if it exists and belongs to the user; None otherwise."""
-    if not _TOKEN.match(token):
+    pending = _pending(token, user_id)
+    data = storage.read(pending.file_key) if pending is not None else None
+    if pending is None or data is None:
         return None
-    folder = _folder()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.xlsx").read_bytes()
-    except (OSError, ValueError):
-        return None
-    if meta.get("user_id") != user_id:
-        return None
-    return Upload(token, user_id, meta["kind"], meta["filename"], data)
+    return Upload(token, user_id, pending.kind, pending.filename, data)
 
 
 def belongs(token: str, user_id: int) -> bool:
-    """The upload exists and is the user's (reads only its small metadata file)."""
-    if not _TOKEN.match(token):
-        return False
-    try:
-        meta = json.loads((_folder() / f"{token}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return meta.get("user_id") == user_id
+    """The upload exists and is the user's (reads its row only, not the file)."""
+    return _pending(token, user_id) is not None
 
 
 def set_progress(token: str, done: int, total: int) -> None:
-    """Record how far the import of an upload has come (read by the progress endpoint)."""
-    if _TOKEN.match(token):
-        path = _folder() / f"{token}.progress"
-        temporary = path.with_suffix(".progress-tmp")
-        temporary.write_text(json.dumps({"done": done, "total": total}), encoding="utf-8")
-        temporary.replace(path)  # atomic: a reader never sees half a file
+    """Record how far the import of an upload has come, for the progress endpoint.
+
+    Written on a connection of its own and committed at once, so that a progress request on
+    any machine sees it while the import's transaction is still open. The import's own
+    transaction never writes this row before it ends, so neither waits for the other.
+    """
+    if not _TOKEN.fullmatch(token) or _sqlite_write_in_progress():
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(PendingImport)
+            .where(PendingImport.token == token)
+            .values(done=done, total=total)
+        )
+
+
+def _sqlite_write_in_progress() -> bool:
+    """Whether this request holds SQLite's one write lock (another connection would wait for it).
+
+    SQLite lets one transaction write at a time, so while the import writes, its progress cannot
+    be committed beside it: the endpoint then shows the last progress recorded before the
+    first insert. SQLite serves a single machine; PostgreSQL shows every step.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return False
+    return bool(db.session.connection().connection.dbapi_connection.in_transaction)
 
 
 def progress(token: str) -> dict[str, int] | None:
     """The recorded progress of an import, or None before it started."""
-    try:
-        return json.loads((_folder() / f"{token}.progress").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not _TOKEN.fullmatch(token):
         return None
+    row = db.session.execute(
+        sa.select(PendingImport.done, PendingImport.total).where(PendingImport.token == token)
+    ).one_or_none()
+    if row is None or row.done is None or row.total is None:
+        return None
+    return {"done": row.done, "total": row.total}
 
 
 def discard(token: str) -> None:
     """Remove an upload (after import or cancel)."""
-    if _TOKEN.match(token):
-        for suffix in (".xlsx", ".json", ".progress"):
-            (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
+    if _TOKEN.fullmatch(token):
+        _remove(PendingImport.token == token)
 
 
-def _sweep(folder: Path) -> None:
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in folder.glob("*.*"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+def sweep(max_age: timedelta = MAX_AGE) -> int:
+    """Remove uploads older than max_age and their files; return how many (flushed)."""
+    return _remove(PendingImport.created_at < utcnow() - max_age)
+
+
+def _remove(condition: sa.ColumnElement[bool]) -> int:
+    """Delete the uploads matching condition, and their bytes."""
+    query = sa.select(PendingImport.token, PendingImport.file_key).where(condition)
+    rows = db.session.execute(query).all()
+    if rows:
+        storage.delete(*(row.file_key for row in rows))
+        tokens = [row.token for row in rows]
+        db.session.execute(sa.delete(PendingImport).where(PendingImport.token.in_(tokens)))
+    return len(rows)

@@ -69,6 +69,7 @@ def upload() -> Response | str:
         kind = _kind_for_user(form.kind.data)
         data = form.file.data.read()
         token = storage.save(data, current_user.id, kind, form.file.data.filename or "")
+        db.session.commit()
         return redirect(url_for("excel.preview", token=token))
     kind = _kind_for_user(request.args.get("kind") or form.kind.data)
     return render_template(
@@ -96,6 +97,7 @@ def preview(token: str) -> str:
         result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
     except DomainError as error:
         storage.discard(token)
+        db.session.commit()
         return render_template(
             "excel/preview.html",
             refused=error.message,
@@ -127,6 +129,8 @@ def confirm(token: str) -> Response:
         outcome = services.import_valid(
             result, current_user, lambda done, total: storage.set_progress(token, done, total)
         )
+        # consumed with the import: committed together, or kept for another try together
+        storage.discard(token)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -139,7 +143,6 @@ def confirm(token: str) -> Response:
             "部分数据刚刚已被导入（可能是重复提交），本次没有保存任何数据。请重新检查。", "danger"
         )
         return redirect(url_for("excel.preview", token=token))
-    storage.discard(token)
     current_app.logger.info(
         "imported %s %ss in %.1fs", outcome.created, upload.kind, time.perf_counter() - started
     )
@@ -172,6 +175,7 @@ def cancel(token: str) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     storage.discard(token)
+    db.session.commit()
     flash("已放弃本次导入，没有保存任何数据。", "info")
     return redirect(url_for("excel.upload"))
 

@@ -13,6 +13,8 @@ from app.models.engagement import (
     EngagementStage,
     RecommendationAcceptance,
 )
+from app.models.files import StoredFile
+from app.models.imports import PendingImport
 from app.models.jobs import JobRun, JobStatus, PeriodicSlot
 from app.models.listing import (
     Capability,
@@ -71,6 +73,7 @@ __all__ = [
     "PeriodicSlot",
     "OutboundEmail",
     "OutboxStatus",
+    "PendingImport",
     "Recommendation",
     "RecommendationAcceptance",
     "RecommendationStatus",
@@ -80,6 +83,7 @@ __all__ = [
     "SavedSearch",
     "Scenario",
     "SearchDocument",
+    "StoredFile",
     "TaxonomyTerm",
     "User",
     "VersionStatus",

@@ -1,4 +1,4 @@
-"""Files attached to a scenario or a capability, stored outside static/ under a random name."""
+"""Files attached to a scenario or a capability, their bytes in app.storage under a random key."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ ATTACHMENT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 class Attachment(Base):
-    """An uploaded file of exactly one listing; its bytes live in ATTACHMENT_DIR/stored_name."""
+    """An uploaded file of exactly one listing; its bytes are in app.storage under stored_name."""
 
     __tablename__ = "attachments"
     __table_args__ = (
@@ -56,7 +56,7 @@ class Attachment(Base):
     )
     # the name the uploader gave, shown and offered on download (never used as a path)
     filename: Mapped[str] = mapped_column(sa.String(200))
-    # random, so names cannot be guessed and user input never reaches the file system
+    # the storage key: random, so it cannot be guessed and user input never becomes a key
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     size: Mapped[int]

@@ -109,7 +109,7 @@ class Engagement(TimestampMixin, Base):
     result_summary: Mapped[str] = mapped_column(sa.Text, default="")
     end_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # the application's optional attachment: the name the firm uploaded it under, and the
-    # stored file's name under ATTACHMENT_DIR/engagements (random, never derived from user input)
+    # key of its bytes in app.storage (random, never derived from user input)
     attachment_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     attachment_file: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     # optimistic locking: two people changing one engagement cannot lose either change silently

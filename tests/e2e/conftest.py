@@ -61,7 +61,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         TestConfig,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/e2e.db",
         WTF_CSRF_ENABLED=True,
-        ATTACHMENT_DIR=str(tmp / "uploads"),  # uploads stay out of the work tree
     )
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"))

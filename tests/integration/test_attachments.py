@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +13,16 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import storage
 from app.extensions import db
-from app.models import Attachment, AuditEvent, ListingStatus, OrgStatus, Role, User
+from app.models import Attachment, AuditEvent, ListingStatus, OrgStatus, Role, StoredFile, User
 from tests import files
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test stores its files in its own temporary directory."""
-    directory = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(directory))
-    return directory
+def stored_keys() -> list[str]:
+    """The keys of every file in the store."""
+    return list(db.session.scalars(sa.select(StoredFile.key).order_by(StoredFile.key)))
 
 
 def upload(client: FlaskClient, url: str, name: str, data: bytes) -> Any:
@@ -41,7 +41,7 @@ def draft(publisher: User) -> int:
 
 
 def test_an_owner_uploads_a_pdf_stored_outside_static_under_a_random_name(
-    client: FlaskClient, publisher: User, draft: int, upload_dir: Path
+    client: FlaskClient, publisher: User, draft: int
 ) -> None:
     login(client, publisher)
     url = f"/my/scenarios/{draft}/attachments"
@@ -52,8 +52,9 @@ def test_an_owner_uploads_a_pdf_stored_outside_static_under_a_random_name(
     assert (item.filename, item.kind, item.size) == ("建设方案.pdf", "pdf", len(files.pdf()))
     assert item.scenario_id == draft
     assert item.uploader_id == publisher.id
-    stored = upload_dir / item.stored_name
-    assert stored.read_bytes() == files.pdf()
+    assert storage.read(item.stored_name) == files.pdf()
+    assert stored_keys() == [item.stored_name]
+    assert item.sha256 == hashlib.sha256(files.pdf()).hexdigest()
     assert len(item.stored_name) == 32
     assert "pdf" not in item.stored_name
     assert not list((Path(__file__).resolve().parents[2] / "static").rglob(item.stored_name))
@@ -82,7 +83,6 @@ def test_refused_uploads_leave_no_row_and_no_file(
     client: FlaskClient,
     publisher: User,
     draft: int,
-    upload_dir: Path,
     name: str,
     data: bytes,
     message: str,
@@ -92,7 +92,7 @@ def test_refused_uploads_leave_no_row_and_no_file(
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert attachments() == []
-    assert not upload_dir.exists() or list(upload_dir.iterdir()) == []
+    assert stored_keys() == []
 
 
 def test_a_missing_file_is_asked_for(client: FlaskClient, publisher: User, draft: int) -> None:
@@ -106,7 +106,6 @@ def test_the_size_limit_is_configurable(
     client: FlaskClient,
     publisher: User,
     draft: int,
-    upload_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 1024)
@@ -115,7 +114,7 @@ def test_the_size_limit_is_configurable(
     response = upload(client, f"/my/scenarios/{draft}/attachments", "大文件.pdf", big)
     assert "单个附件不能超过 1 KB" in response.get_data(as_text=True)
     assert attachments() == []
-    assert list(upload_dir.iterdir()) == []
+    assert stored_keys() == []
 
 
 def test_a_request_over_the_content_length_limit_gets_a_clear_413(
@@ -186,16 +185,13 @@ def test_the_served_type_is_the_detected_one(client: FlaskClient, firm: User) ->
     response.close()
 
 
-def stored(listing_org: Any, status: ListingStatus, upload_dir: Path) -> int:
+def stored(listing_org: Any, status: ListingStatus) -> int:
     """A scenario attachment written directly (as if uploaded earlier)."""
     scenario = make_scenario(listing_org, status)
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{scenario.id:032d}"
-    (upload_dir / name).write_bytes(files.pdf())
     item = Attachment(
         scenario_id=scenario.id,
         filename="方案.pdf",
-        stored_name=name,
+        stored_name=storage.put(files.pdf()).key,
         kind="pdf",
         size=len(files.pdf()),
         sha256="0" * 64,
@@ -220,11 +216,10 @@ ROLES = ["anonymous", "owner", "approved_firm", "pending_firm", "admin"]
 def test_download_access(
     client: FlaskClient,
     publisher: User,
-    upload_dir: Path,
     status: ListingStatus,
     expected: list[Any],
 ) -> None:
-    item = stored(publisher.organization, status, upload_dir)
+    item = stored(publisher.organization, status)
     users = {
         "anonymous": None,
         "owner": publisher,
@@ -244,9 +239,9 @@ def test_download_access(
 
 
 def test_detail_pages_list_files_only_to_those_who_may_download(
-    client: FlaskClient, publisher: User, upload_dir: Path
+    client: FlaskClient, publisher: User
 ) -> None:
-    item = stored(publisher.organization, ListingStatus.PUBLISHED, upload_dir)
+    item = stored(publisher.organization, ListingStatus.PUBLISHED)
     scenario_id = db.session.get_one(Attachment, item).scenario_id
     html = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
     assert "共 1 个附件" in html
@@ -259,27 +254,43 @@ def test_detail_pages_list_files_only_to_those_who_may_download(
 
 
 def test_the_owner_deletes_an_attachment_and_its_file(
-    client: FlaskClient, publisher: User, draft: int, upload_dir: Path
+    client: FlaskClient, publisher: User, draft: int
 ) -> None:
     login(client, publisher)
     upload(client, f"/my/scenarios/{draft}/attachments", "方案.pdf", files.pdf())
     [item] = attachments()
-    path = upload_dir / item.stored_name
+    key = item.stored_name
     # another organisation cannot
     login(client, make_user(make_org(Role.PUBLISHER)))
     assert client.post(f"/attachments/{item.id}/delete").status_code == 404
-    assert path.exists()
+    assert storage.read(key) == files.pdf()
     login(client, publisher)
     response = client.post(f"/attachments/{item.id}/delete")
     assert response.headers["Location"] == f"/my/scenarios/{draft}/attachments"
     assert attachments() == []
-    assert not path.exists()
+    assert storage.read(key) is None
+    assert stored_keys() == []
+
+
+def test_deleting_an_attachment_keeps_the_other_attachments_bytes(
+    client: FlaskClient, publisher: User, draft: int
+) -> None:
+    login(client, publisher)
+    upload(client, f"/my/scenarios/{draft}/attachments", "方案.pdf", files.pdf())
+    upload(client, f"/my/scenarios/{draft}/attachments", "报价.xlsx", files.ooxml("xlsx"))
+    item, kept = attachments()
+    client.post(f"/attachments/{item.id}/delete")
+    assert attachments() == [kept]
+    assert stored_keys() == [kept.stored_name]
+    response = client.get(f"/attachments/{kept.id}")
+    assert response.data == files.ooxml("xlsx")
+    response.close()
 
 
 def test_published_listings_keep_their_files_as_reviewed(
-    client: FlaskClient, publisher: User, upload_dir: Path
+    client: FlaskClient, publisher: User
 ) -> None:
-    item = stored(publisher.organization, ListingStatus.PUBLISHED, upload_dir)
+    item = stored(publisher.organization, ListingStatus.PUBLISHED)
     scenario_id = db.session.get_one(Attachment, item).scenario_id
     login(client, publisher)
     url = f"/my/scenarios/{scenario_id}/attachments"
@@ -290,6 +301,7 @@ def test_published_listings_keep_their_files_as_reviewed(
     assert "“已发布”状态的内容不能修改附件。" in response.get_data(as_text=True)
     client.post(f"/attachments/{item}/delete")
     assert len(attachments()) == 1
+    assert stored_keys() == [attachments()[0].stored_name]
 
 
 def test_other_organisations_cannot_open_the_upload_page(
@@ -315,3 +327,15 @@ def test_a_listing_holds_at_most_twenty_files(
     response = upload(client, url, "三.pdf", files.pdf())
     assert "每条内容最多上传2个附件" in response.get_data(as_text=True)
     assert len(attachments()) == 2
+
+
+def test_an_attachment_whose_bytes_are_missing_answers_not_found_and_is_logged(
+    client: FlaskClient, publisher: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    item = stored(publisher.organization, ListingStatus.PUBLISHED)
+    storage.delete(db.session.get_one(Attachment, item).stored_name)
+    db.session.commit()
+    login(client, publisher)
+    with caplog.at_level(logging.ERROR):
+        assert client.get(f"/attachments/{item}").status_code == 404
+    assert f"attachment {item} has no stored file" in caplog.text

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app import storage
 from app.engagements import lifecycle, services
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
@@ -22,11 +24,13 @@ from app.models import (
     Recommendation,
     RecommendationStatus,
     Role,
+    StoredFile,
     User,
 )
 from app.models.base import utcnow
 from tests import files
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.integration.test_storage import files_migration
 
 S = EngagementStage
 TODAY = date.today()
@@ -491,11 +495,9 @@ def test_a_recommendation_is_accepted_only_by_its_parties_and_once(
 # --- the application's optional attachment --------------------------------------------
 
 
-@pytest.fixture
-def uploads(app, tmp_path, monkeypatch: pytest.MonkeyPatch):
-    """Uploads go to a temporary ATTACHMENT_DIR for the test (applications in its sub-folder)."""
-    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path))
-    return tmp_path
+def stored_keys() -> list[str]:
+    """The keys of every file in the store."""
+    return list(db.session.scalars(sa.select(StoredFile.key)))
 
 
 def upload(client: FlaskClient, scenario_id: int, name: str, content: bytes):
@@ -509,14 +511,15 @@ def upload(client: FlaskClient, scenario_id: int, name: str, content: bytes):
 
 
 def test_an_attachment_is_stored_privately_and_served_to_the_parties_only(
-    client: FlaskClient, uploads, publisher: User, firm: User, other_firm: User
+    client: FlaskClient, publisher: User, firm: User, other_firm: User
 ) -> None:
     scenario = make_scenario(publisher.organization)
     login(client, firm)
     upload(client, scenario.id, "../../方案.pdf", files.pdf())
     engagement = db.session.scalar(sa.select(Engagement))
     assert engagement.attachment_name == "方案.pdf"
-    assert (uploads / "engagements" / engagement.attachment_file).read_bytes() == files.pdf()
+    assert storage.read(engagement.attachment_file) == files.pdf()
+    assert stored_keys() == [engagement.attachment_file]
     login(client, publisher)
     response = client.get(f"/engagements/{engagement.id}/attachment")
     assert response.status_code == 200
@@ -528,13 +531,13 @@ def test_an_attachment_is_stored_privately_and_served_to_the_parties_only(
 
 
 def test_the_attachment_is_downloaded_with_the_shared_safe_headers(
-    client: FlaskClient, uploads, publisher: User, firm: User, admin: User
+    client: FlaskClient, publisher: User, firm: User, admin: User
 ) -> None:
     scenario = make_scenario(publisher.organization)
     login(client, firm)
     upload(client, scenario.id, "解决方案.pptx", files.ooxml("pptx"))
     engagement = db.session.scalar(sa.select(Engagement))
-    # stored under a random name: nothing of the user's name reaches the file system
+    # stored under a random key: nothing of the user's name becomes a key
     assert "解决方案" not in engagement.attachment_file
     for user in (publisher, firm, admin):
         login(client, user)
@@ -553,7 +556,7 @@ def test_the_attachment_is_downloaded_with_the_shared_safe_headers(
 
 
 def test_an_engagement_without_attachment_or_file_answers_not_found(
-    client: FlaskClient, uploads, publisher: User, firm: User
+    client: FlaskClient, publisher: User, firm: User
 ) -> None:
     engagement = make_engagement(publisher, firm)
     login(client, publisher)
@@ -562,18 +565,25 @@ def test_an_engagement_without_attachment_or_file_answers_not_found(
     engagement.attachment_name, engagement.attachment_file = "x.pdf", "../../secret.pdf"
     db.session.commit()
     assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
+    # nor is a well-formed key whose bytes are not in the store
+    engagement.attachment_file = "cd" * 16
+    db.session.commit()
+    assert client.get(f"/engagements/{engagement.id}/attachment").status_code == 404
 
 
 def test_an_attachment_stored_before_the_merge_is_still_served(
-    client: FlaskClient, uploads, publisher: User, firm: User
+    client: FlaskClient, publisher: User, firm: User, tmp_path: Path
 ) -> None:
     # application files used to be saved as <hex>.<ext> in an engagements/ folder of their own
-    # upload directory, by default the same folder as ATTACHMENT_DIR/engagements
+    # upload directory, by default the same folder as ATTACHMENT_DIR/engagements; the
+    # migration to the database moved them into the store under that name
     engagement = make_engagement(
         publisher, firm, attachment_name="旧方案.docx", attachment_file="ab" * 16 + ".docx"
     )
-    (uploads / "engagements").mkdir()
-    (uploads / "engagements" / engagement.attachment_file).write_bytes(files.ooxml("docx"))
+    (tmp_path / "engagements").mkdir()
+    (tmp_path / "engagements" / engagement.attachment_file).write_bytes(files.ooxml("docx"))
+    files_migration().move_into_database(db.session.connection(), tmp_path)
+    db.session.commit()
     login(client, firm)
     response = client.get(f"/engagements/{engagement.id}/attachment")
     assert response.status_code == 200
@@ -606,7 +616,6 @@ def test_the_application_form_names_the_accepted_kinds_and_the_limit(
 )
 def test_wrong_attachments_are_refused_and_nothing_is_kept(
     client: FlaskClient,
-    uploads,
     publisher: User,
     firm: User,
     name: str,
@@ -618,12 +627,11 @@ def test_wrong_attachments_are_refused_and_nothing_is_kept(
     page = upload(client, scenario.id, name, content).get_data(as_text=True)
     assert message in page
     assert db.session.scalar(sa.select(Engagement)) is None
-    assert not [path for path in uploads.rglob("*") if path.is_file()]
+    assert stored_keys() == []
 
 
 def test_an_attachment_over_the_size_limit_is_refused_while_streaming(
     client: FlaskClient,
-    uploads,
     publisher: User,
     firm: User,
     monkeypatch: pytest.MonkeyPatch,
@@ -634,11 +642,11 @@ def test_an_attachment_over_the_size_limit_is_refused_while_streaming(
     page = upload(client, scenario.id, "方案.pdf", files.pdf() + b"0" * 2048)
     assert "文件超过大小限制，单个附件不能超过 1 KB" in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(Engagement)) is None
-    assert not [path for path in uploads.rglob("*") if path.is_file()]
+    assert stored_keys() == []
 
 
 def test_a_refused_application_discards_its_stored_attachment(
-    client: FlaskClient, uploads, publisher: User, firm: User
+    client: FlaskClient, publisher: User, firm: User
 ) -> None:
     # the file passes its checks and is stored, then the use case refuses the application
     scenario = make_scenario(publisher.organization)
@@ -648,17 +656,17 @@ def test_a_refused_application_discards_its_stored_attachment(
     page = upload(client, scenario.id, "方案.pdf", files.pdf()).get_data(as_text=True)
     assert "单位信息审核通过后才能申请对接" in page
     assert db.session.scalar(sa.select(Engagement)) is None
-    assert not [path for path in uploads.rglob("*") if path.is_file()]
+    assert stored_keys() == []
 
 
 def test_a_refused_application_leaves_no_file_behind(
-    client: FlaskClient, uploads, publisher: User, firm: User
+    client: FlaskClient, publisher: User, firm: User
 ) -> None:
     # a scenario past its deadline is no longer public: the application is refused as not found
     late = make_scenario(publisher.organization, deadline=TODAY - timedelta(days=1))
     login(client, firm)
     assert upload(client, late.id, "a.pdf", b"%PDF-1.4").status_code == 404
-    assert not list(uploads.rglob("*.pdf"))
+    assert stored_keys() == []
 
 
 def test_an_engaged_firm_still_opens_its_scenario_after_the_deadline(
