@@ -135,6 +135,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOBS_MODE = env_choice("JOBS_MODE", "rq" if REDIS_URL else "thread", ("rq", "thread", "eager"))
     JOBS_THREADS = env_int("JOBS_THREADS", 2)
+    # in the thread mode, each serving process also runs the periodic jobs' scheduler
+    JOBS_LOCAL_SCHEDULER = True
     # Public pages served to anonymous visitors from a copy at most this many seconds old
     # (shared through Redis when REDIS_URL is set); 0 turns the page cache off.
     PAGE_CACHE_SECONDS = env_int_or_zero("PAGE_CACHE_SECONDS", 5)
@@ -182,6 +184,7 @@ class TestConfig(Config):
     # jobs run synchronously once the transaction that asked for them commits (deterministic);
     # tests of the thread pool and of RQ on Redis build apps with their own mode
     JOBS_MODE = "eager"
+    JOBS_LOCAL_SCHEDULER = False  # a test that wants the clock to tick starts it itself
 
     @classmethod
     def secret_key(cls) -> str:

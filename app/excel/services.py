@@ -24,7 +24,7 @@ from app import taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
-from app.matching import Engine, Listing
+from app.matching import Listing
 from app.models import AuditEvent, Capability, ListingStatus, Organization, Role, Scenario
 from app.models.base import utcnow
 from app.models.listing import (
@@ -334,20 +334,29 @@ class ImportResult:
 
 
 def import_valid(
-    preview: Preview, user: Any, progress: Callable[[int, int], None] | None = None
+    preview: Preview, user: Any, progress: Callable[[int, int, str], None] | None = None
 ) -> ImportResult:
-    """Insert every valid row in bulk (flushed, not committed): all of them or, on error, none."""
+    """Insert every valid row in bulk (flushed, not committed): all of them or, on error, none.
+
+    The rows are tokenised first, before anything is written, and only then inserted: the
+    transaction takes the database's write lock (SQLite has only one) for the inserts alone.
+    """
     rows = preview.valid
     status = ListingStatus.PENDING if user.role is Role.ADMIN else ListingStatus.DRAFT
-    insert = _insert_scenarios if preview.kind == "scenario" else _insert_capabilities
-    # fetched once, before the first insert: it reads the vocabulary on its own connection,
-    # which SQLite would refuse while this transaction holds the write lock
+    scenario = preview.kind == "scenario"
     engine = live(current_app).engine()
+    docs = _scenario_docs(rows) if scenario else _capability_docs(rows)
+    features = []
+    for done, doc in enumerate(docs, start=1):
+        features.append(engine.features(doc).to_json())
+        if progress is not None and (done % CHUNK == 0 or done == len(docs)):
+            progress(done, len(docs), "分词")
+    insert = _insert_scenarios if scenario else _insert_capabilities
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
-        ids += insert(rows[start : start + CHUNK], status, engine)
+        ids += insert(rows[start : start + CHUNK], status, features[start : start + CHUNK])
         if progress is not None:
-            progress(min(start + CHUNK, len(rows)), len(rows))
+            progress(min(start + CHUNK, len(rows)), len(rows), "写入")
     _audit(user, MODEL[preview.kind].__tablename__, ids)
     return ImportResult(len(ids), preview.count("skip"), preview.count("error"))
 
@@ -373,36 +382,74 @@ def _listing_row(row: RowCheck, status: ListingStatus, features: dict) -> dict[s
     }
 
 
-def _insert_scenarios(rows: list[RowCheck], status: ListingStatus, engine: Engine) -> list[int]:
+def _scenario_docs(rows: list[RowCheck]) -> list[Listing]:
+    """The rows as the engine sees scenarios."""
     tags = taxonomy.lookup("tag")
-    params = []
-    for row in rows:
-        v = row.values
-        doc = Listing(
+    return [
+        Listing(
             id="0",
-            title=v["title"],
-            description="\n".join(p for p in (v["description"], v["needs"], v["expected"]) if p),
-            tags=tuple(_ordered(tags, v["tags"])),
-            domains=(v["domain"],),
-            district=v["district"],
+            title=row.values["title"],
+            description="\n".join(
+                p
+                for p in (row.values["description"], row.values["needs"], row.values["expected"])
+                if p
+            ),
+            tags=tuple(_ordered(tags, row.values["tags"])),
+            domains=(row.values["domain"],),
+            district=row.values["district"],
         )
-        params.append(
-            _listing_row(row, status, engine.features(doc).to_json())
-            | {
-                k: v[k]
-                for k in (
-                    "domain",
-                    "district",
-                    "needs",
-                    "expected",
-                    "budget_wan",
-                    "opening_method",
-                    "deadline",
-                    "contact_name",
-                    "contact_phone",
-                )
-            }
+        for row in rows
+    ]
+
+
+def _capability_docs(rows: list[RowCheck]) -> list[Listing]:
+    """The rows as the engine sees capabilities (district and locality are the firm's)."""
+    tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
+    orgs = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Organization).where(Organization.id.in_({r.organization_id for r in rows}))
         )
+    }
+    docs = []
+    for row in rows:
+        v, org = row.values, orgs[row.organization_id]
+        keywords = [k for k in split_keywords(v["keywords"]) if k]
+        docs.append(
+            Listing(
+                id="0",
+                title=v["title"],
+                description=v["description"],
+                tags=tuple(_ordered(tags, v["tags"]) + keywords),
+                domains=tuple(_ordered(domains, v["domains"])),
+                district=org.district,
+                is_local=org.is_local,
+            )
+        )
+    return docs
+
+
+SCENARIO_FIELDS = (
+    "domain",
+    "district",
+    "needs",
+    "expected",
+    "budget_wan",
+    "opening_method",
+    "deadline",
+    "contact_name",
+    "contact_phone",
+)
+
+
+def _insert_scenarios(
+    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+) -> list[int]:
+    tags = taxonomy.lookup("tag")
+    params = [
+        _listing_row(row, status, f) | {k: row.values[k] for k in SCENARIO_FIELDS}
+        for row, f in zip(rows, features, strict=True)
+    ]
     ids = _bulk_insert(Scenario, params)
     links = [
         {"scenario_id": sid, "term_id": tags[name].id}
@@ -413,31 +460,17 @@ def _insert_scenarios(rows: list[RowCheck], status: ListingStatus, engine: Engin
     return ids
 
 
-def _insert_capabilities(rows: list[RowCheck], status: ListingStatus, engine: Engine) -> list[int]:
+CAPABILITY_FIELDS = ("cap_type", "maturity", "keywords", "qualifications")
+
+
+def _insert_capabilities(
+    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+) -> list[int]:
     tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
-    orgs = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organization).where(Organization.id.in_({r.organization_id for r in rows}))
-        )
-    }
-    params = []
-    for row in rows:
-        v = row.values
-        org = orgs[row.organization_id]
-        doc = Listing(
-            id="0",
-            title=v["title"],
-            description=v["description"],
-            tags=tuple(_ordered(tags, v["tags"]) + [k for k in split_keywords(v["keywords"]) if k]),
-            domains=tuple(_ordered(domains, v["domains"])),
-            district=org.district,
-            is_local=org.is_local,
-        )
-        params.append(
-            _listing_row(row, status, engine.features(doc).to_json())
-            | {k: v[k] for k in ("cap_type", "maturity", "keywords", "qualifications")}
-        )
+    params = [
+        _listing_row(row, status, f) | {k: row.values[k] for k in CAPABILITY_FIELDS}
+        for row, f in zip(rows, features, strict=True)
+    ]
     ids = _bulk_insert(Capability, params)
     pairs = list(zip(ids, rows, strict=True))
     _bulk(

@@ -1,8 +1,8 @@
 """Uploaded spreadsheets kept between the preview and the import, in the database.
 
-Any app machine can show the preview, run the import or answer the progress endpoint: the
-upload is a pending_imports row (its bytes in app.storage), not a file on one machine's disk.
-Writes join the request's transaction, like any service; set_progress is the exception.
+Any app machine can show the preview and any worker can run the import: the upload is a
+pending_imports row (its bytes in app.storage), not a file on one machine's disk. The import
+job removes it in the transaction that inserts its rows, so an upload is imported at most once.
 """
 
 from __future__ import annotations
@@ -70,45 +70,17 @@ def belongs(token: str, user_id: int) -> bool:
     return _pending(token, user_id) is not None
 
 
-def set_progress(token: str, done: int, total: int) -> None:
-    """Record how far the import of an upload has come, for the progress endpoint.
-
-    Written on a connection of its own and committed at once, so that a progress request on
-    any machine sees it while the import's transaction is still open. The import's own
-    transaction never writes this row before it ends, so neither waits for the other.
-    """
-    if not _TOKEN.fullmatch(token) or _sqlite_write_in_progress():
-        return
-    with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(PendingImport)
-            .where(PendingImport.token == token)
-            .values(done=done, total=total)
-        )
+def import_run(token: str, user_id: int) -> int | None:
+    """The import job already started for this upload, if any."""
+    pending = _pending(token, user_id)
+    return pending.run_id if pending is not None else None
 
 
-def _sqlite_write_in_progress() -> bool:
-    """Whether this request holds SQLite's one write lock (another connection would wait for it).
-
-    SQLite lets one transaction write at a time, so while the import writes, its progress cannot
-    be committed beside it: the endpoint then shows the last progress recorded before the
-    first insert. SQLite serves a single machine; PostgreSQL shows every step.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return False
-    return bool(db.session.connection().connection.dbapi_connection.in_transaction)
-
-
-def progress(token: str) -> dict[str, int] | None:
-    """The recorded progress of an import, or None before it started."""
-    if not _TOKEN.fullmatch(token):
-        return None
-    row = db.session.execute(
-        sa.select(PendingImport.done, PendingImport.total).where(PendingImport.token == token)
-    ).one_or_none()
-    if row is None or row.done is None or row.total is None:
-        return None
-    return {"done": row.done, "total": row.total}
+def attach_run(token: str, run_id: int) -> None:
+    """Remember the import job of an upload (a second confirmation finds it)."""
+    db.session.execute(
+        sa.update(PendingImport).where(PendingImport.token == token).values(run_id=run_id)
+    )
 
 
 def discard(token: str) -> None:

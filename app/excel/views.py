@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     abort,
-    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError
@@ -23,11 +18,13 @@ from app.excel import bp, services, storage
 from app.excel.columns import KIND_LABELS, KINDS, Kind
 from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
 from app.excel.forms import UploadForm
+from app.excel.jobs import IMPORT
 from app.excel.reader import MAX_ROWS
 from app.excel.workbook import template, xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Role
+from app.jobs import enqueue
+from app.models import JobRun, Role
 from app.portal import services as portal
 from app.review import services as review
 
@@ -118,54 +115,35 @@ def preview(token: str) -> str:
 
 @bp.route("/imports/<token>/confirm", methods=["POST"])
 def confirm(token: str) -> Response:
-    """Import every valid row (checked again now), in one transaction."""
-    upload = _upload_or_404(token)
+    """Start importing every valid row (checked again by the job); show its progress."""
+    _upload_or_404(token)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    started = time.perf_counter()
-    try:
-        result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
-        storage.set_progress(token, 0, len(result.valid))
-        outcome = services.import_valid(
-            result, current_user, lambda done, total: storage.set_progress(token, done, total)
-        )
-        # consumed with the import: committed together, or kept for another try together
-        storage.discard(token)
+    run_id = storage.import_run(token, current_user.id)
+    run = db.session.get(JobRun, run_id) if run_id is not None else None
+    if run is None or run.finished_at is not None:  # not started, or refused: (re)start it
+        run = enqueue(IMPORT, created_by=current_user, token=token, user_id=current_user.id)
+        storage.attach_run(token, run.id)
         db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("excel.preview", token=token))
-    except IntegrityError:
-        # the same rows were imported by a concurrent request between the check and the insert
-        db.session.rollback()
-        flash(
-            "部分数据刚刚已被导入（可能是重复提交），本次没有保存任何数据。请重新检查。", "danger"
-        )
-        return redirect(url_for("excel.preview", token=token))
-    current_app.logger.info(
-        "imported %s %ss in %.1fs", outcome.created, upload.kind, time.perf_counter() - started
-    )
-    state = "待审核" if current_user.role is Role.ADMIN else "草稿"
-    flash(
-        f"已导入{outcome.created}条{KIND_LABELS[upload.kind]}（{state}）；"  # type: ignore[index]
-        f"已导入过而跳过{outcome.skipped}条；有问题未导入{outcome.refused}条。",
-        "success",
-    )
-    return redirect(
-        url_for("review.listings" if current_user.role is Role.ADMIN else "workspace.index")
-    )
+    return redirect(url_for("excel.import_status", run_id=run.id))
 
 
-@bp.route("/imports/<token>/progress")
-def progress(token: str) -> Response:
-    """How many rows of a running import are written (polled by static/js/excel.js)."""
-    if not storage.belongs(token, current_user.id):
+@bp.route("/imports/runs/<int:run_id>")
+def import_status(run_id: int) -> str:
+    """An import's progress while it runs (the page polls its job), then its outcome."""
+    run = db.session.get(JobRun, run_id)
+    if run is None or run.name != IMPORT or run.created_by_id != current_user.id:
         abort(404)
-    state = storage.progress(token)
-    if state is None:  # still checking the rows, or not started
-        return jsonify(phase="check", done=0, total=0)
-    return jsonify(phase="insert", **state)
+    token = run.args.get("token", "")
+    return render_template(
+        "excel/import_status.html",
+        run=run,
+        result=run.result or {},
+        retry_token=token if storage.belongs(token, current_user.id) else None,
+        done_url=url_for(
+            "review.listings" if current_user.role is Role.ADMIN else "workspace.index"
+        ),
+    )
 
 
 @bp.route("/imports/<token>/cancel", methods=["POST"])

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     load()
     if app.config["JOBS_MODE"] == "rq" and not app.config["REDIS_URL"]:
         raise ConfigError("JOBS_MODE=rq needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
-    if app.config["JOBS_MODE"] != "thread":
+    if app.config["JOBS_MODE"] != "thread" or not app.config["JOBS_LOCAL_SCHEDULER"]:
         return
 
     started = False

@@ -151,16 +151,15 @@ class LocalPool:
             logger.exception("job %s: the in-process runner failed", run_id)
 
 
-_pools: dict[int, LocalPool] = {}
 _pools_lock = threading.Lock()
 
 
 def local_pool(app: Flask) -> LocalPool:
     """This process's pool for the app (created on first use, so it is fork-safe)."""
     with _pools_lock:
-        pool = _pools.get(id(app))
+        pool = app.extensions.get("jobs_pool")
         if pool is None:
-            pool = _pools[id(app)] = LocalPool(app, app.config["JOBS_THREADS"])
+            pool = app.extensions["jobs_pool"] = LocalPool(app, app.config["JOBS_THREADS"])
         return pool
 
 

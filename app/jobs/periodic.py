@@ -118,13 +118,12 @@ class LocalScheduler:
         return won
 
 
-_schedulers: dict[int, LocalScheduler] = {}
 _lock = threading.Lock()
 
 
 def start_local_scheduler(app: Flask) -> None:
     """Start this process's scheduler once (the embedded default, JOBS_MODE=thread)."""
     with _lock:
-        if id(app) not in _schedulers:
-            scheduler = _schedulers[id(app)] = LocalScheduler(app)
+        if "jobs_scheduler" not in app.extensions:
+            scheduler = app.extensions["jobs_scheduler"] = LocalScheduler(app)
             scheduler.start()

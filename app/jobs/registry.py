@@ -12,6 +12,7 @@ JOB_MODULES = (
     "app.jobs.housekeeping",
     "app.batches.jobs",
     "app.dashboard.jobs",
+    "app.excel.jobs",
     "app.listings.jobs",
     "app.notifications.jobs",
     "app.recommendations.jobs",

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.jobs.registry import JobSpec, spec
 from app.models import JobRun, JobStatus
 from app.models.base import utcnow
-from app.runtime.sqlite import writing
+from app.runtime.sqlite import background, holds_write_lock, writing
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,15 @@ class JobContext:
         self._last = 0.0
 
     def progress(self, done: int, total: int, note: str = "") -> None:
-        """Record progress (at most every PROGRESS_EVERY seconds, and always at the end)."""
+        """Record progress (at most every PROGRESS_EVERY seconds, and always at the end).
+
+        Skipped while the job's own SQLite transaction holds the write lock: the record could
+        not be committed before the job's work is (SQLite has one writer; PostgreSQL shows all).
+        """
         now = time.monotonic()
         if done < total and now - self._last < PROGRESS_EVERY:
+            return
+        if holds_write_lock(db.session()):
             return
         self._last = now
         _update(
@@ -129,7 +135,9 @@ def execute(run_id: int) -> JobStatus | None:
     context = JobContext(run_id, run.attempts)
     started = time.perf_counter()
     try:
-        with _Heartbeat(current_app._get_current_object(), run_id), writing():  # type: ignore[attr-defined]
+        # no writing() here: on SQLite a job holds the write lock only from its first write to
+        # its commit, so a long job (an import tokenising rows) does not block the site meanwhile
+        with _Heartbeat(current_app._get_current_object(), run_id), background():  # type: ignore[attr-defined]
             result = job.func(context, **run.args)
             db.session.commit()
     except Exception as exc:  # every failure is recorded; the queue decides on a retry

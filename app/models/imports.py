@@ -11,17 +11,10 @@ from app.models.base import Base, utcnow
 
 
 class PendingImport(Base):
-    """An uploaded spreadsheet waiting for its owner to confirm the import, with its progress."""
+    """An uploaded spreadsheet waiting for its owner to confirm the import (then for the job)."""
 
     __tablename__ = "pending_imports"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('scenario', 'capability')", name="known_kind"),
-        # no progress before the import starts; then rows written out of rows to write
-        sa.CheckConstraint(
-            "(done IS NULL AND total IS NULL) OR (done >= 0 AND done <= total)",
-            name="progress_in_range",
-        ),
-    )
+    __table_args__ = (sa.CheckConstraint("kind IN ('scenario', 'capability')", name="known_kind"),)
 
     # random hex, the only handle the browser gets (in the preview's URL)
     token: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
@@ -31,8 +24,9 @@ class PendingImport(Base):
     filename: Mapped[str] = mapped_column(sa.String(200))
     # the spreadsheet's key in app.storage
     file_key: Mapped[str] = mapped_column(sa.String(64))
-    done: Mapped[int | None]
-    total: Mapped[int | None]
+    # the import job once confirmed (its record carries the progress); a second confirmation
+    # while it runs leads to the same run
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_runs.id", ondelete="SET NULL"))
     # indexed for the sweep, which removes uploads older than a day
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, index=True

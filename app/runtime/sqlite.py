@@ -23,10 +23,12 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writing: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
 _holding: ContextVar[bool] = ContextVar("sqlite_holding", default=False)
+_background: ContextVar[bool] = ContextVar("sqlite_background", default=False)
 
 
 @contextmanager
@@ -39,14 +41,39 @@ def writing() -> Iterator[None]:
         _writing.reset(token)
 
 
+@contextmanager
+def background() -> Iterator[None]:
+    """A job's own unit of work: the request that may have started it (eager mode) is not it."""
+    token = _background.set(True)
+    held = _holding.set(False)
+    try:
+        yield
+    finally:
+        _holding.reset(held)
+        _background.reset(token)
+
+
 def wants_to_write() -> bool:
     """Whether the current unit of work (a request, a job) may write."""
-    return _writing.get() or (has_request_context() and request.method not in READ_METHODS)
+    if _writing.get():
+        return True
+    return not _background.get() and has_request_context() and request.method not in READ_METHODS
 
 
 def takes_write_lock() -> bool:
     """Whether a transaction beginning now should BEGIN IMMEDIATE."""
     return wants_to_write() and not _holding.get()
+
+
+def holds_write_lock(session: Session) -> bool:
+    """Whether the session's SQLite transaction has written (and so holds the one write lock).
+
+    Another connection of the same process cannot commit until that transaction ends: it would
+    wait for its own process. Always False on PostgreSQL, where writers do not exclude each other.
+    """
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return bool(session.connection().connection.dbapi_connection.in_transaction)
 
 
 def configure(engine: Engine, busy_timeout: float) -> None:

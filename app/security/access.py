@@ -73,7 +73,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "excel.preview": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
     "excel.confirm": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
     "excel.cancel": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.progress": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
+    "excel.import_status": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),  # own runs only
     "excel.export_scenarios": PUBLIC,
     "excel.export_capabilities": PUBLIC,
     "excel.export_review_scenarios": ADMINS,

@@ -2,7 +2,7 @@
 
 New tables: stored_files (a random key, size, SHA-256 and the bytes, bytea on PostgreSQL and
 BLOB on SQLite) and pending_imports (a spreadsheet between preview and import: token, user,
-kind, original name, the key of its bytes, import progress done/total).
+kind, original name, the key of its bytes, the import job once confirmed).
 
 Data: the files of existing attachments move from ATTACHMENT_DIR (the environment variable
 the application read until now, default instance/uploads) into stored_files, under the key
@@ -144,11 +144,10 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('file_key', sa.String(length=64), nullable=False),
-    sa.Column('done', sa.Integer(), nullable=True),
-    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('scenario', 'capability')", name=op.f('ck_pending_imports_known_kind')),
-    sa.CheckConstraint('(done IS NULL AND total IS NULL) OR (done >= 0 AND done <= total)', name=op.f('ck_pending_imports_progress_in_range')),
+    sa.ForeignKeyConstraint(['run_id'], ['job_runs.id'], name=op.f('fk_pending_imports_run_id_job_runs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_imports_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('token', name=op.f('pk_pending_imports'))
     )

@@ -148,7 +148,7 @@ MATRIX = [
     ("GET", "/imports/" + "ab" * 16, [LOGIN, 404, 404, 404, 404, 404]),
     ("POST", "/imports/" + "ab" * 16 + "/confirm", [LOGIN, 404, 404, 404, 404, 404]),
     ("POST", "/imports/" + "ab" * 16 + "/cancel", [LOGIN, 404, 404, 404, 404, 404]),
-    ("GET", "/imports/" + "ab" * 16 + "/progress", [LOGIN, 404, 404, 404, 404, 404]),
+    ("GET", "/imports/runs/999999", [LOGIN, 404, 404, 404, 404, 404]),
     ("GET", "/exports/scenarios.xlsx", [200, 200, 200, 200, 200, 200]),
     ("GET", "/exports/capabilities.xlsx", [200, 200, 200, 200, 200, 200]),
     ("GET", "/exports/review/scenarios.xlsx", [LOGIN, 403, 403, 403, 403, 200]),

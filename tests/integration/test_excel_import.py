@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,12 +13,13 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 
 from app.errors import DomainError
-from app.excel import services, storage
+from app.excel import services
 from app.excel.columns import columns
 from app.excel.reader import MAX_ROWS, FileRefused
 from app.excel.workbook import NOTES_SHEET, OPTIONS_SHEET, template
 from app.extensions import db
-from app.models import AuditEvent, Capability, ListingStatus, Role, Scenario
+from app.jobs import JobContext
+from app.models import AuditEvent, Capability, JobRun, ListingStatus, Role, Scenario, User
 from app.recommendations.documents import document
 from app.recommendations.live import live
 from tests.conftest import login, make_org, make_user
@@ -480,20 +482,51 @@ def test_the_import_reports_its_progress_per_chunk(
     token = token_of(
         upload(client, workbook_bytes("scenario", [scenario_row(n) for n in range(5)]))
     )
-    assert client.get(f"/imports/{token}/progress").get_json() == {
-        "phase": "check",
-        "done": 0,
-        "total": 0,
-    }
-    seen: list[tuple[int, int]] = []
-    real = storage.set_progress
+    seen: list[tuple[int, int, str]] = []
+    real = JobContext.progress
 
-    def spy(tok: str, done: int, total: int) -> None:
-        seen.append((done, total))
-        real(tok, done, total)
+    def spy(ctx: JobContext, done: int, total: int, note: str = "") -> None:
+        seen.append((done, total, note))
+        real(ctx, done, total, note)
 
     monkeypatch.setattr(services, "CHUNK", 2)
-    monkeypatch.setattr(storage, "set_progress", spy)
-    client.post(f"/imports/{token}/confirm")
-    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
-    assert client.get(f"/imports/{token}/progress").status_code == 404  # finished and forgotten
+    monkeypatch.setattr(JobContext, "progress", spy)
+    response = client.post(f"/imports/{token}/confirm")
+    assert response.headers["Location"].startswith("/imports/runs/")
+    tokenised = [(2, 5, "分词"), (4, 5, "分词"), (5, 5, "分词")]
+    written = [(2, 5, "写入"), (4, 5, "写入"), (5, 5, "写入")]
+    assert seen == [(0, 5, "检查"), *tokenised, *written]
+    run = db.session.scalar(sa.select(JobRun).where(JobRun.name == "excel.import"))
+    assert (run.progress_done, run.progress_total) == (5, 5)
+    assert "已导入5条场景（草稿）" in client.get(response.headers["Location"]).text
+    assert client.get(f"/imports/{token}").status_code == 404  # consumed by the import
+
+
+def test_a_second_confirmation_leads_to_the_same_import(
+    fresh_app, client: FlaskClient, publisher
+) -> None:
+    threaded = fresh_app(JOBS_MODE="thread", WTF_CSRF_ENABLED=False)
+    with threaded.app_context():
+        user = db.session.get(User, publisher.id)
+        on_threads = login(threaded.test_client(), user)
+    token = token_of(upload(on_threads, workbook_bytes("scenario", [scenario_row(1)])))
+    first = on_threads.post(f"/imports/{token}/confirm").headers["Location"]
+    second = on_threads.post(f"/imports/{token}/confirm")
+    assert second.status_code in (302, 404)  # the same run, or already imported and consumed
+    if second.status_code == 302:
+        assert second.headers["Location"] == first
+    for _ in range(100):
+        page = on_threads.get(first).text
+        if "已导入" in page:
+            break
+        time.sleep(0.05)
+    assert "已导入1条场景（草稿）" in page
+    assert count(Scenario) == 1
+
+
+def test_someone_elses_import_is_not_found(client: FlaskClient, publisher, other_firm) -> None:
+    login(client, publisher)
+    token = token_of(upload(client, workbook_bytes("scenario", [scenario_row(1)])))
+    status = client.post(f"/imports/{token}/confirm").headers["Location"]
+    login(client, other_firm)
+    assert client.get(status).status_code == 404

@@ -28,6 +28,7 @@ from app.engagements import services as engagements
 from app.excel import services as imports
 from app.excel import storage as pending
 from app.extensions import db
+from app.jobs import JobContext, runner
 from app.models import (
     Attachment,
     Engagement,
@@ -216,13 +217,12 @@ def test_an_import_previewed_on_one_machine_is_confirmed_on_another(
     )
     token = token_of(preview)
     assert "智慧停车诱导系统建设2" in on_b.get(f"/imports/{token}").get_data(as_text=True)
-    assert on_b.get(f"/imports/{token}/progress").get_json()["phase"] == "check"
     # another user is refused on every machine
     stranger = login(b.test_client(), make_user(publisher.organization))
     assert stranger.get(f"/imports/{token}").status_code == 404
-    assert stranger.get(f"/imports/{token}/progress").status_code == 404
-    response = on_b.post(f"/imports/{token}/confirm")
-    assert response.headers["Location"] == "/my/"
+    assert stranger.post(f"/imports/{token}/confirm").status_code == 404
+    status = on_b.post(f"/imports/{token}/confirm").headers["Location"]
+    assert "已导入2条场景（草稿）" in on_a.get(status).get_data(as_text=True)  # either machine
     titles = db.session.scalars(sa.select(Scenario.title).order_by(Scenario.title)).all()
     assert titles == ["智慧停车诱导系统建设1", "智慧停车诱导系统建设2"]
     # consumed: the upload and its bytes are gone for both machines
@@ -237,27 +237,29 @@ def test_import_progress_is_read_on_another_machine_while_the_import_runs(
 ) -> None:
     a, b = machines
     on_a = login(a.test_client(), publisher)
-    # a plain client: its requests run inside the import's request, which must keep its session
+    # a plain client: its requests run inside the import's job, which must keep its session
     observer = login(FlaskClient(b, b.response_class), publisher)
     token = token_of(
         upload_spreadsheet(on_a, workbook_bytes("scenario", [scenario_row(n) for n in range(5)]))
     )
-    seen: list[tuple[int, int]] = []
-    record = pending.set_progress
+    seen: list[tuple[int, int, str]] = []
+    record = JobContext.progress
 
-    def record_then_look_from_b(tok: str, done: int, total: int) -> None:
-        record(tok, done, total)
-        state = observer.get(f"/imports/{token}/progress").get_json()
-        seen.append((state["done"], state["total"]))
+    def record_then_look_from_b(ctx: JobContext, done: int, total: int, note: str = "") -> None:
+        record(ctx, done, total, note)
+        state = observer.get(f"/jobs/{ctx.run_id}").get_json()
+        seen.append((state["done"], state["total"], state["note"]))
 
     monkeypatch.setattr(imports, "CHUNK", 2)
-    monkeypatch.setattr(pending, "set_progress", record_then_look_from_b)
+    monkeypatch.setattr(runner, "PROGRESS_EVERY", 0)
+    monkeypatch.setattr(JobContext, "progress", record_then_look_from_b)
     on_a.post(f"/imports/{token}/confirm")
+    tokenised = [(2, 5, "分词"), (4, 5, "分词"), (5, 5, "分词")]
     if db.engine.dialect.name == "sqlite":
-        # one writer at a time: what was recorded before the import's first insert
-        assert seen == [(0, 5)] * 4
+        # one writer at a time: while the rows are written the last count recorded stays
+        assert seen == [(0, 5, "检查"), *tokenised, *[(5, 5, "分词")] * 3]
     else:
-        assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+        assert seen == [(0, 5, "检查"), *tokenised, (2, 5, "写入"), (4, 5, "写入"), (5, 5, "写入")]
     assert len(db.session.scalars(sa.select(Scenario)).all()) == 5
 
 
@@ -291,7 +293,7 @@ def test_saving_an_upload_sweeps_the_old_ones(publisher: User) -> None:
     assert len(stored_keys()) == 1
 
 
-def test_an_upload_belongs_to_its_user_and_has_no_progress_before_the_import(
+def test_an_upload_belongs_to_its_user_and_has_no_import_before_it_is_confirmed(
     publisher: User,
 ) -> None:
     token = pending.save(b"x", publisher.id, "scenario", "a" * 300 + ".xlsx")
@@ -301,7 +303,7 @@ def test_an_upload_belongs_to_its_user_and_has_no_progress_before_the_import(
     assert not pending.belongs(token, other.id)
     assert pending.load(token, other.id) is None
     assert not pending.belongs("not-a-token", publisher.id)
-    assert pending.progress(token) is None
+    assert pending.import_run(token, publisher.id) is None
     assert len(db.session.get_one(PendingImport, token).filename) == 200
 
 
