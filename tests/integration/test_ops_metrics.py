@@ -336,3 +336,43 @@ def test_gunicorn_workers_share_their_counts(gunicorn: tuple[str, Path, int, Pat
     lines = log.read_text().splitlines()
     assert any('"path": "/"' in line for line in lines), "pages are in the access log"
     assert not any('"path": "/healthz"' in line for line in lines), "probes are not, at info"
+
+
+def test_jobs_run_by_rq_work_horses_reach_the_machines_metrics(
+    fresh_app: Any, redis_db: Any, tmp_path: Path
+) -> None:
+    """RQ forks a work horse per job: its counts land in the shared directory, in few files."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    producer = fresh_app(JOBS_MODE="rq", REDIS_URL=REDIS_URL)
+    with producer.app_context():
+        for _ in range(3):
+            enqueue("jobs.reap")
+        db.session.commit()  # handed to RQ after the commit
+    metrics_dir = tmp_path / "metrics"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "APP_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "DATABASE_URL": producer.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REDIS_URL,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(metrics_dir))
+    text = generate_latest(registry).decode()
+    assert value(text, "jinan_jobs_started_total", job="jobs.reap") == 3
+    assert value(text, "jinan_jobs_succeeded_total", job="jobs.reap") == 3
+    assert len(list(metrics_dir.glob("counter_*.db"))) == 1, "three horses, one slot's files"
