@@ -8,6 +8,7 @@ terminated by pg_terminate_backend. Never a bare 500; always Retry-After and the
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import uuid
@@ -37,7 +38,7 @@ from tests.ops import (
     sqlite_url,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNAVAILABLE = "服务暂时不可用，请稍后再试"
 
 
