@@ -23,6 +23,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     _configure_runtime(app)
     _init_extensions(app)
+    _register_ops(app)
     _register_blueprints(app)
     _register_security(app)
     _register_template_helpers(app)
@@ -53,6 +54,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
     sqlite.init_app(app)  # WAL, busy timeout, write transactions that wait their turn
+
+
+def _register_ops(app: Flask) -> None:
+    """Probes and metrics; registered first, so request timing wraps every other hook."""
+    from app import ops
+
+    ops.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

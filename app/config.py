@@ -144,6 +144,12 @@ class Config:
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
     # Database connections one dashboard computation uses at once (1: one query after another).
     DASHBOARD_WORKERS = env_int("DASHBOARD_WORKERS", 2)
+    # /metrics answers scrapers from these addresses or networks, or carrying
+    # "Authorization: Bearer METRICS_TOKEN"; everyone else gets 404 (app/ops/metrics.py).
+    METRICS_ALLOWED = env_list("METRICS_ALLOWED") or ("127.0.0.1/32", "::1")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # where `flask backup create` writes when not told (--output)
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(INSTANCE / "backups")
 
     @classmethod
     def secret_key(cls) -> str:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from contextlib import suppress
+
+import sqlalchemy.exc as sa_exc
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.ops import outage
+
+# how long a client (or a crawler) is asked to wait when the database is unavailable
+RETRY_AFTER_SECONDS = 30
 
 
 class DomainError(Exception):
@@ -27,6 +34,7 @@ MESSAGES = {
     409: "内容已被他人修改，请刷新后重试。",
     413: "提交的内容过大。",
     500: "服务器内部错误，我们已记录此问题。",
+    503: "服务暂时不可用，请稍后再试。",
 }
 
 
@@ -45,9 +53,28 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     request_id = g.get("request_id", "-")
     if wants_json():
         return jsonify(error=text, status=code, request_id=request_id), code
-    return render_template(
-        "errors/error.html", code=code, message=text, request_id=request_id
-    ), code
+    # the 503 page stands alone: the layout asks the database who is signed in
+    template = "errors/unavailable.html" if code == 503 else "errors/error.html"
+    return render_template(template, code=code, message=text, request_id=request_id), code
+
+
+def database_unavailable(error: BaseException, reason: str) -> Response:
+    """The 503 answer to a database outage: logged once, with Retry-After."""
+    with suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
+        db.session.rollback()
+    # nobody can be signed in without the database: Flask-Login's template context would
+    # otherwise try to load the user again while rendering this page
+    g._login_user = login_manager.anonymous_user()
+    current_app.logger.error(
+        "database unavailable (%s) on %s %s: %s",
+        reason,
+        request.method,
+        request.path,
+        outage.summary(error),
+    )
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -63,10 +90,21 @@ def init_app(app: Flask) -> None:
             return error
         return render_error(error.code)
 
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def _database(error: sa_exc.SQLAlchemyError) -> Response:
+        reason = outage.unavailable_reason(error)
+        if reason is None:
+            raise error  # a bug, not an outage: the 500 below (or the test's traceback)
+        return database_unavailable(error, reason)
+
     @app.errorhandler(InternalServerError)
-    def _server(error: InternalServerError) -> tuple[Response | str, int]:
-        db.session.rollback()
+    def _server(error: InternalServerError) -> tuple[Response | str, int] | Response:
         original = getattr(error, "original_exception", None) or error
+        reason = outage.unavailable_reason(original)
+        if reason is not None:  # e.g. an error page that needed the database during an outage
+            return database_unavailable(original, reason)
+        db.session.rollback()
         app.logger.error(
             "unhandled error on %s %s", request.method, request.path, exc_info=original
         )

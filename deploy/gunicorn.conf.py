@@ -7,6 +7,8 @@ while the old ones finish their requests.
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 # WEB_CONCURRENCY is the convention platforms use; 2 × cores + 1 by default
@@ -27,3 +29,38 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logger_class = "app.runtime.access_log.JsonAccessLogger"
 proc_name = "jinan-web"
+
+# Prometheus metrics of every worker, summed at each scrape (app/ops/metrics.py). Without a
+# directory from the environment (/run/jinan/metrics in production, shared with the job
+# workers of the machine) the master makes a private one, so `make run` counts correctly too.
+# Set before the workers start: prometheus_client reads it when the app is imported. (A HUP
+# reads this file again with the variable set: the environment remembers whose it is.)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jinan-metrics-")
+    os.environ["JINAN_PRIVATE_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server):
+    """Start counting from zero: remove the files no running process holds."""
+    from pathlib import Path
+
+    from app.ops import multiproc
+
+    removed = multiproc.clean(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
+    server.log.info("metrics: %s stale files removed", removed)
+
+
+def child_exit(server, worker):
+    """A worker ended: its in-progress gauge goes; its counters stay for its successor."""
+    from pathlib import Path
+
+    from app.ops import multiproc
+
+    multiproc.process_exited(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]), worker.pid)
+
+
+def on_exit(server):
+    """Remove the private metrics directory, if the master made one."""
+    private = os.environ.get("JINAN_PRIVATE_METRICS_DIR")
+    if private:
+        shutil.rmtree(private, ignore_errors=True)

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.jobs.registry import JobSpec, spec
 from app.models import JobRun, JobStatus
 from app.models.base import utcnow
+from app.ops import metrics
 from app.runtime.sqlite import background, holds_write_lock, writing
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def execute(run_id: int) -> JobStatus | None:
     assert run is not None  # noqa: S101 - claimed a moment ago
     job = spec(run.name)
     context = JobContext(run_id, run.attempts)
+    metrics.job_started(job.name)
     started = time.perf_counter()
     try:
         # no writing() here: on SQLite a job holds the write lock only from its first write to
@@ -152,6 +154,7 @@ def execute(run_id: int) -> JobStatus | None:
         result=result or {},
         error="",
     )
+    metrics.job_succeeded(job.name)
     logger.info("job %s (%s) succeeded in %.1f s", run_id, job.name, time.perf_counter() - started)
     return JobStatus.SUCCEEDED
 
@@ -166,6 +169,7 @@ def _failed(run_id: int, job: JobSpec, exc: BaseException) -> JobStatus:
     """Record a failed attempt: queued again after the backoff, or failed for good."""
     with Session(db.engine) as session:
         attempts = session.scalar(sa.select(JobRun.attempts).where(JobRun.id == run_id)) or 0
+    metrics.job_failed(job.name, final=attempts >= job.attempts)
     if attempts < job.attempts:
         wait = job.delay_before(attempts + 1)
         _update(

@@ -12,6 +12,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
 
 def _header(headers: Any, name: str) -> str:
     for key, value in headers:
@@ -42,4 +44,7 @@ class JsonAccessLogger(Logger):
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
             "user_agent": environ.get("HTTP_USER_AGENT", ""),
         }
-        self.access_log.info(json.dumps(line, ensure_ascii=False))
+        # probes and scrapes arrive every few seconds: logged only when they fail (or at debug)
+        quiet = line["path"] in PROBES and line["status"] < 400
+        log = self.access_log.debug if quiet else self.access_log.info
+        log(json.dumps(line, ensure_ascii=False))

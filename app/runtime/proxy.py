@@ -19,14 +19,14 @@ from app.config import ConfigError
 Network = IPv4Network | IPv6Network
 
 
-def networks(entries: Iterable[str]) -> tuple[Network, ...]:
+def networks(entries: Iterable[str], setting: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
     """Parse addresses and CIDR networks; an unreadable entry stops the start-up."""
     parsed = []
     for entry in entries:
         try:
             parsed.append(ip_network(entry, strict=False))
         except ValueError as exc:
-            raise ConfigError(f"TRUSTED_PROXIES: {entry!r} is not an address or network") from exc
+            raise ConfigError(f"{setting}: {entry!r} is not an address or network") from exc
     return tuple(parsed)
 
 

@@ -10,6 +10,8 @@ from app.models.org import Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+# machines, not people: no login; an allowed address or the bearer token (app/ops/metrics.py)
+SCRAPERS = "scrapers"
 Gate = str | frozenset[Role]
 
 OWNERS = frozenset({Role.PUBLISHER, Role.FIRM})
@@ -119,6 +121,10 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "jobs.index": ADMINS,
     "jobs.retry": ADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)
+    # operations: probes for load balancers and deploy scripts; metrics for Prometheus only
+    "ops.healthz": PUBLIC,
+    "ops.readyz": PUBLIC,
+    "ops.metrics": SCRAPERS,  # anyone else gets 404, signed in or not
 }
 
 
@@ -136,6 +142,12 @@ def check_request() -> Response | None:
         current_app.logger.error("endpoint %s is missing from the access map", request.endpoint)
         abort(403)
     if gate == PUBLIC:
+        return None
+    if gate == SCRAPERS:
+        from app.ops.metrics import scraper_allowed
+
+        if not scraper_allowed():
+            abort(404)
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import Role
-from app.security.access import ENDPOINT_ACCESS, PUBLIC
+from app.security.access import ENDPOINT_ACCESS, PUBLIC, SCRAPERS
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 
@@ -182,6 +182,11 @@ MATRIX = [
     ("POST", "/review/jobs/{firm_job}/retry", [LOGIN, 403, 403, 403, 403, 302]),
     ("GET", "/jobs/{firm_job}", [LOGIN, 404, 200, 404, 404, 200]),
     ("GET", "/jobs/999999", [LOGIN, 404, 404, 404, 404, 404]),
+    # operations: probes for everyone; metrics from 127.0.0.1 (the test client's address) only
+    ("GET", "/healthz", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/readyz", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/metrics", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/metrics|203.0.113.9", [404, 404, 404, 404, 404, 404]),
 ]
 
 
@@ -198,8 +203,9 @@ def test_access_matrix(
     role_index: int,
 ) -> None:
     login(client, world["users"][ROLES[role_index]])
-    url = template.format(**world)
-    response = client.open(url, method=method)
+    url, _, address = template.format(**world).partition("|")  # "url|client address"
+    environ = {"REMOTE_ADDR": address or "127.0.0.1"}
+    response = client.open(url, method=method, environ_base=environ)
     want = expected[role_index]
     if want == LOGIN:
         assert response.status_code == 302
@@ -231,4 +237,10 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "dashboard.public",
         "dashboard.public_download",
         "industry.index",
+        "ops.healthz",
+        "ops.readyz",
     }
+
+
+def test_metrics_need_no_login_but_an_allowed_address_or_the_token() -> None:
+    assert ENDPOINT_ACCESS["ops.metrics"] == SCRAPERS
