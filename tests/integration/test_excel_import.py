@@ -506,8 +506,9 @@ def test_a_second_confirmation_leads_to_the_same_import(
     fresh_app, client: FlaskClient, publisher
 ) -> None:
     threaded = fresh_app(JOBS_MODE="thread", WTF_CSRF_ENABLED=False)
+    publisher_id = publisher.id  # read here: the suite's session must not use the other app
     with threaded.app_context():
-        user = db.session.get(User, publisher.id)
+        user = db.session.get(User, publisher_id)
         on_threads = login(threaded.test_client(), user)
     token = token_of(upload(on_threads, workbook_bytes("scenario", [scenario_row(1)])))
     first = on_threads.post(f"/imports/{token}/confirm").headers["Location"]
