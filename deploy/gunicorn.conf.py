@@ -29,6 +29,9 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logger_class = "app.runtime.access_log.JsonAccessLogger"
 proc_name = "jinan-web"
+# gunicorn's control socket has one path per user: the web and matching servers of a machine
+# would share it. systemd and `kill -HUP` manage the server; the socket is not needed.
+control_socket_disable = True
 
 # Prometheus metrics of every worker, summed at each scrape (app/ops/metrics.py). Without a
 # directory from the environment (/run/jinan/metrics in production, shared with the job

@@ -53,3 +53,9 @@ def import_upload(ctx: JobContext, token: str, user_id: int) -> dict[str, Any]:
             f"已导入过而跳过{outcome.skipped}条；有问题未导入{outcome.refused}条。"
         ),
     }
+
+
+@job("imports.sweep", label="清理未确认的导入文件", attempts=1)
+def sweep(ctx: JobContext) -> dict[str, Any]:
+    """Remove spreadsheets uploaded more than a day ago and never imported."""
+    return {"removed": storage.sweep()}

@@ -35,8 +35,7 @@ class Upload:
 
 
 def save(data: bytes, user_id: int, kind: str, filename: str) -> str:
-    """Keep an upload; return its random token. Old uploads are removed on the way."""
-    sweep(MAX_AGE)
+    """Keep an upload; return its random token (the imports.sweep job removes old ones)."""
     token = secrets.token_hex(16)
     stored = storage.put(data)
     db.session.add(

@@ -71,7 +71,9 @@ def test_import_scenarios_fixing_a_bad_row_after_the_preview(page: Page, tmp_pat
     page.get_by_role("button", name="上传并检查").click()
     expect(page.get_by_test_id("rows-ok")).to_have_text("3")
     page.get_by_test_id("confirm-import").click()
-    expect(flash(page)).to_contain_text("已导入3条场景（草稿）")
+    # the import runs as a background job; its page follows it and then shows the outcome
+    expect(page.get_by_test_id("import-done")).to_contain_text("已导入3条场景（草稿）")
+    page.get_by_role("link", name="查看导入的内容").click()
     expect(page.get_by_text("浏览器导入的停车诱导场景2")).to_be_visible()
 
     # the same file again: nothing new

@@ -19,7 +19,16 @@ from app.excel.reader import MAX_ROWS, FileRefused
 from app.excel.workbook import NOTES_SHEET, OPTIONS_SHEET, template
 from app.extensions import db
 from app.jobs import JobContext
-from app.models import AuditEvent, Capability, JobRun, ListingStatus, Role, Scenario, User
+from app.models import (
+    AuditEvent,
+    Capability,
+    JobRun,
+    JobStatus,
+    ListingStatus,
+    Role,
+    Scenario,
+    User,
+)
 from app.recommendations.documents import document
 from app.recommendations.live import live
 from tests.conftest import login, make_org, make_user
@@ -531,3 +540,24 @@ def test_someone_elses_import_is_not_found(client: FlaskClient, publisher, other
     status = client.post(f"/imports/{token}/confirm").headers["Location"]
     login(client, other_firm)
     assert client.get(status).status_code == 404
+
+
+def test_while_the_import_runs_its_page_shows_how_far_it_has_come(
+    client: FlaskClient, publisher
+) -> None:
+    login(client, publisher)
+    run = JobRun(
+        name="excel.import",
+        args={"token": "ab" * 16, "user_id": publisher.id},
+        status=JobStatus.RUNNING,
+        created_by_id=publisher.id,
+        progress_done=1500,
+        progress_total=5000,
+        progress_note="分词",
+    )
+    db.session.add(run)
+    db.session.commit()
+    page = client.get(f"/imports/runs/{run.id}").text
+    assert "正在分词：1500 / 5000 条" in page
+    assert f'data-import-run="/jobs/{run.id}"' in page  # the page follows the job
+    assert 'value="30"' in page  # the bar: 30 %
