@@ -113,7 +113,16 @@ def fresh_app(app: Flask) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for application in created:
+        with application.app_context():
+            borrowed = db.engine.pool.checkedout()
         dispose(application)
+        if borrowed:  # the suite's own session used this app's engine (see below), or a thread
+            pytest.fail(
+                "a connection of an extra app is still checked out: read fixtures' attributes "
+                "before entering another app's context (its session would borrow that app's "
+                "engine), and let its threads finish",
+                pytrace=False,
+            )
 
 
 @pytest.fixture(autouse=True)

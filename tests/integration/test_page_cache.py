@@ -40,8 +40,7 @@ def test_signed_in_users_always_get_a_fresh_page(cached: Flask, publisher: User)
     client = cached.test_client()
     client.get("/")  # stored for anonymous visitors
     make_scenario(publisher.organization, title="第二个场景")
-    with cached.app_context():
-        login(client, publisher)
+    login(client, publisher)
     page = client.get("/")
     assert "X-Page-Cache" not in page.headers
     assert "第二个场景" in page.get_data(as_text=True)
