@@ -105,6 +105,18 @@ class Config:
     DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
     # Database connections one dashboard computation uses at once (1: one query after another).
     DASHBOARD_WORKERS = env_int("DASHBOARD_WORKERS", 2)
+    # Matching runs in a matching process per machine (docs/architecture.md) reached at
+    # MATCHING_URL (e.g. http://127.0.0.1:5001); without it the web process matches itself.
+    MATCHING_URL = os.environ.get("MATCHING_URL", "").strip().rstrip("/")
+    MATCHING_BIND = os.environ.get("MATCHING_BIND", "127.0.0.1:5001")  # the matching process
+    MATCHING_POLL_SECONDS = env_float("MATCHING_POLL_SECONDS", 1.0)  # how often it reads the feed
+    MATCHING_TIMEOUT = env_float("MATCHING_TIMEOUT", 2.0)  # seconds the web tier waits for it
+    # how often a web process checks whether administrators changed the vocabulary
+    MATCHING_VOCABULARY_CHECK_SECONDS = env_float("MATCHING_VOCABULARY_CHECK_SECONDS", 5.0)
+    MATCHING_FEED_DAYS = env_int("MATCHING_FEED_DAYS", 7)  # change feed rows kept
+    MATCHING_ARTIFACTS_KEPT = env_int("MATCHING_ARTIFACTS_KEPT", 3)  # index artifacts kept
+    # build an engine change in the process and thread that asked for it (CLI, jobs, tests)
+    MATCHING_BUILD_INLINE = env_bool("MATCHING_BUILD_INLINE", False)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -141,6 +153,9 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
+    MATCHING_URL = ""  # the suite matches in process unless a test starts a matching service
+    MATCHING_BUILD_INLINE = True  # an engine change is served when the request returns
+    MATCHING_VOCABULARY_CHECK_SECONDS = 0.0  # app instances see each other's vocabulary at once
 
     @classmethod
     def secret_key(cls) -> str:

@@ -21,8 +21,11 @@ from app.models.listing import (
     TaxonomyTerm,
 )
 from app.models.matching import (
+    IndexArtifact,
+    IndexArtifactChunk,
     MatchChange,
     Recommendation,
+    RecommendationImpression,
     RecommendationStatus,
     RerankerModel,
     VocabularyEntry,
@@ -57,6 +60,8 @@ __all__ = [
     "EngagementOrigin",
     "EngagementStage",
     "ExcellentCase",
+    "IndexArtifact",
+    "IndexArtifactChunk",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",
@@ -68,6 +73,7 @@ __all__ = [
     "OutboxStatus",
     "Recommendation",
     "RecommendationAcceptance",
+    "RecommendationImpression",
     "RecommendationStatus",
     "ReferenceCase",
     "RerankerModel",

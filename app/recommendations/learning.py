@@ -13,7 +13,7 @@ from app.matching.weights import SIGNALS
 from app.models import Recommendation, RecommendationStatus, RerankerModel
 from app.models.base import utcnow
 from app.recommendations.live import live
-from app.recommendations.services import record_engine_change
+from app.recommendations.maintenance import request_rebuild
 
 
 def _decided() -> sa.Select[tuple[Recommendation]]:
@@ -60,7 +60,7 @@ def train(admin: Any = None, seed: int = 0) -> RerankerModel:
         db.session.execute(sa.update(RerankerModel).values(active=False))
         db.session.flush()
         row.active = True
-        record_engine_change()
+        request_rebuild(refeaturize=False)  # the tokens do not change, only the ranking
     db.session.add(row)
     db.session.flush()
     return row
@@ -69,7 +69,7 @@ def train(admin: Any = None, seed: int = 0) -> RerankerModel:
 def deactivate() -> None:
     """Go back to the base score."""
     db.session.execute(sa.update(RerankerModel).values(active=False))
-    record_engine_change()
+    request_rebuild(refeaturize=False)
 
 
 def history(limit: int = 20) -> list[RerankerModel]:

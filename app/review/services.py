@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.recommendations import services as recommendations
+from app.recommendations.documents import side
+
+logger = logging.getLogger(__name__)
 
 
 def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
@@ -49,8 +53,12 @@ def decide_listing(
     min_score: float,
     top: int,
     seen_version: int | None = None,
-) -> int:
-    """Publish or reject a listing (or its revision); a publication queues its best pairs."""
+) -> int | None:
+    """Publish or reject a listing (or its revision); a publication queues its best pairs.
+
+    Returns how many pairs were queued, or None when the matching service could not answer
+    (the listing is published all the same; `flask match refresh` queues its pairs later).
+    """
     if not approve:
         listings.reject(admin, listing, reason, seen_version)
         return 0
@@ -58,7 +66,13 @@ def decide_listing(
         raise DomainError("发布单位尚未通过审核，请先审核单位信息。")
     listings.approve(admin, listing, seen_version)
     db.session.flush()
-    return recommendations.queue_for(listing, min_score=min_score, top=top)
+    try:
+        return recommendations.queue_for(listing, min_score=min_score, top=top)
+    except recommendations.MatchingUnavailable:  # published all the same; pairs come later
+        logger.warning(
+            "pairs not queued for %s %s: matching unavailable", side(listing), listing.id
+        )
+        return None
 
 
 def pending_counts() -> dict[str, int]:

@@ -26,9 +26,8 @@ from app.models import (
     VocabularyEntry,
     VocabularyKind,
 )
-from app.recommendations import learning, vocabulary
+from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
-from app.recommendations.live import live
 from app.review import bp, services
 from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
 
@@ -153,6 +152,8 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
     flash(f"{subject}已{'通过' if form.approved else '驳回'}。", "success")
     if queued:
         flash(f"已生成{queued}条待审核的推荐匹配。", "info")
+    elif queued is None:
+        flash("智能推荐服务暂时不可用，本次未生成待审核的推荐匹配。", "warning")
     return redirect(back)
 
 
@@ -262,16 +263,25 @@ def _min_score() -> float:
 @bp.route("/engine")
 def engine() -> str:
     """The matching engine: what it serves, its re-rankers, the administrators' vocabulary."""
-    state = live(current_app).current()
     return render_template(
         "review/engine.html",
-        state=state,
+        overview=recommendations.engine_overview(),
         models=learning.history(),
         examples=learning.example_count(),
         entries=vocabulary.entries(),
         form=VocabularyForm(),
         action=EmptyForm(),
     )
+
+
+@bp.route("/engine/rebuild", methods=["POST"])
+def engine_rebuild() -> Response:
+    """Tokenise every listing again and build the engine and indexes (served when ready)."""
+    if EmptyForm().validate_on_submit():
+        maintenance.request_rebuild(refeaturize=True)
+        db.session.commit()
+        flash("已开始重新分词并构建索引，完成后各服务进程自动切换。", "success")
+    return redirect(url_for("review.engine"))
 
 
 @bp.route("/engine/train", methods=["POST"])
@@ -312,7 +322,7 @@ def vocabulary_add() -> Response | str:
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash("已添加，各服务进程将在下次匹配时使用新的词表。", "success")
+            flash("已添加；正在按新词表重新分词并构建索引，完成后自动切换。", "success")
     else:
         for errors in form.errors.values():
             for message in errors:
