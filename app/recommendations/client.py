@@ -200,7 +200,7 @@ class HttpMatching:
         except httpx.HTTPError as error:
             logger.warning("matching service %s%s: %s", self.base_url, path, error)
             raise MatchingUnavailable(f"matching service unreachable: {error}") from error
-        if response.status_code != 200:
+        if not response.is_success:
             logger.warning(
                 "matching service %s%s answered %s: %s",
                 self.base_url,
