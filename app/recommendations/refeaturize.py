@@ -123,15 +123,16 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
     options = [selectinload(model.tags), selectinload(model.organization)]
     if model is Capability:
         options += [selectinload(Capability.domains), selectinload(Capability.cases)]
-    with Session(db_engine) as session:
+    with Session(db_engine) as session, session.no_autoflush:
         rows = session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options)).all()
-        # search documents already stored come into the session, so storing merges without a
-        # query per listing
-        session.scalars(
+        # the chunk's stored search documents, held (the identity map keeps rows weakly):
+        # storing one then needs no query
+        stored = session.scalars(
             sa.select(SearchDocument).where(
                 SearchDocument.side == side, SearchDocument.listing_id.in_(ids)
             )
         ).all()
+        loaded = _Loaded(session)
         features = []
         for row in rows:
             # the engine's featurizer, not its cache: every listing is seen once here
@@ -139,7 +140,8 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
                 {"pk": row.id, "f": engine.featurizer.features(document(row)).to_json()}
             )
             if row.status is ListingStatus.PUBLISHED:
-                store_document(session, row, engine.tokenizer)
+                store_document(loaded, row, engine.tokenizer)  # type: ignore[arg-type]
+        del stored
         table = model.__table__
         # Core UPDATE: the listings' optimistic-lock versions are left alone (tokens are not
         # an edit), and one statement covers the chunk
@@ -152,6 +154,26 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
             session.execute(update, features)
         session.commit()
     return len(ids)
+
+
+class _Loaded:
+    """The chunk's session as handed to store_document: every stored search document of the
+    chunk is loaded, so merging one that is not loaded adds it (no SELECT to find it
+    missing); anything else goes to the session itself."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def merge(self, instance: Any, **kwargs: Any) -> Any:
+        """Session.merge, without the query for a row known not to exist."""
+        key = sa.inspect(type(instance)).identity_key_from_instance(instance)
+        if key in self._session.identity_map:
+            return self._session.merge(instance, **kwargs)
+        self._session.add(instance)
+        return instance
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
 
 
 def _report(progress: Progress | None, done: int, total: int) -> None:
