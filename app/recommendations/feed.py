@@ -92,7 +92,10 @@ def start(session: Session) -> Position:
     index built from them is then exactly "everything before this position").
     """
     if is_postgresql(session):
-        return Position(_oldest_running(session))
+        mark = _oldest_running(session)
+        # rows of newer transactions already in this snapshot are in what it built
+        seen = session.scalars(sa.select(MatchChange.id).where(MatchChange.xact >= mark))
+        return Position(mark, frozenset(seen))
     return Position(session.scalar(sa.select(sa.func.coalesce(sa.func.max(MatchChange.id), 0))))
 
 
