@@ -136,9 +136,9 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
         features = []
         for row in rows:
             # the engine's featurizer, not its cache: every listing is seen once here
-            features.append(
-                {"pk": row.id, "f": engine.featurizer.features(document(row)).to_json()}
-            )
+            cut = engine.featurizer.features(document(row)).to_json()
+            if cut != row.features:  # a new word changes few listings: write only those
+                features.append({"pk": row.id, "f": cut})
             if row.status is ListingStatus.PUBLISHED:
                 store_document(loaded, row, engine.tokenizer)  # type: ignore[arg-type]
         del stored

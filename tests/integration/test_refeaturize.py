@@ -96,3 +96,20 @@ def test_the_web_tokenizer_checks_the_vocabulary_at_most_every_few_seconds(
         side.invalidate()  # as after a change this process made itself
         assert side.engine() is not first
         assert "桥梁健康监测" in side.engine().tokenizer.tokens("桥梁健康监测系统")
+
+
+def test_listings_whose_tokens_did_not_change_are_not_written_again(app: Flask) -> None:
+    listings()
+    refeaturize_all(workers=1)
+    statements: list[str] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        assert refeaturize_all(workers=1) == 12
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    written = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert written == []
