@@ -93,7 +93,8 @@ class Follower:
             if self._stop.wait(self.interval):
                 return
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """End the thread after its current step (tests)."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the thread after its current step, and any artifact load it started (tests)."""
         self._stop.set()
         self._thread.join(timeout)
+        self.matcher.wait(timeout)

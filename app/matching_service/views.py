@@ -75,6 +75,7 @@ def recommend() -> Response:
     except ValueError as error:
         raise BadRequest(str(error)) from error
     matcher = _matcher()
+    matcher.served()  # 503 at once while the process is still starting
     if body.get("sync"):
         matcher.follow()  # the caller must see every change committed before it asked
     query = _query(side, body)

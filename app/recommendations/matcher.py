@@ -174,8 +174,13 @@ class Matcher:
         """Serve a state built in this process (its own build), once caught up with the feed."""
         with self._lock:
             self._loaded = (served, position)
-            if not self._background:
-                self._switch_if_loaded()
+            self._switch_if_loaded()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until an artifact being loaded in the background is loaded (tests, shutdown)."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
 
     def _fell_behind(self) -> bool:
         """Whether feed rows this reader still needs may have been pruned."""
@@ -286,6 +291,8 @@ class Matcher:
             self._loaded = self._load_named(artifact_id)
             self._switch_if_loaded()
             return
+        if self._loaded is not None and not _older_id(artifact_id, self._loaded[0]):
+            return  # a state at least that new waits to be switched in
         if self._loader is not None and self._loader.is_alive():
             self._wanted = max(self._wanted or 0, artifact_id)
             return
@@ -331,3 +338,8 @@ def _older(candidate: Served, current: Served | None) -> bool:
     if current is None or candidate.artifact_id is None or current.artifact_id is None:
         return False
     return candidate.artifact_id <= current.artifact_id
+
+
+def _older_id(artifact_id: int, state: Served) -> bool:
+    """Whether an artifact is newer than a state (one built from the database is newest)."""
+    return state.artifact_id is not None and artifact_id > state.artifact_id

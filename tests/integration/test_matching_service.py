@@ -88,8 +88,8 @@ def serve(app: Flask) -> Iterator[Callable[[], Service]]:
         server.shutdown()  # type: ignore[attr-defined]
         thread.join(timeout=10)
         server.server_close()  # type: ignore[attr-defined]
-        application.extensions["matching_follower"].stop()
         application.extensions["matching_builds"].wait()
+        application.extensions["matching_follower"].stop()  # and any artifact load
         dispose(application)
 
 
@@ -123,7 +123,8 @@ def test_the_matching_app_answers_through_its_test_client(app: Flask) -> None:
         waiting = client.get("/readyz")
         assert waiting.status_code == 503  # nothing loaded yet
         assert waiting.json["ready"] is False
-        assert client.post("/v1/recommend", json={"side": "scenario", "id": 1}).status_code == 503
+        asked = {"side": "scenario", "id": scenario_id}
+        assert client.post("/v1/recommend", json=asked).status_code == 503
         service.extensions["matcher"].follow()  # what its follower thread does
         ready = client.get("/readyz")
         assert ready.status_code == 200
@@ -279,9 +280,11 @@ def test_an_approval_publishes_even_when_matching_is_down(
 ) -> None:
     pending = make_capability(make_org(Role.FIRM), ListingStatus.PENDING)
     web = fresh_app(MATCHING_URL=f"http://127.0.0.1:{closed_port()}")
+    # ids read here: this test's objects must not load through another app's connections
+    capability_id, admin_id = pending.id, admin.id
     with web.app_context():
-        listing = db.session.get(Capability, pending.id)
-        queued = review.decide_listing(db.session.get(User, admin.id), listing, True, "", 0.1, 5)
+        listing = db.session.get(Capability, capability_id)
+        queued = review.decide_listing(db.session.get(User, admin_id), listing, True, "", 0.1, 5)
         db.session.commit()
     assert queued is None  # no pairs queued: the caller says so
     db.session.expire_all()
@@ -306,22 +309,23 @@ def test_a_published_listing_is_recommended_by_the_running_service_within_second
     service.wait_ready()
     pending = make_capability(make_org(Role.FIRM), ListingStatus.PENDING, title="新发布的巡检系统")
     web = fresh_app(MATCHING_URL=service.url)
+    capability_id, admin_id = pending.id, admin.id  # read through this test's own connection
     with web.app_context():  # an administrator publishes it through a web worker
-        listing = db.session.get(Capability, pending.id)
-        review.decide_listing(db.session.get(User, admin.id), listing, True, "", 0.1, 5)
+        listing = db.session.get(Capability, capability_id)
+        review.decide_listing(db.session.get(User, admin_id), listing, True, "", 0.1, 5)
         db.session.commit()
     published = time.monotonic()
-    while str(pending.id) not in recommended(service, scenario_id)[1]:
+    while str(capability_id) not in recommended(service, scenario_id)[1]:
         assert time.monotonic() - published < 10, "not reflected within 10 s"
         time.sleep(0.05)
 
     with web.app_context():  # withdrawn
-        listing = db.session.get(Capability, pending.id)
+        listing = db.session.get(Capability, capability_id)
         listing.status = ListingStatus.CLOSED
         recommendations.record_change(listing, op="remove")
         db.session.commit()
     withdrawn = time.monotonic()
-    while str(pending.id) in recommended(service, scenario_id)[1]:
+    while str(capability_id) in recommended(service, scenario_id)[1]:
         assert time.monotonic() - withdrawn < 10, "withdrawal not reflected within 10 s"
         time.sleep(0.05)
 
