@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -122,19 +121,28 @@ def match_refresh() -> None:
 @match_group.command("rebuild")
 @click.option("--refeaturize", is_flag=True, help="Tokenise every listing again and store it.")
 def match_rebuild(refeaturize: bool) -> None:
-    """Rebuild the matching indexes (every worker follows); optionally re-tokenise all listings."""
-    if refeaturize:
-        with click.progressbar(length=1, label="重新分词") as bar:
-            maintenance.refeaturize(_advance(bar))
-        db.session.commit()
-    started = time.perf_counter()
-    with click.progressbar(length=1, label="构建索引") as bar:
-        state = maintenance.rebuild(_advance(bar))
-    db.session.commit()
+    """Build the engine and both indexes once for the deployment; every matcher switches to it."""
+    from app.models import IndexArtifact
+
+    with click.progressbar(
+        length=1, label="重新分词并构建索引" if refeaturize else "构建索引"
+    ) as bar:
+        maintenance.request_rebuild(refeaturize, _advance(bar))
+        db.session.commit()  # the build runs once this commits, in this process
+    built = db.session.scalar(sa.select(IndexArtifact).order_by(IndexArtifact.id.desc()))
     click.echo(
-        f"索引已重建：场景 {len(state.indexes['scenario'])} 个，能力 {len(state.indexes['capability'])} 项，"
-        f"用时 {time.perf_counter() - started:.1f} 秒；其他服务进程将在下次匹配时重建。"
+        f"索引已重建：场景 {built.scenarios} 个，能力 {built.capabilities} 项，"
+        f"用时 {built.build_seconds:.1f} 秒（版本 {built.version}）；各匹配进程将自动切换到新索引。"
     )
+
+
+@match_group.command("prune-feed")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Keep this many days.")
+def match_prune_feed(days: int | None) -> None:
+    """Delete change-feed rows older than MATCHING_FEED_DAYS (matchers further behind rebuild)."""
+    removed = maintenance.prune_feed(days or current_app.config["MATCHING_FEED_DAYS"])
+    db.session.commit()
+    click.echo(f"已删除 {removed} 条过期的索引变更记录。")
 
 
 def _advance(bar: Any) -> Callable[[int, int], None]:

@@ -150,6 +150,18 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     # where `flask backup create` writes when not told (--output)
     BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(INSTANCE / "backups")
+    # Matching runs in a matching process per machine (docs/architecture.md) reached at
+    # MATCHING_URL (e.g. http://127.0.0.1:5001); without it the web process matches itself.
+    MATCHING_URL = os.environ.get("MATCHING_URL", "").strip().rstrip("/")
+    MATCHING_BIND = os.environ.get("MATCHING_BIND", "127.0.0.1:5001")  # the matching process
+    MATCHING_POLL_SECONDS = env_float("MATCHING_POLL_SECONDS", 1.0)  # how often it reads the feed
+    MATCHING_TIMEOUT = env_float("MATCHING_TIMEOUT", 2.0)  # seconds the web tier waits for it
+    # how often a web process checks whether administrators changed the vocabulary
+    MATCHING_VOCABULARY_CHECK_SECONDS = env_float("MATCHING_VOCABULARY_CHECK_SECONDS", 5.0)
+    MATCHING_FEED_DAYS = env_int("MATCHING_FEED_DAYS", 7)  # change feed rows kept
+    MATCHING_ARTIFACTS_KEPT = env_int("MATCHING_ARTIFACTS_KEPT", 3)  # index artifacts kept
+    # build an engine change in the process and thread that asked for it (CLI, jobs, tests)
+    MATCHING_BUILD_INLINE = env_bool("MATCHING_BUILD_INLINE", False)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -191,6 +203,9 @@ class TestConfig(Config):
     # tests of the thread pool and of RQ on Redis build apps with their own mode
     JOBS_MODE = "eager"
     JOBS_LOCAL_SCHEDULER = False  # a test that wants the clock to tick starts it itself
+    MATCHING_URL = ""  # the suite matches in process unless a test starts a matching service
+    MATCHING_BUILD_INLINE = True  # an engine change is served when the request returns
+    MATCHING_VOCABULARY_CHECK_SECONDS = 0.0  # app instances see each other's vocabulary at once
 
     @classmethod
     def secret_key(cls) -> str:

@@ -97,7 +97,7 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     engine = live(current_app).engine()
     for listing in (*scenarios, *capabilities):
         store_features(listing, engine)
-    recommendations.record_engine_change()
+        recommendations.record_change(listing)  # every matcher indexes the published ones
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(

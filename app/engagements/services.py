@@ -242,15 +242,18 @@ class Applicant:
     reasons: Reasons | None
 
 
-def applicants(scenario: Scenario) -> list[Applicant]:
-    """Every firm engaged with the scenario, side by side, best fit first."""
+def applicants(scenario: Scenario, scored: bool = True) -> list[Applicant]:
+    """Every firm engaged with the scenario, side by side, best fit first (scored: by the
+    matching engine, which raises MatchingUnavailable when it cannot answer now)."""
     engagements = list(
         db.session.scalars(
             _with_parties(sa.select(Engagement).where(Engagement.scenario_id == scenario.id))
         )
     )
     candidates = _candidates(engagements)
-    best = _best_matches(scenario, [c for caps in candidates.values() for c in caps])
+    best = (
+        _best_matches(scenario, [c for caps in candidates.values() for c in caps]) if scored else {}
+    )
     rows = []
     for engagement in engagements:
         scored = [(best[c.id], c) for c in candidates[engagement.id] if c.id in best]
@@ -282,9 +285,8 @@ def _best_matches(scenario: Scenario, capabilities: list[Capability]) -> dict[in
     unique = list({c.id: c for c in capabilities}.values())
     if not unique:
         return {}
-    engine = live(current_app).engine()
-    [matches] = engine.rank([document(scenario)], [document(c) for c in unique], top=len(unique))
-    return {int(m.id): m for m in matches}
+    answer = live(current_app).client().score(document(scenario), [document(c) for c in unique])
+    return {int(m.id): m for m in answer.matches}
 
 
 def pending_for(org: Organization) -> dict[int, set[int]]:

@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, EngagementStage, Recommendation, Scenario
+from app.recommendations.client import MatchingUnavailable
 from app.security import policies
 
 STALE = "该对接已被对方或他人更新，请刷新页面查看最新进展后再操作。"
@@ -211,10 +212,15 @@ def applicants(scenario_id: int) -> str:
     scenario = db.session.get(Scenario, scenario_id)
     if scenario is None or not policies.is_owner(current_user, scenario):
         abort(404)
+    try:
+        rows, scored = services.applicants(scenario), True
+    except MatchingUnavailable:  # the page still lists every applicant, without scores
+        rows, scored = services.applicants(scenario, scored=False), False
     return render_template(
         "engagements/applicants.html",
         scenario=scenario,
-        rows=services.applicants(scenario),
+        rows=rows,
+        matching_unavailable=not scored,
         form=ShortlistForm(),
     )
 

@@ -144,6 +144,18 @@ class Space:
     def rows(self) -> int:
         return self.main.shape[0] + len(self.delta)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without what is derived from the rest (the column-major copy, caches)."""
+        state = self.__dict__.copy()
+        state["main_csc"] = None
+        state["_delta_csr"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        if self.with_csc:
+            self.main_csc = self.main.tocsc()
+
     def build(self, docs: Iterable[tuple[Sequence[str], Sequence[float]]]) -> None:
         """Vectorise every document and freeze IDF (the rebuild path)."""
         self.start()
@@ -334,6 +346,16 @@ class Index:
         self.synonyms = synonyms
         self.lock = threading.RLock()
         self._reset()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Everything but the lock (an index can be stored and loaded whole: artifacts)."""
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
     def _reset(self) -> None:
         self.words = Space(with_csc=True)

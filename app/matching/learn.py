@@ -7,7 +7,9 @@ logistic regression on part of the queries, compares it on the held-out queries 
 engine's own weighted sum, and recommends the model only when it ranks better by a margin.
 
 The model is plain numbers (coefficients over named signals) and serialises to JSON; its
-scorer plugs into the engine: `Engine(scorer=model.scorer())`.
+scorer plugs into the engine: `Engine(scorer=model.scorer())`. scikit-learn is imported only
+where a model is fitted or evaluated, so serving a model (and importing this module) does not
+load it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from app.matching.weights import SIGNALS, Weights
 
@@ -127,6 +127,8 @@ def fit(
     signals: np.ndarray, labels: np.ndarray, c: float = REGULARISATION
 ) -> tuple[tuple[float, ...], float]:
     """Logistic regression on standardised signals, folded back to raw-signal coefficients."""
+    from sklearn.linear_model import LogisticRegression
+
     mean = signals.mean(axis=0)
     scale = signals.std(axis=0)
     scale[scale == 0] = 1.0
@@ -157,6 +159,8 @@ def mean_average_precision(scores: np.ndarray, labels: np.ndarray, groups: np.nd
 
 
 def _figures(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import roc_auc_score
+
     return {
         "auc": float(roc_auc_score(labels, scores)),
         "map": mean_average_precision(scores, labels, groups),

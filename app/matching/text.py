@@ -34,6 +34,10 @@ MAX_CACHED_TEXT = 200  # only short texts (tags, titles, clauses) are worth reme
 MAX_CHARS = 20_000
 
 _NUMBER = re.compile(r"[0-9.,:%+\-/]+")
+# Clause-ending punctuation after normalisation (NFKC turns ，：；！？ into ASCII): outside
+# jieba's word pattern, so a text cut at it gives the tokens of the whole text.
+_CLAUSE_PIECES = re.compile(r"[^。;；!！?？\n,，:：、]+")
+_ENDS_CLAUSE = re.compile(r"[。;；!！?？\n,，:：、]")
 
 # jieba logs its dictionary loading at DEBUG/INFO on its own handler; keep servers quiet.
 jieba.setLogLevel(logging.WARNING)
@@ -232,9 +236,21 @@ class Tokenizer:
         """tokens() of each text, from one segmenter call (a listing has dozens of clauses).
 
         jieba never joins across a character outside its word pattern, so cutting the texts
-        joined by NUL gives the same words as cutting each one.
+        joined by NUL gives the same words as cutting each one. For the same reason a text is
+        cut as its clauses (split at punctuation that ends one, which is never part of a word
+        and never kept): the same tokens, and clauses already cut are remembered, so a
+        description cut clause by clause for matching is not cut again for search.
         """
         cleaned = [normalise(t).replace(SEPARATOR, "") for t in texts]
+        pieces = [
+            _CLAUSE_PIECES.findall(text) if _ENDS_CLAUSE.search(text) else [text]
+            for text in cleaned
+        ]
+        cut = iter(self._cut_all([piece for parts in pieces for piece in parts]))
+        return [[token for _ in parts for token in next(cut)] for parts in pieces]
+
+    def _cut_all(self, cleaned: list[str]) -> list[tuple[str, ...]]:
+        """The kept tokens of each normalised text, remembered for short ones."""
         cache = self._cuts
         found = [cache.get(text) for text in cleaned]  # tags and stock phrases recur
         todo = [text for text, hit in zip(cleaned, found, strict=True) if hit is None]
@@ -255,7 +271,7 @@ class Tokenizer:
                     if len(cache) >= MAX_CACHED_CUTS:
                         cache.clear()
                     cache[text] = hit
-            out.append(list(hit))
+            out.append(hit)
         return out
 
     def _keep(self, tokens: list[str]) -> list[str]:

@@ -24,8 +24,11 @@ from app.models.listing import (
     TaxonomyTerm,
 )
 from app.models.matching import (
+    IndexArtifact,
+    IndexArtifactChunk,
     MatchChange,
     Recommendation,
+    RecommendationImpression,
     RecommendationStatus,
     RerankerModel,
     VocabularyEntry,
@@ -63,6 +66,8 @@ __all__ = [
     "ExcellentCase",
     "JobRun",
     "JobStatus",
+    "IndexArtifact",
+    "IndexArtifactChunk",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",
@@ -76,6 +81,7 @@ __all__ = [
     "PendingImport",
     "Recommendation",
     "RecommendationAcceptance",
+    "RecommendationImpression",
     "RecommendationStatus",
     "ReferenceCase",
     "RerankerModel",

@@ -6,7 +6,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.models.base import Base, TimestampMixin, enum_column, utcnow
 from app.models.listing import Capability, Scenario
@@ -60,17 +62,43 @@ class Recommendation(TimestampMixin, Base):
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # the served engine (index artifact) that proposed the pair
+    engine_version: Mapped[str | None] = mapped_column(sa.String(60))
 
     scenario: Mapped[Scenario] = relationship()
     capability: Mapped[Capability] = relationship()
     reviewer: Mapped[User | None] = relationship()
 
 
-class MatchChange(Base):
-    """An append-only feed of what the in-memory indexes must apply, in id order.
+class CurrentTransaction(sa.sql.expression.ColumnElement[int]):
+    """The writing transaction's id on PostgreSQL (a column default); NULL elsewhere."""
 
-    Every process follows it from the last id it has seen, so several workers or app
-    instances sharing one database agree as soon as they next use the engine.
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(CurrentTransaction, "postgresql")
+def _current_transaction_pg(
+    _element: CurrentTransaction, _compiler: SQLCompiler, **_kw: object
+) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+@compiles(CurrentTransaction)
+def _current_transaction(
+    _element: CurrentTransaction, _compiler: SQLCompiler, **_kw: object
+) -> str:
+    return "NULL"
+
+
+class MatchChange(Base):
+    """An append-only feed of what the in-memory indexes must apply.
+
+    Every matcher follows it (app/recommendations/feed.py). On PostgreSQL each row records
+    the id of the transaction that wrote it (`xact`), because row ids are allocated when a row
+    is flushed, not when it commits: a reader keeps as its position the oldest transaction
+    still running when it read, so a row committed late is still found. SQLite has one writer
+    at a time, so there ids commit in order and the position is the last id applied.
     """
 
     __tablename__ = "match_changes"
@@ -85,7 +113,80 @@ class MatchChange(Base):
     side: Mapped[str] = mapped_column(sa.String(20))
     listing_id: Mapped[int | None]
     op: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    # the writing transaction (PostgreSQL), set by the database whoever inserts the row
+    xact: Mapped[int | None] = mapped_column(
+        sa.BigInteger, server_default=CurrentTransaction(), index=True
+    )
+    # an 'engine' row names the index artifact every matcher should switch to
+    artifact_id: Mapped[int | None]
+
+
+class IndexArtifact(Base):
+    """The engine and both sides' indexes built once for the deployment, signed and stored.
+
+    The bytes (a pickle) live in `index_artifact_chunks`; `hmac` (HMAC-SHA256 with a key
+    derived from SECRET_KEY over the metadata and the bytes' SHA-256) is checked before the
+    bytes are unpickled, so only this deployment's own builds are ever loaded.
+    """
+
+    __tablename__ = "index_artifacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(60), unique=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    vocabulary: Mapped[str] = mapped_column(sa.String(64))  # the vocabulary fingerprint
+    features_version: Mapped[int]
+    format: Mapped[int]  # the layout of the pickled state (artifacts.FORMAT)
+    # the change feed position as of the snapshot the build read
+    feed_cursor: Mapped[int] = mapped_column(sa.BigInteger)
+    scenarios: Mapped[int]
+    capabilities: Mapped[int]
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    hmac: Mapped[str] = mapped_column(sa.String(64))
+    build_seconds: Mapped[float]
+
+
+class IndexArtifactChunk(Base):
+    """A slice of an artifact's bytes (PostgreSQL caps one bytea value at 1 GB)."""
+
+    __tablename__ = "index_artifact_chunks"
+
+    artifact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("index_artifacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class RecommendationImpression(Base):
+    """Recommendations a detail page showed: to whom, from which engine, in what order."""
+
+    __tablename__ = "recommendation_impressions"
+    __table_args__ = (
+        sa.CheckConstraint("side IN ('scenario', 'capability')", name="side"),
+        sa.Index("ix_recommendation_impressions_listing", "side", "listing_id", "shown_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shown_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    side: Mapped[str] = mapped_column(sa.String(20))  # the side of the listing whose page it was
+    listing_id: Mapped[int]
+    engine_version: Mapped[str] = mapped_column(sa.String(60))
+    filters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # [{"id": 12, "rank": 1, "score": 0.53}, …] in the order shown
+    candidates: Mapped[list] = mapped_column(sa.JSON, default=list)
 
 
 class RerankerModel(Base):

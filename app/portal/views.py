@@ -88,13 +88,12 @@ def scenario_detail(scenario_id: int) -> str:
         abort(404)
     show = policies.can_see_recommendations(current_user, scenario)
     filters, shown = _rec_filters()
-    suggestions = (
-        recommendations.capabilities_for(scenario, _top(), filters=filters) if show else []
-    )
+    suggestions, unavailable = _recommendations(scenario, filters) if show else ([], False)
     return render_template(
         "portal/scenario_detail.html",
         scenario=scenario,
         suggestions=suggestions,
+        recommendations_unavailable=unavailable,
         rec_filters=shown,
         rec_choices=_rec_choices() if show else {},
         approved=recommendations.approved_for(scenario) if show else [],
@@ -113,11 +112,12 @@ def capability_detail(capability_id: int) -> str:
         abort(404)
     show = policies.can_see_recommendations(current_user, capability)
     filters, shown = _rec_filters()
-    suggestions = recommendations.scenarios_for(capability, _top(), filters=filters) if show else []
+    suggestions, unavailable = _recommendations(capability, filters) if show else ([], False)
     return render_template(
         "portal/capability_detail.html",
         capability=capability,
         suggestions=suggestions,
+        recommendations_unavailable=unavailable,
         rec_filters=shown,
         rec_choices=_rec_choices() if show else {},
         approved=recommendations.approved_for(capability) if show else [],
@@ -130,6 +130,19 @@ def capability_detail(capability_id: int) -> str:
 
 def _top() -> int:
     return int(current_app.config["MATCH_TOP_N"])
+
+
+def _recommendations(
+    listing: Scenario | Capability, filters: Filters
+) -> tuple[list[recommendations.Suggestion], bool]:
+    """The engine's suggestions for a detail page (recorded as shown), and whether the
+    matching service was unavailable (the page then says so and shows everything else)."""
+    try:
+        shown = recommendations.recommend(listing, _top(), filters=filters)
+    except recommendations.MatchingUnavailable:
+        return [], True
+    recommendations.record_impression(current_user, listing, shown, filters)
+    return shown.suggestions, False
 
 
 def _rec_filters() -> tuple[Filters, dict[str, object]]:

@@ -12,7 +12,7 @@ from app.matching.weights import SIGNALS
 from app.models import Recommendation, RecommendationStatus, RerankerModel
 from app.models.base import utcnow
 from app.recommendations.live import live
-from app.recommendations.services import record_engine_change
+from app.recommendations.maintenance import request_rebuild
 
 if TYPE_CHECKING:  # scikit-learn is imported where training happens (the job worker), not
     from app.matching.learn import Example  # by every web process at start-up
@@ -66,7 +66,7 @@ def train(admin: Any = None, seed: int = 0) -> RerankerModel:
         db.session.execute(sa.update(RerankerModel).values(active=False))
         db.session.flush()
         row.active = True
-        record_engine_change()
+        request_rebuild(refeaturize=False)  # the tokens do not change, only the ranking
     db.session.add(row)
     db.session.flush()
     return row
@@ -75,7 +75,7 @@ def train(admin: Any = None, seed: int = 0) -> RerankerModel:
 def deactivate() -> None:
     """Go back to the base score."""
     db.session.execute(sa.update(RerankerModel).values(active=False))
-    record_engine_change()
+    request_rebuild(refeaturize=False)
 
 
 def history(limit: int = 20) -> list[RerankerModel]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app import audit
 from app.errors import DomainError
@@ -16,17 +18,29 @@ from app.extensions import db
 from app.matching import Filters, Match
 from app.models import (
     Capability,
+    IndexArtifact,
     ListingStatus,
     MatchChange,
     Organization,
     Recommendation,
+    RecommendationImpression,
     RecommendationStatus,
     Scenario,
 )
 from app.models.base import utcnow
 from app.notifications import services as notifications
+from app.recommendations.client import MatchingUnavailable, filters_to_json
 from app.recommendations.documents import document, side, store_features
 from app.recommendations.live import live
+from app.recommendations.state import read_vocabulary
+
+__all__ = ["MatchingUnavailable"]
+
+logger = logging.getLogger(__name__)
+
+# Candidates asked for beyond the page: one withdrawn a moment ago (the matcher drops it
+# within a second) is left out here without leaving the page short.
+SLACK = 5
 
 
 @dataclass(frozen=True)
@@ -37,14 +51,25 @@ class Suggestion:
     match: Match
 
 
+@dataclass(frozen=True)
+class Shown:
+    """The recommendations of one listing and the version of the engine that ranked them."""
+
+    suggestions: list[Suggestion]
+    engine_version: str
+
+
 def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
-    """Tell every process's index that a listing changed (applied once committed)."""
+    """Tell every matcher that a listing changed (applied once committed)."""
     db.session.add(MatchChange(side=side(listing), listing_id=listing.id, op=op))
 
 
 def record_engine_change() -> None:
-    """Tell every process to rebuild its engine and indexes (vocabulary or model changed)."""
-    db.session.add(MatchChange(side="engine", op="reload"))
+    """Build the engine and indexes again for the deployment (an alias kept for callers that
+    predate maintenance.request_rebuild: no re-tokenising)."""
+    from app.recommendations.maintenance import request_rebuild
+
+    request_rebuild(refeaturize=False)
 
 
 def refresh_features(listing: Scenario | Capability) -> None:
@@ -53,19 +78,28 @@ def refresh_features(listing: Scenario | Capability) -> None:
     store_features(listing, live(current_app).engine())
 
 
-def _search(
-    listing: Scenario | Capability, top: int, min_score: float, filters: Filters | None
-) -> list[Suggestion]:
-    state = live(current_app).current()
-    other = "capability" if isinstance(listing, Scenario) else "scenario"
-    matches = state.engine.search(state.indexes[other], document(listing), top, filters, min_score)
-    model = Capability if other == "capability" else Scenario
-    rows = _load(model, [int(m.id) for m in matches])
-    return [
+def recommend(
+    listing: Scenario | Capability,
+    top: int,
+    min_score: float = 0.0,
+    filters: Filters | None = None,
+    sync: bool = False,
+) -> Shown:
+    """The best published listings of the other side; MatchingUnavailable when the matching
+    service cannot answer now."""
+    client = live(current_app).client()
+    query = document(listing)
+    answer = client.recommend(
+        side(listing), listing.id, query, top + SLACK, filters, min_score, sync
+    )
+    model = Scenario if isinstance(listing, Capability) else Capability
+    rows = _load(model, [int(m.id) for m in answer.matches])
+    suggestions = [
         Suggestion(rows[int(m.id)], m)
-        for m in matches
+        for m in answer.matches
         if m.score > 0 and int(m.id) in rows and rows[int(m.id)].is_published
     ]
+    return Shown(suggestions[:top], answer.engine_version)
 
 
 def _load(model: type[Scenario] | type[Capability], ids: Sequence[int]) -> dict[int, Any]:
@@ -79,23 +113,50 @@ def capabilities_for(
     scenario: Scenario, top: int, min_score: float = 0.0, filters: Filters | None = None
 ) -> list[Suggestion]:
     """为场景找产品: the best published capabilities for a scenario."""
-    return _search(scenario, top, min_score, filters)
+    return recommend(scenario, top, min_score, filters).suggestions
 
 
 def scenarios_for(
     capability: Capability, top: int, min_score: float = 0.0, filters: Filters | None = None
 ) -> list[Suggestion]:
     """为产品找场景: the best published scenarios for a capability."""
-    return _search(capability, top, min_score, filters)
+    return recommend(capability, top, min_score, filters).suggestions
+
+
+def record_impression(
+    user: Any, listing: Scenario | Capability, shown: Shown, filters: Filters | None
+) -> None:
+    """Keep what a detail page showed, in a short transaction of its own (the page is a GET);
+    best-effort: a failure is logged and the page is still shown."""
+    row = RecommendationImpression(
+        user_id=getattr(user, "id", None),
+        organization_id=getattr(user, "organization_id", None),
+        side=side(listing),
+        listing_id=listing.id,
+        engine_version=shown.engine_version,
+        filters=filters_to_json(filters),
+        candidates=[
+            {"id": s.listing.id, "rank": rank, "score": round(s.match.score, 4)}
+            for rank, s in enumerate(shown.suggestions, start=1)
+        ],
+    )
+    try:
+        with Session(db.engine) as session, session.begin():
+            session.add(row)
+    except Exception:
+        logger.exception("recommendation impression not recorded (%s %s)", row.side, row.listing_id)
 
 
 def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int:
-    """Queue the engine's best pairs for a newly published listing; return how many are new."""
-    found = _search(listing, top, min_score, None)
+    """Queue the engine's best pairs for a newly published listing; return how many are new.
+
+    Raises MatchingUnavailable when the matching service cannot answer (callers retry).
+    """
+    shown = recommend(listing, top, min_score, sync=True)
     if isinstance(listing, Scenario):
-        pairs = [(listing, s.listing, s.match) for s in found]
+        pairs = [(listing, s.listing, s.match) for s in shown.suggestions]
     else:
-        pairs = [(s.listing, listing, s.match) for s in found]
+        pairs = [(s.listing, listing, s.match) for s in shown.suggestions]
     existing = _existing_pairs(listing)
     added = 0
     for scenario, capability, match in pairs:
@@ -109,6 +170,7 @@ def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int
                 terms=list(match.terms),
                 signals=dict(match.signals),
                 explanation=asdict(match.explanation) if match.explanation else {},
+                engine_version=shown.engine_version,
             )
         )
         added += 1
@@ -200,3 +262,37 @@ def _pair_column(listing: Scenario | Capability) -> sa.orm.InstrumentedAttribute
     if isinstance(listing, Scenario):
         return Recommendation.scenario_id
     return Recommendation.capability_id
+
+
+@dataclass(frozen=True)
+class EngineOverview:
+    """What the engine page shows: what is served, and the latest builds."""
+
+    served: dict[str, Any] | None  # Matcher.status(); None when the service did not answer
+    vocabulary: str  # the fingerprint of the vocabulary and model stored now
+    artifacts: list[IndexArtifact]
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the served engine has the current vocabulary and re-ranker."""
+        return self.served is not None and self.served.get("vocabulary") == self.vocabulary
+
+    @property
+    def built_at(self) -> datetime | None:
+        """When the served state was built."""
+        raw = (self.served or {}).get("built_at")
+        return datetime.fromisoformat(raw) if raw else None
+
+
+def engine_overview(builds: int = 5) -> EngineOverview:
+    """The served engine (from whichever matcher is configured) and the newest artifacts."""
+    try:
+        served: dict[str, Any] | None = live(current_app).client().status()
+    except MatchingUnavailable:
+        served = None
+    query = sa.select(IndexArtifact).order_by(IndexArtifact.id.desc()).limit(builds)
+    return EngineOverview(
+        served,
+        read_vocabulary(db.session).fingerprint,
+        list(db.session.scalars(query)),
+    )

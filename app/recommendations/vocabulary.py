@@ -14,7 +14,7 @@ from app.matching.synonyms import SEPARATOR, parse_groups
 from app.matching.text import is_content_token, normalise
 from app.models import VocabularyEntry, VocabularyKind
 from app.recommendations.live import live
-from app.recommendations.services import record_engine_change
+from app.recommendations.maintenance import request_rebuild
 
 MAX_WORD = 20
 
@@ -26,7 +26,8 @@ def entries() -> list[VocabularyEntry]:
 
 
 def add(admin: Any, kind: VocabularyKind, text: str) -> VocabularyEntry:
-    """Validate and store an entry; every worker rebuilds its engine with it."""
+    """Validate and store an entry; the engine is built again with it, and every listing
+    tokenised again (a new word, or synonym members kept whole, change how text is cut)."""
     cleaned = _clean_word(text) if kind is VocabularyKind.WORD else _clean_group(text)
     exists = sa.select(VocabularyEntry.id).where(
         VocabularyEntry.kind == kind, VocabularyEntry.text == cleaned
@@ -36,16 +37,16 @@ def add(admin: Any, kind: VocabularyKind, text: str) -> VocabularyEntry:
     entry = VocabularyEntry(kind=kind, text=cleaned, created_by_id=getattr(admin, "id", None))
     db.session.add(entry)
     db.session.flush()
-    record_engine_change()
+    request_rebuild(refeaturize=True)
     audit.record(admin, "add", entry, cleaned)
     return entry
 
 
 def remove(admin: Any, entry: VocabularyEntry) -> None:
-    """Delete an entry; every worker rebuilds its engine without it."""
+    """Delete an entry; the engine is built again without it (listings tokenised again)."""
     audit.record(admin, "remove", entry, entry.text)
     db.session.delete(entry)
-    record_engine_change()
+    request_rebuild(refeaturize=True)
 
 
 def _clean_word(text: str) -> str:

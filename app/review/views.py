@@ -28,9 +28,8 @@ from app.models import (
     VocabularyKind,
 )
 from app.recommendations import jobs as matching_jobs
-from app.recommendations import learning, vocabulary
+from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
-from app.recommendations.live import live
 from app.review import bp, services
 from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
 
@@ -256,10 +255,9 @@ def _min_score() -> float:
 @bp.route("/engine")
 def engine() -> str:
     """The matching engine: what it serves, its re-rankers, the administrators' vocabulary."""
-    state = live(current_app).current()
     return render_template(
         "review/engine.html",
-        state=state,
+        overview=recommendations.engine_overview(),
         models=learning.history(),
         training=matching_jobs.latest_training(),
         examples=learning.example_count(),
@@ -267,6 +265,16 @@ def engine() -> str:
         form=VocabularyForm(),
         action=EmptyForm(),
     )
+
+
+@bp.route("/engine/rebuild", methods=["POST"])
+def engine_rebuild() -> Response:
+    """Tokenise every listing again and build the engine and indexes (served when ready)."""
+    if EmptyForm().validate_on_submit():
+        maintenance.request_rebuild(refeaturize=True)
+        db.session.commit()
+        flash("已开始重新分词并构建索引，完成后各服务进程自动切换。", "success")
+    return redirect(url_for("review.engine"))
 
 
 @bp.route("/engine/train", methods=["POST"])
@@ -301,7 +309,7 @@ def vocabulary_add() -> Response | str:
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash("已添加，各服务进程将在下次匹配时使用新的词表。", "success")
+            flash("已添加；正在按新词表重新分词并构建索引，完成后自动切换。", "success")
     else:
         for errors in form.errors.values():
             for message in errors:

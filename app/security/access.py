@@ -45,6 +45,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "review.matches": ADMINS,
     "review.match_decide": ADMINS,
     "review.engine": ADMINS,
+    "review.engine_rebuild": ADMINS,
     "review.train_reranker": ADMINS,
     "review.deactivate_reranker": ADMINS,
     "review.vocabulary_add": ADMINS,

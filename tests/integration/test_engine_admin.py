@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import (
+    IndexArtifact,
     ListingStatus,
     MatchChange,
     Recommendation,
@@ -16,6 +17,7 @@ from app.models import (
     Role,
     User,
     VocabularyEntry,
+    VocabularyKind,
 )
 from app.models.base import utcnow
 from app.recommendations import learning
@@ -235,3 +237,26 @@ def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(
     client.post("/review/engine/deactivate")
     assert ranked_titles(scenario.id)[:2] == [wordy.title, fitting.title]  # back to the base
     assert "使用中" not in client.get("/review/engine").get_data(as_text=True)
+
+
+def test_the_engine_page_shows_the_served_version_and_a_pending_change(
+    app: Flask, client: FlaskClient, admin: User, publisher: User
+) -> None:
+    make_scenario(publisher.organization)
+    login(client, admin)
+    page = client.get("/review/engine").get_data(as_text=True)
+    assert live(app).current().version in page
+    assert 'data-testid="engine-up-to-date"' in page
+    assert "flask --app app" not in page  # nothing to run by hand in the normal flow
+
+    db.session.add(VocabularyEntry(kind=VocabularyKind.WORD, text="桥梁健康监测"))
+    db.session.commit()  # stored without its engine change having been built yet
+    assert 'data-testid="engine-pending"' in client.get("/review/engine").get_data(as_text=True)
+
+    response = client.post("/review/engine/rebuild")
+    assert response.headers["Location"] == "/review/engine"
+    artifact = db.session.scalar(sa.select(IndexArtifact))
+    page = client.get("/review/engine").get_data(as_text=True)
+    assert 'data-testid="engine-up-to-date"' in page
+    assert artifact.version in page
+    assert live(app).current().version == artifact.version

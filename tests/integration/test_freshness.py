@@ -8,7 +8,16 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
-from app.models import Capability, ListingStatus, MatchChange, Role, Scenario, User
+from app.models import (
+    Capability,
+    IndexArtifact,
+    ListingStatus,
+    MatchChange,
+    Role,
+    Scenario,
+    User,
+)
+from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
 from app.review import services as review
@@ -45,7 +54,8 @@ def test_a_capability_published_through_one_worker_is_found_by_another(
         db.session.commit()
 
     assert suggested_ids(worker_b, scenario.id)[0] == pending.id  # B applies the change
-    assert live(worker_b).current().last_change == db.session.scalar(sa.func.max(MatchChange.id))
+    assert db.session.scalar(sa.func.count(MatchChange.id)) > 0
+    assert live(worker_b).matcher().behind() == 0  # every committed change is applied
 
 
 def test_uncommitted_changes_are_not_applied(app: Flask, fresh_app: Callable[..., Flask]) -> None:
@@ -63,19 +73,22 @@ def test_uncommitted_changes_are_not_applied(app: Flask, fresh_app: Callable[...
     assert capability.id not in suggested_ids(other, scenario.id)
 
 
-def test_a_vocabulary_change_rebuilds_every_worker(
+def test_an_engine_change_is_built_once_and_every_worker_switches_to_it(
     app: Flask, fresh_app: Callable[..., Flask]
 ) -> None:
     other = fresh_app()
     with other.app_context():
         first = live(other).current()
     with app.app_context():
-        recommendations.record_engine_change()
-        db.session.commit()
+        maintenance.request_rebuild(refeaturize=False)
+        db.session.commit()  # built once, after the commit, in this process
+    [artifact] = db.session.scalars(sa.select(IndexArtifact)).all()
     with other.app_context():
         second = live(other).current()
     assert second is not first
     assert second.engine is first.engine  # the vocabulary itself did not change
+    assert (second.version, second.artifact_id) == (artifact.version, artifact.id)
+    assert live(app).current().version == artifact.version  # the builder serves it too
 
 
 THEMES = [

@@ -135,3 +135,30 @@ def test_cutting_many_texts_at_once_equals_cutting_each(
     tokenizer: Tokenizer, texts: list[str]
 ) -> None:
     assert tokenizer.tokens_many(texts) == [tokenizer.tokens(t.replace("\x00", "")) for t in texts]
+
+
+def test_long_texts_cut_clause_by_clause_give_the_tokens_of_the_whole(
+    tokenizer: Tokenizer,
+) -> None:
+    import json
+
+    from app.matching.text import MAX_CACHED_TEXT, SEED_DIR
+
+    demo = SEED_DIR.parent / "demo"
+    texts = [
+        "\n".join(str(v) for v in record.values() if isinstance(v, str))
+        for name in ("scenarios.json", "capabilities.json")
+        for record in json.loads((demo / name).read_text(encoding="utf-8"))
+    ]
+    texts += [
+        "，".join(texts[:3]) + "NB-IoT，5G：LoRa；醫院電子病歷。" * 10,
+        "没有标点" * 80,
+        "。" * 300,
+    ]
+    long = [t for t in texts if len(t) > MAX_CACHED_TEXT]
+    assert len(long) > 60
+    fresh = Tokenizer()
+    assert fresh.tokens_many(long) == [fresh.tokens(t) for t in long]
+    clauses = [c for t in long[:5] for c in t.replace("。", "，").split("，") if c]
+    fresh.tokens_many(clauses)  # remembered, as when features are cut first
+    assert fresh.tokens_many(long[:5]) == [fresh.tokens(t) for t in long[:5]]
