@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
-.PHONY: help run dev serve worker test lint seed clean bench
+.PHONY: help run dev serve matching worker test lint seed clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ serve: $(VENV)/.installed ## the production web tier: needs DATABASE_URL and SEC
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (see docs/deployment.md)"; exit 2; }
 	APP_ENV=production $(FLASK) db upgrade
 	APP_ENV=production $(GUNICORN) app.wsgi:app
+
+matching: $(VENV)/.installed ## the matching process of this machine (the web tier's MATCHING_URL points at it)
+	@test -n "$$DATABASE_URL" || { echo "make matching: set DATABASE_URL (see docs/deployment.md)"; exit 2; }
+	$(BIN)/gunicorn -c deploy/gunicorn-matching.conf.py
 
 worker: $(VENV)/.installed ## the job worker and the periodic scheduler (needs REDIS_URL; see docs/deployment.md)
 	@test -n "$$REDIS_URL" || { echo "make worker: set REDIS_URL (without it jobs run inside the web processes)"; exit 2; }

@@ -122,17 +122,15 @@ def match_refresh() -> None:
 @click.option("--refeaturize", is_flag=True, help="Tokenise every listing again and store it.")
 def match_rebuild(refeaturize: bool) -> None:
     """Build the engine and both indexes once for the deployment; every matcher switches to it."""
-    from app.models import IndexArtifact
-
     with click.progressbar(
         length=1, label="重新分词并构建索引" if refeaturize else "构建索引"
     ) as bar:
-        maintenance.request_rebuild(refeaturize, _advance(bar))
-        db.session.commit()  # the build runs once this commits, in this process
-    built = db.session.scalar(sa.select(IndexArtifact).order_by(IndexArtifact.id.desc()))
+        built = maintenance.build_and_publish(current_app, refeaturize, _advance(bar))
+    sides = built.served.indexes
     click.echo(
-        f"索引已重建：场景 {built.scenarios} 个，能力 {built.capabilities} 项，"
-        f"用时 {built.build_seconds:.1f} 秒（版本 {built.version}）；各匹配进程将自动切换到新索引。"
+        f"索引已重建：场景 {len(sides['scenario'])} 个，能力 {len(sides['capability'])} 项，"
+        f"用时 {built.seconds:.1f} 秒（版本 {built.artifact.version}）；"
+        "各匹配进程将自动切换到新索引。"
     )
 
 

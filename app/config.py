@@ -160,8 +160,6 @@ class Config:
     MATCHING_VOCABULARY_CHECK_SECONDS = env_float("MATCHING_VOCABULARY_CHECK_SECONDS", 5.0)
     MATCHING_FEED_DAYS = env_int("MATCHING_FEED_DAYS", 7)  # change feed rows kept
     MATCHING_ARTIFACTS_KEPT = env_int("MATCHING_ARTIFACTS_KEPT", 3)  # index artifacts kept
-    # build an engine change in the process and thread that asked for it (CLI, jobs, tests)
-    MATCHING_BUILD_INLINE = env_bool("MATCHING_BUILD_INLINE", False)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -204,7 +202,6 @@ class TestConfig(Config):
     JOBS_MODE = "eager"
     JOBS_LOCAL_SCHEDULER = False  # a test that wants the clock to tick starts it itself
     MATCHING_URL = ""  # the suite matches in process unless a test starts a matching service
-    MATCHING_BUILD_INLINE = True  # an engine change is served when the request returns
     MATCHING_VOCABULARY_CHECK_SECONDS = 0.0  # app instances see each other's vocabulary at once
 
     @classmethod

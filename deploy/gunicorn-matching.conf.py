@@ -24,3 +24,5 @@ graceful_timeout = 30
 keepalive = 30  # web workers keep pooled connections open between requests
 accesslog = os.environ.get("MATCHING_ACCESS_LOG", "-")
 errorlog = "-"
+# gunicorn's control socket has one path per user, shared with the web server of the machine
+control_socket_disable = True

@@ -72,9 +72,7 @@ class Server:
         self.handle.close()
 
 
-def serve_web(
-    target: str, port: int, env: dict[str, str], workers: int | None = None
-) -> Server:
+def serve_web(target: str, port: int, env: dict[str, str], workers: int | None = None) -> Server:
     """The web tier's gunicorn (deploy/gunicorn.conf.py) serving `target` on 127.0.0.1."""
     args = ["-c", WEB_CONFIG, "--bind", f"127.0.0.1:{port}"]
     if workers:
@@ -116,7 +114,9 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def _errors(text: str) -> int:
     errors = 0
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     if socket:
         errors += sum(int(n) for n in socket.groups())
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
@@ -131,7 +131,12 @@ def parse_wrk(name: str, target: str, text: str) -> Load:
     if rps is None or total is None or set(latency) != {50, 99}:
         raise ValueError(f"wrk printed something unexpected for {name}:\n{text}")
     return Load(
-        name, target, float(rps.group(1)), latency[50], latency[99], int(total.group(1)),
+        name,
+        target,
+        float(rps.group(1)),
+        latency[50],
+        latency[99],
+        int(total.group(1)),
         _errors(text),
     )
 

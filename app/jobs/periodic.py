@@ -49,6 +49,7 @@ SCHEDULE = (
     Periodic("batches.publish_due", "1 16 * * *"),  # 00:01 in Jinan
     Periodic("notifications.digest", "0 0 * * *"),  # 08:00 in Jinan
     Periodic("notifications.remind_deadlines", "0 1 * * *"),  # 09:00 in Jinan
+    Periodic("matching.prune_feed", "30 19 * * *"),  # 03:30 in Jinan
 )
 
 

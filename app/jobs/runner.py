@@ -126,10 +126,21 @@ class _Heartbeat:
 
 
 def execute(run_id: int) -> JobStatus | None:
-    """Run one attempt of a queued run; its final status, or None when it was not claimed."""
+    """Run one attempt of a queued run; its final status, or None when it was not claimed.
+
+    The attempt is a unit of work of its own (`background()`): even run right after the
+    commit of the request that asked for it (eager mode), it is not that request. It takes
+    no write lock at its start: on SQLite a job holds the lock only from its first write to
+    its commit, so a long job (an import tokenising rows) does not block the site meanwhile.
+    """
     if not claim(run_id):
         logger.info("job %s was already taken or finished; nothing to do", run_id)
         return None
+    with background():
+        return _attempt(run_id)
+
+
+def _attempt(run_id: int) -> JobStatus:
     run = db.session.get(JobRun, run_id)
     assert run is not None  # noqa: S101 - claimed a moment ago
     job = spec(run.name)
@@ -137,9 +148,7 @@ def execute(run_id: int) -> JobStatus | None:
     metrics.job_started(job.name)
     started = time.perf_counter()
     try:
-        # no writing() here: on SQLite a job holds the write lock only from its first write to
-        # its commit, so a long job (an import tokenising rows) does not block the site meanwhile
-        with _Heartbeat(current_app._get_current_object(), run_id), background():  # type: ignore[attr-defined]
+        with _Heartbeat(current_app._get_current_object(), run_id):  # type: ignore[attr-defined]
             result = job.func(context, **run.args)
             db.session.commit()
     except Exception as exc:  # every failure is recorded; the queue decides on a retry

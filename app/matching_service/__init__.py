@@ -11,7 +11,9 @@ from the database (/readyz answers 503 until then). Endpoints, all JSON:
 - POST /v1/recommend      the top N of the other side for a listing (its text, or a stored
                           listing by side and id), filters applied before the cut
 - POST /v1/score          given candidates scored against one listing (applicants)
-- POST /v1/rebuild        build and publish an index artifact (an engine change) in a thread
+
+Engine changes are built by the `matching.rebuild` job, not here: this process loads the
+artifact it publishes, beside the state it serves, and switches.
 
 Every answer about matches carries the engine version that produced it.
 """
@@ -52,10 +54,8 @@ def create_matching_app(
             background=True,
             keep_days=int(app.config["MATCHING_FEED_DAYS"]),
         )
-    from app.matching_service.builds import Builds
     from app.matching_service.views import bp
 
-    app.extensions["matching_builds"] = Builds(app)
     app.register_blueprint(bp)
     if follow:
         app.extensions["matching_follower"] = Follower(

@@ -59,7 +59,6 @@ def healthz() -> Response:
 def readyz() -> tuple[Response, int]:
     """What is served; 503 until the first state is loaded."""
     status = _matcher().status()
-    status["building"] = current_app.extensions["matching_builds"].running
     return jsonify(status), 200 if status["ready"] else 503
 
 
@@ -95,14 +94,6 @@ def score() -> Response:
     except ValueError as error:
         raise BadRequest(str(error)) from error
     return _answer(_matcher().score(query, listings))
-
-
-@bp.post("/v1/rebuild")
-def rebuild() -> tuple[Response, int]:
-    """Build and publish an index artifact in a thread (an engine change); 202 at once."""
-    refeaturize = bool(_body().get("refeaturize"))
-    current_app.extensions["matching_builds"].request(refeaturize)
-    return jsonify(accepted=True, refeaturize=refeaturize), 202
 
 
 def _body() -> dict[str, Any]:

@@ -245,10 +245,6 @@ class HttpMatching:
         """GET /readyz (a process still loading answers 503: unavailable)."""
         return self._call("GET", "/readyz")
 
-    def rebuild(self, refeaturize: bool) -> None:
-        """POST /v1/rebuild: the matching process builds and publishes an index artifact."""
-        self._call("POST", "/v1/rebuild", {"refeaturize": refeaturize})
-
     def close(self) -> None:
         """Close the pool (tests)."""
         if self._client is not None:

@@ -1,32 +1,29 @@
 """Engine changes: build the engine and both indexes once for the deployment, as an artifact.
 
-`request_rebuild` is the one seam every engine change goes through (vocabulary, re-ranker,
-`flask match rebuild`): it asks for a build once the caller's transaction commits, so the
-build reads what the caller changed. Where the build then runs:
-
-- in a web request with MATCHING_URL: the machine's matching process builds it (no web
-  worker ever builds an index);
-- in a web request without it (embedded): a thread of this process, after the response's
-  commit (MATCHING_BUILD_INLINE, the test suite: in the request, after its commit);
-- elsewhere (CLI, jobs): right here, after the commit.
+`request_rebuild` is the one seam every engine change goes through (vocabulary, re-ranker, the
+engine page's button): it records a `matching.rebuild` job in the caller's transaction, so the
+build runs once that commits (a job worker in production, this process's job pool in the
+embedded default, right after the commit in the tests) and reads what the caller changed. No
+web worker and no matching process ever builds an engine change in a request.
 
 `build_and_publish` reads one snapshot, builds, stores a signed artifact and the 'engine'
 feed row naming it; every matcher then loads it beside what it serves and switches.
+`flask match rebuild` calls it directly, with progress bars.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.jobs import enqueue
 from app.recommendations import artifacts, feed
 from app.recommendations.live import live
 from app.recommendations.refeaturize import refeaturize_all
@@ -34,7 +31,8 @@ from app.recommendations.state import Progress, Served, build_from_database
 
 logger = logging.getLogger(__name__)
 
-PENDING = "matching_rebuild"  # Session.info key: a build asked for in this transaction
+REBUILD = "matching.rebuild"
+CHANGED = "matching_vocabulary_changed"  # Session.info key: this process's tokenizer is stale
 
 
 @dataclass(frozen=True)
@@ -47,56 +45,25 @@ class Built:
     seconds: float
 
 
-def request_rebuild(refeaturize: bool, progress: Progress | None = None) -> None:
+def request_rebuild(refeaturize: bool) -> None:
     """Build the engine and both indexes for the deployment once this transaction commits.
 
     refeaturize: tokenise every listing again first (dictionary words or synonym groups
     changed: synonym members are words of the tokenizer); not for a re-ranker.
     """
-    pending = db.session.info.setdefault(PENDING, {"refeaturize": False, "progress": None})
-    pending["refeaturize"] = pending["refeaturize"] or refeaturize
-    pending["progress"] = progress or pending["progress"]
+    enqueue(REBUILD, refeaturize=refeaturize)
+    db.session.info[CHANGED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending is None or not has_app_context():
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    live(app).invalidate()  # this process tokenises with the new vocabulary at once
-    dispatch(app, pending["refeaturize"], pending["progress"])
+    if session.info.pop(CHANGED, None) and has_app_context():
+        live(current_app).invalidate()  # this process tokenises with the new vocabulary at once
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
-
-
-def dispatch(app: Any, refeaturize: bool, progress: Progress | None = None) -> None:
-    """Run a requested build where it belongs (see the module docstring)."""
-    if has_request_context() and app.config["MATCHING_URL"]:
-        from app.recommendations.client import MatchingUnavailable
-
-        try:
-            live(app).client().rebuild(refeaturize)  # type: ignore[attr-defined]
-        except MatchingUnavailable:  # the engine page shows the vocabulary is not served yet
-            logger.exception("the matching process could not take the rebuild")
-        return
-    if has_request_context() and not app.config["MATCHING_BUILD_INLINE"]:
-        threading.Thread(
-            target=_build_in_thread, args=(app, refeaturize), name="matching-build", daemon=True
-        ).start()
-        return
-    build_and_publish(app, refeaturize, progress)
-
-
-def _build_in_thread(app: Any, refeaturize: bool) -> None:
-    with app.app_context():
-        try:
-            build_and_publish(app, refeaturize)
-        except Exception:
-            logger.exception("matching build failed")
+    session.info.pop(CHANGED, None)
 
 
 def build_and_publish(app: Any, refeaturize: bool, progress: Progress | None = None) -> Built:

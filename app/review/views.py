@@ -260,6 +260,7 @@ def engine() -> str:
         overview=recommendations.engine_overview(),
         models=learning.history(),
         training=matching_jobs.latest_training(),
+        rebuild=matching_jobs.latest_rebuild(),
         examples=learning.example_count(),
         entries=vocabulary.entries(),
         form=VocabularyForm(),

@@ -22,6 +22,8 @@ from app.matching import Engine
 from app.matching_service import create_matching_app
 from app.models import (
     Capability,
+    JobRun,
+    JobStatus,
     ListingStatus,
     Recommendation,
     RecommendationImpression,
@@ -88,7 +90,6 @@ def serve(app: Flask) -> Iterator[Callable[[], Service]]:
         server.shutdown()  # type: ignore[attr-defined]
         thread.join(timeout=10)
         server.server_close()  # type: ignore[attr-defined]
-        application.extensions["matching_builds"].wait()
         application.extensions["matching_follower"].stop()  # and any artifact load
         dispose(application)
 
@@ -284,11 +285,14 @@ def test_an_approval_publishes_even_when_matching_is_down(
     capability_id, admin_id = pending.id, admin.id
     with web.app_context():
         listing = db.session.get(Capability, capability_id)
-        queued = review.decide_listing(db.session.get(User, admin_id), listing, True, "", 0.1, 5)
-        db.session.commit()
-    assert queued is None  # no pairs queued: the caller says so
+        review.decide_listing(db.session.get(User, admin_id), listing, True, "")
+        db.session.commit()  # the publication job's first attempt runs now, and cannot match
     db.session.expire_all()
     assert db.session.get(Capability, pending.id).status is ListingStatus.PUBLISHED
+    job = db.session.scalar(sa.select(JobRun).where(JobRun.name == "listings.published"))
+    assert job.status is JobStatus.QUEUED  # retried after its backoff, when matching is back
+    assert job.not_before is not None
+    assert "MatchingUnavailable" in job.error
 
 
 # ---------------------------------------------------------------------- freshness
@@ -312,7 +316,7 @@ def test_a_published_listing_is_recommended_by_the_running_service_within_second
     capability_id, admin_id = pending.id, admin.id  # read through this test's own connection
     with web.app_context():  # an administrator publishes it through a web worker
         listing = db.session.get(Capability, capability_id)
-        review.decide_listing(db.session.get(User, admin_id), listing, True, "", 0.1, 5)
+        review.decide_listing(db.session.get(User, admin_id), listing, True, "")
         db.session.commit()
     published = time.monotonic()
     while str(capability_id) not in recommended(service, scenario_id)[1]:

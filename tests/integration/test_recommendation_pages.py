@@ -136,7 +136,7 @@ def test_queued_pairs_record_the_engine_that_proposed_them(
         data={"decision": "approve"},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "已生成1条待审核的推荐匹配" in page
+    assert "正在后台为其生成推荐匹配" in page  # the publication job queued the pair
     pair = db.session.scalar(sa.select(Recommendation))
     assert pair.engine_version == live(app).current().version
 
