@@ -37,6 +37,7 @@ from app.models.base import utcnow
 from app.recommendations import services as recommendations
 from app.recommendations.documents import store_features
 from app.recommendations.live import live
+from app.search.documents import store_document
 from app.validators import uscc_error
 
 Terms = dict[str, dict[str, TaxonomyTerm]]
@@ -97,6 +98,8 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     engine = live(current_app).engine()
     for listing in (*scenarios, *capabilities):
         store_features(listing, engine)
+        if listing.status is ListingStatus.PUBLISHED:  # found by words on the list pages
+            store_document(db.session, listing, engine.tokenizer)
     recommendations.record_engine_change()
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)

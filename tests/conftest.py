@@ -36,6 +36,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.recommendations.live import live
+from app.search import services as search
 
 PASSWORD = "Passw0rd-test"
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
@@ -204,8 +205,16 @@ def make_scenario(
         values.setdefault("published_at", utcnow())
     scenario = Scenario(organization=org, tags=taxonomy.terms("tag", tags), **values)
     db.session.add(scenario)
-    db.session.commit()
+    _publish(scenario)
     return scenario
+
+
+def _publish(listing: Scenario | Capability) -> None:
+    """Commit a new listing; a published one gets its search words, as approval gives them."""
+    db.session.flush()
+    if listing.status is ListingStatus.PUBLISHED:
+        search.index_listing(listing)
+    db.session.commit()
 
 
 def make_capability(
@@ -234,7 +243,7 @@ def make_capability(
         **values,
     )
     db.session.add(capability)
-    db.session.commit()
+    _publish(capability)
     return capability
 
 
@@ -270,12 +279,3 @@ def firm() -> User:
 def other_firm() -> User:
     """A user of a second approved firm."""
     return make_user(make_org(Role.FIRM))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_search_index(app: Flask) -> Iterator[None]:
-    """The public search index follows the rows of each test, not the previous one's."""
-    yield
-    from app.search.live import live_search
-
-    live_search(app).reset()

@@ -40,6 +40,7 @@ from app.models.org import Role
 from app.notifications import services as notifications
 from app.recommendations import services as recommendations
 from app.saved_searches import services as saved_searches
+from app.search import services as search
 from app.security import policies
 
 __all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
@@ -286,6 +287,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
     if revision is not None:
         _fill(listing, input_from(kind_of(listing), revision.snapshot))
         recommendations.refresh_features(listing)
+        search.index_listing(listing)  # the public text changed: so do its search words
         _decide_version(revision, admin, VersionStatus.APPROVED, "")
         listing.review_note = ""
         recommendations.record_change(listing)

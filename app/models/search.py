@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.models.base import Base, TimestampMixin
+from app.search.lexemes import joined_parts
 
 SEARCH_SIDES = ("scenario", "capability")
 
+# What the migration builds on one database only, derived from search_documents by the
+# database itself so that every writer (the ORM, bulk inserts, a SQL shell) keeps search in
+# step. PostgreSQL: the generated tsvector column and a GIN index per side (and the function
+# behind the column). SQLite: an FTS5 table per side with its shadow tables, triggers, and a
+# view per side it reads its content through. The models cannot declare a column or a
+# virtual table that exists on one database only, so the schema comparison leaves these
+# names out (include_object) and tests/integration/test_migrations.py checks them itself.
+FTS_TABLES = tuple(f"search_fts_{side}" for side in SEARCH_SIDES)
+FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config")
+DATABASE_ONLY = {
+    "table": {*FTS_TABLES, *(t + suffix for t in FTS_TABLES for suffix in FTS5_SHADOWS)},
+    "column": {"search_documents.lexemes"},
+    "index": {f"ix_search_documents_{side}_lexemes" for side in SEARCH_SIDES},
+}
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's filter: compare everything but the database-only search objects."""
+    if type_ == "column":
+        name = f"{obj.table.name}.{name}"
+    return name not in DATABASE_ONLY.get(type_, set())
+
 
 class SearchDocument(Base):
-    """A listing's jieba tokens, cut once when it is published, so indexes load without jieba."""
+    """A listing's jieba tokens, cut once when it is published, and their parts.
+
+    The parts (substrings, app.search.lexemes) are set whenever the tokens are, so a row is
+    never searchable by stale fragments.
+    """
 
     __tablename__ = "search_documents"
     __table_args__ = (sa.CheckConstraint("side IN ('scenario', 'capability')", name="side"),)
@@ -23,6 +53,15 @@ class SearchDocument(Base):
     # space-joined distinct tokens of the title, and of everything else people search for
     title_tokens: Mapped[str] = mapped_column(sa.Text, default="")
     body_tokens: Mapped[str] = mapped_column(sa.Text, default="")
+    # space-joined substrings of those tokens, so a typed word finds the words holding it
+    title_parts: Mapped[str] = mapped_column(sa.Text, default="")
+    body_parts: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @validates("title_tokens", "body_tokens")
+    def _cut_parts(self, key: str, value: str) -> str:
+        """Keep the parts of the tokens being set in step with them."""
+        setattr(self, key.replace("_tokens", "_parts"), joined_parts(value or ""))
+        return value
 
 
 class SavedSearch(TimestampMixin, Base):

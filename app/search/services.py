@@ -1,30 +1,34 @@
-"""Searching a list page: filters, relevance, order, one page of rows, highlighted."""
+"""Searching a list page in the database: filters, relevance, order, one page, highlighted."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
 from app.models import Capability, Organization, Scenario, TaxonomyTerm
+from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
 from app.models.org import organization_honours
-from app.search.documents import SIDES, Listing, record_of, side_of, store_document
+from app.recommendations.live import live as live_matching
+from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
+from app.search.fulltext import FullText, classes_of, full_text
 from app.search.highlight import highlight, snippet
-from app.search.index import Record, SideIndex, facet, record_has
-from app.search.live import live_search, tokenizer
+from app.search.lexemes import CLASS_WEIGHTS
 
-MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the sort is done either way
+MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the database skips rows to get there
+# integer weights (a sum of floats would tie or not depending on rounding): title above body,
+# a whole word above a word found inside a longer one
+WEIGHTS = {name: round(weight * 100) for name, weight in CLASS_WEIGHTS.items()}
 
 
 @dataclass(frozen=True)
@@ -85,27 +89,66 @@ class ResultPage:
             previous = number
 
 
-def query_tokens(text: str, cut: Tokenizer, vocabulary: Iterable[str]) -> tuple[str, ...]:
+def tokenizer() -> Tokenizer:
+    """The matching engine's tokenizer (seed dictionary plus administrators' words)."""
+    return live_matching(current_app).engine().tokenizer
+
+
+def query_tokens(
+    text: str, cut: Tokenizer, known: Callable[[Sequence[str]], Collection[str]]
+) -> tuple[str, ...]:
     """The terms searched for: each typed word as is when some indexed word contains it
     (配时 inside 红绿灯配时, 医保 inside 医保基金), else its jieba tokens; a word made only
-    of stop words is searched as typed."""
-    words = list(vocabulary)
-    terms: list[str] = []
+    of stop words is searched as typed.
+
+    known(words) answers which of the words some indexed word contains. It is asked only
+    about typed words jieba cuts into something else, all at once: a word jieba keeps whole
+    is searched as typed either way.
+    """
+    plan = []
     for chunk in normalise(text).split():
-        if len(chunk) >= 2 and any(chunk in word for word in words):
-            terms.append(chunk)
-            continue
         tokens = cut.tokens(chunk)
-        if tokens:
-            terms.extend(tokens)
-        elif is_content_token(chunk):
-            terms.append(chunk)
+        plan.append((chunk, tokens or ([chunk] if is_content_token(chunk) else [])))
+    asked = [chunk for chunk, fallback in plan if len(chunk) >= 2 and fallback != [chunk]]
+    found = set(known(asked)) if asked else set()
+    terms: list[str] = []
+    for chunk, fallback in plan:
+        terms.extend([chunk] if chunk in found else fallback)
     return tuple(dict.fromkeys(terms))
 
 
-def _org_ids(filters: Filters, side: str) -> np.ndarray | None:
-    """Organisations allowed by the organisation filters (read fresh: firms change)."""
-    conditions = []
+def _known(side: str) -> Callable[[Sequence[str]], set[str]]:
+    """The database's answer to query_tokens: which words a listing one can find holds."""
+    model, text = SIDES[side], _full_text(side)
+
+    def known(words: Sequence[str]) -> set[str]:
+        checks = [
+            sa.exists(
+                sa.select(model.id).where(
+                    model.id.in_(text.holding(word, classes_of(word))), model.open_clause()
+                )
+            )
+            for word in words
+        ]
+        answers = db.session.execute(sa.select(*checks)).one()
+        return {word for word, yes in zip(words, answers, strict=True) if yes}
+
+    return known
+
+
+def _full_text(side: str) -> FullText:
+    return full_text(db.engine.dialect.name, side)
+
+
+def _term_ids(link: sa.Table, owner: str, kind: str, name: str) -> sa.Select:
+    """Ids of the listings linked to the taxonomy term of that kind and name."""
+    term = sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.name == name)
+    return sa.select(link.c[f"{owner}_id"]).where(link.c.term_id == term.scalar_subquery())
+
+
+def _org_conditions(filters: Filters, side: str) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the listing's organisation (read at query time: firms change)."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if filters.local:
         conditions.append(Organization.is_local.is_(True))
     if side == "capability" and filters.district:
@@ -117,10 +160,212 @@ def _org_ids(filters: Filters, side: str) -> np.ndarray | None:
             .where(TaxonomyTerm.kind == "honour", TaxonomyTerm.name == filters.honour)
         )
         conditions.append(Organization.id.in_(honoured))
-    if not conditions:
-        return None
-    ids = db.session.scalars(sa.select(Organization.id).where(*conditions)).all()
-    return np.asarray(ids, dtype=np.int64)
+    return conditions
+
+
+def _scenario_conditions(filters: Filters, today: date) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.domain:
+        conditions.append(Scenario.domain == filters.domain)
+    if filters.district:
+        conditions.append(Scenario.district == filters.district)
+    if filters.opening_method:
+        conditions.append(Scenario.opening_method == filters.opening_method)
+    if filters.tag:
+        conditions.append(Scenario.id.in_(_term_ids(scenario_tags, "scenario", "tag", filters.tag)))
+    if filters.budget_min is not None or filters.budget_max is not None:
+        conditions.append(Scenario.budget_wan.is_not(None))  # undisclosed budgets are left out
+        if filters.budget_min is not None:
+            conditions.append(_budget_high() >= filters.budget_min)
+        if filters.budget_max is not None:
+            conditions.append(Scenario.budget_wan <= filters.budget_max)
+    if filters.deadline and filters.deadline != "open":  # 未截止 is every listed scenario
+        last = today + timedelta(days=int(filters.deadline))
+        conditions.append(Scenario.deadline.between(today, last))
+    return conditions
+
+
+def _capability_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.domain:
+        ids = _term_ids(capability_domains, "capability", "domain", filters.domain)
+        conditions.append(Capability.id.in_(ids))
+    if filters.tag:
+        ids = _term_ids(capability_tags, "capability", "tag", filters.tag)
+        conditions.append(Capability.id.in_(ids))
+    return conditions
+
+
+def _budget_high() -> sa.ColumnElement:
+    """The top of a scenario's budget: the end of its range, else its amount."""
+    return sa.func.coalesce(Scenario.budget_max_wan, Scenario.budget_wan)
+
+
+def conditions(side: str, filters: Filters, today: date) -> list[sa.ColumnElement[bool]]:
+    """SQL for 'listed, and passing every filter except the search words'."""
+    model = SIDES[side]
+    found = [model.open_clause()]  # published (and, for scenarios, not past the deadline)
+    if side == "scenario":
+        found += _scenario_conditions(filters, today)
+    else:
+        found += _capability_conditions(filters)
+    orgs = _org_conditions(filters, side)
+    if orgs:
+        found.append(model.organization_id.in_(sa.select(Organization.id).where(*orgs)))
+    return found
+
+
+def relevance(side: str, terms: Sequence[str]) -> sa.ColumnElement[int]:
+    """Each term scores the weight of the best class holding it; a listing, the sum.
+
+    Each class is a set from the full-text index (the listings holding the term there,
+    among those holding every term), so no stored document is read to rank.
+    """
+    model, text = SIDES[side], _full_text(side)
+    scores = []
+    for term in terms:
+        classes = classes_of(term)
+        whens = [
+            (model.id.in_(text.holding(term, [name], within=terms)), WEIGHTS[name])
+            for name in classes[:-1]
+        ]
+        scores.append(sa.case(*whens, else_=WEIGHTS[classes[-1]]))
+    return sum(scores[1:], scores[0])
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ORDER BY term, which can be read backwards (for pages past the middle)."""
+
+    expression: sa.ColumnElement
+    descending: bool
+    nulls_last: bool | None = None  # None: the database's default
+
+    def clause(self, backwards: bool = False) -> sa.ColumnElement:
+        """The ORDER BY element, reversed when reading from the end."""
+        descending = self.descending != backwards
+        clause = self.expression.desc() if descending else self.expression.asc()
+        if self.nulls_last is None:
+            return clause
+        last = self.nulls_last != backwards
+        return clause.nulls_last() if last else clause.nulls_first()
+
+
+def sort_keys(side: str, sort: str, score: sa.ColumnElement | None) -> list[SortKey]:
+    """The order of a list; ties fall back to newest first, then the highest id."""
+    model = SIDES[side]
+    newest = [SortKey(model.published_at, True), SortKey(model.id, True)]
+    if sort == "relevance" and score is not None:
+        return [SortKey(score, True), *newest]
+    if sort == "deadline" and side == "scenario":
+        return [SortKey(Scenario.deadline, False, nulls_last=True), *newest]  # none: last
+    if sort == "budget" and side == "scenario":
+        return [SortKey(_budget_high(), True, nulls_last=True), *newest]  # 面议 last
+    return newest
+
+
+def _page_ids(
+    side: str,
+    where: list[sa.ColumnElement[bool]],
+    keys: list[SortKey],
+    start: int,
+    end: int,
+    total: int,
+) -> list[int]:
+    """The ids of one page in display order.
+
+    A page past the middle is read from the other end (fewer rows to skip): the last page
+    of 100,000 costs what the first does.
+    """
+    end = min(end, total)
+    if start >= end:
+        return []
+    model = SIDES[side]
+    backwards = start > total - end
+    offset = total - end if backwards else start
+    query = (
+        sa.select(model.id)
+        .where(*where)
+        .order_by(*(key.clause(backwards) for key in keys))
+        .offset(offset)
+        .limit(end - start)
+    )
+    ids = list(db.session.scalars(query))
+    return ids[::-1] if backwards else ids
+
+
+def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
+    """One page of published listings matching the filters, in the chosen order."""
+    filters = filters.for_side(side)
+    page = min(max(page, 1), MAX_PAGE)
+    model = SIDES[side]
+    terms = query_tokens(filters.q, tokenizer(), _known(side)) if filters.q else ()
+    if filters.q and not terms:  # only punctuation or numbers: nothing can hold it
+        return ResultPage([], 0, page, per_page, terms)
+    where = conditions(side, filters, local_today())
+    if terms:
+        where.append(model.id.in_(_full_text(side).holding_all(terms)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+    score = relevance(side, terms) if terms and filters.effective_sort == "relevance" else None
+    keys = sort_keys(side, filters.effective_sort, score)
+    start = (page - 1) * per_page
+    ids = _page_ids(side, where, keys, start, start + per_page, total)
+    return ResultPage(_hits(side, ids, terms), total, page, per_page, terms)
+
+
+def _hits(side: str, ids: Sequence[int], terms: Sequence[str]) -> list[Hit]:
+    """The rows of one page, in order (one query, plus one per list the cards show)."""
+    if not ids:
+        return []
+    model = SIDES[side]
+    options = [joinedload(model.organization), selectinload(model.tags)]
+    if model is Capability:
+        options.append(selectinload(Capability.domains))
+    rows = {
+        row.id: row
+        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
+    }
+    return [
+        Hit(rows[i], highlight(rows[i].title, terms), snippet(_snippet_text(rows[i]), terms))
+        for i in ids
+        if i in rows
+    ]
+
+
+def _snippet_text(listing: Listing) -> str:
+    """Where the snippet is taken from: the description first, then the other long texts."""
+    if isinstance(listing, Scenario):
+        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
+    return " ".join(p for p in (listing.description, listing.keywords) if p)
+
+
+class TermCache:
+    """query_tokens for many saved searches against one new listing, each query cut once."""
+
+    def __init__(self, side: str, record: Record) -> None:
+        self.side, self.record = side, record
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def _known(self, words: Sequence[str]) -> set[str]:
+        """Words the new listing holds, else that a listed one holds (asked in one query)."""
+        own = {word for word in words if self.record.holds(word)}
+        rest = [word for word in words if word not in own]
+        return own | (_known(self.side)(rest) if rest else set())
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        """The terms of one query."""
+        if not text:
+            return ()
+        if text not in self.cache:
+            self.cache[text] = query_tokens(text, tokenizer(), self._known)
+        return self.cache[text]
+
+
+def index_listing(listing: Listing) -> Record:
+    """Store a listing's search words (published, or its text changed); return its record."""
+    cut = tokenizer()
+    store_document(db.session, listing, cut)
+    return record_of(listing, cut)
 
 
 def _facets(filters: Filters, side: str) -> list[str]:
@@ -137,159 +382,10 @@ def _facets(filters: Filters, side: str) -> list[str]:
     return keys
 
 
-def _deadline_window(filters: Filters, today: date) -> tuple[int, int] | None:
-    """Allowed deadline ordinals; None when not filtered. 未截止 keeps open-ended ones."""
-    if not filters.deadline:
-        return None
-    if filters.deadline == "open":
-        return today.toordinal(), np.iinfo(np.int64).max
-    return today.toordinal(), (today + timedelta(days=int(filters.deadline))).toordinal()
-
-
-def _mask(
-    index: SideIndex, filters: Filters, side: str, today: date, orgs: np.ndarray | None
-) -> np.ndarray:
-    """Slots of live listings passing every filter except the search words."""
-    mask = index.column("alive").copy()
-    for key in _facets(filters, side):
-        mask &= index.facet_mask(key)
-    if orgs is not None:
-        mask &= np.isin(index.column("org"), orgs)
-    window = _deadline_window(filters, today)
-    if window is not None:
-        deadline = index.column("deadline")
-        mask &= (deadline >= window[0]) & (deadline <= window[1])
-    if filters.budget_min is not None or filters.budget_max is not None:
-        low, high = index.column("low"), index.column("high")
-        mask &= ~np.isnan(low)
-        if filters.budget_min is not None:
-            mask &= high >= float(filters.budget_min)
-        if filters.budget_max is not None:
-            mask &= low <= float(filters.budget_max)
-    return mask
-
-
-def _primary(
-    index: SideIndex, slots: np.ndarray, scores: np.ndarray, sort: str
-) -> np.ndarray | None:
-    """The sort key (smaller first) before the newest-first tie-break; None for newest."""
-    if sort == "relevance":
-        return -scores[slots]
-    if sort == "deadline":
-        return index.column("deadline")[slots].astype(np.float64)  # none: sorts last
-    if sort == "budget":
-        high = index.column("high")[slots]
-        return np.where(np.isnan(high), np.inf, -high)  # 面议 last
-    return None
-
-
-def _page_slots(
-    index: SideIndex, slots: np.ndarray, scores: np.ndarray, sort: str, start: int, end: int
-) -> np.ndarray:
-    """The slots of one page in display order; ties fall back to newest, then highest id.
-
-    Only what precedes the page's end is sorted: a partition (linear) finds it first, so
-    page one of 100,000 listings costs a few milliseconds.
-    """
-    if start >= len(slots):
-        return slots[:0]
-    end = min(end, len(slots))
-    rank = index.newest_rank()[slots]
-    primary = _primary(index, slots, scores, sort)
-    if primary is None:
-        head = np.argpartition(rank, end - 1)[:end] if end < len(slots) else np.arange(len(slots))
-        order = head[np.argsort(rank[head])]
-    else:
-        if end < len(slots):
-            bound = np.partition(primary, end - 1)[end - 1]
-            head = np.flatnonzero(primary <= bound)  # ties at the bound all compete
-        else:
-            head = np.arange(len(slots))
-        order = head[np.lexsort((rank[head], primary[head]))]
-    return slots[order[start:end]]
-
-
-def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
-    """One page of published listings matching the filters, in the chosen order."""
-    filters = filters.for_side(side)
-    orgs = _org_ids(filters, side)  # SQL first: the index lock is held only for numpy work
-    cut = tokenizer(current_app)
-    page = min(max(page, 1), MAX_PAGE)
-    start = (page - 1) * per_page
-    live = live_search(current_app)
-    with live.lock:  # another thread may be applying the change feed to the same index
-        index = live.current().indexes[side]
-        terms = query_tokens(filters.q, cut, index.vocabulary()) if filters.q else ()
-        mask = _mask(index, filters, side, date.today(), orgs)
-        scores = np.zeros(index.size)
-        if filters.q:
-            required, scores = index.text_scores(terms) if terms else (mask & False, scores)
-            mask &= required
-        slots = np.flatnonzero(mask)
-        shown = _page_slots(index, slots, scores, filters.effective_sort, start, start + per_page)
-        ids = [int(i) for i in index.column("ids")[shown]]
-    return ResultPage(_hits(side, ids, terms), len(slots), page, per_page, terms)
-
-
-def _hits(side: str, ids: Sequence[int], terms: Sequence[str]) -> list[Hit]:
-    """The rows of one page, in order, skipping any unpublished since the index was read."""
-    if not ids:
-        return []
-    model = SIDES[side]
-    options = [selectinload(model.organization), selectinload(model.tags)]
-    if model is Capability:
-        options.append(selectinload(Capability.domains))
-    rows = {
-        row.id: row
-        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
-    }
-    return [
-        Hit(rows[i], highlight(rows[i].title, terms), snippet(_snippet_text(rows[i]), terms))
-        for i in ids
-        if i in rows and rows[i].is_published
-    ]
-
-
-def _snippet_text(listing: Listing) -> str:
-    """Where the snippet is taken from: the description first, then the other long texts."""
-    if isinstance(listing, Scenario):
-        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
-    return " ".join(p for p in (listing.description, listing.keywords) if p)
-
-
-class TermCache:
-    """query_tokens for many saved searches against one new listing, each query cut once."""
-
-    def __init__(self, side: str, record: Record) -> None:
-        self.side, self.record = side, record
-        self.words: list[str] | None = None
-        self.cache: dict[str, tuple[str, ...]] = {}
-
-    def __call__(self, text: str) -> tuple[str, ...]:
-        """The terms of one query (read the index only when some saved search has words)."""
-        if not text:
-            return ()
-        if self.words is None:
-            live = live_search(current_app)
-            with live.lock:
-                vocabulary = list(live.current().indexes[self.side].vocabulary())
-            self.words = [*vocabulary, *self.record.title_tokens, *self.record.body_tokens]
-        if text not in self.cache:
-            self.cache[text] = query_tokens(text, tokenizer(current_app), self.words)
-        return self.cache[text]
-
-
-def index_listing(listing: Listing) -> Record:
-    """Store a newly published listing's tokens; return its record (for saved searches)."""
-    cut = tokenizer(current_app)
-    store_document(db.session, listing, cut)
-    return record_of(listing, cut)
-
-
 def matches(
     filters: Filters, record: Record, listing: Listing, today: date, terms: Sequence[str]
 ) -> bool:
-    """Whether one listing passes a search (terms: query_tokens of its q), as the index would."""
+    """Whether one listing passes a search (terms: query_tokens of its q), as search() would."""
     side = side_of(listing)
     filters = filters.for_side(side)
     if any(key not in record.facets for key in _facets(filters, side)):
@@ -304,16 +400,17 @@ def matches(
     if not _deadline_ok(filters, record, today) or not _budget_ok(filters, record):
         return False
     if filters.q:
-        return bool(terms) and all(record_has(record, t) for t in terms)
+        return bool(terms) and all(record.holds(t) for t in terms)
     return True
 
 
 def _deadline_ok(filters: Filters, record: Record, today: date) -> bool:
-    window = _deadline_window(filters, today)
-    if window is None:
+    if record.deadline is not None and record.deadline < today:
+        return False  # past its deadline: not listed
+    if not filters.deadline or filters.deadline == "open":
         return True
-    deadline = record.deadline if record.deadline is not None else np.iinfo(np.int64).max
-    return window[0] <= deadline <= window[1]
+    last = today + timedelta(days=int(filters.deadline))
+    return record.deadline is not None and record.deadline <= last
 
 
 def _budget_ok(filters: Filters, record: Record) -> bool:
@@ -321,9 +418,9 @@ def _budget_ok(filters: Filters, record: Record) -> bool:
         return True
     if record.budget_low is None or record.budget_high is None:
         return False
-    if filters.budget_min is not None and record.budget_high < float(filters.budget_min):
+    if filters.budget_min is not None and record.budget_high < filters.budget_min:
         return False
-    return filters.budget_max is None or record.budget_low <= float(filters.budget_max)
+    return filters.budget_max is None or record.budget_low <= filters.budget_max
 
 
 def describe(filters: Filters) -> str:
