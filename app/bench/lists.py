@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from app.models import (
     Scenario,
     SearchDocument,
 )
-from app.models.listing import capability_domains, capability_tags, scenario_tags
+from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
 from app.models.org import organization_honours
 from app.search.documents import document_row
 from app.search.services import tokenizer
@@ -139,7 +139,7 @@ def _scenarios(rng: random.Random, count: int, publishers: list[int], cut: Cutte
     clauses = _clauses(d["description"] for d in demo)
     districts = taxonomy.names("district")
     tags = taxonomy.lookup("tag")
-    now, today = datetime.now(UTC), date.today()
+    now, today = datetime.now(UTC), local_today()
     rows, links, docs = [], [], []
     first = (db.session.scalar(sa.select(sa.func.max(Scenario.id))) or 0) + 1
     for n in range(count):
@@ -150,6 +150,9 @@ def _scenarios(rng: random.Random, count: int, publishers: list[int], cut: Cutte
         low = rng.choice([None, 20, 50, 100, 200, 300, 500, 800, 1000, 2000])
         high = low * 2 if low and rng.random() < 0.3 else None
         when = _when(rng, now)
+        deadline = rng.choice([None, today + timedelta(days=rng.randrange(-60, 365))])
+        # the daily expiry sweep (after midnight) has closed those past their deadline
+        swept = deadline is not None and deadline < today
         rows.append(
             {
                 "id": first + n,
@@ -163,13 +166,15 @@ def _scenarios(rng: random.Random, count: int, publishers: list[int], cut: Cutte
                 "budget_wan": low,
                 "budget_max_wan": high,
                 "opening_method": base["opening_method"],
-                "deadline": rng.choice([None, today + timedelta(days=rng.randrange(-60, 365))]),
-                "status": ListingStatus.PUBLISHED,
+                "deadline": deadline,
+                "status": ListingStatus.EXPIRED if swept else ListingStatus.PUBLISHED,
                 "submitted_at": when,
                 "published_at": when,
             }
         )
         links += [{"scenario_id": first + n, "term_id": tags[t].id} for t in base["tags"]]
+        if swept:
+            continue  # search documents are kept for published listings only
         body = [*parts, base.get("needs", ""), base.get("expected", ""), base["domain"], district]
         tokens = cut([*body, base["opening_method"], *base["tags"]])
         docs.append(document_row("scenario", first + n, cut([title]), tokens))

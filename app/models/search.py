@@ -9,32 +9,74 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.models.base import Base, TimestampMixin
+from app.models.listing import Capability, Scenario
 from app.search.lexemes import joined_parts
 
 SEARCH_SIDES = ("scenario", "capability")
 
-# What the migration builds on one database only, derived from search_documents by the
-# database itself so that every writer (the ORM, bulk inserts, a SQL shell) keeps search in
-# step. PostgreSQL: the generated tsvector column and a GIN index per side (and the function
-# behind the column). SQLite: an FTS5 table per side with its shadow tables, triggers, and a
-# view per side it reads its content through. The models cannot declare a column or a
-# virtual table that exists on one database only, so the schema comparison leaves these
-# names out (include_object) and tests/integration/test_migrations.py checks them itself.
+
+def budget_high() -> sa.ColumnElement:
+    """The top of a scenario's budget: the end of its range, else its amount (万元)."""
+    return sa.func.coalesce(Scenario.budget_max_wan, Scenario.budget_wan)
+
+
+# The orders of the public list pages (app.search.services.sort_keys), each an index a page
+# walks from either end, stopping at the page: no sort, however deep the page.
+LIST_INDEXES = (
+    # newest first; the deadline too, so the open check of an entry reads no table row
+    sa.Index(
+        "ix_scenarios_list_newest",
+        Scenario.status,
+        Scenario.published_at,
+        Scenario.id,
+        Scenario.deadline,
+    ),
+    # soonest deadline first, none last (ASC NULLS LAST on both databases); it also finds
+    # the published scenarios whose deadline passed before the expiry sweep
+    sa.Index(
+        "ix_scenarios_list_deadline",
+        Scenario.status,
+        Scenario.deadline,
+        Scenario.published_at.desc(),
+        Scenario.id.desc(),
+    ),
+    # highest budget first, 面议 last: an IS NULL key, because the databases place the NULLs
+    # of a descending key differently and SQLite's indexes cannot say NULLS LAST
+    sa.Index(
+        "ix_scenarios_list_budget",
+        Scenario.status,
+        budget_high().is_(None),
+        budget_high().desc(),
+        Scenario.published_at.desc(),
+        Scenario.id.desc(),
+    ),
+    sa.Index(
+        "ix_capabilities_list_newest", Capability.status, Capability.published_at, Capability.id
+    ),
+)
+
+# What the migration builds on one database only. PostgreSQL: a GIN index per side on
+# search_vector(...) (a function of the stored words). SQLite: an FTS5 table per side with
+# its shadow tables, reading its content through a per-side view, kept by triggers on
+# search_documents. Both: triggers removing a listing's row when it leaves publication.
+# The models cannot declare a virtual table or an index on a function one database alone
+# has, so the schema comparison leaves these names out (include_object);
+# tests/integration/test_migrations.py checks them by name on each database.
 FTS_TABLES = tuple(f"search_fts_{side}" for side in SEARCH_SIDES)
 FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config")
 DATABASE_ONLY = {
     "table": {*FTS_TABLES, *(t + suffix for t in FTS_TABLES for suffix in FTS5_SHADOWS)},
-    "column": {"search_documents.lexemes"},
     "index": {f"ix_search_documents_{side}_lexemes" for side in SEARCH_SIDES},
 }
+# SQLite's reflection skips indexes on expressions, and Alembic with it (with warnings):
+# they are compared on PostgreSQL, and checked by name on SQLite
+EXPRESSION_INDEXES = {"ix_scenarios_list_budget"}
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic's filter: compare everything but the database-only search objects."""
-    if type_ == "column":
-        name = f"{obj.table.name}.{name}"
     return name not in DATABASE_ONLY.get(type_, set())
 
 

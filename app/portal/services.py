@@ -1,4 +1,5 @@
-"""Queries behind the home page: counts and latest listings (list pages use app.search)."""
+"""Queries behind the home page (counts and latest listings) and the spreadsheet export
+(list pages use app.search)."""
 
 from __future__ import annotations
 
@@ -17,31 +18,27 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
+from app.search import services as search
 from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:
-    """The figures on the home page."""
+    """The figures on the home page: four counts of index ranges, in one statement."""
 
-    def count(query: sa.Select) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    return {
-        "scenarios": count(sa.select(Scenario.id).where(Scenario.open_clause())),
-        "capabilities": count(
-            sa.select(Capability.id).where(Capability.status == ListingStatus.PUBLISHED)
-        ),
+    figures = {
+        # the open check reads the deadline from ix_scenarios_list_newest, no table row
+        "scenarios": count(Scenario, Scenario.open_clause()),
+        "capabilities": count(Capability, Capability.status == ListingStatus.PUBLISHED),
         "firms": count(
-            sa.select(Organization.id).where(
-                Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
-            )
+            Organization, Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
         ),
-        "matches": count(
-            sa.select(Recommendation.id).where(
-                Recommendation.status == RecommendationStatus.APPROVED
-            )
-        ),
+        "matches": count(Recommendation, Recommendation.status == RecommendationStatus.APPROVED),
     }
+    row = db.session.execute(sa.select(*figures.values())).one()
+    return dict(zip(figures, row, strict=True))
 
 
 def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
@@ -99,10 +96,10 @@ def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
 
 
 def latest_scenarios(limit: int) -> list[Scenario]:
-    """The newest published scenarios."""
-    return list(db.session.scalars(scenario_query(Filters()).limit(limit)))
+    """The newest published scenarios (read from the newest-first index)."""
+    return [s for s in search.newest("scenario", limit) if isinstance(s, Scenario)]
 
 
 def latest_capabilities(limit: int) -> list[Capability]:
-    """The newest published capabilities."""
-    return list(db.session.scalars(capability_query(Filters()).limit(limit)))
+    """The newest published capabilities (read from the newest-first index)."""
+    return [c for c in search.newest("capability", limit) if isinstance(c, Capability)]

@@ -11,7 +11,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from app.matching import Tokenizer
-from app.models import Capability, Scenario, SearchDocument
+from app.models import Capability, ListingStatus, Scenario, SearchDocument
 from app.search.lexemes import can_be_part, joined_parts, lexemes
 
 Listing = Scenario | Capability
@@ -49,8 +49,14 @@ def tokens_of(listing: Listing, tokenizer: Tokenizer) -> tuple[tuple[str, ...], 
 
 
 def store_document(session: Session, listing: Listing, tokenizer: Tokenizer) -> None:
-    """Cut a listing's text and keep the tokens (when it is published or its text changes);
-    the database indexes them in the same statement (triggers, a generated column)."""
+    """Cut a published listing's text and keep the tokens (when it is published or its text
+    changes); the database indexes them in the same statement.
+
+    Only published listings have a document (the database deletes it when the listing
+    leaves publication): the full-text index then counts search results by itself.
+    """
+    if listing.status is not ListingStatus.PUBLISHED:
+        return
     title, body = tokens_of(listing, tokenizer)
     session.merge(
         SearchDocument(

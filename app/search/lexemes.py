@@ -32,11 +32,10 @@ MAX_PART = 12  # longer typed words are found whole or through their jieba token
 MAX_PART_SOURCE = 24  # longer tokens (codes, URLs, identifiers) are found whole only
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes of 2 KB; such a token is not a word
 
-# One class per stored column, in falling weight: title exact, title partial, body exact,
-# body partial. PostgreSQL keeps the class as the lexeme's weight letter (and position);
-# SQLite as the FTS5 column. A term scores the weight of the best class holding it.
-CLASS_WEIGHTS = {"title_tokens": 1.0, "title_parts": 0.6, "body_tokens": 0.3, "body_parts": 0.18}
-CLASSES = tuple(CLASS_WEIGHTS)
+# One class per stored column, best first for relevance: a whole word of the title, inside a
+# title word, a whole word of the body, inside a body word. PostgreSQL keeps the class as a
+# digit prefixing the lexeme, SQLite as the FTS5 column (app.search.fulltext).
+CLASSES = ("title_tokens", "title_parts", "body_tokens", "body_parts")
 
 
 def words(joined: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -15,20 +15,18 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
-from app.models import Capability, Organization, Scenario, TaxonomyTerm
+from app.models import Capability, ListingStatus, Organization, Scenario, TaxonomyTerm
 from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
 from app.models.org import organization_honours
+from app.models.search import budget_high
 from app.recommendations.live import live as live_matching
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
-from app.search.fulltext import FullText, classes_of, full_text
+from app.search.fulltext import FullText, full_text
 from app.search.highlight import highlight, snippet
-from app.search.lexemes import CLASS_WEIGHTS
+from app.search.lexemes import CLASSES
 
 MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the database skips rows to get there
-# integer weights (a sum of floats would tie or not depending on rounding): title above body,
-# a whole word above a word found inside a longer one
-WEIGHTS = {name: round(weight * 100) for name, weight in CLASS_WEIGHTS.items()}
 
 
 @dataclass(frozen=True)
@@ -101,15 +99,20 @@ def query_tokens(
     (配时 inside 红绿灯配时, 医保 inside 医保基金), else its jieba tokens; a word made only
     of stop words is searched as typed.
 
-    known(words) answers which of the words some indexed word contains. It is asked only
-    about typed words jieba cuts into something else, all at once: a word jieba keeps whole
-    is searched as typed either way.
+    known(words) answers which of the words some indexed word contains (the database looks
+    them up: no process keeps a vocabulary). It is asked only about typed words jieba cuts
+    into something else, all at once: a word jieba keeps whole is searched as typed either
+    way, and punctuation is inside no indexed word.
     """
     plan = []
     for chunk in normalise(text).split():
         tokens = cut.tokens(chunk)
         plan.append((chunk, tokens or ([chunk] if is_content_token(chunk) else [])))
-    asked = [chunk for chunk, fallback in plan if len(chunk) >= 2 and fallback != [chunk]]
+    asked = [
+        chunk
+        for chunk, fallback in plan
+        if len(chunk) >= 2 and fallback != [chunk] and is_content_token(chunk)
+    ]
     found = set(known(asked)) if asked else set()
     terms: list[str] = []
     for chunk, fallback in plan:
@@ -118,15 +121,13 @@ def query_tokens(
 
 
 def _known(side: str) -> Callable[[Sequence[str]], set[str]]:
-    """The database's answer to query_tokens: which words a listing one can find holds."""
+    """The database's answer to query_tokens: which words a listed listing holds."""
     model, text = SIDES[side], _full_text(side)
 
     def known(words: Sequence[str]) -> set[str]:
         checks = [
             sa.exists(
-                sa.select(model.id).where(
-                    model.id.in_(text.holding(word, classes_of(word))), model.open_clause()
-                )
+                sa.select(model.id).where(model.id.in_(text.holding([word])), model.open_clause())
             )
             for word in words
         ]
@@ -176,7 +177,7 @@ def _scenario_conditions(filters: Filters, today: date) -> list[sa.ColumnElement
     if filters.budget_min is not None or filters.budget_max is not None:
         conditions.append(Scenario.budget_wan.is_not(None))  # undisclosed budgets are left out
         if filters.budget_min is not None:
-            conditions.append(_budget_high() >= filters.budget_min)
+            conditions.append(budget_high() >= filters.budget_min)
         if filters.budget_max is not None:
             conditions.append(Scenario.budget_wan <= filters.budget_max)
     if filters.deadline and filters.deadline != "open":  # 未截止 is every listed scenario
@@ -196,41 +197,32 @@ def _capability_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _budget_high() -> sa.ColumnElement:
-    """The top of a scenario's budget: the end of its range, else its amount."""
-    return sa.func.coalesce(Scenario.budget_max_wan, Scenario.budget_wan)
-
-
-def conditions(side: str, filters: Filters, today: date) -> list[sa.ColumnElement[bool]]:
-    """SQL for 'listed, and passing every filter except the search words'."""
+def _filter_conditions(side: str, filters: Filters, today: date) -> list[sa.ColumnElement[bool]]:
+    """SQL for every filter but the search words (none: an empty list)."""
     model = SIDES[side]
-    found = [model.open_clause()]  # published (and, for scenarios, not past the deadline)
     if side == "scenario":
-        found += _scenario_conditions(filters, today)
+        found = _scenario_conditions(filters, today)
     else:
-        found += _capability_conditions(filters)
+        found = _capability_conditions(filters)
     orgs = _org_conditions(filters, side)
     if orgs:
         found.append(model.organization_id.in_(sa.select(Organization.id).where(*orgs)))
     return found
 
 
-def relevance(side: str, terms: Sequence[str]) -> sa.ColumnElement[int]:
-    """Each term scores the weight of the best class holding it; a listing, the sum.
+def _listed(side: str, today: date) -> sa.ColumnElement[bool]:
+    """Published and, for a scenario, not past its deadline (even before the expiry sweep)."""
+    if side == "scenario":
+        return sa.and_(
+            Scenario.status == ListingStatus.PUBLISHED,
+            sa.or_(Scenario.deadline.is_(None), Scenario.deadline >= today),
+        )
+    return Capability.status == ListingStatus.PUBLISHED
 
-    Each class is a set from the full-text index (the listings holding the term there,
-    among those holding every term), so no stored document is read to rank.
-    """
-    model, text = SIDES[side], _full_text(side)
-    scores = []
-    for term in terms:
-        classes = classes_of(term)
-        whens = [
-            (model.id.in_(text.holding(term, [name], within=terms)), WEIGHTS[name])
-            for name in classes[:-1]
-        ]
-        scores.append(sa.case(*whens, else_=WEIGHTS[classes[-1]]))
-    return sum(scores[1:], scores[0])
+
+def _past_deadline(today: date) -> sa.ColumnElement[bool]:
+    """Published scenarios the expiry sweep has not reached yet: few (a day's worth)."""
+    return sa.and_(Scenario.status == ListingStatus.PUBLISHED, Scenario.deadline < today)
 
 
 @dataclass(frozen=True)
@@ -251,47 +243,161 @@ class SortKey:
         return clause.nulls_last() if last else clause.nulls_first()
 
 
-def sort_keys(side: str, sort: str, score: sa.ColumnElement | None) -> list[SortKey]:
-    """The order of a list; ties fall back to newest first, then the highest id."""
+def sort_keys(side: str, sort: str) -> list[SortKey]:
+    """The order of a list (each walks an index of LIST_INDEXES); ties fall back to newest
+    first, then the highest id. Relevance orders levels of results, each newest first."""
     model = SIDES[side]
     newest = [SortKey(model.published_at, True), SortKey(model.id, True)]
-    if sort == "relevance" and score is not None:
-        return [SortKey(score, True), *newest]
     if sort == "deadline" and side == "scenario":
         return [SortKey(Scenario.deadline, False, nulls_last=True), *newest]  # none: last
     if sort == "budget" and side == "scenario":
-        return [SortKey(_budget_high(), True, nulls_last=True), *newest]  # 面议 last
+        # 面议 last: the IS NULL key puts NULLs in the same place on both databases
+        return [SortKey(budget_high().is_(None), False), SortKey(budget_high(), True), *newest]
     return newest
 
 
-def _page_ids(
-    side: str,
-    where: list[sa.ColumnElement[bool]],
-    keys: list[SortKey],
-    start: int,
-    end: int,
-    total: int,
-) -> list[int]:
-    """The ids of one page in display order.
-
-    A page past the middle is read from the other end (fewer rows to skip): the last page
-    of 100,000 costs what the first does.
-    """
-    end = min(end, total)
-    if start >= end:
-        return []
+def _card_options(side: str) -> list:
+    """What the result cards show, loaded with the page: one query per list, not per card."""
     model = SIDES[side]
-    backwards = start > total - end
-    offset = total - end if backwards else start
-    query = (
-        sa.select(model.id)
-        .where(*where)
-        .order_by(*(key.clause(backwards) for key in keys))
-        .offset(offset)
-        .limit(end - start)
-    )
-    ids = list(db.session.scalars(query))
-    return ids[::-1] if backwards else ids
+    if model is Scenario:  # a scenario card names its organisation, without honours
+        return [
+            joinedload(Scenario.organization).lazyload(Organization.honours),
+            selectinload(Scenario.tags),
+        ]
+    return [
+        joinedload(Capability.organization),  # its honours: one more query (lazy="selectin")
+        selectinload(Capability.tags),
+        selectinload(Capability.domains),
+    ]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rows start..end (end excluded) of an ordered set of `size` rows."""
+
+    start: int
+    end: int
+    size: int
+
+    def rows(
+        self, side: str, where: Sequence[sa.ColumnElement[bool]], keys: Sequence[SortKey]
+    ) -> list[Listing]:
+        """The listings of the slice in display order, with what their cards show.
+
+        A slice past the middle is read from the other end (fewer rows to skip): the last
+        page of 100,000 costs what the first does. The ordered ids are a subquery of the
+        query loading the rows: one statement.
+        """
+        end = min(self.end, self.size)
+        if self.start >= end:
+            return []
+        model = SIDES[side]
+        backwards = self.start > self.size - end
+        # ordered by the labels: an expression (the relevance score) is computed once a row
+        labelled = [
+            replace(key, expression=key.expression.label(f"key{n}")) for n, key in enumerate(keys)
+        ]
+        page = (
+            sa.select(model.id, *(key.expression for key in labelled))
+            .where(*where)
+            .order_by(*(key.clause(backwards) for key in labelled))
+            .offset(self.size - end if backwards else self.start)
+            .limit(end - self.start)
+            .subquery()
+        )
+        again = [replace(key, expression=page.c[f"key{n}"]) for n, key in enumerate(keys)]
+        query = (
+            sa.select(model)
+            .join(page, page.c.id == model.id)
+            .order_by(*(key.clause(backwards) for key in again))
+            .options(*_card_options(side))
+        )
+        rows = list(db.session.scalars(query))
+        return rows[::-1] if backwards else rows
+
+
+def newest(side: str, limit: int) -> list[Listing]:
+    """The newest listed listings of a side (the home page), read from the newest index."""
+    where = [_listed(side, local_today())]
+    return Slice(0, limit, limit).rows(side, where, sort_keys(side, "newest"))
+
+
+# Relevance, best first: every searched word a whole word of the title; every word in the
+# title (some inside longer words); every word a whole word of the listing; the rest (some
+# word only inside a longer body word). Newest first within a level. For one word these
+# are the four classes of lexemes. Level k holds the listings found with the first k
+# classes allowed but not with the first k - 1: a level is a difference of two index sets,
+# so ranking reads no stored document and computes no score per listing.
+LEVELS = tuple(CLASSES[: k + 1] for k in range(len(CLASSES)))
+
+
+def _count(query: sa.Select) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
+
+
+def _counts(
+    side: str,
+    where: Sequence[sa.ColumnElement[bool]],
+    terms: Sequence[str],
+    sets: Sequence[tuple[str, ...] | None],
+    today: date,
+) -> list[int]:
+    """How many listed listings passing `where` hold the terms, with each set's allowed
+    classes (None: any class); one statement.
+
+    With no filter but the words, each is counted in the full-text index alone: it holds
+    published listings only (the database deletes the others' rows), and the few published
+    scenarios past their deadline that the expiry sweep has not reached yet are taken out by
+    probing the index for each. With filters, in SQL over the listing table.
+    """
+    model, text = SIDES[side], _full_text(side)
+    if len(where) > 1:
+        counts = [
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(*where, model.id.in_(text.holding(terms, allowed)))
+            .scalar_subquery()
+            for allowed in sets
+        ]
+        return list(db.session.execute(sa.select(*counts)).one())
+    counts = [_count(text.holding(terms, allowed)) for allowed in sets]
+    if side == "scenario":
+        late = [
+            sa.select(Scenario.id).where(
+                _past_deadline(today), text.holds(Scenario.id, terms, allowed)
+            )
+            for allowed in sets
+        ]
+        counts = [found - _count(past) for found, past in zip(counts, late, strict=True)]
+    return list(db.session.execute(sa.select(*counts)).one())
+
+
+def _by_relevance(
+    side: str, where: list[sa.ColumnElement[bool]], terms: Sequence[str], start: int, end: int
+) -> tuple[int, list[Listing]]:
+    """The total, and rows start..end by relevance: the levels in turn, each newest first.
+
+    Only the levels the page overlaps are counted and read: page one of a common word
+    counts its title sets (small) and all its results, and reads one or two levels.
+    """
+    model, text, today = SIDES[side], _full_text(side), local_today()
+    total, *upto = _counts(side, where, terms, [None, LEVELS[0], LEVELS[1]], today)
+    if end > upto[-1]:
+        upto += _counts(side, where, terms, [LEVELS[2]], today)
+    upto.append(total)  # the last level ends with the results
+    rows: list[Listing] = []
+    first = 0
+    for k, last in enumerate(upto):
+        if first >= end:
+            break
+        if first < last and start < last:
+            level = [*where, model.id.in_(text.holding(terms, LEVELS[k]))]
+            if k:
+                level.append(model.id.not_in(text.holding(terms, LEVELS[k - 1])))
+            part = Slice(max(start - first, 0), min(end, last) - first, last - first)
+            rows += part.rows(side, level, sort_keys(side, "newest"))
+        first = last
+    return total, rows
 
 
 def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
@@ -302,33 +408,27 @@ def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
     terms = query_tokens(filters.q, tokenizer(), _known(side)) if filters.q else ()
     if filters.q and not terms:  # only punctuation or numbers: nothing can hold it
         return ResultPage([], 0, page, per_page, terms)
-    where = conditions(side, filters, local_today())
+    today = local_today()
+    start, end = (page - 1) * per_page, page * per_page
+    where = [_listed(side, today), *_filter_conditions(side, filters, today)]
+    sort = filters.effective_sort
+    if terms and sort == "relevance":
+        total, rows = _by_relevance(side, where, terms, start, end)
+        return ResultPage(_hits(rows, terms), total, page, per_page, terms)
     if terms:
-        where.append(model.id.in_(_full_text(side).holding_all(terms)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
-    score = relevance(side, terms) if terms and filters.effective_sort == "relevance" else None
-    keys = sort_keys(side, filters.effective_sort, score)
-    start = (page - 1) * per_page
-    ids = _page_ids(side, where, keys, start, start + per_page, total)
-    return ResultPage(_hits(side, ids, terms), total, page, per_page, terms)
+        [total] = _counts(side, where, terms, [None], today)
+        where.append(model.id.in_(_full_text(side).holding(terms)))
+    else:
+        query = sa.select(sa.func.count()).select_from(model).where(*where)
+        total = db.session.scalar(query) or 0
+    rows = Slice(start, end, total).rows(side, where, sort_keys(side, sort))
+    return ResultPage(_hits(rows, terms), total, page, per_page, terms)
 
 
-def _hits(side: str, ids: Sequence[int], terms: Sequence[str]) -> list[Hit]:
-    """The rows of one page, in order (one query, plus one per list the cards show)."""
-    if not ids:
-        return []
-    model = SIDES[side]
-    options = [joinedload(model.organization), selectinload(model.tags)]
-    if model is Capability:
-        options.append(selectinload(Capability.domains))
-    rows = {
-        row.id: row
-        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
-    }
+def _hits(rows: Sequence[Listing], terms: Sequence[str]) -> list[Hit]:
+    """The rows of a page with their titles and snippets highlighted."""
     return [
-        Hit(rows[i], highlight(rows[i].title, terms), snippet(_snippet_text(rows[i]), terms))
-        for i in ids
-        if i in rows
+        Hit(row, highlight(row.title, terms), snippet(_snippet_text(row), terms)) for row in rows
     ]
 
 

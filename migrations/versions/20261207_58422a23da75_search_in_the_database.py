@@ -1,19 +1,33 @@
-"""Search in the database: token parts, a weighted tsvector (PostgreSQL) or FTS5 (SQLite).
+"""Search in the database: token parts, a GIN index (PostgreSQL) or FTS5 (SQLite), list indexes.
 
 search_documents gains title_parts and body_parts: each token's substrings of 2 to 12
 characters (app/search/lexemes.py), so a typed word finds the words that contain it; rows
-already stored get theirs here. PostgreSQL then derives a generated tsvector column,
-`lexemes`, from the four columns (one weight letter and position per column: title tokens
-A, title parts B, body tokens C, body parts D), built from the stored words as quoted
-lexemes with no text parser, and a GIN index per side. SQLite gets an FTS5 table per side
-over the same four columns (ascii tokenizer with every ASCII punctuation a token character,
-so one stored word is one FTS5 term), reading its content from a per-side view and kept in
-step by triggers on search_documents: whatever writes a row (the ORM, a bulk insert, a shell)
-updates the index in the same statement. Downgrade drops all of it.
+already stored get theirs here. Rows of listings that are not published are deleted, and
+triggers on scenarios and capabilities delete a listing's row when it leaves publication
+or is deleted, so the full-text index holds published listings only and a search counts
+its results from the index alone.
+
+PostgreSQL: search_vector(), an immutable SQL function turning the four columns into a
+tsvector of class-prefixed lexemes (1 title tokens, 2 title parts, 3 body tokens, 4 body
+parts) with array_to_tsvector (the stored words as they are: no text parser), and a GIN
+index on that expression per side. The rows are kept to ~100 bytes (toast_tuple_target) so
+bitmap scans read few pages. SQLite: an FTS5 table per side over the same four columns
+(ascii tokenizer with every ASCII punctuation a token character: one stored word is one
+term), reading its content from a per-side view and kept in step by triggers on
+search_documents. Either way, whatever writes a row (the ORM, a bulk insert, a shell)
+updates the index in the same statement.
+
+List pages: indexes for the newest-first, deadline and budget orders of published scenarios
+and the newest-first order of published capabilities (the deadline index also finds
+published scenarios whose deadline passed before the expiry sweep).
 
 Listings published without a stored document (rows loaded by scripts before this revision)
-are found by their filters but not by words until `flask --app app match rebuild
---refeaturize` cuts them.
+are listed and filtered but not found by words until `flask --app app match rebuild
+--refeaturize` cuts them. Downgrade drops all of it (the deleted rows of unpublished
+listings are not restored: they were never searched).
+
+A later batch migration of search_documents on SQLite must drop and recreate the views and
+triggers (SQLite refuses to rename a table a view reads, and drops a table's triggers).
 
 Revision ID: 58422a23da75
 Revises: f1b9de1ddadb
@@ -30,20 +44,23 @@ down_revision = 'f1b9de1ddadb'
 branch_labels = None
 depends_on = None
 
-SIDES = ('scenario', 'capability')
+SIDES = {'scenario': 'scenarios', 'capability': 'capabilities'}
 COLUMNS = ('title_tokens', 'title_parts', 'body_tokens', 'body_parts')
 # every printable ASCII punctuation character is part of a word: only spaces separate
 FTS_TOKENIZER = (
     "'ascii tokenchars ''!\"#$%&''''()*+,-./:;<=>?@[\\]^_`{|}~'''"
 )
 
-# Each stored word becomes a lexeme prefixed with its column's class digit (1 title tokens,
-# 2 title parts, 3 body tokens, 4 body parts): GIN then keeps one posting list per word and
-# class. array_to_tsvector takes the words as they are (no text parser, no quoting); it
-# refuses empty strings, and PostgreSQL refuses lexemes of 2 KB or more.
+# Each stored word becomes a lexeme prefixed with its column's class digit: GIN keeps one
+# posting list per word and class, so "title words only" is an index lookup (a weight
+# letter is not indexed: 'x':A re-reads every candidate's vector). array_to_tsvector takes
+# the words as they are; it refuses empty strings, and PostgreSQL lexemes of 2 KB or more.
+# Not inlinable (it has a subquery), so the planner charges its COST for every row it would
+# compute it on: about what it costs (~0.2 ms: the stored words are read from the row and
+# cut up), so a plan computing it for many rows loses to reading the GIN index.
 SEARCH_VECTOR = r"""
 CREATE FUNCTION search_vector(title_tokens text, title_parts text, body_tokens text, body_parts text)
-RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 5000 AS $$
   SELECT array_to_tsvector(ARRAY(
     SELECT class || word FROM (
       SELECT '1' AS class, unnest(string_to_array(title_tokens, ' ')) AS word
@@ -53,6 +70,18 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     ) AS stored
     WHERE word <> '' AND octet_length(word) < 2000
   ))
+$$
+"""
+
+# search_documents holds published listings only: the row goes when the listing does
+FOLLOW_STATUS = r"""
+CREATE FUNCTION search_documents_follow_listing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' OR NEW.status <> 'published' THEN
+    DELETE FROM search_documents WHERE side = TG_ARGV[0] AND listing_id = OLD.id;
+  END IF;
+  RETURN NULL;
+END
 $$
 """
 
@@ -74,7 +103,12 @@ def _parts(joined):
     return ' '.join(found)
 
 
-def _fill_parts():
+def _keep_published_and_fill_parts():
+    for side, table in SIDES.items():
+        op.execute(
+            f"DELETE FROM search_documents WHERE side = '{side}' AND listing_id NOT IN "
+            f"(SELECT id FROM {table} WHERE status = 'published')"
+        )
     documents = sa.table(
         'search_documents', *(sa.column(c) for c in ('side', 'listing_id', *COLUMNS))
     )
@@ -90,26 +124,57 @@ def _fill_parts():
         )
 
 
+def _list_indexes():
+    budget_high = 'coalesce(budget_max_wan, budget_wan)'
+    with op.batch_alter_table('scenarios', schema=None) as batch_op:
+        # newest first (deadline included: the open check is read from the index)
+        batch_op.create_index('ix_scenarios_list_newest', ['status', 'published_at', 'id', 'deadline'], unique=False)
+        # soonest deadline first, none last; also the published ones past their deadline
+        batch_op.create_index('ix_scenarios_list_deadline', ['status', 'deadline', sa.text('published_at DESC'), sa.text('id DESC')], unique=False)
+        # highest budget first, 面议 last (the IS NULL key orders NULLs alike on both databases)
+        batch_op.create_index(
+            'ix_scenarios_list_budget',
+            ['status', sa.text(f'({budget_high} IS NULL)'), sa.text(f'{budget_high} DESC'), sa.text('published_at DESC'), sa.text('id DESC')],
+            unique=False,
+        )
+    with op.batch_alter_table('capabilities', schema=None) as batch_op:
+        batch_op.create_index('ix_capabilities_list_newest', ['status', 'published_at', 'id'], unique=False)
+
+
+def _drop_list_indexes():
+    with op.batch_alter_table('capabilities', schema=None) as batch_op:
+        batch_op.drop_index('ix_capabilities_list_newest')
+    with op.batch_alter_table('scenarios', schema=None) as batch_op:
+        batch_op.drop_index('ix_scenarios_list_budget')
+        batch_op.drop_index('ix_scenarios_list_deadline')
+        batch_op.drop_index('ix_scenarios_list_newest')
+
+
 def _postgresql_upgrade():
     op.execute(SEARCH_VECTOR)
-    # Rows of about 100 bytes: the words and the vector go to TOAST, so the bitmap heap
-    # scan behind a search (ids of the matching rows) reads ~1,000 pages per 100,000
-    # listings instead of ~15,000. Set first: adding the column rewrites every row.
-    op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
-    op.execute(
-        "ALTER TABLE search_documents ADD COLUMN lexemes tsvector GENERATED ALWAYS AS "
-        "(search_vector(title_tokens, title_parts, body_tokens, body_parts)) STORED"
-    )
-    # No statistics on the vector: the planner then assumes a word is rare (0.5%) and always
-    # reads the GIN index. With statistics it seq-scans for a common word (数据 is in 88%
-    # of the benchmark's listings) and de-TOASTs every vector: two seconds instead of 15 ms.
-    op.execute("ALTER TABLE search_documents ALTER COLUMN lexemes SET STATISTICS 0")
     for side in SIDES:
-        # one index per side: a query reads only its own side's postings
+        # one index per side (the side is written into the queries): a search reads only
+        # its own side's postings
         op.execute(
-            f"CREATE INDEX ix_search_documents_{side}_lexemes ON search_documents "
-            f"USING gin (lexemes) WHERE side = '{side}'"
+            f"CREATE INDEX ix_search_documents_{side}_lexemes ON search_documents USING gin "
+            f"(search_vector(title_tokens, title_parts, body_tokens, body_parts)) WHERE side = '{side}'"
         )
+    op.execute(FOLLOW_STATUS)
+    for side, table in SIDES.items():
+        op.execute(
+            f"CREATE TRIGGER {table}_search_unlisted AFTER UPDATE OF status OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION search_documents_follow_listing('{side}')"
+        )
+
+
+def _postgresql_downgrade():
+    for table in SIDES.values():
+        op.execute(f'DROP TRIGGER {table}_search_unlisted ON {table}')
+    op.execute('DROP FUNCTION search_documents_follow_listing()')
+    for side in SIDES:
+        op.execute(f'DROP INDEX ix_search_documents_{side}_lexemes')
+    op.execute('DROP FUNCTION search_vector(text, text, text, text)')
+    op.execute('ALTER TABLE search_documents RESET (toast_tuple_target)')
 
 
 def _sqlite_upgrade():
@@ -144,17 +209,41 @@ def _sqlite_upgrade():
     op.execute(
         f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN {delete} {insert} END"
     )
+    for side, table in SIDES.items():
+        unlisted = f"DELETE FROM search_documents WHERE side = '{side}' AND listing_id = old.id;"
+        op.execute(
+            f"CREATE TRIGGER {table}_search_unlisted AFTER UPDATE OF status ON {table} "
+            f"WHEN new.status <> 'published' BEGIN {unlisted} END"
+        )
+        op.execute(f"CREATE TRIGGER {table}_search_deleted AFTER DELETE ON {table} BEGIN {unlisted} END")
+
+
+def _sqlite_downgrade():
+    for table in SIDES.values():
+        op.execute(f'DROP TRIGGER {table}_search_deleted')
+        op.execute(f'DROP TRIGGER {table}_search_unlisted')
+    for trigger in ('ai', 'ad', 'au'):
+        op.execute(f'DROP TRIGGER search_documents_{trigger}')
+    for side in SIDES:
+        op.execute(f'DROP TABLE search_fts_{side}')
+        op.execute(f'DROP VIEW search_content_{side}')
 
 
 def upgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        # Rows of about 100 bytes: the words go to TOAST, so the bitmap heap scan behind a
+        # search reads ~1,000 pages per 100,000 listings instead of ~15,000. Set before
+        # the rows are rewritten below.
+        op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('title_parts', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('body_parts', sa.Text(), nullable=False, server_default=''))
-    _fill_parts()
+    _keep_published_and_fill_parts()
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.alter_column('title_parts', server_default=None)
         batch_op.alter_column('body_parts', server_default=None)
-    dialect = op.get_bind().dialect.name
+    _list_indexes()
     if dialect == 'postgresql':
         _postgresql_upgrade()
     elif dialect == 'sqlite':
@@ -164,17 +253,10 @@ def upgrade():
 def downgrade():
     dialect = op.get_bind().dialect.name
     if dialect == 'postgresql':
-        for side in SIDES:
-            op.execute(f'DROP INDEX ix_search_documents_{side}_lexemes')
-        op.execute('ALTER TABLE search_documents DROP COLUMN lexemes')
-        op.execute('DROP FUNCTION search_vector(text, text, text, text)')
-        op.execute('ALTER TABLE search_documents RESET (toast_tuple_target)')
+        _postgresql_downgrade()
     elif dialect == 'sqlite':
-        for trigger in ('ai', 'ad', 'au'):
-            op.execute(f'DROP TRIGGER search_documents_{trigger}')
-        for side in SIDES:
-            op.execute(f'DROP TABLE search_fts_{side}')
-            op.execute(f'DROP VIEW search_content_{side}')
+        _sqlite_downgrade()
+    _drop_list_indexes()
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.drop_column('body_parts')
         batch_op.drop_column('title_parts')
