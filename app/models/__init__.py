@@ -37,7 +37,7 @@ from app.models.notification import (
 )
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.reporting import DASHBOARD_INDEXES
-from app.models.search import SavedSearch, SearchDocument
+from app.models.search import ListingCount, SavedSearch, SearchDocument
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "EngagementOrigin",
     "EngagementStage",
     "ExcellentCase",
+    "ListingCount",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",

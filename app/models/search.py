@@ -53,12 +53,29 @@ LIST_INDEXES = (
     sa.Index(
         "ix_capabilities_list_newest", Capability.status, Capability.published_at, Capability.id
     ),
+    # a filter given as a set of ids (a tag, a domain, search words) checks each listing here,
+    # not in its table row (descriptions make a row a kilobyte or more)
+    sa.Index(
+        "ix_scenarios_list_filters",
+        Scenario.status,
+        Scenario.id,
+        Scenario.deadline,
+        Scenario.budget_wan,
+        Scenario.budget_max_wan,
+    ),
+    sa.Index(
+        "ix_capabilities_list_filters",
+        Capability.status,
+        Capability.id,
+        Capability.organization_id,
+    ),
 )
 
 # What the migration builds on one database only. PostgreSQL: a GIN index per side on
 # search_vector(...) (a function of the stored words). SQLite: an FTS5 table per side with
 # its shadow tables, reading its content through a per-side view, kept by triggers on
-# search_documents. Both: triggers removing a listing's row when it leaves publication.
+# search_documents. Both: triggers on the listing tables removing a listing's row when it
+# leaves publication and keeping listing_counts.
 # The models cannot declare a virtual table or an index on a function one database alone
 # has, so the schema comparison leaves these names out (include_object);
 # tests/integration/test_migrations.py checks them by name on each database.
@@ -104,6 +121,18 @@ class SearchDocument(Base):
         """Keep the parts of the tokens being set in step with them."""
         setattr(self, key.replace("_tokens", "_parts"), joined_parts(value or ""))
         return value
+
+
+class ListingCount(Base):
+    """How many listings of a side are published, kept by triggers on the listing tables (the
+    migration), so an unfiltered list page and the home page read a figure instead of
+    counting 100,000 index entries on every request."""
+
+    __tablename__ = "listing_counts"
+    __table_args__ = (sa.CheckConstraint("side IN ('scenario', 'capability')", name="side"),)
+
+    side: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
 
 
 class SavedSearch(TimestampMixin, Base):

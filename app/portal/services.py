@@ -18,27 +18,29 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
+from app.models.listing import local_today
 from app.search import services as search
 from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:
-    """The figures on the home page: four counts of index ranges, in one statement."""
+    """The figures on the home page, in one statement: the published counts the database
+    keeps (app.models.search.ListingCount) and two counts of small index ranges."""
 
     def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
+    today = local_today()
     figures = {
-        # the open check reads the deadline from ix_scenarios_list_newest, no table row
-        "scenarios": count(Scenario, Scenario.open_clause()),
-        "capabilities": count(Capability, Capability.status == ListingStatus.PUBLISHED),
+        "scenarios": search.listed_count("scenario", today),
+        "capabilities": search.listed_count("capability", today),
         "firms": count(
             Organization, Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
         ),
         "matches": count(Recommendation, Recommendation.status == RecommendationStatus.APPROVED),
     }
     row = db.session.execute(sa.select(*figures.values())).one()
-    return dict(zip(figures, row, strict=True))
+    return {name: value or 0 for name, value in zip(figures, row, strict=True)}
 
 
 def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:

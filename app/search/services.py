@@ -15,7 +15,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
-from app.models import Capability, ListingStatus, Organization, Scenario, TaxonomyTerm
+from app.models import (
+    Capability,
+    ListingCount,
+    ListingStatus,
+    Organization,
+    Scenario,
+    TaxonomyTerm,
+)
 from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
 from app.models.org import organization_honours
 from app.models.search import budget_high
@@ -220,6 +227,17 @@ def _listed(side: str, today: date) -> sa.ColumnElement[bool]:
     return Capability.status == ListingStatus.PUBLISHED
 
 
+def listed_count(side: str, today: date) -> sa.ColumnElement[int]:
+    """How many listings of a side are listed: the published count the database keeps
+    (listing_counts), less the scenarios past their deadline not yet swept (an index range,
+    empty once the daily sweep has run)."""
+    published = sa.select(ListingCount.published).where(ListingCount.side == side)
+    if side == "capability":
+        return published.scalar_subquery()
+    late = sa.select(sa.func.count()).select_from(Scenario).where(_past_deadline(today))
+    return published.scalar_subquery() - late.scalar_subquery()
+
+
 def _past_deadline(today: date) -> sa.ColumnElement[bool]:
     """Published scenarios the expiry sweep has not reached yet: few (a day's worth)."""
     return sa.and_(Scenario.status == ListingStatus.PUBLISHED, Scenario.deadline < today)
@@ -418,6 +436,8 @@ def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
     if terms:
         [total] = _counts(side, where, terms, [None], today)
         where.append(model.id.in_(_full_text(side).holding(terms)))
+    elif len(where) == 1:
+        total = db.session.scalar(sa.select(listed_count(side, today))) or 0
     else:
         query = sa.select(sa.func.count()).select_from(model).where(*where)
         total = db.session.scalar(query) or 0

@@ -5,7 +5,9 @@ characters (app/search/lexemes.py), so a typed word finds the words that contain
 already stored get theirs here. Rows of listings that are not published are deleted, and
 triggers on scenarios and capabilities delete a listing's row when it leaves publication
 or is deleted, so the full-text index holds published listings only and a search counts
-its results from the index alone.
+its results from the index alone. The same triggers keep listing_counts: how many listings
+of each side are published, the total of an unfiltered list page and the home page's
+figures (a TRUNCATE would bypass them: the counts are computed here from the tables).
 
 PostgreSQL: search_vector(), an immutable SQL function turning the four columns into a
 tsvector of class-prefixed lexemes (1 title tokens, 2 title parts, 3 body tokens, 4 body
@@ -19,7 +21,8 @@ updates the index in the same statement.
 
 List pages: indexes for the newest-first, deadline and budget orders of published scenarios
 and the newest-first order of published capabilities (the deadline index also finds
-published scenarios whose deadline passed before the expiry sweep).
+published scenarios whose deadline passed before the expiry sweep), and narrow indexes on
+which a filter given as a set of ids (a tag, search words) checks each listing.
 
 Listings published without a stored document (rows loaded by scripts before this revision)
 are listed and filtered but not found by words until `flask --app app match rebuild
@@ -73,12 +76,26 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 5000 AS $$
 $$
 """
 
-# search_documents holds published listings only: the row goes when the listing does
-FOLLOW_STATUS = r"""
-CREATE FUNCTION search_documents_follow_listing() RETURNS trigger LANGUAGE plpgsql AS $$
+# When a listing leaves publication its search row goes (search_documents holds published
+# listings only), and listing_counts keeps how many of a side are published.
+STATUS_CHANGED = r"""
+CREATE FUNCTION listing_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  was_published integer := 0;
+  is_published integer := 0;
 BEGIN
-  IF TG_OP = 'DELETE' OR NEW.status <> 'published' THEN
+  IF TG_OP <> 'INSERT' AND OLD.status = 'published' THEN
+    was_published := 1;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
+    is_published := 1;
+  END IF;
+  IF was_published = 1 AND is_published = 0 THEN
     DELETE FROM search_documents WHERE side = TG_ARGV[0] AND listing_id = OLD.id;
+  END IF;
+  IF was_published <> is_published THEN
+    UPDATE listing_counts SET published = published + is_published - was_published
+    WHERE side = TG_ARGV[0];
   END IF;
   RETURN NULL;
 END
@@ -137,14 +154,19 @@ def _list_indexes():
             ['status', sa.text(f'({budget_high} IS NULL)'), sa.text(f'{budget_high} DESC'), sa.text('published_at DESC'), sa.text('id DESC')],
             unique=False,
         )
+        # a filter given as a set of ids (a tag, search words) checks each scenario here
+        batch_op.create_index('ix_scenarios_list_filters', ['status', 'id', 'deadline', 'budget_wan', 'budget_max_wan'], unique=False)
     with op.batch_alter_table('capabilities', schema=None) as batch_op:
         batch_op.create_index('ix_capabilities_list_newest', ['status', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_capabilities_list_filters', ['status', 'id', 'organization_id'], unique=False)
 
 
 def _drop_list_indexes():
     with op.batch_alter_table('capabilities', schema=None) as batch_op:
+        batch_op.drop_index('ix_capabilities_list_filters')
         batch_op.drop_index('ix_capabilities_list_newest')
     with op.batch_alter_table('scenarios', schema=None) as batch_op:
+        batch_op.drop_index('ix_scenarios_list_filters')
         batch_op.drop_index('ix_scenarios_list_budget')
         batch_op.drop_index('ix_scenarios_list_deadline')
         batch_op.drop_index('ix_scenarios_list_newest')
@@ -159,18 +181,18 @@ def _postgresql_upgrade():
             f"CREATE INDEX ix_search_documents_{side}_lexemes ON search_documents USING gin "
             f"(search_vector(title_tokens, title_parts, body_tokens, body_parts)) WHERE side = '{side}'"
         )
-    op.execute(FOLLOW_STATUS)
+    op.execute(STATUS_CHANGED)
     for side, table in SIDES.items():
         op.execute(
-            f"CREATE TRIGGER {table}_search_unlisted AFTER UPDATE OF status OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION search_documents_follow_listing('{side}')"
+            f"CREATE TRIGGER {table}_status_changed AFTER INSERT OR UPDATE OF status OR DELETE "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION listing_status_changed('{side}')"
         )
 
 
 def _postgresql_downgrade():
     for table in SIDES.values():
-        op.execute(f'DROP TRIGGER {table}_search_unlisted ON {table}')
-    op.execute('DROP FUNCTION search_documents_follow_listing()')
+        op.execute(f'DROP TRIGGER {table}_status_changed ON {table}')
+    op.execute('DROP FUNCTION listing_status_changed()')
     for side in SIDES:
         op.execute(f'DROP INDEX ix_search_documents_{side}_lexemes')
     op.execute('DROP FUNCTION search_vector(text, text, text, text)')
@@ -211,22 +233,46 @@ def _sqlite_upgrade():
     )
     for side, table in SIDES.items():
         unlisted = f"DELETE FROM search_documents WHERE side = '{side}' AND listing_id = old.id;"
+        count = f"UPDATE listing_counts SET published = published + {{}} WHERE side = '{side}';"
         op.execute(
-            f"CREATE TRIGGER {table}_search_unlisted AFTER UPDATE OF status ON {table} "
-            f"WHEN new.status <> 'published' BEGIN {unlisted} END"
+            f"CREATE TRIGGER {table}_inserted AFTER INSERT ON {table} BEGIN "
+            + count.format("(new.status = 'published')") + " END"
         )
-        op.execute(f"CREATE TRIGGER {table}_search_deleted AFTER DELETE ON {table} BEGIN {unlisted} END")
+        op.execute(
+            f"CREATE TRIGGER {table}_status_changed AFTER UPDATE OF status ON {table} BEGIN "
+            + count.format("(new.status = 'published') - (old.status = 'published')")
+            + f" DELETE FROM search_documents WHERE new.status <> 'published' AND side = '{side}' "
+            "AND listing_id = old.id; END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_deleted AFTER DELETE ON {table} BEGIN "
+            + count.format("- (old.status = 'published')") + f" {unlisted} END"
+        )
 
 
 def _sqlite_downgrade():
     for table in SIDES.values():
-        op.execute(f'DROP TRIGGER {table}_search_deleted')
-        op.execute(f'DROP TRIGGER {table}_search_unlisted')
+        for trigger in ('inserted', 'status_changed', 'deleted'):
+            op.execute(f'DROP TRIGGER {table}_{trigger}')
     for trigger in ('ai', 'ad', 'au'):
         op.execute(f'DROP TRIGGER search_documents_{trigger}')
     for side in SIDES:
         op.execute(f'DROP TABLE search_fts_{side}')
         op.execute(f'DROP VIEW search_content_{side}')
+
+
+def _listing_counts():
+    op.create_table('listing_counts',
+    sa.Column('side', sa.String(length=20), nullable=False),
+    sa.Column('published', sa.Integer(), nullable=False),
+    sa.CheckConstraint("side IN ('scenario', 'capability')", name=op.f('ck_listing_counts_side')),
+    sa.PrimaryKeyConstraint('side', name=op.f('pk_listing_counts'))
+    )
+    for side, table in SIDES.items():
+        op.execute(
+            f"INSERT INTO listing_counts (side, published) "
+            f"SELECT '{side}', count(*) FROM {table} WHERE status = 'published'"
+        )
 
 
 def upgrade():
@@ -244,6 +290,7 @@ def upgrade():
         batch_op.alter_column('title_parts', server_default=None)
         batch_op.alter_column('body_parts', server_default=None)
     _list_indexes()
+    _listing_counts()
     if dialect == 'postgresql':
         _postgresql_upgrade()
     elif dialect == 'sqlite':
@@ -256,6 +303,7 @@ def downgrade():
         _postgresql_downgrade()
     elif dialect == 'sqlite':
         _sqlite_downgrade()
+    op.drop_table('listing_counts')
     _drop_list_indexes()
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.drop_column('body_parts')

@@ -55,7 +55,8 @@ def test_the_search_objects_of_this_database_exist_and_no_others(app: Flask) -> 
                 name for kind, name in rows if kind == "view"
             }
             assert {"search_documents_ai", "search_documents_ad", "search_documents_au"} <= triggers
-    assert {"scenarios_search_unlisted", "capabilities_search_unlisted"} <= triggers
+            assert {"scenarios_inserted", "capabilities_deleted"} <= triggers
+    assert {"scenarios_status_changed", "capabilities_status_changed"} <= triggers
 
 
 def test_downgrade_to_base_and_upgrade_again(app: Flask, tmp_path) -> None:

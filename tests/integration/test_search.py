@@ -13,7 +13,15 @@ from flask.testing import FlaskClient
 
 from app import taxonomy
 from app.extensions import db
-from app.models import ListingStatus, Role, Scenario, SearchDocument, User
+from app.models import (
+    Capability,
+    ListingCount,
+    ListingStatus,
+    Role,
+    Scenario,
+    SearchDocument,
+    User,
+)
 from app.models.base import utcnow
 from app.recommendations import services as recommendations
 from app.search import services as search
@@ -474,3 +482,37 @@ def test_a_list_page_sends_few_statements(
             assert len(sql) <= most, (path, sql)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_the_published_counts_follow_every_change_of_status(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    def kept() -> dict[str, int]:
+        rows = db.session.execute(sa.select(ListingCount.side, ListingCount.published))
+        return {side: published for side, published in rows}
+
+    def counted() -> dict[str, int]:
+        return {
+            side: db.session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.status == "published")
+            )
+            or 0
+            for side, model in (("scenario", Scenario), ("capability", Capability))
+        }
+
+    org = publisher.organization
+    first = make_scenario(org)
+    make_scenario(org, ListingStatus.DRAFT, published_at=None)
+    gone = make_capability(firm.organization)
+    assert kept() == counted() == {"scenario": 1, "capability": 1}
+    first.status = ListingStatus.WITHDRAWN  # through the ORM
+    db.session.execute(  # in bulk, as the expiry sweep or a script may
+        sa.update(Scenario).where(Scenario.status == ListingStatus.DRAFT).values(status="published")
+    )
+    db.session.delete(gone)
+    db.session.commit()
+    assert kept() == counted() == {"scenario": 1, "capability": 0}
+    page = client.get("/").get_data(as_text=True)
+    assert '<strong data-testid="count-scenarios">1</strong>' in page
+    assert '<strong data-testid="count-capabilities">0</strong>' in page
+    assert "找到" not in client.get("/capabilities").get_data(as_text=True)
