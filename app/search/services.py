@@ -128,16 +128,12 @@ def query_tokens(
 
 
 def _known(side: str) -> Callable[[Sequence[str]], set[str]]:
-    """The database's answer to query_tokens: which words a listed listing holds."""
-    model, text = SIDES[side], _full_text(side)
+    """The database's answer to query_tokens: which words a published listing holds (the
+    index holds published listings only), each the first entry of a posting list."""
+    text = _full_text(side)
 
     def known(words: Sequence[str]) -> set[str]:
-        checks = [
-            sa.exists(
-                sa.select(model.id).where(model.id.in_(text.holding([word])), model.open_clause())
-            )
-            for word in words
-        ]
+        checks = [sa.exists(text.holding([word])) for word in words]
         answers = db.session.execute(sa.select(*checks)).one()
         return {word for word, yes in zip(words, answers, strict=True) if yes}
 
