@@ -71,8 +71,8 @@ LIST_INDEXES = (
     ),
 )
 
-# What the migration builds on one database only. PostgreSQL: a GIN index per side on
-# search_vector(...) (a function of the stored words). SQLite: an FTS5 table per side with
+# What the migration builds on one database only. PostgreSQL: search_documents.lexemes, a
+# generated tsvector column (search_vector() of the stored words), with a GIN index per side. SQLite: an FTS5 table per side with
 # its shadow tables, reading its content through a per-side view, kept by triggers on
 # search_documents. Both: triggers on the listing tables removing a listing's row when it
 # leaves publication and keeping listing_counts.
@@ -83,6 +83,7 @@ FTS_TABLES = tuple(f"search_fts_{side}" for side in SEARCH_SIDES)
 FTS5_SHADOWS = ("_data", "_idx", "_docsize", "_config")
 DATABASE_ONLY = {
     "table": {*FTS_TABLES, *(t + suffix for t in FTS_TABLES for suffix in FTS5_SHADOWS)},
+    "column": {"search_documents.lexemes"},
     "index": {f"ix_search_documents_{side}_lexemes" for side in SEARCH_SIDES},
 }
 # SQLite's reflection skips indexes on expressions, and Alembic with it (with warnings):
@@ -94,6 +95,8 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic's filter: compare everything but the database-only search objects."""
+    if type_ == "column":
+        name = f"{obj.table.name}.{name}"
     return name not in DATABASE_ONLY.get(type_, set())
 
 

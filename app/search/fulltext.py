@@ -1,9 +1,8 @@
 """The full-text part of a search, in the SQL of each database: which listings hold a term.
 
-PostgreSQL: search_vector(title_tokens, title_parts, body_tokens, body_parts), a function
-(created by the migration) turning a stored document into a tsvector whose lexemes are the
-stored words prefixed with their class digit (1 title token, 2 title part, 3 body token,
-4 body part), and a GIN index on it per side. SQLite: an FTS5 table per side whose four
+PostgreSQL: search_documents.lexemes, a tsvector the database generates from the stored words
+(search_vector(), created by the migration), each prefixed with its class digit (1 title
+token, 2 title part, 3 body token, 4 body part), and a GIN index on it per side. SQLite: an FTS5 table per side whose four
 columns are the four classes. Both answer "which listings hold this term, in these
 classes" from the index's posting lists, without reading a stored document:
 
@@ -25,11 +24,13 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from app.search.lexemes import CLASSES, can_be_part, fts5_phrase, tsquery_lexeme
 
+# search_documents.lexemes exists on PostgreSQL only (a generated column the migration adds),
+# so it is described here rather than on the model
 DOCUMENTS = sa.table(
     "search_documents",
     sa.column("side", sa.String),
     sa.column("listing_id", sa.Integer),
-    *(sa.column(name, sa.Text) for name in CLASSES),
+    sa.column("lexemes", TSVECTOR),
 )
 CLASS_DIGITS = {name: str(n) for n, name in enumerate(CLASSES, start=1)}
 
@@ -89,8 +90,7 @@ class PostgresFullText(FullText):
             + ")"
             for t in terms
         )
-        vector = sa.func.search_vector(*(DOCUMENTS.c[c] for c in CLASSES), type_=TSVECTOR)
-        return vector.op("@@")(sa.cast(sa.literal(query), TSQUERY))
+        return DOCUMENTS.c.lexemes.op("@@")(sa.cast(sa.literal(query), TSQUERY))
 
     def holding(self, terms: Sequence[str], allowed: Iterable[str] | None = None) -> sa.Select:
         return sa.select(DOCUMENTS.c.listing_id).where(self._side(), self._matches(terms, allowed))

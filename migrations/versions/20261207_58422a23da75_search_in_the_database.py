@@ -9,11 +9,11 @@ its results from the index alone. The same triggers keep listing_counts: how man
 of each side are published, the total of an unfiltered list page and the home page's
 figures (a TRUNCATE would bypass them: the counts are computed here from the tables).
 
-PostgreSQL: search_vector(), an immutable SQL function turning the four columns into a
-tsvector of class-prefixed lexemes (1 title tokens, 2 title parts, 3 body tokens, 4 body
-parts) with array_to_tsvector (the stored words as they are: no text parser), and a GIN
-index on that expression per side. The rows are kept to ~100 bytes (toast_tuple_target) so
-bitmap scans read few pages. SQLite: an FTS5 table per side over the same four columns
+PostgreSQL: lexemes, a generated tsvector column computed by search_vector(), an immutable
+SQL function turning the four columns into class-prefixed lexemes (1 title tokens, 2 title
+parts, 3 body tokens, 4 body parts) with array_to_tsvector (the stored words as they are:
+no text parser), and a GIN index on it per side. The rows are kept to ~100 bytes inline
+(toast_tuple_target) so bitmap scans read few pages. SQLite: an FTS5 table per side over the same four columns
 (ascii tokenizer with every ASCII punctuation a token character: one stored word is one
 term), reading its content from a per-side view and kept in step by triggers on
 search_documents. Either way, whatever writes a row (the ORM, a bulk insert, a shell)
@@ -58,12 +58,9 @@ FTS_TOKENIZER = (
 # posting list per word and class, so "title words only" is an index lookup (a weight
 # letter is not indexed: 'x':A re-reads every candidate's vector). array_to_tsvector takes
 # the words as they are; it refuses empty strings, and PostgreSQL lexemes of 2 KB or more.
-# Not inlinable (it has a subquery), so the planner charges its COST for every row it would
-# compute it on: about what it costs (~0.2 ms: the stored words are read from the row and
-# cut up), so a plan computing it for many rows loses to reading the GIN index.
 SEARCH_VECTOR = r"""
 CREATE FUNCTION search_vector(title_tokens text, title_parts text, body_tokens text, body_parts text)
-RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 5000 AS $$
+RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT array_to_tsvector(ARRAY(
     SELECT class || word FROM (
       SELECT '1' AS class, unnest(string_to_array(title_tokens, ' ')) AS word
@@ -190,12 +187,27 @@ def _drop_list_indexes():
 
 def _postgresql_upgrade():
     op.execute(SEARCH_VECTOR)
+    # The vector is stored (a generated column): a listing's words and vector together pass
+    # 2 KB, so with toast_tuple_target they all go to TOAST and a row keeps ~100 bytes. The
+    # bitmap heap scan behind a search (visibility of each match) then reads ~1,700 pages
+    # per 100,000 listings instead of ~17,000, and checking one listing reads its stored
+    # vector instead of computing it again.
+    op.execute(
+        "ALTER TABLE search_documents ADD COLUMN lexemes tsvector GENERATED ALWAYS AS "
+        "(search_vector(title_tokens, title_parts, body_tokens, body_parts)) STORED"
+    )
+    # No statistics on the vector: the planner then takes any word for a rare one (0.5%) and
+    # always reads the GIN index. With them it scans the table for a common word (数据 is in
+    # 88% of the benchmark's listings) and decompresses every vector: two seconds instead of
+    # 20 ms (it does not cost reading TOAST). The search code picks its plans by the counts
+    # it reads first (app/search/services.py).
+    op.execute("ALTER TABLE search_documents ALTER COLUMN lexemes SET STATISTICS 0")
     for side in SIDES:
         # one index per side (the side is written into the queries): a search reads only
         # its own side's postings
         op.execute(
-            f"CREATE INDEX ix_search_documents_{side}_lexemes ON search_documents USING gin "
-            f"(search_vector(title_tokens, title_parts, body_tokens, body_parts)) WHERE side = '{side}'"
+            f"CREATE INDEX ix_search_documents_{side}_lexemes ON search_documents "
+            f"USING gin (lexemes) WHERE side = '{side}'"
         )
     op.execute(LISTING_UNLISTED)
     op.execute(COUNT_PUBLISHED)
@@ -222,6 +234,7 @@ def _postgresql_downgrade():
     op.execute('DROP FUNCTION listing_unlisted()')
     for side in SIDES:
         op.execute(f'DROP INDEX ix_search_documents_{side}_lexemes')
+    op.execute('ALTER TABLE search_documents DROP COLUMN lexemes')
     op.execute('DROP FUNCTION search_vector(text, text, text, text)')
     op.execute('ALTER TABLE search_documents RESET (toast_tuple_target)')
 
@@ -305,9 +318,8 @@ def _listing_counts():
 def upgrade():
     dialect = op.get_bind().dialect.name
     if dialect == 'postgresql':
-        # Rows of about 100 bytes: the words go to TOAST, so the bitmap heap scan behind a
-        # search reads ~1,000 pages per 100,000 listings instead of ~15,000. Set before
-        # the rows are rewritten below.
+        # a row past 2 KB keeps ~100 bytes inline (see _postgresql_upgrade); set before the
+        # rows are rewritten below
         op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('title_parts', sa.Text(), nullable=False, server_default=''))

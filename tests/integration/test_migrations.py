@@ -39,10 +39,12 @@ def test_the_search_objects_of_this_database_exist_and_no_others(app: Flask) -> 
     # the comparison above leaves them out (the models cannot declare them): check by name
     inspector = db.inspect(db.engine)
     tables = set(inspector.get_table_names())
+    columns = {f"search_documents.{c['name']}" for c in inspector.get_columns("search_documents")}
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "postgresql":
             indexes = {i["name"] for i in inspector.get_indexes("search_documents")}
             triggers = set(connection.scalars(sa.text("SELECT tgname FROM pg_trigger")))
+            assert columns >= DATABASE_ONLY["column"]
             assert indexes >= DATABASE_ONLY["index"]
             assert not tables & DATABASE_ONLY["table"]
             assert {"scenarios_unlisted", "capabilities_counted_update"} <= triggers
@@ -57,6 +59,7 @@ def test_the_search_objects_of_this_database_exist_and_no_others(app: Flask) -> 
             }
             assert {"search_documents_ai", "search_documents_ad", "search_documents_au"} <= triggers
             assert {"scenarios_status_changed", "capabilities_deleted"} <= triggers
+            assert not columns & DATABASE_ONLY["column"]
 
 
 def test_downgrade_to_base_and_upgrade_again(app: Flask, tmp_path) -> None:

@@ -516,3 +516,50 @@ def test_the_published_counts_follow_every_change_of_status(
     assert '<strong data-testid="count-scenarios">1</strong>' in page
     assert '<strong data-testid="count-capabilities">0</strong>' in page
     assert "找到" not in client.get("/capabilities").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("probe_cost", "drive_max"),
+    [(0, 0), (10**9, 10**9), (10**9, 0)],
+    ids=["index lookup per listing", "set read by id", "set read whole"],
+)
+def test_every_way_of_checking_a_set_gives_the_same_pages(
+    app: Flask,
+    client: FlaskClient,
+    publisher: User,
+    monkeypatch: pytest.MonkeyPatch,
+    probe_cost: int,
+    drive_max: int,
+) -> None:
+    # the search picks how listings are checked against a set of the index by its size
+    # (PROBE_COST, DRIVE_MAX): forced here, each way must give the same pages
+    monkeypatch.setattr(search, "PROBE_COST", {"sqlite": probe_cost, "postgresql": probe_cost})
+    monkeypatch.setattr(search, "DRIVE_MAX", drive_max)
+    size = app.config["PAGE_SIZE"]
+    start = utcnow() - timedelta(days=40)
+    for n in range(size + 5):
+        title = "医保结算" if n % 3 == 0 else ("医保基金" if n % 3 == 1 else "门诊统筹")
+        make_scenario(
+            publisher.organization,
+            title=f"{title}{n:02d}",
+            description="对接医保结算系统。" if n % 2 else "防范医保基金欺诈。",
+            published_at=start + timedelta(days=n),
+        )
+    titles = tuple(
+        f"{t}{n:02d}" for n in range(size + 5) for t in ("医保结算", "医保基金", "门诊统筹")
+    )
+    made = db.session.scalars(sa.select(Scenario).order_by(Scenario.id)).all()
+
+    def level(s: Scenario) -> int:
+        """A whole title word; inside a title word; a whole body word; inside a body word."""
+        if s.title.startswith("门诊统筹"):
+            return 2 if "医保结算" in s.description else 3
+        return 0 if s.title.startswith("医保结算") else 1
+
+    newest = sorted(made, key=lambda s: (s.published_at, s.id), reverse=True)
+    by_relevance = sorted(newest, key=level)
+    for sort, order in (("relevance", by_relevance), ("newest", newest)):
+        for extra in ("", "&domain=智慧交通"):  # with a filter, counted in SQL
+            shown = found(client, f"/scenarios?q=医保&sort={sort}{extra}", titles)
+            shown += found(client, f"/scenarios?q=医保&sort={sort}&page=2{extra}", titles)
+            assert shown == [s.title for s in order], (sort, extra)
