@@ -446,9 +446,10 @@ class WordSearch:
         if check is Check.PROBE:
             return text.holds(model.id, self.terms, allowed)
         found = model.id.in_(text.holding(self.terms, allowed))
-        if check is Check.SET:
+        if check is Check.SET and db.engine.dialect.name == "postgresql":
             # inside CASE the IN stays a subplan PostgreSQL hashes once; at the top of WHERE
-            # it would become a join, driven by the set (SQLite builds the set either way)
+            # it becomes a join its planner would drive by the set (its size unknown to it).
+            # SQLite builds an IN set once and weighs driving by it itself.
             return sa.case((found, sa.true()), else_=sa.false())
         return found
 
