@@ -19,7 +19,7 @@ from app.models import (
     TaxonomyTerm,
 )
 from app.models.listing import local_today
-from app.search import services as search
+from app.search import queries
 from app.search.filters import Filters
 
 
@@ -32,8 +32,8 @@ def counts() -> dict[str, int]:
 
     today = local_today()
     figures = {
-        "scenarios": search.listed_count("scenario", today),
-        "capabilities": search.listed_count("capability", today),
+        "scenarios": queries.listed_count("scenario", today),
+        "capabilities": queries.listed_count("capability", today),
         "firms": count(
             Organization, Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
         ),
@@ -99,9 +99,9 @@ def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
 
 def latest_scenarios(limit: int) -> list[Scenario]:
     """The newest published scenarios (read from the newest-first index)."""
-    return [s for s in search.newest("scenario", limit) if isinstance(s, Scenario)]
+    return [s for s in queries.newest("scenario", limit) if isinstance(s, Scenario)]
 
 
 def latest_capabilities(limit: int) -> list[Capability]:
     """The newest published capabilities (read from the newest-first index)."""
-    return [c for c in search.newest("capability", limit) if isinstance(c, Capability)]
+    return [c for c in queries.newest("capability", limit) if isinstance(c, Capability)]

@@ -25,6 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations import services as recommendations
 from app.search import services as search
+from app.search import words
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
 from tests.conftest import login, make_capability, make_org, make_scenario
@@ -533,8 +534,8 @@ def test_every_way_of_checking_a_set_gives_the_same_pages(
 ) -> None:
     # the search picks how listings are checked against a set of the index by its size
     # (PROBE_COST, DRIVE_MAX): forced here, each way must give the same pages
-    monkeypatch.setattr(search, "PROBE_COST", {"sqlite": probe_cost, "postgresql": probe_cost})
-    monkeypatch.setattr(search, "DRIVE_MAX", drive_max)
+    monkeypatch.setattr(words, "PROBE_COST", {"sqlite": probe_cost, "postgresql": probe_cost})
+    monkeypatch.setattr(words, "DRIVE_MAX", drive_max)
     size = app.config["PAGE_SIZE"]
     start = utcnow() - timedelta(days=40)
     for n in range(size + 5):

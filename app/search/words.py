@@ -1,0 +1,197 @@
+"""The search words of a list page: sets of the full-text index, counted, ranked and read."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Scenario
+from app.search.documents import SIDES, Listing
+from app.search.fulltext import FullText, full_text
+from app.search.lexemes import CLASSES
+from app.search.queries import Slice, listed_count, past_deadline, sort_keys
+
+# Relevance, best first: every searched word a whole word of the title; every word in the
+# title (some inside longer words); every word a whole word of the listing; the rest (some
+# word only inside a longer body word). Newest first within a level. For one word these
+# are the four classes of lexemes. Level k holds the listings found with the first k
+# classes allowed but not with the first k - 1: a level is a difference of two index sets,
+# so ranking reads no stored document and computes no score per listing.
+LEVELS = tuple(CLASSES[: k + 1] for k in range(len(CLASSES)))
+
+
+def full_text_of(side: str) -> FullText:
+    """The full-text queries of the database in use."""
+    return full_text(db.engine.dialect.name, side)
+
+
+def known_words(side: str) -> Callable[[Sequence[str]], set[str]]:
+    """The database's answer to query_tokens: which words a published listing holds (the
+    index holds published listings only), each the first entry of a posting list."""
+    text = full_text_of(side)
+
+    def known(words: Sequence[str]) -> set[str]:
+        checks = [sa.exists(text.holding([word])) for word in words]
+        answers = db.session.execute(sa.select(*checks)).one()
+        return {word for word, yes in zip(words, answers, strict=True) if yes}
+
+    return known
+
+
+class Check(enum.Enum):
+    """How listings are checked against a set of the full-text index."""
+
+    PROBE = "one index lookup per listing walked"
+    SET = "the set read once, each listing walked looked up in it"
+    DRIVE = "the set's listings read by id, then ordered (small sets)"
+
+
+# A page walks an order's index and stops at its end, so it checks about end / density
+# listings: one lookup each (SQLite ~45 µs, an FTS5 query; PostgreSQL ~25 µs, a stored vector
+# read from TOAST), or reading the whole set first (~0.4 µs a listing in it). Lookups win
+# when end * listed * PROBE_COST < size²: a common word's first pages.
+PROBE_COST = {"sqlite": 110, "postgresql": 60}
+# PostgreSQL reads a set of at most this many by id (a nested loop on the primary key, then
+# a sort): cheaper than walking an index far to find a rare word's listings. Beyond, the
+# set is hashed once and the walk looks listings up in it. (SQLite decides this itself.)
+DRIVE_MAX = 500
+
+
+def _count(query: sa.Select) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
+
+
+@dataclass
+class WordSearch:
+    """The search words of one list page: sets of the full-text index, counted and read.
+
+    PostgreSQL keeps no statistics on the vector (the migration says why), so its planner
+    takes every set for a small one; the plans are chosen here, from the counts read first.
+    """
+
+    side: str
+    where: list[sa.ColumnElement[bool]]  # listed, and passing every filter but the words
+    terms: tuple[str, ...]
+    today: date
+    listed: int | None = None  # how many are listed (no filter given), once counted
+    matches: int | None = None  # how many hold the terms, before the filters, once counted
+
+    @property
+    def text(self) -> FullText:
+        return full_text_of(self.side)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter other than the words is given."""
+        return len(self.where) > 1
+
+    def _index_counts(self, sets: Sequence[tuple[str, ...] | None]) -> list[int]:
+        """The sets counted in the full-text index alone, and how many are listed.
+
+        It holds published listings only (the database deletes the others' rows); the
+        published scenarios past their deadline that the expiry sweep has not reached yet
+        (none once it has run) are taken out by probing the index for each.
+        """
+        text = self.text
+        counts = [_count(text.holding(self.terms, allowed)) for allowed in sets]
+        if self.side == "scenario":
+            late = [
+                sa.select(Scenario.id).where(
+                    past_deadline(self.today), text.holds(Scenario.id, self.terms, allowed)
+                )
+                for allowed in sets
+            ]
+            counts = [found - _count(past) for found, past in zip(counts, late, strict=True)]
+        *found, self.listed = db.session.execute(
+            sa.select(*counts, listed_count(self.side, self.today))
+        ).one()
+        return found
+
+    def counts(self, sets: Sequence[tuple[str, ...] | None]) -> list[int]:
+        """How many listings passing `where` hold the terms, with each set's allowed classes
+        (None: any class): in the index alone without filters, else in SQL."""
+        if not self.filtered:
+            return self._index_counts(sets)
+        if self.matches is None:
+            [self.matches] = self._index_counts([None])
+            self.listed = None  # the filters are walked, not every listed listing
+        model = SIDES[self.side]
+        counts = [
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(*self.where, *self.member(allowed, None, self.matches, 0))
+            .scalar_subquery()
+            for allowed in sets
+        ]
+        return list(db.session.execute(sa.select(*counts)).one())
+
+    def _check(self, size: int, end: int) -> Check:
+        dialect = db.engine.dialect.name
+        if self.listed is not None and end and end * self.listed * PROBE_COST[dialect] < size**2:
+            return Check.PROBE
+        if dialect == "postgresql" and size <= DRIVE_MAX:
+            return Check.DRIVE
+        return Check.SET
+
+    def _in(self, allowed: tuple[str, ...] | None, check: Check) -> sa.ColumnElement[bool]:
+        model, text = SIDES[self.side], self.text
+        if check is Check.PROBE:
+            return text.holds(model.id, self.terms, allowed)
+        found = model.id.in_(text.holding(self.terms, allowed))
+        if check is Check.SET and db.engine.dialect.name == "postgresql":
+            # inside CASE the IN stays a subplan PostgreSQL hashes once; at the top of WHERE
+            # it becomes a join its planner would drive by the set (its size unknown to it).
+            # SQLite builds an IN set once and weighs driving by it itself.
+            return sa.case((found, sa.true()), else_=sa.false())
+        return found
+
+    def member(
+        self, allowed: tuple[str, ...] | None, before: tuple[str, ...] | None, size: int, end: int
+    ) -> list[sa.ColumnElement[bool]]:
+        """Conditions on the listing id: in the set with `allowed`, not in the one with
+        `before` (a relevance level); size: about how many it holds; end: the last row
+        needed (0: every row, a count)."""
+        check = self._check(size, end)
+        found = [self._in(allowed, check)]
+        if before is not None:
+            found.append(sa.not_(self._in(before, Check.SET if check is Check.DRIVE else check)))
+        return found
+
+    def by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]]:
+        """The total, and rows start..end by relevance: the levels in turn, newest first.
+
+        Only the levels the page overlaps are counted and read: page one of a common word
+        counts its title sets (small) and all its results, and reads one or two levels.
+        """
+        total, *upto = self.counts([None, LEVELS[0], LEVELS[1]])
+        if end > upto[-1]:
+            upto += self.counts([LEVELS[2]])
+        upto.append(total)  # the last level ends with the results
+        rows: list[Listing] = []
+        first = 0
+        for k, last in enumerate(upto):
+            if first >= end:
+                break
+            if first < last and start < last:
+                part = Slice(max(start - first, 0), min(end, last) - first, last - first)
+                before = LEVELS[k - 1] if k else None
+                size = self.matches if self.filtered else part.size
+                level = self.member(LEVELS[k], before, size or 0, part.end)
+                rows += part.rows(self.side, [*self.where, *level], sort_keys(self.side, "newest"))
+            first = last
+        return total, rows
+
+    def in_order(self, sort: str, start: int, end: int) -> tuple[int, list[Listing]]:
+        """The total, and rows start..end in a list order (newest, deadline, budget)."""
+        [total] = self.counts([None])
+        size = self.matches if self.filtered else total
+        found = self.member(None, None, size or 0, end)  # walks an index of LIST_INDEXES
+        rows = Slice(start, end, total).rows(
+            self.side, [*self.where, *found], sort_keys(self.side, sort)
+        )
+        return total, rows
