@@ -50,8 +50,23 @@ LIST_INDEXES = (
         Scenario.published_at.desc(),
         Scenario.id.desc(),
     ),
+    # a domain and district, newest first (the filters people use most)
     sa.Index(
-        "ix_capabilities_list_newest", Capability.status, Capability.published_at, Capability.id
+        "ix_scenarios_list_place",
+        Scenario.status,
+        Scenario.domain,
+        Scenario.district,
+        Scenario.published_at,
+        Scenario.id,
+        Scenario.deadline,
+    ),
+    # newest first; the firm too, so the organisation filters read no table row
+    sa.Index(
+        "ix_capabilities_list_newest",
+        Capability.status,
+        Capability.published_at,
+        Capability.id,
+        Capability.organization_id,
     ),
     # every filter's column, by id: a filter given as a set of ids (a tag, search words)
     # checks each listing here, and a count scans this instead of the table (descriptions

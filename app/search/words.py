@@ -80,6 +80,7 @@ class WordSearch:
     today: date
     listed: int | None = None  # how many are listed (no filter given), once counted
     matches: int | None = None  # how many hold the terms, before the filters, once counted
+    late: list[int] | None = None  # scenarios past their deadline, not yet swept, once read
 
     @property
     def text(self) -> FullText:
@@ -90,23 +91,35 @@ class WordSearch:
         """Whether a filter other than the words is given."""
         return len(self.where) > 1
 
+    def _late(self) -> list[int]:
+        """Published scenarios past their deadline the expiry sweep has not reached yet: none
+        once it has run (an index range). Read first, so that the counts probe only these
+        (and PostgreSQL does not plan for thousands of probes, then compile the plan)."""
+        if self.side != "scenario":
+            return []
+        if self.late is None:
+            self.late = list(
+                db.session.scalars(sa.select(Scenario.id).where(past_deadline(self.today)))
+            )
+        return self.late
+
     def _index_counts(self, sets: Sequence[tuple[str, ...] | None]) -> list[int]:
         """The sets counted in the full-text index alone, and how many are listed.
 
         It holds published listings only (the database deletes the others' rows); the
-        published scenarios past their deadline that the expiry sweep has not reached yet
-        (none once it has run) are taken out by probing the index for each.
+        scenarios past their deadline not yet swept are taken out by probing the index for
+        each.
         """
-        text = self.text
+        text, late = self.text, self._late()
         counts = [_count(text.holding(self.terms, allowed)) for allowed in sets]
-        if self.side == "scenario":
-            late = [
+        if late:
+            past = [
                 sa.select(Scenario.id).where(
-                    past_deadline(self.today), text.holds(Scenario.id, self.terms, allowed)
+                    Scenario.id.in_(late), text.holds(Scenario.id, self.terms, allowed)
                 )
                 for allowed in sets
             ]
-            counts = [found - _count(past) for found, past in zip(counts, late, strict=True)]
+            counts = [found - _count(gone) for found, gone in zip(counts, past, strict=True)]
         *found, self.listed = db.session.execute(
             sa.select(*counts, listed_count(self.side, self.today))
         ).one()

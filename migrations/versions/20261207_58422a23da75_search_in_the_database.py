@@ -13,10 +13,10 @@ PostgreSQL: lexemes, a generated tsvector column computed by search_vector(), an
 SQL function turning the four columns into class-prefixed lexemes (1 title tokens, 2 title
 parts, 3 body tokens, 4 body parts) with array_to_tsvector (the stored words as they are:
 no text parser), and a GIN index on it per side. The rows are kept to ~100 bytes inline
-(toast_tuple_target) so bitmap scans read few pages. SQLite: an FTS5 table per side over the same four columns
-(ascii tokenizer with every ASCII punctuation a token character: one stored word is one
-term), reading its content from a per-side view and kept in step by triggers on
-search_documents. Either way, whatever writes a row (the ORM, a bulk insert, a shell)
+(toast_tuple_target) so bitmap scans read few pages. SQLite: an FTS5 table per side over
+the same four columns (ascii tokenizer with every ASCII punctuation a token character: one
+stored word is one term), reading its content from a per-side view and kept in step by
+triggers on search_documents. Either way, whatever writes a row (the ORM, a bulk insert, a shell)
 updates the index in the same statement.
 
 List pages: indexes for the newest-first, deadline and budget orders of published scenarios
@@ -29,8 +29,10 @@ are listed and filtered but not found by words until `flask --app app match rebu
 --refeaturize` cuts them. Downgrade drops all of it (the deleted rows of unpublished
 listings are not restored: they were never searched).
 
-A later batch migration of search_documents on SQLite must drop and recreate the views and
-triggers (SQLite refuses to rename a table a view reads, and drops a table's triggers).
+On SQLite, a later batch migration that recreates search_documents, scenarios or
+capabilities (alter or drop a column) must drop and recreate these views and triggers:
+SQLite refuses to rename a table a view reads, and drops a table's triggers with it
+(tests/integration/test_migrations.py checks they exist at head).
 
 Revision ID: 58422a23da75
 Revises: f1b9de1ddadb
@@ -167,11 +169,13 @@ def _list_indexes():
             ['status', sa.text(f'({budget_high} IS NULL)'), sa.text(f'{budget_high} DESC'), sa.text('published_at DESC'), sa.text('id DESC')],
             unique=False,
         )
+        # a domain and district, newest first
+        batch_op.create_index('ix_scenarios_list_place', ['status', 'domain', 'district', 'published_at', 'id', 'deadline'], unique=False)
         # every filter's column by id: a filter given as a set of ids (a tag, search words)
         # checks each scenario here, and counts scan it instead of the table
         batch_op.create_index('ix_scenarios_list_filters', ['status', 'id', 'deadline', 'budget_wan', 'budget_max_wan', 'domain', 'district', 'opening_method', 'organization_id'], unique=False)
     with op.batch_alter_table('capabilities', schema=None) as batch_op:
-        batch_op.create_index('ix_capabilities_list_newest', ['status', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_capabilities_list_newest', ['status', 'published_at', 'id', 'organization_id'], unique=False)
         batch_op.create_index('ix_capabilities_list_filters', ['status', 'id', 'organization_id'], unique=False)
 
 
@@ -181,6 +185,7 @@ def _drop_list_indexes():
         batch_op.drop_index('ix_capabilities_list_newest')
     with op.batch_alter_table('scenarios', schema=None) as batch_op:
         batch_op.drop_index('ix_scenarios_list_filters')
+        batch_op.drop_index('ix_scenarios_list_place')
         batch_op.drop_index('ix_scenarios_list_budget')
         batch_op.drop_index('ix_scenarios_list_deadline')
         batch_op.drop_index('ix_scenarios_list_newest')
