@@ -1,16 +1,17 @@
 """The full-text part of a search, in the SQL of each database: which listings hold a term.
 
-PostgreSQL: search_documents.lexemes, a tsvector the database generates from the stored words
-(search_vector(), created by the migration), each prefixed with its class digit (1 title
-token, 2 title part, 3 body token, 4 body part), and a GIN index on it per side. SQLite: an FTS5 table per side whose four
-columns are the four classes. Both answer "which listings hold this term, in these
-classes" from the index's posting lists, without reading a stored document:
+PostgreSQL: search_documents.lexemes, a tsvector the database generates from the stored
+words (search_vector(), created by the migration), each prefixed with its class digit
+(1 title token, 2 title part, 3 body token, 4 body part), and a GIN index on it per side.
+SQLite: an FTS5 table per side whose four columns are the four classes. Both answer "which
+listings hold this term, in these classes" from the index's posting lists, without reading
+a stored document:
 
 * A weight letter (setweight) lives in a lexeme's positions, which GIN does not index, so
   a weight-restricted query ('医保':A) re-reads every candidate's vector; NOT (!) does the
   same. At 100,000 listings a common word then costs 40 ms to a second. The class digit
   makes each class its own posting list instead; a class is chosen with OR, levels of
-  classes are differences of counts (app.search.services), never NOT.
+  classes are differences of sets (app.search.words), never NOT.
 * The lexemes are the stored jieba words themselves, quoted (app.search.lexemes): neither
   query nor index goes through PostgreSQL's text parser or FTS5's word splitting.
 """

@@ -8,16 +8,19 @@ Partial words. jieba cuts a query alone differently from the same words inside a
 (医保 versus 医保基金, 配时 versus 红绿灯配时), so a typed word of two or more characters must
 find the indexed words that contain it, anywhere (配时 is a suffix: prefix queries alone miss
 it). Each token's substrings of MIN_PART to MAX_PART characters are stored beside it as
-"parts", in their own lower-weighted columns, and a query term is matched as one whole lexeme
-against tokens and parts alike: an exact word and a contained word are then both one GIN
-(PostgreSQL) or FTS5 (SQLite) posting-list lookup, and which column held the lexeme says
-exact or partial for ranking.
+"parts", in columns of their own, and a query term is matched as one whole lexeme against
+tokens and parts alike: an exact word and a contained word are then both one GIN
+(PostgreSQL) or FTS5 (SQLite) posting-list lookup, and the column holding the lexeme says
+exact or partial, title or body, for ranking (a part ranks below a whole word).
 
 Why parts and not pg_trgm. Trigram indexes (pg_trgm on PostgreSQL, FTS5's trigram tokenizer
 on SQLite) cannot serve a two-character term, and most Chinese words are two characters:
-医保 would be a sequential scan on both databases. Parts cost little: the demo listings'
+医保 would be a sequential scan on both databases; prefix queries (医保:*) miss suffixes; and
+neither is the same on both databases. Parts cost space, not time: the demo listings'
 tokens are 85% one or two characters (which have no parts), so a listing stores about 50
-body tokens and 25 body parts (measured on seed/demo, ~200 bytes of parts per listing).
+body tokens and 25 body parts (seed/demo: ~200 bytes of parts per listing; the benchmark's
+longer texts about as many bytes of parts as of tokens), and a part is looked up exactly as
+a word is (docs/performance-lists.md).
 Long tokens are bounded: parts are only cut from tokens of at most MAX_PART_SOURCE
 characters (an ASCII identifier or a pasted code is not searched by a fragment), and are at
 most MAX_PART characters long, so a token yields at most ~200 parts.

@@ -175,7 +175,11 @@ class Slice:
     size: int
 
     def rows(
-        self, side: str, where: Sequence[sa.ColumnElement[bool]], keys: Sequence[SortKey]
+        self,
+        side: str,
+        where: Sequence[sa.ColumnElement[bool]],
+        keys: Sequence[SortKey],
+        from_set: bool = False,
     ) -> list[Listing]:
         """The listings of the slice in display order, with what their cards show.
 
@@ -188,7 +192,13 @@ class Slice:
             return []
         model = SIDES[side]
         backwards = self.start > self.size - end
-        # ordered by the labels: an expression (the relevance score) is computed once a row
+        if from_set and db.engine.dialect.name == "sqlite":
+            # the order of an expression no index holds: SQLite reads the (few) listings of
+            # the set by id and sorts them, rather than walking an index to its end
+            keys = [
+                replace(k, expression=sa.func.coalesce(k.expression, k.expression)) for k in keys
+            ]
+        # ordered by the labels: an expression is computed once a row
         labelled = [
             replace(key, expression=key.expression.label(f"key{n}")) for n, key in enumerate(keys)
         ]
@@ -209,6 +219,16 @@ class Slice:
         )
         rows = list(db.session.scalars(query))
         return rows[::-1] if backwards else rows
+
+
+def load(side: str, ids: Sequence[int]) -> list[Listing]:
+    """Listings by id, in that order, with what their cards show."""
+    if not ids:
+        return []
+    model = SIDES[side]
+    query = sa.select(model).where(model.id.in_(ids)).options(*card_options(side))
+    rows = {row.id: row for row in db.session.scalars(query)}
+    return [rows[i] for i in ids if i in rows]
 
 
 def newest(side: str, limit: int) -> list[Listing]:

@@ -14,7 +14,7 @@ from app.models import Scenario
 from app.search.documents import SIDES, Listing
 from app.search.fulltext import FullText, full_text
 from app.search.lexemes import CLASSES
-from app.search.queries import Slice, listed_count, past_deadline, sort_keys
+from app.search.queries import Slice, listed_count, load, past_deadline, sort_keys
 
 # Relevance, best first: every searched word a whole word of the title; every word in the
 # title (some inside longer words); every word a whole word of the listing; the rest (some
@@ -56,9 +56,15 @@ class Check(enum.Enum):
 # read from TOAST), or reading the whole set first (~0.4 µs a listing in it). Lookups win
 # when end * listed * PROBE_COST < size²: a common word's first pages.
 PROBE_COST = {"sqlite": 110, "postgresql": 60}
-# PostgreSQL reads a set of at most this many by id (a nested loop on the primary key, then
-# a sort): cheaper than walking an index far to find a rare word's listings. Beyond, the
-# set is hashed once and the walk looks listings up in it. (SQLite decides this itself.)
+# With filters, up to this many results are read with their relevance level in one statement
+# and ranked here; more are counted and read level by level.
+FEW = 2_000
+# A small set is better read by id, then sorted: walking an order's index to a rare word's
+# listings reads far (to the end of the index for fewer than a page). Its listings are read
+# by id (~5 µs each on SQLite, a table row; ~3 µs on PostgreSQL) where a walk steps ~0.1 µs an
+# entry: when size² * DRIVE_COST < end * listed. With filters, the walk's length is unknown:
+# PostgreSQL then reads sets of at most DRIVE_MAX by id, SQLite's planner chooses itself.
+DRIVE_COST = {"sqlite": 50, "postgresql": 30}
 DRIVE_MAX = 500
 
 
@@ -79,7 +85,7 @@ class WordSearch:
     terms: tuple[str, ...]
     today: date
     listed: int | None = None  # how many are listed (no filter given), once counted
-    matches: int | None = None  # how many hold the terms, before the filters, once counted
+    matches: int | None = None  # how many hold the terms (up to DRIVE_MAX + 1), once counted
     late: list[int] | None = None  # scenarios past their deadline, not yet swept, once read
 
     @property
@@ -130,23 +136,32 @@ class WordSearch:
         (None: any class): in the index alone without filters, else in SQL."""
         if not self.filtered:
             return self._index_counts(sets)
-        if self.matches is None:
-            [self.matches] = self._index_counts([None])
-            self.listed = None  # the filters are walked, not every listed listing
         model = SIDES[self.side]
         counts = [
             sa.select(sa.func.count())
             .select_from(model)
-            .where(*self.where, *self.member(allowed, None, self.matches, 0))
+            .where(*self.where, *self.member(allowed, None, self._size(), 0)[0])
             .scalar_subquery()
             for allowed in sets
         ]
         return list(db.session.execute(sa.select(*counts)).one())
 
+    def _size(self) -> int:
+        """With filters: how many listings hold the words, up to DRIVE_MAX + 1 (whether the
+        set is small enough to be read by id; only that many rows are checked)."""
+        if self.matches is None:
+            ids = self.text.holding(self.terms).limit(DRIVE_MAX + 1)
+            self.matches = db.session.scalar(sa.select(_count(ids))) or 0
+        return self.matches
+
     def _check(self, size: int, end: int) -> Check:
         dialect = db.engine.dialect.name
-        if self.listed is not None and end and end * self.listed * PROBE_COST[dialect] < size**2:
-            return Check.PROBE
+        if self.listed is not None and end:  # a page of the whole list: the walk is known
+            if end * self.listed * PROBE_COST[dialect] < size**2:
+                return Check.PROBE
+            if size**2 * DRIVE_COST[dialect] < end * self.listed:
+                return Check.DRIVE
+            return Check.SET
         if dialect == "postgresql" and size <= DRIVE_MAX:
             return Check.DRIVE
         return Check.SET
@@ -165,15 +180,37 @@ class WordSearch:
 
     def member(
         self, allowed: tuple[str, ...] | None, before: tuple[str, ...] | None, size: int, end: int
-    ) -> list[sa.ColumnElement[bool]]:
+    ) -> tuple[list[sa.ColumnElement[bool]], bool]:
         """Conditions on the listing id: in the set with `allowed`, not in the one with
         `before` (a relevance level); size: about how many it holds; end: the last row
-        needed (0: every row, a count)."""
+        needed (0: every row, a count). And whether the page should be read from the set
+        (by id, then sorted) rather than by walking an order's index."""
         check = self._check(size, end)
         found = [self._in(allowed, check)]
         if before is not None:
             found.append(sa.not_(self._in(before, Check.SET if check is Check.DRIVE else check)))
-        return found
+        return found, check is Check.DRIVE
+
+    def _few_by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]] | None:
+        """With filters: every result with its level in one statement, ranked here, when
+        there are at most FEW (each set is then read once, not once per count and level)."""
+        model = SIDES[self.side]
+        in_levels = [self._in(allowed, Check.SET) for allowed in LEVELS[:-1]]
+        query = (
+            sa.select(model.id, model.published_at, *in_levels)
+            .where(*self.where, self._in(None, self._check(self._size(), 0)))
+            .limit(FEW + 1)
+        )
+        found = db.session.execute(query).all()
+        if len(found) > FEW:
+            return None
+        # newest first (then the highest id), then levels in order: a stable sort keeps the
+        # first order within each level
+        found.sort(key=lambda row: (row[1], row[0]), reverse=True)
+        found.sort(
+            key=lambda row: next((k for k, yes in enumerate(row[2:]) if yes), len(in_levels))
+        )
+        return len(found), load(self.side, [row[0] for row in found[start:end]])
 
     def by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]]:
         """The total, and rows start..end by relevance: the levels in turn, newest first.
@@ -181,6 +218,10 @@ class WordSearch:
         Only the levels the page overlaps are counted and read: page one of a common word
         counts its title sets (small) and all its results, and reads one or two levels.
         """
+        if self.filtered:
+            few = self._few_by_relevance(start, end)
+            if few is not None:
+                return few
         total, *upto = self.counts([None, LEVELS[0], LEVELS[1]])
         if end > upto[-1]:
             upto += self.counts([LEVELS[2]])
@@ -193,18 +234,18 @@ class WordSearch:
             if first < last and start < last:
                 part = Slice(max(start - first, 0), min(end, last) - first, last - first)
                 before = LEVELS[k - 1] if k else None
-                size = self.matches if self.filtered else part.size
-                level = self.member(LEVELS[k], before, size or 0, part.end)
-                rows += part.rows(self.side, [*self.where, *level], sort_keys(self.side, "newest"))
+                size = self._size() if self.filtered else part.size
+                level, drive = self.member(LEVELS[k], before, size or 0, part.end)
+                keys = sort_keys(self.side, "newest")
+                rows += part.rows(self.side, [*self.where, *level], keys, drive)
             first = last
         return total, rows
 
     def in_order(self, sort: str, start: int, end: int) -> tuple[int, list[Listing]]:
         """The total, and rows start..end in a list order (newest, deadline, budget)."""
         [total] = self.counts([None])
-        size = self.matches if self.filtered else total
-        found = self.member(None, None, size or 0, end)  # walks an index of LIST_INDEXES
-        rows = Slice(start, end, total).rows(
-            self.side, [*self.where, *found], sort_keys(self.side, sort)
-        )
+        size = self._size() if self.filtered else total
+        found, drive = self.member(None, None, size or 0, end)
+        keys = sort_keys(self.side, sort)  # each walks an index of LIST_INDEXES
+        rows = Slice(start, end, total).rows(self.side, [*self.where, *found], keys, drive)
         return total, rows

@@ -520,9 +520,9 @@ def test_the_published_counts_follow_every_change_of_status(
 
 
 @pytest.mark.parametrize(
-    ("probe_cost", "drive_max"),
-    [(0, 0), (10**9, 10**9), (10**9, 0)],
-    ids=["index lookup per listing", "set read by id", "set read whole"],
+    ("probe_cost", "drive_max", "few"),
+    [(0, 0, 0), (10**9, 10**9, 10**9), (10**9, 0, 0)],
+    ids=["index lookup per listing", "set read by id, few ranked at once", "set read whole"],
 )
 def test_every_way_of_checking_a_set_gives_the_same_pages(
     app: Flask,
@@ -531,11 +531,15 @@ def test_every_way_of_checking_a_set_gives_the_same_pages(
     monkeypatch: pytest.MonkeyPatch,
     probe_cost: int,
     drive_max: int,
+    few: int,
 ) -> None:
     # the search picks how listings are checked against a set of the index by its size
-    # (PROBE_COST, DRIVE_MAX): forced here, each way must give the same pages
+    # (PROBE_COST, DRIVE_MAX, FEW): forced here, each way must give the same pages
     monkeypatch.setattr(words, "PROBE_COST", {"sqlite": probe_cost, "postgresql": probe_cost})
     monkeypatch.setattr(words, "DRIVE_MAX", drive_max)
+    drive_cost = 0 if drive_max else 10**9  # read by id whatever the page, or never
+    monkeypatch.setattr(words, "DRIVE_COST", {"sqlite": drive_cost, "postgresql": drive_cost})
+    monkeypatch.setattr(words, "FEW", few)
     size = app.config["PAGE_SIZE"]
     start = utcnow() - timedelta(days=40)
     for n in range(size + 5):
