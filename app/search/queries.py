@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -94,14 +95,21 @@ def filter_conditions(side: str, filters: Filters, today: date) -> list[sa.Colum
     return found
 
 
-def listed(side: str, today: date) -> sa.ColumnElement[bool]:
-    """Published and, for a scenario, not past its deadline (even before the expiry sweep)."""
+def listed(side: str, today: date, by_id: bool = False) -> sa.ColumnElement[bool]:
+    """Published and, for a scenario, not past its deadline (even before the expiry sweep).
+
+    by_id: the listings are given by their ids (a few), so the status is put in a form no
+    index serves: SQLite's planner otherwise walks the status index to its end to avoid
+    sorting a handful of rows (13 ms instead of 0.05 ms at 100,000).
+    """
+    model = SIDES[side]
+    status = sa.func.coalesce(model.status, model.status) if by_id else model.status
     if side == "scenario":
         return sa.and_(
-            Scenario.status == ListingStatus.PUBLISHED,
+            status == ListingStatus.PUBLISHED,
             sa.or_(Scenario.deadline.is_(None), Scenario.deadline >= today),
         )
-    return Capability.status == ListingStatus.PUBLISHED
+    return status == ListingStatus.PUBLISHED
 
 
 def listed_count(side: str, today: date) -> sa.ColumnElement[int]:
@@ -179,7 +187,6 @@ class Slice:
         side: str,
         where: Sequence[sa.ColumnElement[bool]],
         keys: Sequence[SortKey],
-        from_set: bool = False,
     ) -> list[Listing]:
         """The listings of the slice in display order, with what their cards show.
 
@@ -192,12 +199,6 @@ class Slice:
             return []
         model = SIDES[side]
         backwards = self.start > self.size - end
-        if from_set and db.engine.dialect.name == "sqlite":
-            # the order of an expression no index holds: SQLite reads the (few) listings of
-            # the set by id and sorts them, rather than walking an index to its end
-            keys = [
-                replace(k, expression=sa.func.coalesce(k.expression, k.expression)) for k in keys
-            ]
         # ordered by the labels: an expression is computed once a row
         labelled = [
             replace(key, expression=key.expression.label(f"key{n}")) for n, key in enumerate(keys)
@@ -221,12 +222,20 @@ class Slice:
         return rows[::-1] if backwards else rows
 
 
+def ids_in(column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """column IN ids; on PostgreSQL as one array parameter (a thousand parameters cost its
+    parser and planner more than the query itself)."""
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(sa.Integer)))
+    return column.in_(ids)
+
+
 def load(side: str, ids: Sequence[int]) -> list[Listing]:
     """Listings by id, in that order, with what their cards show."""
     if not ids:
         return []
     model = SIDES[side]
-    query = sa.select(model).where(model.id.in_(ids)).options(*card_options(side))
+    query = sa.select(model).where(ids_in(model.id, ids)).options(*card_options(side))
     rows = {row.id: row for row in db.session.scalars(query)}
     return [rows[i] for i in ids if i in rows]
 

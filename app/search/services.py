@@ -127,16 +127,17 @@ def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
         return ResultPage([], 0, page, per_page, terms)
     today = local_today()
     start, end = (page - 1) * per_page, page * per_page
-    where = [listed(side, today), *filter_conditions(side, filters, today)]
+    conditions = filter_conditions(side, filters, today)
     sort = filters.effective_sort
     if terms:
-        words = WordSearch(side, where, terms, today)
+        words = WordSearch(side, conditions, terms, today)
         if sort == "relevance":
             total, rows = words.by_relevance(start, end)
         else:
             total, rows = words.in_order(sort, start, end)
         return ResultPage(_hits(rows, terms), total, page, per_page, terms)
-    if len(where) == 1:
+    where = [listed(side, today), *conditions]
+    if not conditions:
         total = db.session.scalar(sa.select(listed_count(side, today))) or 0
     else:
         total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

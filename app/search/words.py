@@ -14,7 +14,15 @@ from app.models import Scenario
 from app.search.documents import SIDES, Listing
 from app.search.fulltext import FullText, full_text
 from app.search.lexemes import CLASSES
-from app.search.queries import Slice, listed_count, load, past_deadline, sort_keys
+from app.search.queries import (
+    Slice,
+    ids_in,
+    listed,
+    listed_count,
+    load,
+    past_deadline,
+    sort_keys,
+)
 
 # Relevance, best first: every searched word a whole word of the title; every word in the
 # title (some inside longer words); every word a whole word of the listing; the rest (some
@@ -48,7 +56,7 @@ class Check(enum.Enum):
 
     PROBE = "one index lookup per listing walked"
     SET = "the set read once, each listing walked looked up in it"
-    DRIVE = "the set's listings read by id, then ordered (small sets)"
+    DRIVE = "the set read first, its listings then read by id and ordered (small sets)"
 
 
 # A page walks an order's index and stops at its end, so it checks about end / density
@@ -63,7 +71,7 @@ FEW = 2_000
 # listings reads far (to the end of the index for fewer than a page). Its listings are read
 # by id (~5 µs each on SQLite, a table row; ~3 µs on PostgreSQL) where a walk steps ~0.1 µs an
 # entry: when size² * DRIVE_COST < end * listed. With filters, the walk's length is unknown:
-# PostgreSQL then reads sets of at most DRIVE_MAX by id, SQLite's planner chooses itself.
+# PostgreSQL then reads sets of at most DRIVE_MAX by id, SQLite never.
 DRIVE_COST = {"sqlite": 50, "postgresql": 30}
 DRIVE_MAX = 500
 
@@ -81,7 +89,7 @@ class WordSearch:
     """
 
     side: str
-    where: list[sa.ColumnElement[bool]]  # listed, and passing every filter but the words
+    filters: list[sa.ColumnElement[bool]]  # every filter but the words
     terms: tuple[str, ...]
     today: date
     listed: int | None = None  # how many are listed (no filter given), once counted
@@ -95,7 +103,11 @@ class WordSearch:
     @property
     def filtered(self) -> bool:
         """Whether a filter other than the words is given."""
-        return len(self.where) > 1
+        return bool(self.filters)
+
+    def where(self, by_id: bool = False) -> list[sa.ColumnElement[bool]]:
+        """Listed and passing the filters (by_id: the listings are given by id)."""
+        return [listed(self.side, self.today, by_id), *self.filters]
 
     def _late(self) -> list[int]:
         """Published scenarios past their deadline the expiry sweep has not reached yet: none
@@ -121,7 +133,7 @@ class WordSearch:
         if late:
             past = [
                 sa.select(Scenario.id).where(
-                    Scenario.id.in_(late), text.holds(Scenario.id, self.terms, allowed)
+                    ids_in(Scenario.id, late), text.holds(Scenario.id, self.terms, allowed)
                 )
                 for allowed in sets
             ]
@@ -132,18 +144,16 @@ class WordSearch:
         return found
 
     def counts(self, sets: Sequence[tuple[str, ...] | None]) -> list[int]:
-        """How many listings passing `where` hold the terms, with each set's allowed classes
-        (None: any class): in the index alone without filters, else in SQL."""
+        """How many listed listings passing the filters hold the terms, with each set's
+        allowed classes (None: any class): in the index alone without filters, else in SQL."""
         if not self.filtered:
             return self._index_counts(sets)
         model = SIDES[self.side]
-        counts = [
-            sa.select(sa.func.count())
-            .select_from(model)
-            .where(*self.where, *self.member(allowed, None, self._size(), 0)[0])
-            .scalar_subquery()
-            for allowed in sets
-        ]
+        counts = []
+        for allowed in sets:
+            found, by_id = self.member(allowed, None, self._size(), 0)
+            query = sa.select(sa.func.count()).select_from(model).where(*self.where(by_id), *found)
+            counts.append(query.scalar_subquery())
         return list(db.session.execute(sa.select(*counts)).one())
 
     def _size(self) -> int:
@@ -171,46 +181,85 @@ class WordSearch:
         if check is Check.PROBE:
             return text.holds(model.id, self.terms, allowed)
         found = model.id.in_(text.holding(self.terms, allowed))
-        if check is Check.SET and db.engine.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql":
             # inside CASE the IN stays a subplan PostgreSQL hashes once; at the top of WHERE
             # it becomes a join its planner would drive by the set (its size unknown to it).
             # SQLite builds an IN set once and weighs driving by it itself.
             return sa.case((found, sa.true()), else_=sa.false())
         return found
 
+    def _ids(self, allowed: tuple[str, ...] | None, before: tuple[str, ...] | None) -> list[int]:
+        """The ids of a small set (a level: in the set with `allowed`, not with `before`)."""
+        text = self.text
+        query = text.holding(self.terms, allowed)
+        if before is not None:
+            ids = query.selected_columns[0]
+            query = query.where(sa.not_(ids.in_(text.holding(self.terms, before))))
+        return list(db.session.scalars(query))
+
     def member(
         self, allowed: tuple[str, ...] | None, before: tuple[str, ...] | None, size: int, end: int
     ) -> tuple[list[sa.ColumnElement[bool]], bool]:
         """Conditions on the listing id: in the set with `allowed`, not in the one with
         `before` (a relevance level); size: about how many it holds; end: the last row
-        needed (0: every row, a count). And whether the page should be read from the set
-        (by id, then sorted) rather than by walking an order's index."""
+        needed (0: every row, a count). And whether they give the listings by id: a small
+        set is read first, so that both planners read its listings by id rather than walk
+        an order's index."""
+        model = SIDES[self.side]
         check = self._check(size, end)
+        if check is Check.DRIVE:
+            return [ids_in(model.id, self._ids(allowed, before))], True
         found = [self._in(allowed, check)]
         if before is not None:
-            found.append(sa.not_(self._in(before, Check.SET if check is Check.DRIVE else check)))
-        return found, check is Check.DRIVE
+            found.append(sa.not_(self._in(before, check)))
+        return found, False
 
     def _few_by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]] | None:
-        """With filters: every result with its level in one statement, ranked here, when
-        there are at most FEW (each set is then read once, not once per count and level)."""
+        """With filters: every result and its level, ranked here, when there are at most FEW
+        (each set is then read once, not once per count and per level read)."""
         model = SIDES[self.side]
-        in_levels = [self._in(allowed, Check.SET) for allowed in LEVELS[:-1]]
+        postgres = db.engine.dialect.name == "postgresql"
+        # SQLite builds each level's set whole, cheaply; PostgreSQL would visit every row of
+        # each (a heap check a match): it reads the levels of the few results afterwards
+        in_levels = [] if postgres else [self._in(allowed, Check.SET) for allowed in LEVELS[:-1]]
         query = (
             sa.select(model.id, model.published_at, *in_levels)
-            .where(*self.where, self._in(None, self._check(self._size(), 0)))
+            .where(*self.where(), self._in(None, self._check(self._size(), 0)))
             .limit(FEW + 1)
         )
         found = db.session.execute(query).all()
         if len(found) > FEW:
             return None
+        if postgres:
+            best = self._levels_among([row[0] for row in found])
+            level = {row[0]: best.get(row[0], len(LEVELS) - 1) for row in found}
+        else:
+            level = {
+                row[0]: next((k for k, yes in enumerate(row[2:]) if yes), len(LEVELS) - 1)
+                for row in found
+            }
         # newest first (then the highest id), then levels in order: a stable sort keeps the
         # first order within each level
         found.sort(key=lambda row: (row[1], row[0]), reverse=True)
-        found.sort(
-            key=lambda row: next((k for k, yes in enumerate(row[2:]) if yes), len(in_levels))
-        )
+        found.sort(key=lambda row: level[row[0]])
         return len(found), load(self.side, [row[0] for row in found[start:end]])
+
+    def _levels_among(self, ids: list[int]) -> dict[int, int]:
+        """The best level of each of a few listings (absent: the last), from the index sets
+        restricted to them: PostgreSQL ANDs the GIN bitmap with the listings' own."""
+        if not ids:
+            return {}
+        parts = []
+        for k, allowed in enumerate(LEVELS[:-1]):
+            query = self.text.holding(self.terms, allowed)
+            listing = query.selected_columns[0]
+            parts.append(
+                query.with_only_columns(sa.literal(k), listing).where(ids_in(listing, ids))
+            )
+        best: dict[int, int] = {}
+        for k, listing_id in db.session.execute(sa.union_all(*parts)):
+            best[listing_id] = min(k, best.get(listing_id, k))
+        return best
 
     def by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]]:
         """The total, and rows start..end by relevance: the levels in turn, newest first.
@@ -235,9 +284,9 @@ class WordSearch:
                 part = Slice(max(start - first, 0), min(end, last) - first, last - first)
                 before = LEVELS[k - 1] if k else None
                 size = self._size() if self.filtered else part.size
-                level, drive = self.member(LEVELS[k], before, size or 0, part.end)
-                keys = sort_keys(self.side, "newest")
-                rows += part.rows(self.side, [*self.where, *level], keys, drive)
+                level, by_id = self.member(LEVELS[k], before, size or 0, part.end)
+                where = [*self.where(by_id), *level]
+                rows += part.rows(self.side, where, sort_keys(self.side, "newest"))
             first = last
         return total, rows
 
@@ -245,7 +294,7 @@ class WordSearch:
         """The total, and rows start..end in a list order (newest, deadline, budget)."""
         [total] = self.counts([None])
         size = self._size() if self.filtered else total
-        found, drive = self.member(None, None, size or 0, end)
+        found, by_id = self.member(None, None, size or 0, end)
         keys = sort_keys(self.side, sort)  # each walks an index of LIST_INDEXES
-        rows = Slice(start, end, total).rows(self.side, [*self.where, *found], keys, drive)
+        rows = Slice(start, end, total).rows(self.side, [*self.where(by_id), *found], keys)
         return total, rows
