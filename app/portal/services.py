@@ -18,7 +18,7 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
-from app.models.listing import local_today
+from app.models import listing as listing_models
 from app.search import queries
 from app.search.filters import Filters
 
@@ -30,7 +30,7 @@ def counts() -> dict[str, int]:
     def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    today = local_today()
+    today = listing_models.local_today()
     figures = {
         "scenarios": queries.listed_count("scenario", today),
         "capabilities": queries.listed_count("capability", today),

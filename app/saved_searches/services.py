@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from app.errors import DomainError
 from app.extensions import db
 from app.models import SavedSearch, User
+from app.models import listing as listing_models
 from app.models.base import utcnow
-from app.models.listing import local_today
 from app.models.search import SEARCH_SIDES
 from app.notifications import services as notifications
 from app.search import services as search
@@ -112,7 +112,7 @@ def alert_for(listing: Listing) -> int:
         )
         .order_by(SavedSearch.id)
     ).all()
-    today = local_today()  # deadlines are dates in China, as on the list pages
+    today = listing_models.local_today()  # deadlines are dates in China, as on the lists
     terms = search.TermCache(side, record)
     hits: dict[int, tuple[User, SavedSearch]] = {}
     for saved, user in rows:

@@ -19,7 +19,8 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
-from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
+from app.models import listing as listing_models
+from app.models.listing import capability_domains, capability_tags, scenario_tags
 from app.models.org import organization_honours
 from app.models.search import budget_high
 from app.search.documents import SIDES, Listing
@@ -242,5 +243,5 @@ def load(side: str, ids: Sequence[int]) -> list[Listing]:
 
 def newest(side: str, limit: int) -> list[Listing]:
     """The newest listed listings of a side (the home page), read from the newest index."""
-    where = [listed(side, local_today())]
+    where = [listed(side, listing_models.local_today())]
     return Slice(0, limit, limit).rows(side, where, sort_keys(side, "newest"))
