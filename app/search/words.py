@@ -264,22 +264,24 @@ class WordSearch:
     def by_relevance(self, start: int, end: int) -> tuple[int, list[Listing]]:
         """The total, and rows start..end by relevance: the levels in turn, newest first.
 
-        Only the levels the page overlaps are counted and read: page one of a common word
-        counts its title sets (small) and all its results, and reads one or two levels.
+        Only the levels up to the page's end are counted, and those it overlaps read: page
+        one of a common word counts all its results and its whole title words, and reads one
+        or two levels.
         """
         if self.filtered:
             few = self._few_by_relevance(start, end)
             if few is not None:
                 return few
-        total, *upto = self.counts([None, LEVELS[0], LEVELS[1]])
-        if end > upto[-1]:
-            upto += self.counts([LEVELS[2]])
-        upto.append(total)  # the last level ends with the results
+        total, *ends = self.counts([None, LEVELS[0]])
+        # the next level's end only while the page reaches past the ends counted (each count
+        # visits its rows on PostgreSQL): a word with many whole title words needs one
+        while end > ends[-1] and len(ends) < len(LEVELS) - 1:
+            ends += self.counts([LEVELS[len(ends)]])
+        if end > ends[-1]:
+            ends.append(total)  # the last level ends with the results
         rows: list[Listing] = []
         first = 0
-        for k, last in enumerate(upto):
-            if first >= end:
-                break
+        for k, last in enumerate(ends):  # level k: ends[k - 1] to ends[k]
             if first < last and start < last:
                 part = Slice(max(start - first, 0), min(end, last) - first, last - first)
                 before = LEVELS[k - 1] if k else None
