@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -99,9 +101,9 @@ def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
 
 def latest_scenarios(limit: int) -> list[Scenario]:
     """The newest published scenarios (read from the newest-first index)."""
-    return [s for s in queries.newest("scenario", limit) if isinstance(s, Scenario)]
+    return cast(list[Scenario], queries.newest("scenario", limit))
 
 
 def latest_capabilities(limit: int) -> list[Capability]:
     """The newest published capabilities (read from the newest-first index)."""
-    return [c for c in queries.newest("capability", limit) if isinstance(c, Capability)]
+    return cast(list[Capability], queries.newest("capability", limit))
