@@ -183,21 +183,14 @@ class Slice:
     end: int
     size: int
 
-    def rows(
-        self,
-        side: str,
-        where: Sequence[sa.ColumnElement[bool]],
-        keys: Sequence[SortKey],
-    ) -> list[Listing]:
-        """The listings of the slice in display order, with what their cards show.
-
-        A slice past the middle is read from the other end (fewer rows to skip): the last
-        page of 100,000 costs what the first does. The ordered ids are a subquery of the
-        query loading the rows: one statement.
-        """
+    def _page(
+        self, side: str, where: Sequence[sa.ColumnElement[bool]], keys: Sequence[SortKey]
+    ) -> tuple[sa.Subquery, list[SortKey], bool] | None:
+        """The ordered ids of the slice as a subquery (and its keys, and whether it is read
+        backwards), or None when the slice is empty."""
         end = min(self.end, self.size)
         if self.start >= end:
-            return []
+            return None
         model = SIDES[side]
         backwards = self.start > self.size - end
         # ordered by the labels: an expression is computed once a row
@@ -213,6 +206,34 @@ class Slice:
             .subquery()
         )
         again = [replace(key, expression=page.c[f"key{n}"]) for n, key in enumerate(keys)]
+        return page, again, backwards
+
+    def ids(
+        self, side: str, where: Sequence[sa.ColumnElement[bool]], keys: Sequence[SortKey]
+    ) -> list[int]:
+        """The ids of the slice in display order.
+
+        A slice past the middle is read from the other end (fewer rows to skip): the last
+        page of 100,000 costs what the first does.
+        """
+        found = self._page(side, where, keys)
+        if found is None:
+            return []
+        page, again, backwards = found
+        query = sa.select(page.c.id).order_by(*(key.clause(backwards) for key in again))
+        ids = list(db.session.scalars(query))
+        return ids[::-1] if backwards else ids
+
+    def rows(
+        self, side: str, where: Sequence[sa.ColumnElement[bool]], keys: Sequence[SortKey]
+    ) -> list[Listing]:
+        """The listings of the slice in display order, with what their cards show: the ids
+        (as ids() reads them) are a subquery of the query loading the rows, one statement."""
+        found = self._page(side, where, keys)
+        if found is None:
+            return []
+        page, again, backwards = found
+        model = SIDES[side]
         query = (
             sa.select(model)
             .join(page, page.c.id == model.id)

@@ -279,18 +279,28 @@ class WordSearch:
             ends += self.counts([LEVELS[len(ends)]])
         if end > ends[-1]:
             ends.append(total)  # the last level ends with the results
-        rows: list[Listing] = []
+        parts = []  # (level, slice of it) the page overlaps
         first = 0
         for k, last in enumerate(ends):  # level k: ends[k - 1] to ends[k]
             if first < last and start < last:
-                part = Slice(max(start - first, 0), min(end, last) - first, last - first)
-                before = LEVELS[k - 1] if k else None
-                size = self._size() if self.filtered else part.size
-                level, by_id = self.member(LEVELS[k], before, size or 0, part.end)
-                where = [*self.where(by_id), *level]
-                rows += part.rows(self.side, where, sort_keys(self.side, "newest"))
+                parts.append(
+                    (k, Slice(max(start - first, 0), min(end, last) - first, last - first))
+                )
             first = last
-        return total, rows
+        if len(parts) == 1:  # the rows with their ids, in one statement
+            k, part = parts[0]
+            return total, part.rows(self.side, self._level(k, part), sort_keys(self.side, "newest"))
+        # a page across levels: each level's ids, then every row at once (the loads of what
+        # the cards show are made once, not once per level)
+        keys = sort_keys(self.side, "newest")
+        ids = [i for k, part in parts for i in part.ids(self.side, self._level(k, part), keys)]
+        return total, load(self.side, ids)
+
+    def _level(self, k: int, part: Slice) -> list[sa.ColumnElement[bool]]:
+        """Listed, the filters, and in level k (part: the slice of it read)."""
+        size = self._size() if self.filtered else part.size
+        level, by_id = self.member(LEVELS[k], LEVELS[k - 1] if k else None, size, part.end)
+        return [*self.where(by_id), *level]
 
     def in_order(self, sort: str, start: int, end: int) -> tuple[int, list[Listing]]:
         """The total, and rows start..end in a list order (newest, deadline, budget)."""
