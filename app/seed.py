@@ -37,6 +37,7 @@ from app.models.base import utcnow
 from app.recommendations import services as recommendations
 from app.recommendations.documents import store_features
 from app.recommendations.live import live
+from app.search.documents import store_document
 from app.validators import uscc_error
 
 Terms = dict[str, dict[str, TaxonomyTerm]]
@@ -98,6 +99,8 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     for listing in (*scenarios, *capabilities):
         store_features(listing, engine)
         recommendations.record_change(listing)  # every matcher indexes the published ones
+        if listing.status is ListingStatus.PUBLISHED:  # found by words on the list pages
+            store_document(db.session, listing, engine.tokenizer)
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(

@@ -38,13 +38,15 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.recommendations.live import live
+from app.search import services as search
 
 PASSWORD = "Passw0rd-test"
 # Redis for the tests of the real queue and the shared page cache (database 15, emptied)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-KEPT_TABLES = {"taxonomy_terms", "alembic_version"}
+# listing_counts is kept by triggers: deleting the listings brings it back to zero
+KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts"}
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -217,8 +219,16 @@ def make_scenario(
         values.setdefault("published_at", utcnow())
     scenario = Scenario(organization=org, tags=taxonomy.terms("tag", tags), **values)
     db.session.add(scenario)
-    db.session.commit()
+    _publish(scenario)
     return scenario
+
+
+def _publish(listing: Scenario | Capability) -> None:
+    """Commit a new listing; a published one gets its search words, as approval gives them."""
+    db.session.flush()
+    if listing.status is ListingStatus.PUBLISHED:
+        search.index_listing(listing)
+    db.session.commit()
 
 
 def make_capability(
@@ -247,7 +257,7 @@ def make_capability(
         **values,
     )
     db.session.add(capability)
-    db.session.commit()
+    _publish(capability)
     return capability
 
 
@@ -300,12 +310,3 @@ def redis() -> Iterator[Redis]:
     yield client
     client.flushdb()
     client.close()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_search_index(app: Flask) -> Iterator[None]:
-    """The public search index follows the rows of each test, not the previous one's."""
-    yield
-    from app.search.live import live_search
-
-    live_search(app).reset()

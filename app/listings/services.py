@@ -307,7 +307,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
 
 def _published(listing: Listing, first: bool) -> None:
     """Searchable and matchable once this commits; the rest follows in a background job."""
-    search.index_listing(listing)  # the tokens the list pages search, stored with the row
+    search.index_listing(listing)  # its search words (the public text may have changed)
     recommendations.record_change(listing)
     db.session.flush()
     enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)

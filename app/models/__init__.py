@@ -43,7 +43,7 @@ from app.models.notification import (
 )
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
-from app.models.search import SavedSearch, SearchDocument
+from app.models.search import ListingCount, SavedSearch, SearchDocument
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "JobStatus",
     "IndexArtifact",
     "IndexArtifactChunk",
+    "ListingCount",
     "ListingStatus",
     "ListingVersion",
     "MatchChange",

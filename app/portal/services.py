@@ -1,6 +1,9 @@
-"""Queries behind the home page: counts and latest listings (list pages use app.search)."""
+"""Queries behind the home page (counts and latest listings) and the spreadsheet export
+(list pages use app.search)."""
 
 from __future__ import annotations
+
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -17,31 +20,29 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
+from app.models import listing as listing_models
+from app.search import queries
 from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:
-    """The figures on the home page."""
+    """The figures on the home page, in one statement: the published counts the database
+    keeps (app.models.search.ListingCount) and two counts of small index ranges."""
 
-    def count(query: sa.Select) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    return {
-        "scenarios": count(sa.select(Scenario.id).where(Scenario.open_clause())),
-        "capabilities": count(
-            sa.select(Capability.id).where(Capability.status == ListingStatus.PUBLISHED)
-        ),
+    today = listing_models.local_today()
+    figures = {
+        "scenarios": queries.listed_count("scenario", today),
+        "capabilities": queries.listed_count("capability", today),
         "firms": count(
-            sa.select(Organization.id).where(
-                Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
-            )
+            Organization, Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
         ),
-        "matches": count(
-            sa.select(Recommendation.id).where(
-                Recommendation.status == RecommendationStatus.APPROVED
-            )
-        ),
+        "matches": count(Recommendation, Recommendation.status == RecommendationStatus.APPROVED),
     }
+    row = db.session.execute(sa.select(*figures.values())).one()
+    return {name: value or 0 for name, value in zip(figures, row, strict=True)}
 
 
 def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
@@ -99,10 +100,10 @@ def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
 
 
 def latest_scenarios(limit: int) -> list[Scenario]:
-    """The newest published scenarios."""
-    return list(db.session.scalars(scenario_query(Filters()).limit(limit)))
+    """The newest published scenarios (read from the newest-first index)."""
+    return cast(list[Scenario], queries.newest("scenario", limit))
 
 
 def latest_capabilities(limit: int) -> list[Capability]:
-    """The newest published capabilities."""
-    return list(db.session.scalars(capability_query(Filters()).limit(limit)))
+    """The newest published capabilities (read from the newest-first index)."""
+    return cast(list[Capability], queries.newest("capability", limit))

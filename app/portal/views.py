@@ -65,18 +65,20 @@ def _list_page(side: str, template: str) -> str:
 
 
 def _list_choices(side: str) -> dict[str, object]:
-    """The values each filter offers on a list page."""
+    """The values each filter offers on a list page (one query)."""
+    kinds = ("domain", "district", "tag", "opening_method" if side == "scenario" else "honour")
+    names = taxonomy.names_by_kind(kinds)
     choices: dict[str, object] = {
-        "domains": taxonomy.names("domain"),
-        "districts": taxonomy.names("district"),
-        "tags": taxonomy.names("tag"),
+        "domains": names["domain"],
+        "districts": names["district"],
+        "tags": names["tag"],
         "sorts": {k: SORTS[k] for k in SIDE_SORTS[side]},
     }
     if side == "scenario":
-        choices["opening_methods"] = taxonomy.names("opening_method")
+        choices["opening_methods"] = names["opening_method"]
         choices["deadlines"] = DEADLINES
     else:
-        choices["honours"] = taxonomy.names("honour")
+        choices["honours"] = names["honour"]
     return choices
 
 

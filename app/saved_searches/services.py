@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,11 +9,12 @@ import sqlalchemy as sa
 from app.errors import DomainError
 from app.extensions import db
 from app.models import SavedSearch, User
+from app.models import listing as listing_models
 from app.models.base import utcnow
 from app.models.search import SEARCH_SIDES
 from app.notifications import services as notifications
 from app.search import services as search
-from app.search.documents import Listing, side_of
+from app.search.documents import Listing, record_of, side_of
 from app.search.filters import Filters
 
 MAX_PER_USER = 50
@@ -97,7 +97,7 @@ def alert_for(listing: Listing) -> int:
     saved searches, never with the number of listings.
     """
     side = side_of(listing)
-    record = search.index_listing(listing)
+    record = record_of(listing, search.tokenizer())  # its words were stored at publication
     rows = db.session.execute(
         sa.select(SavedSearch, User)
         .join(User, User.id == SavedSearch.user_id)
@@ -112,7 +112,7 @@ def alert_for(listing: Listing) -> int:
         )
         .order_by(SavedSearch.id)
     ).all()
-    today = date.today()
+    today = listing_models.local_today()  # deadlines are dates in China, as on the lists
     terms = search.TermCache(side, record)
     hits: dict[int, tuple[User, SavedSearch]] = {}
     for saved, user in rows:

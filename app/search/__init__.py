@@ -1,7 +1,7 @@
 """Public search over published listings: jieba tokens, filters, relevance, highlighting.
 
-Each process keeps an in-memory columnar index per side (scenario, capability) built from
-the stored search documents and following the same change feed as the matching index
-(match_changes), so filters, sorting and paging cost a few numpy passes at 100,000 listings
-on SQLite and PostgreSQL alike; only the rows of the page shown are read from the database.
+Search runs in the database (docs/architecture.md): each published listing's jieba tokens and
+their parts are stored (documents.py, lexemes.py) and indexed by PostgreSQL's GIN or SQLite's
+FTS5 (fulltext.py); services.py turns a list page's filters and words into SQL. No process
+keeps an index, so nothing is followed or rebuilt per process.
 """

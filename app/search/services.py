@@ -1,30 +1,29 @@
-"""Searching a list page: filters, relevance, order, one page of rows, highlighted."""
+"""Searching a list page in the database: filters, relevance, order, one page, highlighted."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
-from app.models import Capability, Organization, Scenario, TaxonomyTerm
-from app.models.org import organization_honours
-from app.search.documents import SIDES, Listing, record_of, side_of, store_document
+from app.models import Scenario
+from app.models import listing as listing_models
+from app.recommendations.live import live as live_matching
+from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
-from app.search.index import Record, SideIndex, facet, record_has
-from app.search.live import live_search, tokenizer
+from app.search.queries import Slice, filter_conditions, listed, listed_count, sort_keys
+from app.search.words import WordSearch, known_words
 
-MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the sort is done either way
+MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the database skips rows to get there
 
 
 @dataclass(frozen=True)
@@ -85,42 +84,108 @@ class ResultPage:
             previous = number
 
 
-def query_tokens(text: str, cut: Tokenizer, vocabulary: Iterable[str]) -> tuple[str, ...]:
+def tokenizer() -> Tokenizer:
+    """The matching engine's tokenizer (seed dictionary plus administrators' words)."""
+    return live_matching(current_app).engine().tokenizer
+
+
+def query_tokens(
+    text: str, cut: Tokenizer, known: Callable[[Sequence[str]], Collection[str]]
+) -> tuple[str, ...]:
     """The terms searched for: each typed word as is when some indexed word contains it
     (配时 inside 红绿灯配时, 医保 inside 医保基金), else its jieba tokens; a word made only
-    of stop words is searched as typed."""
-    words = list(vocabulary)
-    terms: list[str] = []
+    of stop words is searched as typed.
+
+    known(words) answers which of the words some indexed word contains (the database looks
+    them up: no process keeps a vocabulary). It is asked only about typed words jieba cuts
+    into something else, all at once: a word jieba keeps whole is searched as typed either
+    way, and punctuation is inside no indexed word.
+    """
+    plan = []
     for chunk in normalise(text).split():
-        if len(chunk) >= 2 and any(chunk in word for word in words):
-            terms.append(chunk)
-            continue
         tokens = cut.tokens(chunk)
-        if tokens:
-            terms.extend(tokens)
-        elif is_content_token(chunk):
-            terms.append(chunk)
+        plan.append((chunk, tokens or ([chunk] if is_content_token(chunk) else [])))
+    asked = [
+        chunk
+        for chunk, fallback in plan
+        if len(chunk) >= 2 and fallback != [chunk] and is_content_token(chunk)
+    ]
+    found = set(known(asked)) if asked else set()
+    terms: list[str] = []
+    for chunk, fallback in plan:
+        terms.extend([chunk] if chunk in found else fallback)
     return tuple(dict.fromkeys(terms))
 
 
-def _org_ids(filters: Filters, side: str) -> np.ndarray | None:
-    """Organisations allowed by the organisation filters (read fresh: firms change)."""
-    conditions = []
-    if filters.local:
-        conditions.append(Organization.is_local.is_(True))
-    if side == "capability" and filters.district:
-        conditions.append(Organization.district == filters.district)
-    if filters.honour:
-        honoured = (
-            sa.select(organization_honours.c.organization_id)
-            .join(TaxonomyTerm, TaxonomyTerm.id == organization_honours.c.term_id)
-            .where(TaxonomyTerm.kind == "honour", TaxonomyTerm.name == filters.honour)
-        )
-        conditions.append(Organization.id.in_(honoured))
+def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
+    """One page of published listings matching the filters, in the chosen order."""
+    filters = filters.for_side(side)
+    page = min(max(page, 1), MAX_PAGE)
+    model = SIDES[side]
+    terms = query_tokens(filters.q, tokenizer(), known_words(side)) if filters.q else ()
+    if filters.q and not terms:  # only punctuation or numbers: nothing can hold it
+        return ResultPage([], 0, page, per_page, terms)
+    today = listing_models.local_today()  # looked up when called: tests move the calendar
+    start, end = (page - 1) * per_page, page * per_page
+    conditions = filter_conditions(side, filters, today)
+    sort = filters.effective_sort
+    if terms:
+        words = WordSearch(side, conditions, terms, today)
+        if sort == "relevance":
+            total, rows = words.by_relevance(start, end)
+        else:
+            total, rows = words.in_order(sort, start, end)
+        return ResultPage(_hits(rows, terms), total, page, per_page, terms)
+    where = [listed(side, today), *conditions]
     if not conditions:
-        return None
-    ids = db.session.scalars(sa.select(Organization.id).where(*conditions)).all()
-    return np.asarray(ids, dtype=np.int64)
+        total = db.session.scalar(sa.select(listed_count(side, today))) or 0
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+    rows = Slice(start, end, total or 0).rows(side, where, sort_keys(side, sort))
+    return ResultPage(_hits(rows, terms), total or 0, page, per_page, terms)
+
+
+def _hits(rows: Sequence[Listing], terms: Sequence[str]) -> list[Hit]:
+    """The rows of a page with their titles and snippets highlighted."""
+    return [
+        Hit(row, highlight(row.title, terms), snippet(_snippet_text(row), terms)) for row in rows
+    ]
+
+
+def _snippet_text(listing: Listing) -> str:
+    """Where the snippet is taken from: the description first, then the other long texts."""
+    if isinstance(listing, Scenario):
+        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
+    return " ".join(p for p in (listing.description, listing.keywords) if p)
+
+
+class TermCache:
+    """query_tokens for many saved searches against one new listing, each query cut once."""
+
+    def __init__(self, side: str, record: Record) -> None:
+        self.side, self.record = side, record
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def _known(self, words: Sequence[str]) -> set[str]:
+        """Words the new listing holds, else that a listed one holds (asked in one query)."""
+        own = {word for word in words if self.record.holds(word)}
+        rest = [word for word in words if word not in own]
+        return own | (known_words(self.side)(rest) if rest else set())
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        """The terms of one query."""
+        if not text:
+            return ()
+        if text not in self.cache:
+            self.cache[text] = query_tokens(text, tokenizer(), self._known)
+        return self.cache[text]
+
+
+def index_listing(listing: Listing) -> Record:
+    """Store a listing's search words (published, or its text changed); return its record."""
+    cut = tokenizer()
+    store_document(db.session, listing, cut)
+    return record_of(listing, cut)
 
 
 def _facets(filters: Filters, side: str) -> list[str]:
@@ -137,159 +202,10 @@ def _facets(filters: Filters, side: str) -> list[str]:
     return keys
 
 
-def _deadline_window(filters: Filters, today: date) -> tuple[int, int] | None:
-    """Allowed deadline ordinals; None when not filtered. 未截止 keeps open-ended ones."""
-    if not filters.deadline:
-        return None
-    if filters.deadline == "open":
-        return today.toordinal(), np.iinfo(np.int64).max
-    return today.toordinal(), (today + timedelta(days=int(filters.deadline))).toordinal()
-
-
-def _mask(
-    index: SideIndex, filters: Filters, side: str, today: date, orgs: np.ndarray | None
-) -> np.ndarray:
-    """Slots of live listings passing every filter except the search words."""
-    mask = index.column("alive").copy()
-    for key in _facets(filters, side):
-        mask &= index.facet_mask(key)
-    if orgs is not None:
-        mask &= np.isin(index.column("org"), orgs)
-    window = _deadline_window(filters, today)
-    if window is not None:
-        deadline = index.column("deadline")
-        mask &= (deadline >= window[0]) & (deadline <= window[1])
-    if filters.budget_min is not None or filters.budget_max is not None:
-        low, high = index.column("low"), index.column("high")
-        mask &= ~np.isnan(low)
-        if filters.budget_min is not None:
-            mask &= high >= float(filters.budget_min)
-        if filters.budget_max is not None:
-            mask &= low <= float(filters.budget_max)
-    return mask
-
-
-def _primary(
-    index: SideIndex, slots: np.ndarray, scores: np.ndarray, sort: str
-) -> np.ndarray | None:
-    """The sort key (smaller first) before the newest-first tie-break; None for newest."""
-    if sort == "relevance":
-        return -scores[slots]
-    if sort == "deadline":
-        return index.column("deadline")[slots].astype(np.float64)  # none: sorts last
-    if sort == "budget":
-        high = index.column("high")[slots]
-        return np.where(np.isnan(high), np.inf, -high)  # 面议 last
-    return None
-
-
-def _page_slots(
-    index: SideIndex, slots: np.ndarray, scores: np.ndarray, sort: str, start: int, end: int
-) -> np.ndarray:
-    """The slots of one page in display order; ties fall back to newest, then highest id.
-
-    Only what precedes the page's end is sorted: a partition (linear) finds it first, so
-    page one of 100,000 listings costs a few milliseconds.
-    """
-    if start >= len(slots):
-        return slots[:0]
-    end = min(end, len(slots))
-    rank = index.newest_rank()[slots]
-    primary = _primary(index, slots, scores, sort)
-    if primary is None:
-        head = np.argpartition(rank, end - 1)[:end] if end < len(slots) else np.arange(len(slots))
-        order = head[np.argsort(rank[head])]
-    else:
-        if end < len(slots):
-            bound = np.partition(primary, end - 1)[end - 1]
-            head = np.flatnonzero(primary <= bound)  # ties at the bound all compete
-        else:
-            head = np.arange(len(slots))
-        order = head[np.lexsort((rank[head], primary[head]))]
-    return slots[order[start:end]]
-
-
-def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
-    """One page of published listings matching the filters, in the chosen order."""
-    filters = filters.for_side(side)
-    orgs = _org_ids(filters, side)  # SQL first: the index lock is held only for numpy work
-    cut = tokenizer(current_app)
-    page = min(max(page, 1), MAX_PAGE)
-    start = (page - 1) * per_page
-    live = live_search(current_app)
-    with live.lock:  # another thread may be applying the change feed to the same index
-        index = live.current().indexes[side]
-        terms = query_tokens(filters.q, cut, index.vocabulary()) if filters.q else ()
-        mask = _mask(index, filters, side, date.today(), orgs)
-        scores = np.zeros(index.size)
-        if filters.q:
-            required, scores = index.text_scores(terms) if terms else (mask & False, scores)
-            mask &= required
-        slots = np.flatnonzero(mask)
-        shown = _page_slots(index, slots, scores, filters.effective_sort, start, start + per_page)
-        ids = [int(i) for i in index.column("ids")[shown]]
-    return ResultPage(_hits(side, ids, terms), len(slots), page, per_page, terms)
-
-
-def _hits(side: str, ids: Sequence[int], terms: Sequence[str]) -> list[Hit]:
-    """The rows of one page, in order, skipping any unpublished since the index was read."""
-    if not ids:
-        return []
-    model = SIDES[side]
-    options = [selectinload(model.organization), selectinload(model.tags)]
-    if model is Capability:
-        options.append(selectinload(Capability.domains))
-    rows = {
-        row.id: row
-        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
-    }
-    return [
-        Hit(rows[i], highlight(rows[i].title, terms), snippet(_snippet_text(rows[i]), terms))
-        for i in ids
-        if i in rows and rows[i].is_published
-    ]
-
-
-def _snippet_text(listing: Listing) -> str:
-    """Where the snippet is taken from: the description first, then the other long texts."""
-    if isinstance(listing, Scenario):
-        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
-    return " ".join(p for p in (listing.description, listing.keywords) if p)
-
-
-class TermCache:
-    """query_tokens for many saved searches against one new listing, each query cut once."""
-
-    def __init__(self, side: str, record: Record) -> None:
-        self.side, self.record = side, record
-        self.words: list[str] | None = None
-        self.cache: dict[str, tuple[str, ...]] = {}
-
-    def __call__(self, text: str) -> tuple[str, ...]:
-        """The terms of one query (read the index only when some saved search has words)."""
-        if not text:
-            return ()
-        if self.words is None:
-            live = live_search(current_app)
-            with live.lock:
-                vocabulary = list(live.current().indexes[self.side].vocabulary())
-            self.words = [*vocabulary, *self.record.title_tokens, *self.record.body_tokens]
-        if text not in self.cache:
-            self.cache[text] = query_tokens(text, tokenizer(current_app), self.words)
-        return self.cache[text]
-
-
-def index_listing(listing: Listing) -> Record:
-    """Store a newly published listing's tokens; return its record (for saved searches)."""
-    cut = tokenizer(current_app)
-    store_document(db.session, listing, cut)
-    return record_of(listing, cut)
-
-
 def matches(
     filters: Filters, record: Record, listing: Listing, today: date, terms: Sequence[str]
 ) -> bool:
-    """Whether one listing passes a search (terms: query_tokens of its q), as the index would."""
+    """Whether one listing passes a search (terms: query_tokens of its q), as search() would."""
     side = side_of(listing)
     filters = filters.for_side(side)
     if any(key not in record.facets for key in _facets(filters, side)):
@@ -304,16 +220,17 @@ def matches(
     if not _deadline_ok(filters, record, today) or not _budget_ok(filters, record):
         return False
     if filters.q:
-        return bool(terms) and all(record_has(record, t) for t in terms)
+        return bool(terms) and all(record.holds(t) for t in terms)
     return True
 
 
 def _deadline_ok(filters: Filters, record: Record, today: date) -> bool:
-    window = _deadline_window(filters, today)
-    if window is None:
+    if record.deadline is not None and record.deadline < today:
+        return False  # past its deadline: not listed
+    if not filters.deadline or filters.deadline == "open":
         return True
-    deadline = record.deadline if record.deadline is not None else np.iinfo(np.int64).max
-    return window[0] <= deadline <= window[1]
+    last = today + timedelta(days=int(filters.deadline))
+    return record.deadline is not None and record.deadline <= last
 
 
 def _budget_ok(filters: Filters, record: Record) -> bool:
@@ -321,9 +238,9 @@ def _budget_ok(filters: Filters, record: Record) -> bool:
         return True
     if record.budget_low is None or record.budget_high is None:
         return False
-    if filters.budget_min is not None and record.budget_high < float(filters.budget_min):
+    if filters.budget_min is not None and record.budget_high < filters.budget_min:
         return False
-    return filters.budget_max is None or record.budget_low <= float(filters.budget_max)
+    return filters.budget_max is None or record.budget_low <= filters.budget_max
 
 
 def describe(filters: Filters) -> str:

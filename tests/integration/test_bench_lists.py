@@ -26,4 +26,4 @@ def test_the_list_benchmark_generates_measures_and_reports(
     assert "scenarios: 300; capabilities: 300" in report
     assert "场景搜索（5 个查询）" in report
     verdicts = [line for line in report.splitlines() if line.endswith(("✓ |", "✗ |"))]
-    assert len(verdicts) == 10  # nine pages and the searches
+    assert len(verdicts) == 11  # ten pages and the searches
