@@ -116,7 +116,10 @@ def wipe(url: str) -> None:
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE")
                 connection.exec_driver_sql("CREATE SCHEMA public")
             else:  # a plain engine: foreign keys are not enforced, any order will do
-                for name in sa.inspect(connection).get_table_names():
-                    connection.exec_driver_sql(f'DROP TABLE "{name}"')
+                inspector = sa.inspect(connection)
+                for name in inspector.get_view_names():
+                    connection.exec_driver_sql(f'DROP VIEW "{name}"')
+                for name in inspector.get_table_names():  # an FTS5 table takes its shadow tables
+                    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
     finally:
         engine.dispose()

@@ -128,7 +128,9 @@ def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
             for entry in COPIED:
                 source = ROOT / entry
                 if source.is_dir():
-                    shutil.copytree(source, root / entry, ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(
+                        source, root / entry, ignore=shutil.ignore_patterns("__pycache__")
+                    )
                 else:
                     shutil.copy2(source, root / entry)
             web_port, matching_port = free_port(), free_port()
@@ -141,7 +143,14 @@ def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
                     tmp_path / f"{name}-matching.log",
                 ),
                 _start(
-                    [GUNICORN, "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{web_port}", "app.wsgi:app"],
+                    [
+                        GUNICORN,
+                        "-c",
+                        "deploy/gunicorn.conf.py",
+                        "--bind",
+                        f"127.0.0.1:{web_port}",
+                        "app.wsgi:app",
+                    ],
                     env,
                     root,
                     tmp_path / f"{name}-web.log",
@@ -260,8 +269,9 @@ def test_what_one_machine_writes_the_other_serves(
     publisher_on_b = sign_in(b, world.publisher)
     recommended = within(
         FRESH_WITHIN,
-        lambda: world.capability_title
-        in publisher_on_b.get(f"/scenarios/{world.scenario_id}").text,
+        lambda: (
+            world.capability_title in publisher_on_b.get(f"/scenarios/{world.scenario_id}").text
+        ),
         "recommended on machine B",
     )
     print(f"searchable on B after {searched:.1f} s, recommended after {recommended:.1f} s")
@@ -303,9 +313,9 @@ def test_what_one_machine_writes_the_other_serves(
     )
     with db.engine.connect() as connection:
         imported = connection.scalar(
-            sa.select(sa.func.count()).select_from(Scenario).where(
-                Scenario.status == ListingStatus.DRAFT
-            )
+            sa.select(sa.func.count())
+            .select_from(Scenario)
+            .where(Scenario.status == ListingStatus.DRAFT)
         )
         runs = connection.scalar(
             sa.select(sa.func.count()).select_from(JobRun).where(JobRun.name == "excel.import")
@@ -327,16 +337,27 @@ def test_what_one_machine_writes_the_other_serves(
     publisher_on_a = sign_in(a, world.publisher)
     within(
         FRESH_WITHIN,
-        lambda: world.capability_title
-        not in publisher_on_a.get(f"/scenarios/{world.scenario_id}").text,
+        lambda: (
+            world.capability_title not in publisher_on_a.get(f"/scenarios/{world.scenario_id}").text
+        ),
         "withdrawn from recommendations on machine A",
     )
-    for client in (admin_on_a, anonymous_on_b, publisher_on_b, firm_on_a, firm_on_b, publisher_on_a):
+    for client in (
+        admin_on_a,
+        anonymous_on_b,
+        publisher_on_b,
+        firm_on_a,
+        firm_on_b,
+        publisher_on_a,
+    ):
         client.close()
     with db.engine.connect() as connection:
-        assert connection.scalar(
-            sa.select(Capability.status).where(Capability.id == world.capability_id)
-        ) is ListingStatus.CLOSED
+        assert (
+            connection.scalar(
+                sa.select(Capability.status).where(Capability.id == world.capability_id)
+            )
+            is ListingStatus.CLOSED
+        )
         assert connection.scalar(sa.select(sa.func.count()).select_from(User)) == 3
 
 
