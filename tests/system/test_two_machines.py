@@ -87,9 +87,10 @@ def _environment(database_url: str, root: Path, matching_port: int) -> dict[str,
 
 
 def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 - our own programs and arguments
-        args, env=env, cwd=cwd, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
+    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(  # noqa: S603 - our own programs and arguments
+            args, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 def _wait_ready(url: str, machine: Machine, timeout: float = 120.0) -> None:
@@ -219,6 +220,7 @@ class World:
     scenario_id: int
     capability_id: int
     capability_title: str
+    draft_id: int  # a draft of the firm's, whose attachments it may still change
 
 
 @pytest.fixture
@@ -235,6 +237,7 @@ def world() -> World:
         description="渣土车北斗定位与车载视频，夜间违规运输、抛洒滴漏自动识别，工地出入口联动。",
         keywords="渣土车、夜间运输、抛洒",
     )
+    draft = make_capability(firm.organization, ListingStatus.DRAFT, title="工地扬尘监测终端")
     return World(
         admin.email,
         publisher.email,
@@ -242,6 +245,7 @@ def world() -> World:
         scenario.id,
         capability.id,
         capability.title,
+        draft.id,
     )
 
 
@@ -278,7 +282,7 @@ def test_what_one_machine_writes_the_other_serves(
 
     # an attachment uploaded through A downloads through B
     firm_on_a, firm_on_b = sign_in(a, world.firm), sign_in(b, world.firm)
-    url = f"/my/capabilities/{world.capability_id}/attachments"
+    url = f"/my/capabilities/{world.draft_id}/attachments"
     uploaded = firm_on_a.post(
         url,
         data={"csrf_token": _csrf(firm_on_a.get(url).text)},
