@@ -53,6 +53,16 @@ def on_starting(server):
     server.log.info("metrics: %s stale files removed", removed)
 
 
+def post_worker_init(worker):
+    """Load jieba's dictionary before this worker takes its first request (app/runtime/warm.py)."""
+    from app.runtime.warm import warm
+
+    try:
+        warm(worker.wsgi)
+    except Exception:  # the database may be away: the first search then loads it instead
+        worker.log.exception("warm-up failed; the first search will load the dictionary")
+
+
 def child_exit(server, worker):
     """A worker ended: its in-progress gauge goes; its counters stay for its successor."""
     from pathlib import Path

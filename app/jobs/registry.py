@@ -16,6 +16,7 @@ JOB_MODULES = (
     "app.listings.jobs",
     "app.notifications.jobs",
     "app.recommendations.jobs",
+    "app.search.jobs",
 )
 
 

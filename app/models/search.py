@@ -147,14 +147,23 @@ class SearchDocument(Base):
 
 
 class ListingCount(Base):
-    """How many listings of a side are published, kept by triggers on the listing tables (the
-    migration), so an unfiltered list page and the home page read a figure instead of
-    counting 100,000 index entries on every request."""
+    """A change in how many listings of a side are published: their sum is the count.
+
+    Kept by triggers on the listing tables (the migration), so an unfiltered list page and
+    the home page read a figure instead of counting 100,000 index entries on every request.
+    Rows are only added (concurrent publications never wait on one counter row); the
+    `search.compact_counts` job folds each side's rows into one now and then.
+    """
 
     __tablename__ = "listing_counts"
-    __table_args__ = (sa.CheckConstraint("side IN ('scenario', 'capability')", name="side"),)
+    __table_args__ = (
+        sa.CheckConstraint("side IN ('scenario', 'capability')", name="side"),
+        # the sum is read from the index alone
+        sa.Index("ix_listing_counts_side_published", "side", "published"),
+    )
 
-    side: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side: Mapped[str] = mapped_column(sa.String(20))
     published: Mapped[int] = mapped_column(default=0)
 
 

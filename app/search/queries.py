@@ -117,7 +117,9 @@ def listed_count(side: str, today: date) -> sa.ColumnElement[int]:
     """How many listings of a side are listed: the published count the database keeps
     (listing_counts), less the scenarios past their deadline not yet swept (an index range,
     empty once the daily sweep has run)."""
-    published = sa.select(ListingCount.published).where(ListingCount.side == side)
+    published = sa.select(sa.func.coalesce(sa.func.sum(ListingCount.published), 0)).where(
+        ListingCount.side == side
+    )
     if side == "capability":
         return published.scalar_subquery()
     late = sa.select(sa.func.count()).select_from(Scenario).where(past_deadline(today))

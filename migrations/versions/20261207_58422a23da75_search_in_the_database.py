@@ -88,10 +88,12 @@ END
 $$
 """
 
-# listing_counts keeps how many listings of a side are published. Once per statement, from
-# its transition tables: a row trigger would update the same counter row once per listing,
-# and PostgreSQL walks every version a transaction left of that row on each update (a bulk
-# insert of 100,000 listings then takes hours).
+# listing_counts keeps how many listings of a side are published, as rows of changes whose sum
+# is the count: a statement that publishes or withdraws listings adds one row (from its
+# transition tables: a row trigger would add one per listing). Rows are only ever added, so
+# two transactions publishing at once never wait for each other on a counter row (a single
+# row per side would serialise every publication, bulk approvals' whole batches included);
+# the search.compact_counts job folds them into one row per side now and then.
 COUNT_PUBLISHED = r"""
 CREATE FUNCTION listing_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -104,7 +106,7 @@ BEGIN
     change := change - (SELECT count(*) FROM old_rows WHERE status = 'published');
   END IF;
   IF change <> 0 THEN
-    UPDATE listing_counts SET published = published + change WHERE side = TG_ARGV[0];
+    INSERT INTO listing_counts (side, published) VALUES (TG_ARGV[0], change);
   END IF;
   RETURN NULL;
 END
@@ -279,7 +281,10 @@ def _sqlite_upgrade():
     )
     for side, table in SIDES.items():
         unlisted = f"DELETE FROM search_documents WHERE side = '{side}' AND listing_id = old.id;"
-        count = f"UPDATE listing_counts SET published = published + {{}} WHERE side = '{side}';"
+        count = (
+            f"INSERT INTO listing_counts (side, published) SELECT '{side}', {{0}} "
+            f"WHERE {{0}} <> 0;"
+        )
         op.execute(
             f"CREATE TRIGGER {table}_inserted AFTER INSERT ON {table} BEGIN "
             + count.format("(new.status = 'published')") + " END"
@@ -309,11 +314,14 @@ def _sqlite_downgrade():
 
 def _listing_counts():
     op.create_table('listing_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('side', sa.String(length=20), nullable=False),
     sa.Column('published', sa.Integer(), nullable=False),
     sa.CheckConstraint("side IN ('scenario', 'capability')", name=op.f('ck_listing_counts_side')),
-    sa.PrimaryKeyConstraint('side', name=op.f('pk_listing_counts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_counts'))
     )
+    with op.batch_alter_table('listing_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_listing_counts_side_published', ['side', 'published'], unique=False)
     for side, table in SIDES.items():
         op.execute(
             f"INSERT INTO listing_counts (side, published) "
