@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,9 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.config import ROOT
 from app.extensions import db
@@ -31,24 +28,11 @@ from app.models import Capability, JobRun, ListingStatus, Role, Scenario, User
 from tests import files
 from tests.conftest import PASSWORD, make_capability, make_org, make_scenario, make_user
 from tests.integration.test_excel_import import scenario_row, workbook_bytes
+from tests.system.conftest import SYSTEM_REDIS_URL, free_port, start
 
-REDIS_URL = os.environ.get("TEST_TWO_MACHINES_REDIS_URL", "redis://127.0.0.1:6379/13")
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FRESH_WITHIN = 10.0  # seconds: what the platform promises for a publication or a withdrawal
 COPIED = ("app", "migrations", "seed", "static", "deploy", "pyproject.toml")
-
-
-def _require(reason: str) -> None:
-    if os.environ.get("REQUIRE_TWO_MACHINES") == "1":
-        pytest.fail(f"REQUIRE_TWO_MACHINES=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A local port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -77,20 +61,13 @@ def _environment(database_url: str, root: Path, matching_port: int) -> dict[str,
         "APP_ENV": "development",
         "SECRET_KEY": "two-machines-secret-key-0000000000000000",
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": SYSTEM_REDIS_URL,
         "MATCHING_URL": f"http://127.0.0.1:{matching_port}",
         "MATCHING_BIND": f"127.0.0.1:{matching_port}",
         "MATCHING_POLL_SECONDS": "0.5",
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "warning",
     }
-
-
-def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(  # noqa: S603 - our own programs and arguments
-            args, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT
-        )
 
 
 def _wait_ready(url: str, machine: Machine, timeout: float = 120.0) -> None:
@@ -110,17 +87,10 @@ def _wait_ready(url: str, machine: Machine, timeout: float = 120.0) -> None:
 
 
 @pytest.fixture
-def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
+def machines(
+    database_url: str, system_redis: Redis, tmp_path: Path
+) -> Iterator[tuple[Machine, Machine]]:
     """Machines A and B, and one job worker, on the suite's PostgreSQL database and Redis."""
-    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not database_url.startswith("postgresql"):
-        _require("two machines share a database server: set TEST_DATABASE_URL to PostgreSQL")
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except RedisConnectionError:
-        _require(f"Redis not reachable at {REDIS_URL}")
-    redis.flushdb()
     built: list[Machine] = []
     try:
         for name in ("machine-a", "machine-b"):
@@ -137,13 +107,13 @@ def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
             web_port, matching_port = free_port(), free_port()
             env = _environment(database_url, root, matching_port)
             processes = [
-                _start(
+                start(
                     [GUNICORN, "-c", "deploy/gunicorn-matching.conf.py"],
                     env,
                     root,
                     tmp_path / f"{name}-matching.log",
                 ),
-                _start(
+                start(
                     [
                         GUNICORN,
                         "-c",
@@ -160,7 +130,7 @@ def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
             built.append(Machine(name, root, web_port, processes))
         worker_env = _environment(database_url, built[0].root, 0)
         built[0].processes.append(
-            _start(
+            start(
                 [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"],
                 worker_env,
                 built[0].root,
@@ -180,8 +150,6 @@ def machines(app: Flask, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
-        redis.flushdb()
-        redis.close()
 
 
 def _csrf(page: str) -> str:
