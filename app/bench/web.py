@@ -194,7 +194,13 @@ def freshness(base: str, world: dict[str, Any], url: str) -> dict[str, float]:
     from app.listings import services as listings
     from app.models import Capability, User
 
-    app = bench_app(url)
+    # as a web worker of the deployment: the publication job asks the matching process
+    app = bench_app(
+        url,
+        MATCHING_URL=f"http://127.0.0.1:{MATCHING_PORT}",
+        JOBS_MODE="thread",
+        JOBS_LOCAL_SCHEDULER=False,
+    )
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == world["admin"]))
         listings.approve(admin, db.session.get(Capability, world["pending"]))
