@@ -65,7 +65,9 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed-dev ## benchmark matching, lists and dashboard at city scale (writes docs/performance*.md)
+bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard and pages at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
 	$(BIN)/python -m app.bench.dashboard
 	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)
+	@command -v wrk >/dev/null || { echo "make bench: the page benchmark needs wrk (apt-get install wrk)"; exit 2; }
+	$(BIN)/python -m app.bench.web $(BENCH_WEB_ARGS)

@@ -150,7 +150,15 @@ def wrk(
     script: Path | None = None,
 ) -> Load:
     """Load one URL (or what a Lua script asks for) with wrk and parse what it measured."""
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    args = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for header in headers:
         args += ["-H", header]
     if script is not None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Capability, ListingStatus, Organization, OrgStatus, Role, TaxonomyTerm
-from app.models.org import organization_honours
+from app.models import Capability, ListingStatus, Organization, OrgStatus, Role
+from app.organizations.queries import holding_honour
 
 NO_CHAIN = "未填写产业链"
 LOCAL_CHOICES = {"1": True, "0": False}
@@ -92,12 +92,7 @@ def _where(filters: IndustryFilters) -> list[sa.ColumnElement[bool]]:
     if filters.local:
         conditions.append(Organization.is_local.is_(LOCAL_CHOICES[filters.local]))
     if filters.honour:
-        honoured = (
-            sa.select(organization_honours.c.organization_id)
-            .join(TaxonomyTerm, TaxonomyTerm.id == organization_honours.c.term_id)
-            .where(TaxonomyTerm.kind == "honour", TaxonomyTerm.name == filters.honour)
-        )
-        conditions.append(Organization.id.in_(honoured))
+        conditions.append(Organization.id.in_(holding_honour(filters.honour)))
     return conditions
 
 

@@ -150,19 +150,22 @@ def _attempt(run_id: int) -> JobStatus:
     try:
         with _Heartbeat(current_app._get_current_object(), run_id):  # type: ignore[attr-defined]
             result = job.func(context, **run.args)
+            # done in the same commit as the work: a process that dies after it is not reaped
+            # into doing the work twice
+            db.session.execute(
+                sa.update(JobRun)
+                .where(JobRun.id == run_id)
+                .values(
+                    status=JobStatus.SUCCEEDED, finished_at=utcnow(), result=result or {}, error=""
+                )
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()
     except Exception as exc:  # every failure is recorded; the queue decides on a retry
         db.session.rollback()
         return _failed(run_id, job, exc)
     finally:
         db.session.remove()
-    _update(
-        run_id,
-        status=JobStatus.SUCCEEDED,
-        finished_at=utcnow(),
-        result=result or {},
-        error="",
-    )
     metrics.job_succeeded(job.name)
     logger.info("job %s (%s) succeeded in %.1f s", run_id, job.name, time.perf_counter() - started)
     return JobStatus.SUCCEEDED

@@ -74,6 +74,10 @@ class FullText:
         read the whole set)."""
         raise NotImplementedError
 
+    def any_holding(self, terms: Sequence[str], name: str) -> sa.ColumnElement[bool]:
+        """Whether any listing is in the set (`name`: unique within the statement)."""
+        return sa.exists(self.holding(terms))
+
 
 class PostgresFullText(FullText):
     """GIN lookups of class-prefixed lexemes in search_vector(...)."""
@@ -108,6 +112,13 @@ class PostgresFullText(FullText):
             .scalar_subquery()
         )
         return found.is_(sa.true())
+
+    def any_holding(self, terms: Sequence[str], name: str) -> sa.ColumnElement[bool]:
+        # EXISTS alone is planned to stop at the first row: the planner expects some 2 % of
+        # the vectors to match and reads them in order, so a word no listing holds read all
+        # 100,000 of them (0.7 s). A materialized set is planned whole: the GIN index, 0.2 ms.
+        found = self.holding(terms).cte(name).prefix_with("MATERIALIZED")
+        return sa.exists(sa.select(found.c.listing_id))
 
 
 class SqliteFullText(FullText):

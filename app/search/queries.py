@@ -21,8 +21,8 @@ from app.models import (
 )
 from app.models import listing as listing_models
 from app.models.listing import capability_domains, capability_tags, scenario_tags
-from app.models.org import organization_honours
 from app.models.search import budget_high
+from app.organizations.queries import holding_honour
 from app.search.documents import SIDES, Listing
 from app.search.filters import Filters
 
@@ -41,12 +41,7 @@ def _org_conditions(filters: Filters, side: str) -> list[sa.ColumnElement[bool]]
     if side == "capability" and filters.district:
         conditions.append(Organization.district == filters.district)
     if filters.honour:
-        honoured = (
-            sa.select(organization_honours.c.organization_id)
-            .join(TaxonomyTerm, TaxonomyTerm.id == organization_honours.c.term_id)
-            .where(TaxonomyTerm.kind == "honour", TaxonomyTerm.name == filters.honour)
-        )
-        conditions.append(Organization.id.in_(honoured))
+        conditions.append(Organization.id.in_(holding_honour(filters.honour)))
     return conditions
 
 
