@@ -66,6 +66,13 @@ def post_worker_init(worker):
         worker.log.exception("warm-up failed; the first search will load the dictionary")
 
 
+def worker_exit(server, worker):
+    """A worker leaving: the jobs it runs in-process (without Redis) finish first."""
+    from app.jobs.dispatch import finish_local
+
+    finish_local(worker.wsgi)
+
+
 def child_exit(server, worker):
     """A worker ended: its in-progress gauge goes; its counters stay for its successor."""
     from pathlib import Path

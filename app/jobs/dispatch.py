@@ -163,6 +163,18 @@ def local_pool(app: Flask) -> LocalPool:
         return pool
 
 
+def finish_local(app: Flask) -> None:
+    """Before this process exits (a web worker recycled, reloaded or stopped): its scheduler
+    stops claiming, and the jobs its pool runs or holds finish. Left to the interpreter's
+    exit, a running job could not start threads of its own any more and failed."""
+    scheduler = app.extensions.get("jobs_scheduler")
+    if scheduler is not None:
+        scheduler.stop.set()
+    pool = app.extensions.get("jobs_pool")
+    if pool is not None:
+        pool.executor.shutdown(wait=True)
+
+
 def redispatch(app: Flask, older_than: timedelta) -> int:
     """Hand off again queued runs whose hand-off failed or whose queue lost them."""
     now = utcnow()

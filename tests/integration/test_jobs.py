@@ -242,6 +242,35 @@ def test_the_starter_polls_progress_others_get_404(
     assert poll.get(f"/jobs/{run_id}").status_code == 404
 
 
+@job("test.fan_out", label="测试：任务内再开线程", attempts=1)
+def _fan_out(ctx: JobContext) -> dict[str, Any]:
+    """Waits for the test, then starts threads of its own (as the dashboard's refresh does)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    GATE.wait(timeout=10)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return {"sum": sum(pool.map(abs, [-1, -2, 3]))}
+
+
+def test_a_process_leaving_finishes_its_in_process_jobs_and_stops_scheduling(
+    fresh_app: Callable[..., Flask],
+) -> None:
+    threaded = fresh_app(JOBS_MODE="thread")
+    with threaded.app_context():
+        run_id = enqueue("test.fan_out").id
+        db.session.commit()  # running in this process's pool, waiting at the gate
+    scheduler = threaded.extensions["jobs_scheduler"] = periodic.LocalScheduler(threaded)
+    threading.Timer(0.2, GATE.set).start()  # the job goes on while the process is leaving
+
+    dispatch.finish_local(threaded)
+
+    assert scheduler.stop.is_set()
+    with threaded.app_context():
+        run = db.session.get(JobRun, run_id)
+        assert run is not None
+        assert (run.status, run.result) == (JobStatus.SUCCEEDED, {"sum": 6})
+
+
 def test_a_periodic_slot_is_claimed_once_however_many_schedulers_tick(
     app: Flask, fresh_app: Callable[..., Flask]
 ) -> None:
