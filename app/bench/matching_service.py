@@ -557,7 +557,7 @@ def engine_change(url: str, log: Path) -> dict[str, Any]:
         sampler.start()
         with web.test_request_context("/review/engine/vocabulary", method="POST"):
             vocabulary.add(None, VocabularyKind.WORD, WORD)
-            db.session.commit()  # the web worker hands the build to the first process
+            db.session.commit()  # the matching.rebuild job builds it (here: in this process)
             changed = time.monotonic()
         served: dict[int, float] = {}
         while len(served) < 2 and time.monotonic() - changed < 1800:
@@ -569,7 +569,7 @@ def engine_change(url: str, log: Path) -> dict[str, Any]:
         time.sleep(5)
         for load in loads:
             load.stop()
-        result["builder_memory"] = sampler.stop()
+        result["matching_memory"] = sampler.stop()  # the first process, loading beside serving
         result["served_after_s"] = {str(port): round(s, 1) for port, s in sorted(served.items())}
         result["answering"] = [
             _during(load, changed, changed + max(served.values())) for load in loads

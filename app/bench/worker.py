@@ -35,11 +35,14 @@ ROWS = 5_000
 FLASK = str(ROOT / ".venv" / "bin" / "flask") if (ROOT / ".venv").exists() else "flask"
 
 
-def workbook(rows: int) -> bytes:
-    """The scenario template filled with `rows` distinct, valid scenarios."""
+def workbook(url: str, rows: int) -> bytes:
+    """The scenario template (its drop-downs read from the database) filled with `rows`
+    distinct, valid scenarios."""
     from app.excel.workbook import template
 
-    book = load_workbook(io.BytesIO(template("scenario")))
+    with bench_app(url).app_context():
+        blank = template("scenario")
+    book = load_workbook(io.BytesIO(blank))
     sheet = book.worksheets[0]
     heads = [cell.value for cell in sheet[1]]
     deadline = date(date.today().year + 1, 12, 31).isoformat()
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     user_id = prepare(args.database)
-    data = workbook(args.rows)
+    data = workbook(args.database, args.rows)
     worker = start_worker(args.database)
     try:
         result: dict[str, Any] = {"rows": args.rows, "file_kib": round(len(data) / 1024)}
