@@ -9,6 +9,10 @@ of every machine — or in a small per-process store otherwise.
 Only GET requests to the endpoints listed below, from visitors who are not signed in and have
 no message waiting to be shown, are served from or stored in the cache; only complete HTML
 pages (200) that set no cookie are stored. A cache that fails (Redis down) is a miss.
+
+When a copy turns PAGE_CACHE_SECONDS old, one request renders the page again while the others
+are served the old copy for at most REFRESH_SECONDS more: a popular page is not rendered by
+every worker at once the moment its copy expires (which made its p99 ten times its p50).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ CACHEABLE_ENDPOINTS = frozenset(
     }
 )
 KEY_PREFIX = "page:"
+REFRESH_SECONDS = 3  # an expired copy is still served this long while one request renders
 LOCAL_ENTRIES = 500  # per process, without Redis: at most a few megabytes
 PAUSE_SECONDS = 30  # after a failure the cache is left alone this long (no wait per page)
 
@@ -85,13 +90,32 @@ def _key() -> str:
     return request.full_path
 
 
+def _fresh_key(key: str) -> str:
+    return "fresh:" + key
+
+
+def _refresh_key(key: str) -> str:
+    return "refresh:" + key
+
+
 def init_app(app: Flask) -> None:
     """Serve hits before the view runs; store fresh pages after it."""
     ttl = app.config["PAGE_CACHE_SECONDS"]
     if ttl <= 0:
         return
-    store = _backend(app)
+    store = app.extensions["page_cache"] = _backend(app)
     breaker = Breaker()
+
+    def _lookup(key: str) -> tuple[bytes | None, str]:
+        """The copy to serve and how ("hit", "stale"), or None when this request renders."""
+        page, fresh = store.get_many(key, _fresh_key(key))
+        if page is None:
+            return None, "miss"
+        if fresh is not None:
+            return page, "hit"
+        if store.add(_refresh_key(key), 1, timeout=REFRESH_SECONDS):
+            return None, "miss"  # this request renders it again
+        return page, "stale"  # another one is rendering it
 
     @app.before_request
     def _serve_hit() -> Response | None:
@@ -101,27 +125,30 @@ def init_app(app: Flask) -> None:
         if not breaker.open:
             return None
         try:
-            hit = store.get(_key())
+            page, how = _lookup(_key())
         except Exception as error:  # Redis unreachable: render the page
             breaker.trip("read", error)
             return None
-        if hit is None:
+        if page is None:
             return None
         g.page_cache_miss = False
-        g.page_cache_hit = True
-        return Response(hit, mimetype="text/html")
+        g.page_cache_hit = how
+        return Response(page, mimetype="text/html")
 
     @app.after_request
     def _store_miss(response: Response) -> Response:
         if g.get("page_cache_hit"):
-            response.headers["X-Page-Cache"] = "hit"
+            response.headers["X-Page-Cache"] = g.page_cache_hit
         if not g.get("page_cache_miss"):
             return response
         response.headers["X-Page-Cache"] = "miss"
         storable = response.status_code == 200 and response.mimetype == "text/html"
         if storable and "Set-Cookie" not in response.headers and breaker.open:
+            key = _key()
             try:
-                store.set(_key(), response.get_data(), timeout=ttl)
+                store.set(key, response.get_data(), timeout=ttl + REFRESH_SECONDS)
+                store.set(_fresh_key(key), 1, timeout=ttl)
+                store.delete(_refresh_key(key))
             except Exception as error:
                 breaker.trip("write", error)
         return response

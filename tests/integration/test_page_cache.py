@@ -35,6 +35,29 @@ def test_an_anonymous_visitor_gets_the_stored_copy_until_it_expires(
     assert "第二个场景" in client.get("/?from=elsewhere").get_data(as_text=True)  # another URL
 
 
+def test_an_expired_copy_is_rendered_by_one_request_while_the_others_get_it_a_moment_longer(
+    cached: Flask, publisher: User
+) -> None:
+    make_scenario(publisher.organization, title="第一个场景")
+    client = cached.test_client()
+    old = client.get("/scenarios")
+    make_scenario(publisher.organization, title="第二个场景")
+    store = cached.extensions["page_cache"]
+    store.delete("fresh:/scenarios?")  # the copy is now older than PAGE_CACHE_SECONDS
+    store.add("refresh:/scenarios?", 1)  # and another worker is rendering the page
+    waiting = client.get("/scenarios")
+    assert waiting.headers["X-Page-Cache"] == "stale"
+    assert waiting.get_data() == old.get_data()
+
+    store.delete("refresh:/scenarios?")  # that worker died before storing anything
+    renderer = client.get("/scenarios")
+    assert renderer.headers["X-Page-Cache"] == "miss"
+    assert "第二个场景" in renderer.get_data(as_text=True)
+    again = client.get("/scenarios")
+    assert again.headers["X-Page-Cache"] == "hit"
+    assert again.get_data() == renderer.get_data()
+
+
 def test_signed_in_users_always_get_a_fresh_page(cached: Flask, publisher: User) -> None:
     make_scenario(publisher.organization, title="第一个场景")
     client = cached.test_client()
@@ -89,4 +112,5 @@ def test_machines_share_the_copy_through_redis(
     page = two.test_client().get("/")
     assert page.headers["X-Page-Cache"] == "hit"
     assert "第二个场景" not in page.get_data(as_text=True)
-    assert redis.ttl("page:/?") <= 60
+    assert redis.ttl("page:/?") <= 60 + 3  # served stale at most 3 s while one renders
+    assert redis.ttl("page:fresh:/?") <= 60
