@@ -427,6 +427,11 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace, path: 
         "whose rate is low cannot have a low p99 there. The *one request at a time* row "
         "shows what one visitor waits for that page on an otherwise idle machine.",
         "",
+        "Rows vary by up to a third from one run to the next on 2 cores shared with the load "
+        "generator, the database and the matching process; at these rates gunicorn also "
+        "replaces each web worker every 10,000–15,000 requests (`max_requests`), and a new "
+        "worker spends about 1.5 s of a core importing the app and loading jieba's dictionary.",
+        "",
         "Before the load, the published counts' change rows are folded (the scheduler's "
         "`search.compact_counts`, every ten minutes in a deployment) and PostgreSQL is "
         "vacuumed and analysed (SQLite analysed), as its autovacuum does on its own soon "
