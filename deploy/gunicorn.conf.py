@@ -70,7 +70,8 @@ def worker_exit(server, worker):
     """A worker leaving: the jobs it runs in-process (without Redis) finish first."""
     from app.jobs.dispatch import finish_local
 
-    finish_local(worker.wsgi)
+    if getattr(worker, "wsgi", None) is not None:  # None when the app failed to load
+        finish_local(worker.wsgi)
 
 
 def child_exit(server, worker):

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from app.config import ROOT
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 ROWS = 5_000
-FLASK = str(ROOT / ".venv" / "bin" / "flask") if (ROOT / ".venv").exists() else "flask"
+FLASK = str(Path(sys.executable).with_name("flask"))  # the virtualenv's, beside this Python
 
 
 def workbook(url: str, rows: int) -> bytes:
