@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import ROOT, Config, config_from_env
+from app.paging import IdConverter
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -21,6 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or config.secret_key()
     app.config.update(overrides)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _configure_runtime(app)
     _init_extensions(app)
     _register_ops(app)

@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, ExcellentCase
+from app.paging import page_arg
 
 
 def _case(case_id: int) -> ExcellentCase:
@@ -29,7 +30,7 @@ def index() -> str:
     keyword = (request.args.get("q") or "").strip()[:100]
     page = db.paginate(
         services.published(keyword),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -12,6 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Capability, Organization, Scenario
+from app.paging import id_arg, page_arg
 from app.security import policies
 
 
@@ -71,10 +72,10 @@ def _reveal(
 @bp.route("/review/contacts")
 def reveal_log() -> str:
     """Who revealed whose contacts, newest first, optionally for one organisation."""
-    org_id = request.args.get("org", type=int)
+    org_id = id_arg("org")
     page = db.paginate(
         services.log_query(org_id),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=current_app.config["PAGE_SIZE"] * 4,
         error_out=False,
     )

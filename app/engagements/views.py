@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, EngagementStage, Recommendation, Scenario
+from app.paging import page_arg
 from app.recommendations.client import MatchingUnavailable
 from app.security import policies
 
@@ -235,7 +236,7 @@ def _stage_arg() -> EngagementStage | None:
 def _list(query: Any, template: str, counts: dict) -> str:
     page = db.paginate(
         query,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=PER_PAGE,
         error_out=False,
     )

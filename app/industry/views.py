@@ -7,6 +7,7 @@ from flask import current_app, render_template, request
 from app import taxonomy
 from app.extensions import db
 from app.industry import bp, services
+from app.paging import page_arg
 
 
 @bp.route("/industry")
@@ -17,7 +18,7 @@ def index() -> str:
     districts = taxonomy.names("district")
     page = db.paginate(
         services.firm_query(filters, chains),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

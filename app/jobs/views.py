@@ -12,6 +12,7 @@ from app.forms import EmptyForm
 from app.jobs import admin
 from app.jobs.registry import label
 from app.models import JobRun, Role
+from app.paging import page_arg
 
 bp = Blueprint("jobs", __name__)
 
@@ -22,7 +23,7 @@ def index() -> str:
     status = request.args.get("status", "failed")
     if status not in admin.STATUS_TABS:
         status = "failed"
-    page = admin.runs(status, max(request.args.get("page", 1, type=int) or 1, 1))
+    page = admin.runs(status, page_arg())
     return render_template(
         "jobs/index.html",
         overview=admin.overview(),

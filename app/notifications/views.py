@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.forms import EmptyForm
 from app.notifications import bp, services
+from app.paging import page_arg
 
 
 @bp.route("/")
@@ -17,7 +18,7 @@ def index() -> str:
     unread_only = request.args.get("unread") == "1"
     page = db.paginate(
         services.for_user(current_user, unread_only),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=20,
         error_out=False,
     )

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.matching import Filters
 from app.models import Capability, Scenario
+from app.paging import page_arg
 from app.portal import bp, services
 from app.recommendations import services as recommendations
 from app.search import services as search
@@ -34,10 +35,6 @@ def index() -> str:
     )
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.route("/scenarios")
 def scenarios() -> str:
     """Published scenarios: Chinese search, filters, sort orders and pages."""
@@ -52,7 +49,7 @@ def capabilities() -> str:
 
 def _list_page(side: str, template: str) -> str:
     filters = ListFilters.from_args(request.args).for_side(side)
-    page = search.search(side, filters, _page(), current_app.config["PAGE_SIZE"])
+    page = search.search(side, filters, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template(
         template,
         page=page,

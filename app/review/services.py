@@ -26,6 +26,7 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
+from app.paging import MAX_ID
 
 
 def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
@@ -108,7 +109,7 @@ class QueueFilters:
             kind=kind if kind in KINDS else "",
             domain=(args.get("domain") or "").strip()[:30],
             district=(args.get("district") or "").strip()[:30],
-            organization_id=int(org) if org.isdigit() else None,
+            organization_id=int(org) if org.isdigit() and 0 < int(org) <= MAX_ID else None,
             change=change if change in ("new", "revised") else "",
         )
 

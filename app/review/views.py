@@ -27,6 +27,7 @@ from app.models import (
     VocabularyEntry,
     VocabularyKind,
 )
+from app.paging import page_arg
 from app.recommendations import jobs as matching_jobs
 from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
@@ -75,7 +76,7 @@ def organization_decide(org_id: int) -> Response:
 def listings() -> str:
     """Scenarios and capabilities waiting for review, filtered and paged, oldest first."""
     filters = services.QueueFilters.from_args(request.args)
-    page, items = services.listing_queue(filters, _page())
+    page, items = services.listing_queue(filters, page_arg())
     orgs = {item.listing.organization_id for item in items}
     return render_template(
         "review/listings.html",
@@ -90,10 +91,6 @@ def listings() -> str:
         close_form=CloseForm(),
         bulk_form=EmptyForm(),
     )
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _queue_organizations() -> list[Organization]:
@@ -205,7 +202,7 @@ def matches() -> str:
     min_score = _min_score()
     page = db.paginate(
         recommendations.pending_queue(min_score),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=10,
         error_out=False,
     )

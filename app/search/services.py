@@ -16,14 +16,13 @@ from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
 from app.models import Scenario
 from app.models import listing as listing_models
+from app.paging import MAX_PAGE
 from app.recommendations.live import live as live_matching
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
 from app.search.queries import Slice, filter_conditions, listed, listed_count, sort_keys
 from app.search.words import WordSearch, known_words
-
-MAX_PAGE = 10_000  # bounded offset: nobody pages further, and the database skips rows to get there
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,31 @@
+"""The page number a list is asked for, read the same way by every list of the site."""
+
+from __future__ import annotations
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+MAX_PAGE = 10_000  # no list is longer; the database would skip rows all the way there
+MAX_ID = 2**31 - 1  # the largest id a row can have (INTEGER on both databases)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number no row can have does not match (404), instead of
+    reaching the database, which refuses it (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002, ANN001, ANN002, ANN003 -- werkzeug's
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_arg() -> int:
+    """`?page=`: 1 when absent, not a number or below 1; at most MAX_PAGE (an empty page past
+    the end, as any page past a list's end), so a huge number never reaches the database."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def id_arg(name: str) -> int | None:
+    """`?name=` as a row id (a filter): None when absent, not a number, or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
