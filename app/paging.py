@@ -1,9 +1,12 @@
-"""The page number a list is asked for, read the same way by every list of the site."""
+"""Numbers read from URLs (row ids in routes, page numbers, id filters), bounded the same way
+by every page of the site."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 MAX_PAGE = 10_000  # no list is longer; the database would skip rows all the way there
 MAX_ID = 2**31 - 1  # the largest id a row can have (INTEGER on both databases)
@@ -13,7 +16,7 @@ class IdConverter(IntegerConverter):
     """`<int:…>` in every route: a number no row can have does not match (404), instead of
     reaching the database, which refuses it (a 500)."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002, ANN001, ANN002, ANN003 -- werkzeug's
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 -- werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
