@@ -92,6 +92,7 @@ class LocalScheduler:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.stop = threading.Event()
+        self.tried: dict[str, datetime] = {}  # each job's slot this process already claimed or lost
         self.thread = threading.Thread(target=self._loop, name="job-scheduler", daemon=True)
 
     def start(self) -> None:
@@ -110,9 +111,14 @@ class LocalScheduler:
         from app.jobs.dispatch import local_pool
 
         won = []
+        now = now or utcnow()
         with self.app.app_context():
             for entry in SCHEDULE:
-                run_id = claim_due(entry.name, now)
+                slot = slot_of(entry, now)
+                if self.tried.get(entry.name) == slot:  # one write per slot, not one per tick
+                    continue
+                run_id = claim(entry.name, slot)
+                self.tried[entry.name] = slot
                 if run_id is not None:
                     won.append(run_id)
             db.session.remove()

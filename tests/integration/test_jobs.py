@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -283,8 +283,24 @@ def test_a_periodic_slot_is_claimed_once_however_many_schedulers_tick(
     assert sorted(claimed) == sorted(p.name for p in periodic.SCHEDULE)
 
 
+def test_a_scheduler_tries_each_slot_once_not_at_every_tick(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried: list[str] = []
+    monkeypatch.setattr(periodic, "claim", lambda name, slot: tried.append(name))
+    scheduler = periodic.LocalScheduler(app)
+    now = datetime(2026, 12, 7, 11, 33, 5, tzinfo=UTC)  # the next minute starts no other slot
+    scheduler.tick(now)
+    assert len(tried) == len(periodic.SCHEDULE)
+    tried.clear()
+    scheduler.tick(now + timedelta(seconds=20))  # the same minute: nothing new to claim
+    assert tried == []
+    scheduler.tick(now + timedelta(minutes=1))  # the every-minute jobs' next slot
+    every_minute = [p.name for p in periodic.SCHEDULE if p.cron == "* * * * *"]
+    assert sorted(tried) == sorted(every_minute)
+
+
 def test_a_periodic_slot_is_the_latest_scheduled_time() -> None:
-    from datetime import UTC, datetime
 
     daily = periodic.Periodic("x", "5 16 * * *")
     at = datetime(2026, 12, 7, 16, 5, 0, tzinfo=UTC)
