@@ -301,7 +301,6 @@ def test_a_scheduler_tries_each_slot_once_not_at_every_tick(
 
 
 def test_a_periodic_slot_is_the_latest_scheduled_time() -> None:
-
     daily = periodic.Periodic("x", "5 16 * * *")
     at = datetime(2026, 12, 7, 16, 5, 0, tzinfo=UTC)
     assert periodic.slot_of(daily, at) == at
