@@ -39,6 +39,13 @@ def runs(status: str, page: int) -> Pagination:
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+def latest(name: str) -> JobRun | None:
+    """The most recent run of a job (the engine page shows the last build and training)."""
+    return db.session.scalar(
+        sa.select(JobRun).where(JobRun.name == name).order_by(JobRun.id.desc()).limit(1)
+    )
+
+
 def retry(admin: Any, run: JobRun) -> None:
     """Queue a failed run again from its first attempt (handed to the queue on commit)."""
     if run.status is not JobStatus.FAILED:

@@ -47,16 +47,6 @@ def prune_feed(ctx: JobContext) -> dict[str, Any]:
     return {"deleted": maintenance.prune_feed(int(current_app.config["MATCHING_FEED_DAYS"]))}
 
 
-def latest_rebuild() -> JobRun | None:
-    """The most recent engine build, for the engine page."""
-    return db.session.scalar(
-        sa.select(JobRun)
-        .where(JobRun.name == maintenance.REBUILD)
-        .order_by(JobRun.id.desc())
-        .limit(1)
-    )
-
-
 @job(TRAIN, label="训练推荐重排序模型", queue="bulk", attempts=1, timeout=1800)
 def train(ctx: JobContext, admin_id: int | None = None) -> dict[str, Any]:
     """Train on the decisions; the model is activated only if it beats the base score."""
@@ -65,10 +55,3 @@ def train(ctx: JobContext, admin_id: int | None = None) -> dict[str, Any]:
     admin = db.session.get(User, admin_id) if admin_id is not None else None
     row = learning.train(admin)
     return {"version": row.version, "active": row.active, "reason": row.reason}
-
-
-def latest_training() -> JobRun | None:
-    """The most recent training run, for the engine page."""
-    return db.session.scalar(
-        sa.select(JobRun).where(JobRun.name == TRAIN).order_by(JobRun.id.desc()).limit(1)
-    )

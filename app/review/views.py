@@ -15,6 +15,7 @@ from app import taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
+from app.jobs import admin as jobs_admin
 from app.jobs import enqueue
 from app.listings.services import StaleListingError
 from app.listings.services import close as close_listing
@@ -256,8 +257,8 @@ def engine() -> str:
         "review/engine.html",
         overview=recommendations.engine_overview(),
         models=learning.history(),
-        training=matching_jobs.latest_training(),
-        rebuild=matching_jobs.latest_rebuild(),
+        training=jobs_admin.latest(matching_jobs.TRAIN),
+        rebuild=jobs_admin.latest(maintenance.REBUILD),
         examples=learning.example_count(),
         entries=vocabulary.entries(),
         form=VocabularyForm(),
