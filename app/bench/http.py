@@ -100,14 +100,6 @@ def wait_until_ok(url: str, timeout: float = 600.0, cookies: dict[str, str] | No
     raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f} s")
 
 
-def rss_mib(pid: int) -> float:
-    """A process's resident memory in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 

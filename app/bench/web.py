@@ -33,7 +33,7 @@ import httpx
 import sqlalchemy as sa
 
 from app.bench import http
-from app.bench.matching_service import SECRET, machine, run_step
+from app.bench.matching_service import SECRET, machine, rss_mib, run_step
 from app.config import ROOT
 
 DOC = ROOT / "docs" / "performance-web.md"
@@ -252,7 +252,7 @@ def start_time(env: dict[str, str]) -> dict[str, float]:
         return {
             "first_page_s": round(first, 2),
             "first_search_s": round(search, 2),
-            "rss_mib": round(http.rss_mib(worker)),
+            "rss_mib": round(rss_mib(worker)),
         }
     finally:
         server.stop()
@@ -307,7 +307,7 @@ def bench_database(label: str, url: str, redis: bool, args: argparse.Namespace) 
         result["matching_ready_s"] = round(
             http.wait_until_ok(f"http://127.0.0.1:{MATCHING_PORT}/readyz"), 1
         )
-        result["matching_rss_mib"] = round(http.rss_mib(matching.workers()[0]))
+        result["matching_rss_mib"] = round(rss_mib(matching.workers()[0]))
         result["start"] = start_time(env)
         web = http.serve_web("app.wsgi:app", WEB_PORT, env)
         base = f"http://127.0.0.1:{WEB_PORT}"
@@ -325,7 +325,7 @@ def bench_database(label: str, url: str, redis: bool, args: argparse.Namespace) 
             loads = load_pages(base, urls, cookie, args.seconds, args.c)
             result["pages"] = [asdict(load) for load in loads]
             result["web_workers"] = len(web.workers())
-            result["web_rss_mib"] = [round(http.rss_mib(pid)) for pid in web.workers()]
+            result["web_rss_mib"] = [round(rss_mib(pid)) for pid in web.workers()]
             result["freshness"] = freshness(base, world, url)
         finally:
             web.stop()
