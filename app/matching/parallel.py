@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,6 +22,16 @@ _TASK: Callable[[Any], Any] | None = None
 def _run(chunk: Sequence[Any]) -> list[Any]:
     assert _TASK is not None  # noqa: S101 -- set by parallel_map before the fork
     return [_TASK(item) for item in chunk]
+
+
+def die_on_sigterm() -> None:
+    """In a forked worker: SIGTERM ends it, whatever handler the parent had.
+
+    gunicorn's workers and RQ's worker handle SIGTERM by setting a flag, and a fork inherits
+    the handler: Pool.terminate() (after a failed task) then waited for ever for a worker that
+    took the signal and went on waiting for its next task.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def workers_available() -> int:
@@ -47,7 +58,7 @@ def parallel_map(
     try:
         size = -(-len(items) // (workers * 4))  # a few chunks per worker evens out the load
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=die_on_sigterm)
         try:
             parts = pool.map(_run, chunks)
             pool.close()  # workers finish and exit on their own: no signal is sent to them

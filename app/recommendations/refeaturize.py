@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
 from app.matching import Engine
-from app.matching.parallel import workers_available
+from app.matching.parallel import die_on_sigterm, workers_available
 from app.models import Capability, ListingStatus, SearchDocument
 from app.recommendations.documents import document
 from app.recommendations.state import ENGINES, SIDES, Progress, read_vocabulary
@@ -102,7 +102,9 @@ def _in_workers(
 
 
 def _worker_start() -> None:
-    """In a forked worker: forget the parent's pooled connections (never close them)."""
+    """In a forked worker: forget the parent's pooled connections (never close them), and
+    end on SIGTERM (a failure terminates the pool)."""
+    die_on_sigterm()
     assert _WORK is not None  # noqa: S101 -- set before the fork
     app, _engine = _WORK
     with app.app_context():

@@ -144,3 +144,24 @@ def test_workers_finish_on_their_own_and_are_ended_only_on_failure(
     with pytest.raises(ValueError, match="bad item"):
         parallel_map(fails, list(range(40)), workers=2, min_items=1)
     assert ended == ["terminate"]
+
+
+def _default_sigterm(_: int) -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_workers_die_on_sigterm_even_under_a_parent_that_handles_it() -> None:
+    # gunicorn's workers and RQ's worker handle SIGTERM by setting a flag, and forked workers
+    # inherit the handler: terminating the pool after a failure then waited for ever for a
+    # worker that took the signal and went on waiting for its next task (seen in CI)
+    import signal
+
+    from app.matching.parallel import parallel_map
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)  # a flag-setting handler
+    try:
+        assert all(parallel_map(_default_sigterm, list(range(8)), workers=2, min_items=1))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
