@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
     from app.saved_searches import bp as saved_searches_bp
+    from app.staff import bp as staff_bp
     from app.workspace import bp as workspace_bp
 
     app.register_blueprint(portal_bp)
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(industry_bp)
     app.register_blueprint(saved_searches_bp, url_prefix="/my/searches")
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
 
 
 def _register_security(app: Flask) -> None:

@@ -13,7 +13,7 @@ from app import seed, taxonomy
 from app.auth import services as auth
 from app.errors import DomainError
 from app.extensions import db
-from app.models import ListingStatus, Scenario
+from app.models import ListingStatus, Role, Scenario
 from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.validators import password_error
@@ -71,21 +71,36 @@ def demo_accounts() -> None:
     click.echo("打开 http://127.0.0.1:5000")
 
 
+STAFF_ROLE_NAMES = {
+    "system": Role.SYSADMIN,
+    "security": Role.SECADMIN,
+    "audit": Role.AUDITOR,
+    "reviewer": Role.REVIEWER,
+}
+
+
 @click.command("create-admin")
-@click.option("--email", prompt="邮箱", help="The administrator's e-mail (login).")
-@click.option("--name", prompt="姓名", help="The administrator's name.")
+@click.option("--email", prompt="邮箱", help="The staff member's e-mail (login).")
+@click.option("--name", prompt="姓名", help="The staff member's name.")
+@click.option(
+    "--role",
+    type=click.Choice(list(STAFF_ROLE_NAMES)),
+    default="system",
+    show_default=True,
+    help="The duty: system (系统管理员), security (安全管理员), audit (审计管理员), reviewer (平台审核员).",
+)
 @click.password_option("--password", prompt="密码", confirmation_prompt="确认密码")
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create a platform administrator."""
+def create_admin(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account at installation (each duty its own account: 三权分立)."""
     error = password_error(password)
     if error:
         raise click.ClickException(error)
     try:
-        auth.create_admin(email.strip(), name.strip(), password)
+        user = auth.create_admin(email.strip(), name.strip(), password, STAFF_ROLE_NAMES[role])
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
-    click.echo(f"已创建平台管理员 {email}。")
+    click.echo(f"已创建{user.role.label} {email}。")
 
 
 @click.command("load-taxonomy")

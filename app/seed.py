@@ -207,12 +207,10 @@ def _capability(
 
 def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
     role = Role(rec["role"])
-    org = (
-        _owner(orgs, rec["organization"], f"user {rec['email']}")
-        if role is not Role.ADMIN
-        else None
-    )
+    org = None if role.is_staff else _owner(orgs, rec["organization"], f"user {rec['email']}")
     user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
+    if role.is_staff:
+        user.role_granted_at = utcnow()
     user.set_password(rec["password"])
     return user
 
@@ -226,9 +224,9 @@ def _load_batches(path: Path, scenarios: list[Scenario], users: list[User]) -> l
     if not path.exists():
         return []
     records = json.loads(path.read_text(encoding="utf-8"))["scenario_batches"]
-    admin = next((u for u in users if u.role is Role.ADMIN), None)
+    admin = next((u for u in users if u.role is Role.REVIEWER), None)
     if records and admin is None:
-        raise SeedError(f"{path.name}: users.json has no administrator to publish the batches")
+        raise SeedError(f"{path.name}: users.json has no 平台审核员 to publish the batches")
     by_title = {s.title: s for s in scenarios}
     loaded = []
     for rec in records:

@@ -185,7 +185,7 @@ def make_user(org: Organization | None, role: Role | None = None, **fields: Any)
     user = User(
         email=fields.pop("email", f"user{n}@example.com"),
         name=fields.pop("name", f"用户{n}"),
-        role=role or (org.role if org else Role.ADMIN),
+        role=role or (org.role if org else Role.REVIEWER),
         organization=org,
         password_hash=PASSWORD_HASH,
         **fields,
@@ -274,7 +274,7 @@ def login(client: FlaskClient, user: User | None) -> FlaskClient:
 @pytest.fixture
 def admin() -> User:
     """A platform administrator."""
-    return make_user(None, Role.ADMIN)
+    return make_user(None, Role.REVIEWER)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
+from app.models.base import utcnow
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class Registration:
 
 def register(data: Registration) -> User:
     """Create a pending organisation and its first user; refuse duplicates field by field."""
-    if data.role is Role.ADMIN:
-        raise DomainError("不能注册为平台管理员。", field="role")
+    if data.role.is_staff:
+        raise DomainError("不能注册为平台工作人员。", field="role")
     _refuse_duplicates(data)
     org = Organization(
         name=data.org_name,
@@ -82,11 +83,13 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_admin(email: str, name: str, password: str) -> User:
-    """Create a platform administrator (used by `flask create-admin`)."""
+def create_admin(email: str, name: str, password: str, role: Role = Role.SYSADMIN) -> User:
+    """Create a staff account with its duty (used by the installer's `flask create-admin`)."""
+    if not role.is_staff:
+        raise DomainError("只能创建平台工作人员账号。", field="role")
     if db.session.scalar(sa.select(User.id).where(User.email == email.lower())):
         raise DomainError("该邮箱已存在。", field="email")
-    user = User(email=email.lower(), name=name, role=Role.ADMIN)
+    user = User(email=email.lower(), name=name, role=role, role_granted_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

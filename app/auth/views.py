@@ -90,8 +90,16 @@ def login() -> Response | str:
     return render_template("auth/login.html", form=form)
 
 
+HOMES = {
+    Role.REVIEWER: "review.index",
+    Role.SYSADMIN: "staff.accounts",
+    Role.SECADMIN: "staff.roles",
+    Role.AUDITOR: "portal.index",  # lead: the audit viewer once it lands
+}
+
+
 def _home_for(role: Role) -> str:
-    return url_for("review.index") if role is Role.ADMIN else url_for("workspace.index")
+    return url_for(HOMES.get(role, "workspace.index"))
 
 
 @bp.route("/logout", methods=["POST"])

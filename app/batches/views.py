@@ -20,7 +20,9 @@ from app.security import policies
 def _visible(batch_id: int) -> Batch:
     """A public batch; unpublished ones only to administrators (404 for anyone else)."""
     batch = services.get(batch_id)
-    if batch is None or not (batch.is_public(services.today()) or policies.is_admin(current_user)):
+    if batch is None or not (
+        batch.is_public(services.today()) or policies.is_reviewer(current_user)
+    ):
         abort(404)
     return batch
 

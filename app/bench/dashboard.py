@@ -347,7 +347,7 @@ def generate(sizes: Sizes, seed: int = 7) -> int:
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     taxonomy.load_taxonomy(ROOT / "seed" / "taxonomy.json")
     publishers, firms = _orgs(rng, sizes)
-    admin = User(email="bench-admin@example.com", name="基准管理员", role=Role.ADMIN)
+    admin = User(email="bench-admin@example.com", name="基准管理员", role=Role.REVIEWER)
     admin.set_password(secrets.token_urlsafe())  # the bench signs in through the session
     db.session.add(admin)
     db.session.flush()

@@ -96,7 +96,7 @@ def accounts(url: str) -> dict[str, Any]:
                 User(
                     email=admin_email,
                     name="基准管理员",
-                    role=Role.ADMIN,
+                    role=Role.REVIEWER,
                     password_hash=generate_password_hash(PASSWORD),
                 )
             )

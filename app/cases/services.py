@@ -124,7 +124,7 @@ def can_preview(user: Any, case: ExcellentCase) -> bool:
     return (
         case.is_published
         or engagement_party(user, case.engagement) is not None
-        or bool(getattr(user, "is_authenticated", False) and user.is_admin)
+        or bool(getattr(user, "is_authenticated", False) and user.is_reviewer)
     )
 
 

@@ -42,7 +42,7 @@ def import_upload(ctx: JobContext, token: str, user_id: int) -> dict[str, Any]:
     except IntegrityError:
         db.session.rollback()
         return {"error": RACED, "token": token}
-    state = "待审核" if user.role is Role.ADMIN else "草稿"
+    state = "待审核" if user.role is Role.REVIEWER else "草稿"
     return {
         "kind": upload.kind,
         "created": outcome.created,

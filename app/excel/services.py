@@ -100,7 +100,7 @@ def import_key(title: str) -> str:
 
 def check(data: bytes, kind: Kind, user: Any) -> Preview:
     """Check every row of an uploaded file (FileRefused when the file itself is unusable)."""
-    admin = user.role is Role.ADMIN
+    admin = user.role is Role.REVIEWER
     cols = columns(kind)
     required = {c.header for c in cols if c.key != "organization"}
     if admin:
@@ -342,7 +342,7 @@ def import_valid(
     transaction takes the database's write lock (SQLite has only one) for the inserts alone.
     """
     rows = preview.valid
-    status = ListingStatus.PENDING if user.role is Role.ADMIN else ListingStatus.DRAFT
+    status = ListingStatus.PENDING if user.role is Role.REVIEWER else ListingStatus.DRAFT
     scenario = preview.kind == "scenario"
     engine = live(current_app).engine()
     docs = _scenario_docs(rows) if scenario else _capability_docs(rows)

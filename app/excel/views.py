@@ -39,7 +39,7 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 def _kind_for_user(requested: str | None) -> Kind:
     """Owners import their own kind only; administrators choose."""
-    if current_user.role is Role.ADMIN:
+    if current_user.role is Role.REVIEWER:
         return requested if requested in KINDS else "scenario"  # type: ignore[return-value]
     return OWN_KIND[current_user.role]
 
@@ -61,7 +61,7 @@ def upload() -> Response | str:
             flash(f"文件超过{UPLOAD_MAX_MB}MB，请拆分为多个文件分批导入。", "danger")
             return redirect(url_for("excel.upload"))
     form = UploadForm()
-    is_admin = current_user.role is Role.ADMIN
+    is_reviewer = current_user.role is Role.REVIEWER
     if form.validate_on_submit():
         kind = _kind_for_user(form.kind.data)
         data = form.file.data.read()
@@ -72,7 +72,7 @@ def upload() -> Response | str:
     return render_template(
         "excel/upload.html",
         form=form,
-        is_admin=is_admin,
+        is_reviewer=is_reviewer,
         kind=kind,
         kind_label=KIND_LABELS[kind],
         max_rows=MAX_ROWS,
@@ -141,7 +141,7 @@ def import_status(run_id: int) -> str:
         result=run.result or {},
         retry_token=token if storage.belongs(token, current_user.id) else None,
         done_url=url_for(
-            "review.listings" if current_user.role is Role.ADMIN else "workspace.index"
+            "review.listings" if current_user.role is Role.REVIEWER else "workspace.index"
         ),
     )
 

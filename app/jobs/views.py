@@ -57,7 +57,7 @@ def status(run_id: int) -> Response:
     """A run's state and progress as JSON (polled by pages waiting for it)."""
     run = db.session.get(JobRun, run_id)
     allowed = run is not None and (
-        current_user.role is Role.ADMIN or run.created_by_id == current_user.id
+        current_user.role is Role.SYSADMIN or run.created_by_id == current_user.id
     )
     if not allowed:
         abort(404)

@@ -349,7 +349,7 @@ def withdraw(user: Any, listing: Listing, reason: str, seen_version: int | None 
 
 def close(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """The owner or an administrator closes a published listing (e.g. the need was met)."""
-    if policies.is_admin(user):
+    if policies.is_reviewer(user):
         actor = ADMIN
     elif policies.is_owner(user, listing):
         actor = OWNER

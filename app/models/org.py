@@ -27,19 +27,46 @@ organization_honours = sa.Table(
 
 
 class Role(enum.StrEnum):
-    """What a user may do; an organisation is either a publisher or a firm."""
+    """What a user may do: an organisation's user, or one of the platform's separated duties.
+
+    The platform's staff duties are split (三权分立): no account holds two of them, and the
+    single-valued role column with its CHECK constraints enforces that in the database.
+    """
 
     PUBLISHER = "publisher"
     FIRM = "firm"
-    ADMIN = "admin"
+    # the business duty: reviews organisations, listings, matches, batches and cases
+    REVIEWER = "reviewer"
+    # accounts, configuration, jobs and backups; no business data, no role grants
+    SYSADMIN = "sysadmin"
+    # role grants, unlocks, second-factor resets, sessions; nothing else
+    SECADMIN = "secadmin"
+    # reads and exports the audit trail; nothing else
+    AUDITOR = "auditor"
 
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
         return ROLE_LABELS[self]
 
+    @property
+    def is_staff(self) -> bool:
+        """One of the platform's own duties, not an organisation's user."""
+        return self in STAFF_ROLES
 
-ROLE_LABELS = {Role.PUBLISHER: "场景发布单位", Role.FIRM: "数字企业", Role.ADMIN: "平台管理员"}
+
+ROLE_LABELS = {
+    Role.PUBLISHER: "场景发布单位",
+    Role.FIRM: "数字企业",
+    Role.REVIEWER: "平台审核员",
+    Role.SYSADMIN: "系统管理员",
+    Role.SECADMIN: "安全管理员",
+    Role.AUDITOR: "审计管理员",
+}
+STAFF_ROLES = frozenset({Role.REVIEWER, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+ORG_ROLES = frozenset({Role.PUBLISHER, Role.FIRM})
+# SQL for "this role belongs to the platform's staff", used by the CHECK constraints
+_STAFF_SQL = "role IN ('reviewer', 'sysadmin', 'secadmin', 'auditor')"
 
 
 class OrgStatus(enum.StrEnum):
@@ -60,7 +87,7 @@ class Organization(TimestampMixin, Base):
 
     __tablename__ = "organizations"
     __table_args__ = (
-        sa.CheckConstraint("role <> 'admin'", name="not_admin"),
+        sa.CheckConstraint("role IN ('publisher', 'firm')", name="not_staff"),
         sa.CheckConstraint("role <> 'firm' OR uscc IS NOT NULL", name="firm_has_uscc"),
     )
 
@@ -105,11 +132,11 @@ class Organization(TimestampMixin, Base):
 
 
 class User(UserMixin, TimestampMixin, Base):
-    """A person who signs in; administrators belong to no organisation."""
+    """A person who signs in; the platform's staff belong to no organisation."""
 
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint("(role = 'admin') = (organization_id IS NULL)", name="org_unless_admin"),
+        sa.CheckConstraint(f"({_STAFF_SQL}) = (organization_id IS NULL)", name="org_unless_staff"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +148,9 @@ class User(UserMixin, TimestampMixin, Base):
         sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # staff accounts: when a 安全管理员 (or the installer's CLI) granted the role; a staff
+    # account a 系统管理员 created stays inactive until then
+    role_granted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")
 
@@ -130,9 +160,14 @@ class User(UserMixin, TimestampMixin, Base):
         return self.active
 
     @property
-    def is_admin(self) -> bool:
-        """Platform administrators review and publish."""
-        return self.role is Role.ADMIN
+    def is_reviewer(self) -> bool:
+        """平台审核员 review and publish."""
+        return self.role is Role.REVIEWER
+
+    @property
+    def is_staff(self) -> bool:
+        """Any of the platform's administrative duties (stricter sessions, a second factor)."""
+        return self.role.is_staff
 
     def set_password(self, password: str) -> None:
         """Store a salted hash, never the password."""

@@ -110,7 +110,7 @@ def notify_organization(
 
 def notify_admins(kind: str, title: str, link: str = "", body: str = "") -> int:
     """Tell every administrator."""
-    users = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN))
+    users = db.session.scalars(sa.select(User).where(User.role == Role.REVIEWER))
     return notify(users, kind, title, link, body)
 
 

@@ -96,7 +96,7 @@ def listings() -> str:
 
 def _queue_organizations() -> list[Organization]:
     """Organisations for the filter: those with listings (a few hundred at most)."""
-    query = sa.select(Organization).where(Organization.role != Role.ADMIN)
+    query = sa.select(Organization).where(Organization.role != Role.REVIEWER)
     return list(db.session.scalars(query.order_by(Organization.name)))
 
 

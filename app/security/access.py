@@ -17,7 +17,13 @@ Gate = str | frozenset[Role]
 OWNERS = frozenset({Role.PUBLISHER, Role.FIRM})
 PUBLISHERS = frozenset({Role.PUBLISHER})
 FIRMS = frozenset({Role.FIRM})
-ADMINS = frozenset({Role.ADMIN})
+# the platform's separated duties (三权分立): each endpoint belongs to exactly one of them
+REVIEWERS = frozenset({Role.REVIEWER})
+SYSADMINS = frozenset({Role.SYSADMIN})
+SECADMINS = frozenset({Role.SECADMIN})
+AUDITORS = frozenset({Role.AUDITOR})
+# who may reveal a listing's contact: the organisations and the reviewers, not the other duties
+CONTACT_READERS = frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER})
 
 ENDPOINT_ACCESS: dict[str, Gate] = {
     "static": PUBLIC,
@@ -36,30 +42,30 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "workspace.capability_new": FIRMS,
     "workspace.capability_edit": FIRMS,
     "workspace.capability_submit": FIRMS,
-    "review.index": ADMINS,
-    "review.organizations": ADMINS,
-    "review.organization_decide": ADMINS,
-    "review.listings": ADMINS,
-    "review.scenario_decide": ADMINS,
-    "review.capability_decide": ADMINS,
-    "review.matches": ADMINS,
-    "review.match_decide": ADMINS,
-    "review.engine": ADMINS,
-    "review.engine_rebuild": ADMINS,
-    "review.train_reranker": ADMINS,
-    "review.deactivate_reranker": ADMINS,
-    "review.vocabulary_add": ADMINS,
-    "review.vocabulary_delete": ADMINS,
+    "review.index": REVIEWERS,
+    "review.organizations": REVIEWERS,
+    "review.organization_decide": REVIEWERS,
+    "review.listings": REVIEWERS,
+    "review.scenario_decide": REVIEWERS,
+    "review.capability_decide": REVIEWERS,
+    "review.matches": REVIEWERS,
+    "review.match_decide": REVIEWERS,
+    "review.engine": SYSADMINS,
+    "review.engine_rebuild": SYSADMINS,
+    "review.train_reranker": SYSADMINS,
+    "review.deactivate_reranker": SYSADMINS,
+    "review.vocabulary_add": SYSADMINS,
+    "review.vocabulary_delete": SYSADMINS,
     "notifications.index": SIGNED_IN,
     "notifications.open_one": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
     # organisation profiles, contact protection and attachments
     "organizations.detail": PUBLIC,
     "organizations.profile": OWNERS,
-    "contacts.reveal_scenario": SIGNED_IN,
-    "contacts.reveal_capability": SIGNED_IN,
-    "contacts.reveal_organization": SIGNED_IN,
-    "contacts.reveal_log": ADMINS,
+    "contacts.reveal_scenario": CONTACT_READERS,
+    "contacts.reveal_capability": CONTACT_READERS,
+    "contacts.reveal_organization": CONTACT_READERS,
+    "contacts.reveal_log": REVIEWERS,
     "attachments.scenario_files": PUBLISHERS,
     "attachments.capability_files": FIRMS,
     "attachments.delete": OWNERS,
@@ -68,28 +74,28 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "workspace.withdraw": OWNERS,
     "workspace.close": OWNERS,
     "workspace.versions": SIGNED_IN,  # owners and administrators; others get 404 (policy)
-    "review.listings_bulk": ADMINS,
-    "review.listing_close": ADMINS,
+    "review.listings_bulk": REVIEWERS,
+    "review.listing_close": REVIEWERS,
     # Excel import/export and 第N批 batches
-    "excel.template_download": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.upload": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.preview": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.confirm": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.cancel": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),
-    "excel.import_status": frozenset({Role.PUBLISHER, Role.FIRM, Role.ADMIN}),  # own runs only
+    "excel.template_download": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),
+    "excel.upload": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),
+    "excel.preview": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),
+    "excel.confirm": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),
+    "excel.cancel": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),
+    "excel.import_status": frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER}),  # own runs only
     "excel.export_scenarios": PUBLIC,
     "excel.export_capabilities": PUBLIC,
-    "excel.export_review_scenarios": ADMINS,
-    "excel.export_review_capabilities": ADMINS,
+    "excel.export_review_scenarios": REVIEWERS,
+    "excel.export_review_capabilities": REVIEWERS,
     "batches.index": PUBLIC,
     "batches.detail": PUBLIC,
     "batches.download": PUBLIC,
     "batches.printable": PUBLIC,
-    "batches.manage": ADMINS,
-    "batches.create": ADMINS,
-    "batches.edit": ADMINS,
-    "batches.publish": ADMINS,
-    "batches.delete": ADMINS,
+    "batches.manage": REVIEWERS,
+    "batches.create": REVIEWERS,
+    "batches.edit": REVIEWERS,
+    "batches.publish": REVIEWERS,
+    "batches.delete": REVIEWERS,
     # --- engagements, excellent cases, notification settings ---
     "engagements.apply": FIRMS,
     "engagements.accept_recommendation": OWNERS,
@@ -99,18 +105,18 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "engagements.shortlist": PUBLISHERS,
     "engagements.applicants": PUBLISHERS,
     "engagements.mine": OWNERS,
-    "engagements.review_list": ADMINS,
+    "engagements.review_list": REVIEWERS,
     "cases.index": PUBLIC,
     "cases.detail": PUBLIC,  # drafts: parties and administrators only (policy)
-    "cases.edit": ADMINS,
+    "cases.edit": REVIEWERS,
     "cases.consent": OWNERS,
-    "cases.publish": ADMINS,
+    "cases.publish": REVIEWERS,
     "notifications.settings": SIGNED_IN,
     # dashboard (数据看板) and industry map (产业集群图谱): public aggregates, private admin version
     "dashboard.public": PUBLIC,
     "dashboard.public_download": PUBLIC,
-    "dashboard.admin": ADMINS,
-    "dashboard.admin_download": ADMINS,
+    "dashboard.admin": REVIEWERS,
+    "dashboard.admin_download": REVIEWERS,
     "industry.index": PUBLIC,
     # saved searches: every signed-in user keeps their own; others' answer 404
     "saved_searches.index": SIGNED_IN,
@@ -119,8 +125,13 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "saved_searches.delete": SIGNED_IN,
     "saved_searches.toggle_alerts": SIGNED_IN,
     # background jobs: administrators see and retry runs; a run's status is its starter's
-    "jobs.index": ADMINS,
-    "jobs.retry": ADMINS,
+    # the separated staff duties (三权分立)
+    "staff.accounts": SYSADMINS,
+    "staff.account_active": SYSADMINS,
+    "staff.roles": SECADMINS,
+    "staff.grant": SECADMINS,
+    "jobs.index": SYSADMINS,
+    "jobs.retry": SYSADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)
     # operations: probes for load balancers and deploy scripts; metrics for Prometheus only
     "ops.healthz": PUBLIC,

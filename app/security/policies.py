@@ -19,9 +19,9 @@ class OwnedListing(Protocol):
     def is_editable(self) -> bool: ...
 
 
-def is_admin(user: Any) -> bool:
+def is_reviewer(user: Any) -> bool:
     """A signed-in platform administrator."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.ADMIN
+    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.REVIEWER
 
 
 def is_owner(user: Any, listing: OwnedListing) -> bool:
@@ -32,7 +32,7 @@ def is_owner(user: Any, listing: OwnedListing) -> bool:
 
 def can_view(user: Any, listing: OwnedListing) -> bool:
     """Published listings are public; others only to their owner and administrators."""
-    return listing.is_published or is_owner(user, listing) or is_admin(user)
+    return listing.is_published or is_owner(user, listing) or is_reviewer(user)
 
 
 def can_edit(user: Any, listing: OwnedListing) -> bool:
@@ -48,7 +48,7 @@ def can_submit(user: Any, listing: OwnedListing) -> bool:
 
 def can_see_recommendations(user: Any, listing: OwnedListing) -> bool:
     """The engine's proposals are shown to the owner and administrators, for published listings."""
-    return listing.is_published and (is_owner(user, listing) or is_admin(user))
+    return listing.is_published and (is_owner(user, listing) or is_reviewer(user))
 
 
 # --- organisation profiles, contacts and attachments ---
@@ -71,17 +71,17 @@ def in_approved_organization(user: Any) -> bool:
 
 def can_reveal_contacts(user: Any) -> bool:
     """Administrators and users of approved organisations may reveal contacts (logged)."""
-    return is_admin(user) or in_approved_organization(user)
+    return is_reviewer(user) or in_approved_organization(user)
 
 
 def can_view_organization(user: Any, org: Any) -> bool:
     """Approved organisations are public; others only to their members and administrators."""
-    return org.status is OrgStatus.APPROVED or is_member(user, org.id) or is_admin(user)
+    return org.status is OrgStatus.APPROVED or is_member(user, org.id) or is_reviewer(user)
 
 
 def can_download_attachment(user: Any, listing: OwnedListing) -> bool:
     """Published listings' files go to approved organisations; others to owner and admins."""
-    if is_owner(user, listing) or is_admin(user):
+    if is_owner(user, listing) or is_reviewer(user):
         return True
     return listing.is_published and in_approved_organization(user)
 
@@ -117,4 +117,4 @@ def engagement_party(user: Any, engagement: EngagementParties) -> str | None:
 
 def can_view_engagement(user: Any, engagement: EngagementParties) -> bool:
     """Both organisations and administrators see the timeline; anyone else gets a 404."""
-    return engagement_party(user, engagement) is not None or is_admin(user)
+    return engagement_party(user, engagement) is not None or is_reviewer(user)

@@ -241,7 +241,7 @@ def versions(kind: str, listing_id: int) -> str:
     """Every version of a listing with what changed, who submitted and who decided it."""
     listing = db.session.get(MODELS[kind], listing_id)
     if listing is None or not (
-        policies.is_owner(current_user, listing) or policies.is_admin(current_user)
+        policies.is_owner(current_user, listing) or policies.is_reviewer(current_user)
     ):
         abort(404)
     return render_template(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 SCENARIO = "政务大模型辅助公文办理"  # seed/demo/scenarios.json, by 济南市大数据局
 PHONE = "0531-66608002"
-FIRM_EMAIL, FIRM_PASSWORD = "firm@example.com", "Firm2026demo"  # 浪潮软件股份有限公司
+FIRM_EMAIL, FIRM_PASSWORD = "firm@example.com", "Qiye-2026-Demo"  # 浪潮软件股份有限公司
 
 
 def open_scenario(page: Page) -> None:

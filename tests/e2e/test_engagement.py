@@ -20,8 +20,8 @@ from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 
 pytestmark = pytest.mark.browser
 
-PUBLISHER = ("publisher@example.com", "Publisher2026demo")
-FIRM = ("firm@example.com", "Firm2026demo")
+PUBLISHER = ("publisher@example.com", "Faburen-2026-Demo")
+FIRM = ("firm@example.com", "Qiye-2026-Demo")
 FIRM_NAME = "浪潮软件股份有限公司"
 SCENARIO = "公共数据资源目录治理与质量核查"
 RESULT = "数据目录完整率提升到百分之九十八"

@@ -16,7 +16,7 @@ from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 pytestmark = pytest.mark.browser
 
 PUBLISHER_EMAIL = "publisher@example.com"
-PUBLISHER_PASSWORD = "Publisher2026demo"  # seed/demo/users.json
+PUBLISHER_PASSWORD = "Faburen-2026-Demo"  # seed/demo/users.json
 NEXT_YEAR = date.today().year + 1
 
 

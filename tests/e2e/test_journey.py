@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "Admin2026demo"
+ADMIN_PASSWORD = "Shenhe-2026-Demo"
 PASSWORD = "Bridge2026go"
 
 

@@ -14,9 +14,9 @@ from tests.e2e.test_journey import approve_listing, check_all, enter_date, flash
 
 pytestmark = pytest.mark.browser
 
-FIRM = ("firm@example.com", "Firm2026demo")
-PUBLISHER = ("publisher@example.com", "Publisher2026demo")
-ADMIN = ("admin@example.com", "Admin2026demo")
+FIRM = ("firm@example.com", "Qiye-2026-Demo")
+PUBLISHER = ("publisher@example.com", "Faburen-2026-Demo")
+ADMIN = ("admin@example.com", "Shenhe-2026-Demo")
 TITLE = "地下综合管廊智能巡检"
 
 

@@ -14,7 +14,7 @@ from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 pytestmark = pytest.mark.browser
 
 PUBLISHER_EMAIL = "publisher@example.com"
-PUBLISHER_PASSWORD = "Publisher2026demo"
+PUBLISHER_PASSWORD = "Faburen-2026-Demo"
 PUBLISHER_NAME = "李科长"
 ADDED = "（二期扩面）"
 EXPECTED = "试点区域扩大到全市主城区，问题发现和处置时间缩短一半。"
@@ -92,7 +92,7 @@ def test_a_revision_is_reviewed_before_the_public_sees_it(
 
 
 def test_a_firm_adds_and_removes_reference_case_rows(page: Page) -> None:
-    sign_in(page, "firm@example.com", "Firm2026demo")
+    sign_in(page, "firm@example.com", "Qiye-2026-Demo")
     page.goto("/my/capabilities/new")
     page.get_by_label("能力名称", exact=True).fill("多案例测试能力平台")
     page.get_by_label("能力类型", exact=True).select_option("平台")

@@ -225,7 +225,7 @@ def test_download_access(
         "owner": publisher,
         "approved_firm": make_user(make_org(Role.FIRM)),
         "pending_firm": make_user(make_org(Role.FIRM, OrgStatus.PENDING)),
-        "admin": make_user(None, Role.ADMIN),
+        "admin": make_user(None, Role.REVIEWER),
     }
     for role, want in zip(ROLES, expected, strict=True):
         login(client, users[role])

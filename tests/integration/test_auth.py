@@ -156,7 +156,7 @@ def test_sign_in_and_out(client: FlaskClient) -> None:
 
 
 def test_an_administrator_lands_in_the_review_centre(client: FlaskClient) -> None:
-    make_user(None, Role.ADMIN, email="admin@example.com")
+    make_user(None, Role.REVIEWER, email="admin@example.com")
     response = client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
     assert response.headers["Location"] == "/review/"
 

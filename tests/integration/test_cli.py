@@ -126,10 +126,12 @@ def test_demo_accounts_are_printed_only_in_development(app: Flask) -> None:
     finally:
         app.config["ENV_NAME"] = "testing"
     assert "admin@example.com" in output
-    assert "Admin2026demo" in output
+    assert "Shenhe-2026-Demo" in output
 
 
-def test_create_admin_makes_an_administrator_and_refuses_weak_or_duplicate(app: Flask) -> None:
+def test_create_admin_makes_a_system_administrator_and_refuses_weak_or_duplicate(
+    app: Flask,
+) -> None:
     runner = app.test_cli_runner()
     args = ["create-admin", "--email", "Ops@Example.com", "--name", "运维", "--password"]
     weak = runner.invoke(args=[*args, "short"])
@@ -138,8 +140,10 @@ def test_create_admin_makes_an_administrator_and_refuses_weak_or_duplicate(app: 
     ok = runner.invoke(args=[*args, "Str0ngPassword"])
     assert ok.exit_code == 0, ok.output
     user = db.session.scalar(sa.select(User).where(User.email == "ops@example.com"))
-    assert user.role is Role.ADMIN
+    assert user.role is Role.SYSADMIN
     assert user.organization_id is None
+    assert user.active
+    assert user.role_granted_at is not None
     assert user.check_password("Str0ngPassword")
     again = runner.invoke(args=[*args, "Str0ngPassword"])
     assert again.exit_code != 0
@@ -175,3 +179,31 @@ def test_match_train_reports_its_decision(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["match", "train"])
     assert result.exit_code == 0, result.output
     assert "未启用" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("security", Role.SECADMIN),
+        ("audit", Role.AUDITOR),
+        ("reviewer", Role.REVIEWER),
+    ],
+)
+def test_create_admin_creates_each_separated_duty(app: Flask, name: str, role: Role) -> None:
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-admin",
+            "--email",
+            f"{name}@example.org",
+            "--name",
+            "职员",
+            "--role",
+            name,
+            "--password",
+            "Str0ngPassword",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert role.label in result.output
+    user = db.session.scalar(sa.select(User).where(User.email == f"{name}@example.org"))
+    assert user.role is role

@@ -51,7 +51,7 @@ def test_a_firm_needs_a_code_and_codes_are_unique() -> None:
 
 
 def test_an_administrator_belongs_to_no_organisation_and_others_to_one() -> None:
-    admin = make_user(None, Role.ADMIN)
+    admin = make_user(None, Role.REVIEWER)
     org = make_org(Role.FIRM)
     assert refused(
         "UPDATE users SET organization_id = :org WHERE id = :id", org=org.id, id=admin.id

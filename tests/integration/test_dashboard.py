@@ -63,7 +63,7 @@ def data() -> dict[str, Any]:
 
     Scenario s3 is published at 20:00 UTC on 28 February: 1 March in Beijing.
     """
-    admin = make_user(None, Role.ADMIN)
+    admin = make_user(None, Role.REVIEWER)
     pub = make_org(Role.PUBLISHER, name="市交通运输局")
     local1 = make_org(Role.FIRM, name="本地甲软件公司", district="历下区")
     local2 = make_org(Role.FIRM, name="本地乙科技公司", district="济南高新区")

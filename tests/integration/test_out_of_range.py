@@ -22,10 +22,10 @@ PAGED = (
     ("/industry", None),
     ("/notifications/", Role.PUBLISHER),
     ("/my/engagements", Role.PUBLISHER),
-    ("/review/listings", Role.ADMIN),
-    ("/review/engagements", Role.ADMIN),
-    ("/review/contacts", Role.ADMIN),
-    ("/review/jobs", Role.ADMIN),
+    ("/review/listings", Role.REVIEWER),
+    ("/review/engagements", Role.REVIEWER),
+    ("/review/contacts", Role.REVIEWER),
+    ("/review/jobs", Role.REVIEWER),
 )
 
 
@@ -79,7 +79,7 @@ def test_a_huge_page_number_is_an_empty_page_and_nonsense_is_page_one(
     client: FlaskClient, admin: User, publisher: User, path: str, reader: Role | None
 ) -> None:
     make_scenario(publisher.organization, title="智慧停车诱导系统")
-    login(client, {None: None, Role.ADMIN: admin, Role.PUBLISHER: publisher}[reader])
+    login(client, {None: None, Role.REVIEWER: admin, Role.PUBLISHER: publisher}[reader])
     first = client.get(path)
     assert first.status_code == 200
     for huge in ("10001", "99999999999999999999"):  # the last page allowed: empty

@@ -196,7 +196,7 @@ def world() -> World:
     """A published scenario, and a firm's capability for it waiting for review."""
     publisher = make_user(make_org(Role.PUBLISHER), email="pub@two.example.com")
     firm = make_user(make_org(Role.FIRM, is_local=True), email="firm@two.example.com")
-    admin = make_user(None, Role.ADMIN, email="admin@two.example.com")
+    admin = make_user(None, Role.REVIEWER, email="admin@two.example.com")
     scenario = make_scenario(publisher.organization, title="渣土车夜间违规运输监管")
     capability = make_capability(
         firm.organization,

@@ -33,7 +33,7 @@ class Engagement:
         (User(Role.FIRM, 2), "firm", True),
         (User(Role.FIRM, 3), None, False),
         (User(Role.PUBLISHER, 4), None, False),
-        (User(Role.ADMIN, None), None, True),
+        (User(Role.REVIEWER, None), None, True),
         (User(Role.FIRM, 2, is_authenticated=False), None, False),
     ],
 )

@@ -109,7 +109,7 @@ def test_phone_masking() -> None:
     assert mask_phone("0531-66608001") == "0531-****8001"
 
 
-ADMIN = User(Role.ADMIN, None, None)
+ADMIN = User(Role.REVIEWER, None, None)
 OWNER = User(Role.FIRM, 1, Org(1))
 OTHER = User(Role.FIRM, 2, Org(2))
 PENDING = User(Role.FIRM, 3, Org(3, OrgStatus.PENDING))

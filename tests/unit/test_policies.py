@@ -12,7 +12,7 @@ from tests.unit.policy_stubs import Anonymous, Listing, Org, User
 
 OWNER = User(Role.FIRM, 1)
 STRANGER = User(Role.FIRM, 2)
-ADMIN = User(Role.ADMIN, None, None)
+ADMIN = User(Role.REVIEWER, None, None)
 
 
 @pytest.mark.parametrize("status", list(ListingStatus))

@@ -1,0 +1,103 @@
+"""Use cases of the separated duties (三权分立): accounts for 系统管理员, role grants for 安全管理员.
+
+A 系统管理员 creates a staff account but cannot give it power: it stays inactive until a
+安全管理员 grants it a role. Nobody changes their own role or switches themselves off.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Role, User
+from app.models.base import utcnow
+from app.models.org import STAFF_ROLES
+
+ACCOUNT_FILTERS = ("staff", "organizations", "inactive")
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    """What the account list shows: a kind of account and an e-mail or name fragment."""
+
+    kind: str = "staff"
+    text: str = ""
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> AccountFilters:
+        """Read the filters from the query string, ignoring unknown values."""
+        kind = args.get("kind", "staff")
+        return cls(
+            kind if kind in ACCOUNT_FILTERS else "staff", (args.get("q") or "").strip()[:100]
+        )
+
+
+def accounts(filters: AccountFilters, page: int, per_page: int = 30) -> Pagination:
+    """Accounts, newest first."""
+    query = sa.select(User).order_by(User.id.desc())
+    if filters.kind == "staff":
+        query = query.where(User.role.in_(STAFF_ROLES))
+    elif filters.kind == "organizations":
+        query = query.where(User.organization_id.is_not(None))
+    else:
+        query = query.where(User.active.is_(False))
+    if filters.text:
+        like = f"%{filters.text.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.email).like(like), User.name.like(like)))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def create_staff_account(actor: User, email: str, name: str) -> User:
+    """A new staff account, inactive and powerless until a 安全管理员 grants it a role."""
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise DomainError("该邮箱已有账号。", field="email")
+    user = User(email=email, name=name.strip(), role=Role.REVIEWER, active=False)
+    # nobody knows this password: the person sets their own through 找回密码 once granted
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same e-mail was added a moment ago
+        db.session.rollback()
+        raise DomainError("该邮箱已有账号。", field="email") from exc
+    audit.record(actor, "staff_create", user, email)
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Switch an account off or back on (not one's own; staff only once granted)."""
+    if user.id == actor.id:
+        raise DomainError("不能停用或启用自己的账号。")
+    if active and user.role.is_staff and user.role_granted_at is None:
+        raise DomainError("该账号尚未由安全管理员授予角色，授予后自动启用。")
+    if user.active == active:
+        return
+    user.active = active
+    audit.record(actor, "account_enable" if active else "account_disable", user)
+
+
+def grant_role(actor: User, user: User, role: Role) -> None:
+    """Give a staff account one staff duty (replacing the one it had), and switch it on."""
+    if role not in STAFF_ROLES:
+        raise DomainError("只能授予平台工作人员角色。", field="role")
+    if not user.role.is_staff:
+        raise DomainError("单位用户的角色由其单位类型决定，不能授予平台工作人员角色。")
+    if user.id == actor.id:
+        raise DomainError("不能更改自己的角色。")
+    first_grant = user.role_granted_at is None
+    if user.role is role and not first_grant:
+        return
+    previous = user.role
+    user.role = role
+    user.role_granted_at = utcnow()
+    if first_grant:
+        user.active = True
+    audit.record(actor, "role_grant", user, f"{previous.label} → {role.label}")
