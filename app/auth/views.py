@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import taxonomy
@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Role
+from app.security import sessions
 
 
 def safe_next(target: str | None) -> str | None:
@@ -59,7 +60,7 @@ def register() -> Response | str:
             _attach(form, error)
         else:
             db.session.commit()
-            login_user(user)
+            sessions.begin(user)
             flash("注册成功。单位信息正在等待平台审核，审核通过后即可提交发布。", "success")
             return redirect(url_for("workspace.index"))
     return render_template("auth/register.html", form=form)
@@ -84,7 +85,7 @@ def login() -> Response | str:
         if user is None:
             form.password.errors = ["邮箱或密码不正确。"]
         else:
-            login_user(user)
+            sessions.begin(user)
             flash(f"欢迎，{user.name}。", "success")
             return redirect(safe_next(form.next.data) or _home_for(user.role))
     return render_template("auth/login.html", form=form)
@@ -106,6 +107,6 @@ def _home_for(role: Role) -> str:
 def logout() -> Response:
     """Sign out (POST with CSRF, so a link elsewhere cannot sign people out)."""
     if EmptyForm().validate_on_submit():
-        logout_user()
+        sessions.end_current("logout")
         flash("您已退出登录。", "info")
     return redirect(url_for("portal.index"))
