@@ -273,8 +273,14 @@ def login(client: FlaskClient, user: User | None) -> FlaskClient:
 
 @pytest.fixture
 def admin() -> User:
-    """A platform administrator."""
+    """A 平台审核员 (reviews and publishes)."""
     return make_user(None, Role.REVIEWER)
+
+
+@pytest.fixture
+def sysadmin() -> User:
+    """A 系统管理员 (accounts, engine settings, jobs)."""
+    return make_user(None, Role.SYSADMIN)
 
 
 @pytest.fixture

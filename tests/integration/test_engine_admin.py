@@ -26,12 +26,12 @@ from tests.conftest import login, make_capability, make_org, make_scenario
 
 
 def test_the_engine_page_shows_what_is_indexed(
-    client: FlaskClient, admin: User, publisher: User, firm: User
+    sysadmin: User, client: FlaskClient, publisher: User, firm: User
 ) -> None:
     make_scenario(publisher.organization)
     make_capability(firm.organization)
     make_capability(firm.organization, ListingStatus.DRAFT)
-    login(client, admin)
+    login(client, sysadmin)
     page = client.get("/review/engine").get_data(as_text=True)
     assert '<strong data-testid="indexed-scenarios">1</strong>' in page
     assert '<strong data-testid="indexed-capabilities">1</strong>' in page
@@ -39,7 +39,7 @@ def test_the_engine_page_shows_what_is_indexed(
 
 
 def test_an_added_synonym_group_bridges_words_in_every_worker(
-    app: Flask, client: FlaskClient, admin: User, publisher: User, firm: User
+    sysadmin: User, app: Flask, client: FlaskClient, publisher: User, firm: User
 ) -> None:
     scenario = make_scenario(
         publisher.organization,
@@ -56,7 +56,7 @@ def test_an_added_synonym_group_bridges_words_in_every_worker(
         domains=["智慧社区"],
         tags=["物联网"],
     )
-    login(client, admin)
+    login(client, sysadmin)
     before = live(app).current()
     response = client.post(
         "/review/engine/vocabulary", data={"kind": "synonyms", "text": "防走失 ~ 走失 ~ 定位手环"}
@@ -71,8 +71,8 @@ def test_an_added_synonym_group_bridges_words_in_every_worker(
     assert "走失 ≈ 定位手环（防走失）" in page
 
 
-def test_bad_vocabulary_is_refused_with_a_message(client: FlaskClient, admin: User) -> None:
-    login(client, admin)
+def test_bad_vocabulary_is_refused_with_a_message(sysadmin: User, client: FlaskClient) -> None:
+    login(client, sysadmin)
     for kind, text, message in [
         ("synonyms", "只有一个词", "至少包含两个词"),
         ("synonyms", "甲 ~ 甲", "有重复的词"),
@@ -88,8 +88,8 @@ def test_bad_vocabulary_is_refused_with_a_message(client: FlaskClient, admin: Us
     assert db.session.scalar(sa.select(sa.func.count(VocabularyEntry.id))) == 0
 
 
-def test_a_word_can_be_removed(client: FlaskClient, admin: User) -> None:
-    login(client, admin)
+def test_a_word_can_be_removed(sysadmin: User, client: FlaskClient) -> None:
+    login(client, sysadmin)
     client.post("/review/engine/vocabulary", data={"kind": "word", "text": "桥梁健康监测"})
     entry = db.session.scalar(sa.select(VocabularyEntry))
     client.post(f"/review/engine/vocabulary/{entry.id}/delete")
@@ -127,9 +127,11 @@ def decided_pairs(admin: User, count: int, approve_when_word_above: float) -> No
     db.session.commit()
 
 
-def test_too_few_decisions_train_nothing_active(client: FlaskClient, admin: User) -> None:
+def test_too_few_decisions_train_nothing_active(
+    sysadmin: User, client: FlaskClient, admin: User
+) -> None:
     decided_pairs(admin, 4, 0.5)
-    login(client, admin)
+    login(client, sysadmin)
     page = client.post("/review/engine/train", follow_redirects=True).get_data(as_text=True)
     assert "继续使用基础评分" in page
     model = db.session.scalar(sa.select(RerankerModel))
@@ -177,7 +179,7 @@ def ranked_titles(scenario_id: int) -> list[str]:
 
 
 def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(
-    app: Flask, client: FlaskClient, admin: User
+    sysadmin: User, app: Flask, client: FlaskClient, admin: User
 ) -> None:
     """Reviewers approve same-domain pairs and reject the rest, whatever the shared words."""
     publisher_org, firm_org = make_org(Role.PUBLISHER), make_org(Role.FIRM)
@@ -227,7 +229,7 @@ def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(
             )
         )
     db.session.commit()
-    login(client, admin)
+    login(client, sysadmin)
     page = client.post("/review/engine/train", follow_redirects=True).get_data(as_text=True)
     assert "已启用" in page
     model = db.session.scalar(sa.select(RerankerModel))
@@ -240,10 +242,10 @@ def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(
 
 
 def test_the_engine_page_shows_the_served_version_and_a_pending_change(
-    app: Flask, client: FlaskClient, admin: User, publisher: User
+    sysadmin: User, app: Flask, client: FlaskClient, publisher: User
 ) -> None:
     make_scenario(publisher.organization)
-    login(client, admin)
+    login(client, sysadmin)
     page = client.get("/review/engine").get_data(as_text=True)
     assert live(app).current().version in page
     assert 'data-testid="engine-up-to-date"' in page

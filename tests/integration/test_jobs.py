@@ -148,7 +148,9 @@ def test_a_run_delivered_twice_is_executed_once(app: Flask) -> None:
     assert CALLS == [("record", "一次")]
 
 
-def test_an_administrator_retries_a_failed_run(app: Flask, client: Any, admin: User) -> None:
+def test_a_system_administrator_retries_a_failed_run(
+    app: Flask, client: Any, sysadmin: User
+) -> None:
     BROKEN.add("smtp")
     enqueue("test.until_fixed")
     db.session.commit()
@@ -157,7 +159,7 @@ def test_an_administrator_retries_a_failed_run(app: Flask, client: Any, admin: U
     [run] = runs("test.until_fixed")
     assert run.status is JobStatus.FAILED
 
-    login(client, admin)
+    login(client, sysadmin)
     page = client.get("/review/jobs").get_data(as_text=True)
     assert "测试：修好之前一直失败" in page
     assert "SMTP server unreachable" in page
@@ -170,10 +172,10 @@ def test_an_administrator_retries_a_failed_run(app: Flask, client: Any, admin: U
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retry"))
 
 
-def test_only_failed_runs_can_be_retried(client: Any, admin: User) -> None:
+def test_only_failed_runs_can_be_retried(client: Any, sysadmin: User) -> None:
     run = enqueue("test.record", note="好的")
     db.session.commit()
-    login(client, admin)
+    login(client, sysadmin)
     client.post(f"/review/jobs/{run.id}/retry")
     assert "只能重试失败的任务" in client.get("/review/jobs").get_data(as_text=True)
     assert CALLS == [("record", "好的")]

@@ -198,7 +198,7 @@ def test_the_score_endpoint_ranks_given_candidates_as_the_engine_does(app: Flask
 
 # ---------------------------------------------------------------------- over HTTP
 def test_pages_get_recommendations_from_the_matching_process(
-    app: Flask, fresh_app: Callable[..., Flask], serve: Callable[[], Service], admin: User
+    app: Flask, fresh_app: Callable[..., Flask], serve: Callable[[], Service], sysadmin: User
 ) -> None:
     owner, scenario_id, (best, _drone, _finance) = market()
     service = serve()
@@ -212,7 +212,7 @@ def test_pages_get_recommendations_from_the_matching_process(
     assert impression.engine_version == status["engine_version"]
     assert impression.candidates[0]["id"] == best
 
-    engine_page = login(web.test_client(), admin).get("/review/engine").get_data(as_text=True)
+    engine_page = login(web.test_client(), sysadmin).get("/review/engine").get_data(as_text=True)
     assert status["engine_version"] in engine_page
     assert '<strong data-testid="indexed-capabilities">3</strong>' in engine_page
 
@@ -228,7 +228,7 @@ def test_the_http_client_keeps_one_pool_per_process() -> None:
 
 
 def test_a_page_whose_matching_process_is_down_still_answers_with_a_notice(
-    app: Flask, fresh_app: Callable[..., Flask], admin: User
+    app: Flask, fresh_app: Callable[..., Flask], admin: User, sysadmin: User
 ) -> None:
     owner, scenario_id, (best, _drone, _finance) = market()
     db.session.add(
@@ -254,7 +254,7 @@ def test_a_page_whose_matching_process_is_down_still_answers_with_a_notice(
 
     applicants = client.get(f"/my/scenarios/{scenario_id}/applicants")
     assert applicants.status_code == 200
-    admin_page = login(web.test_client(), admin).get("/review/engine")
+    admin_page = login(web.test_client(), sysadmin).get("/review/engine")
     assert admin_page.status_code == 200
     assert "智能推荐服务暂时不可用" in admin_page.get_data(as_text=True)
 
@@ -336,7 +336,7 @@ def test_a_published_listing_is_recommended_by_the_running_service_within_second
 
 # ---------------------------------------------------------------------- engine change
 def test_an_engine_change_switches_the_service_while_it_answers_throughout(
-    app: Flask, fresh_app: Callable[..., Flask], serve: Callable[[], Service], admin: User
+    app: Flask, fresh_app: Callable[..., Flask], serve: Callable[[], Service], sysadmin: User
 ) -> None:
     scenario = make_scenario(
         make_org(Role.PUBLISHER),
@@ -380,7 +380,7 @@ def test_an_engine_change_switches_the_service_while_it_answers_throughout(
             assert time.monotonic() < deadline, "no answers"
             time.sleep(0.01)
         web = fresh_app(MATCHING_URL=service.url, WTF_CSRF_ENABLED=False)
-        client: FlaskClient = login(web.test_client(), admin)
+        client: FlaskClient = login(web.test_client(), sysadmin)
         response = client.post(  # the web worker hands the build to the matching process
             "/review/engine/vocabulary",
             data={"kind": "synonyms", "text": "防走失 ~ 走失 ~ 定位手环"},
