@@ -89,14 +89,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # SQLite's batch mode rebuilds a table (create, copy, DROP, rename); with foreign
+            # keys enforced, that DROP deletes the rows of every child table declared ON DELETE
+            # CASCADE. Enforcement is switched off for the migration (the pragma is a no-op
+            # inside a transaction, so before one begins) and the keys checked at the end.
+            _sqlite_foreign_keys(connection, False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                    if broken:
+                        raise RuntimeError(f'migration left broken foreign keys: {broken[:5]}')
+        finally:
+            if sqlite:
+                connection.commit()
+                _sqlite_foreign_keys(connection, True)
+
+
+def _sqlite_foreign_keys(connection, on):
+    """Switch SQLite's foreign-key enforcement on this connection, outside any transaction."""
+    dbapi = connection.connection.dbapi_connection
+    dbapi.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

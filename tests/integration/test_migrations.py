@@ -75,3 +75,44 @@ def test_downgrade_to_base_and_upgrade_again(app: Flask, tmp_path) -> None:
         upgrade(directory=MIGRATIONS)
         assert "recommendations" in db.inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_separating_the_duties_keeps_every_row_and_makes_administrators_reviewers(
+    app: Flask, tmp_path
+) -> None:
+    """On SQLite the migration rebuilds organizations and users: no child row may go with them."""
+    from app import create_app
+    from app.config import TestConfig
+
+    url = f"sqlite:///{tmp_path / 'duties.db'}"
+    scratch = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with scratch.app_context():
+        upgrade(directory=MIGRATIONS, revision="58422a23da75")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO organizations (id, name, role, kind, district, is_local, intro, "
+                "contact_name, contact_phone, contact_email, status, review_note, created_at, "
+                "updated_at) VALUES (1, '某局', 'publisher', '政府部门', '历下区', 1, '', '', '', "
+                "'', 'approved', '', '2026-01-01', '2026-01-01')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO users (email, name, password_hash, role, organization_id, active, "
+                "created_at, updated_at) VALUES ('a@example.com', '管理员', '-', 'admin', NULL, 1, "
+                "'2026-01-01', '2026-01-01'), ('p@example.com', '发布', '-', 'publisher', 1, 1, "
+                "'2026-01-01', '2026-01-01')"
+            )
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            roles = dict(conn.exec_driver_sql("SELECT email, role FROM users").fetchall())
+            granted = conn.exec_driver_sql(
+                "SELECT role_granted_at FROM users WHERE email = 'a@example.com'"
+            ).scalar()
+            organizations = conn.exec_driver_sql("SELECT count(*) FROM organizations").scalar()
+        assert roles == {"a@example.com": "reviewer", "p@example.com": "publisher"}
+        assert granted is not None
+        assert organizations == 1
+        downgrade(directory=MIGRATIONS, revision="58422a23da75")
+        with db.engine.connect() as conn:
+            roles = dict(conn.exec_driver_sql("SELECT email, role FROM users").fetchall())
+        assert roles == {"a@example.com": "admin", "p@example.com": "publisher"}
+        db.engine.dispose()
