@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.gates.audit import WAIVERS, Waiver, load_waivers, pip_audit_command, run_audit
+from app.gates.lock import ROOT
 
 TODAY = date(2026, 12, 7)
 VALID = """
@@ -77,3 +78,16 @@ def test_an_expired_waiver_fails_the_audit_before_pip_audit_runs(
     assert run_audit(lock, waivers, today=date(2027, 4, 1)) == 1
     err = capsys.readouterr().err
     assert "pip-audit 豁免无效：豁免 GHSA-aaaa-bbbb-cccc（example）已于 2027-03-31 过期" in err
+
+
+def test_ci_runs_the_security_gates_right_after_lint() -> None:
+    steps = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.startswith("make ")
+    ]
+    assert steps[:2] == ["make lint", "make audit"]
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    for gate in ("app.gates lock-check", "app.gates privacy", "bandit", "app.gates audit"):
+        assert gate in recipe
