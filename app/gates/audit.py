@@ -87,7 +87,7 @@ def run_audit(lock: Path = LOCK, waivers_file: Path = WAIVERS, today: date | Non
     if done.returncode != 0 and any(sign in done.stderr for sign in UNREACHABLE_SIGNS):
         print(
             "pip-audit 无法访问漏洞数据库（PyPI 的按版本 JSON 接口或 OSV）：本次没有检查任何依赖，"
-            "审计失败。请在能访问 pypi.org/pypi/<包>/<版本>/json 的机器上运行 make audit。",
+            "审计失败。请在能访问 PyPI 按版本 JSON 接口的机器上运行 make audit。",
             file=sys.stderr,
         )
     return done.returncode
