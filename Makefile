@@ -8,25 +8,30 @@ PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
-.PHONY: help run dev serve matching worker test lint seed clean bench
+.PHONY: help run dev serve matching worker test lint audit lock seed clean bench
+
+# The audited dependency set: every install pins its packages to it (`make lock` refreshes it).
+LOCK      := deploy/constraints.txt
+LOCK_VENV := .venv-lock
+PIP_INSTALL = $(BIN)/pip install -q -c $(LOCK)
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(PIP_INSTALL) --upgrade pip setuptools
 
 # The `fast` extra compiles a C segmenter; where no compiler exists the engine uses pure jieba.
-FAST_SEGMENTER = $(BIN)/pip install -q -e '.[fast]' || echo "jieba_fast not built (no C compiler?): using pure jieba, slower"
+FAST_SEGMENTER = $(PIP_INSTALL) -e '.[fast]' || echo "jieba_fast not built (no C compiler?): using pure jieba, slower"
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	@$(FAST_SEGMENTER)
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
 	@$(FAST_SEGMENTER)
 	@touch $(VENV)/.installed $@
 
@@ -62,8 +67,25 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(BIN)/ruff check app tests
 	$(BIN)/ruff format --check app tests
 
+audit: $(VENV)/.installed-dev ## security gates: lock complete, privacy inventory, bandit, pip-audit of the lock (deploy/audit-waivers.toml)
+	$(BIN)/python -m app.gates lock-check
+	$(BIN)/python -m app.gates privacy
+	$(BIN)/bandit -q -c pyproject.toml -r app
+	$(BIN)/python -m app.gates audit
+
+# pip freeze --all: pip and setuptools are in every virtualenv, so they are pinned and audited too
+lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allows, from a fresh virtualenv
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --upgrade pip setuptools
+	$(LOCK_VENV)/bin/pip install -q -e '.[dev,fast]'
+	{ $(LOCK_VENV)/bin/python -m app.gates lock-header; $(LOCK_VENV)/bin/pip freeze --all --exclude-editable; } > $(LOCK)
+	$(LOCK_VENV)/bin/python -m app.gates lock-check
+	rm -rf $(LOCK_VENV)
+	@echo "$(LOCK) refreshed: run make audit and the suite, then commit it"
+
 clean: ## remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
 
 bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard and pages at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)

@@ -55,7 +55,7 @@ class Server:
 
     def workers(self) -> list[int]:
         """The master's worker processes."""
-        found = subprocess.run(  # noqa: S603
+        found = subprocess.run(  # noqa: S603 -- pgrep by absolute path, a pid argument
             ["/usr/bin/pgrep", "-P", str(self.pid)], capture_output=True, text=True, check=False
         )
         return [int(pid) for pid in found.stdout.split()]

@@ -421,7 +421,7 @@ def queries(url: str, count: int, seed: int) -> list[tuple[str, dict[str, Any]]]
     from app.recommendations.documents import document
     from app.recommendations.state import load_listings
 
-    rng = random.Random(seed)  # noqa: S311
+    rng = random.Random(seed)  # noqa: S311 -- a reproducible sample, not secrets
     out: list[tuple[str, dict[str, Any]]] = []
     app = bench_app(url)
     with app.app_context(), Session(db.engine) as session:
@@ -446,7 +446,7 @@ def timed_queries(
     process: MatchingProcess, asked: list[tuple[str, dict[str, Any]]], filtered: bool
 ) -> dict[str, Any]:
     """Latency of /v1/recommend over HTTP, one request at a time (ms)."""
-    rng = random.Random(7)  # noqa: S311
+    rng = random.Random(7)  # noqa: S311 -- a reproducible order, not secrets
     samples, sizes = [], []
     with httpx.Client(base_url=process.url, timeout=30) as client:
         for n, (side, listing) in enumerate(asked):

@@ -141,7 +141,7 @@ def _tool(name: str) -> str:
 
 def _run(command: list[str], env: dict[str, str]) -> None:
     """Run a client program; its own error message when it fails."""
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 -- pg_dump/psql by path, no shell
     if done.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} 失败：{done.stderr.strip()[-2000:]}")
 
@@ -352,10 +352,10 @@ def _restore_postgresql(engine: Engine, payload: Path, work: Path) -> None:
     restore_cmd = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges"]
     psql_cmd = [_tool("psql"), "-X", "-q", "-w", "-v", "ON_ERROR_STOP=1", f"--dbname={conninfo}"]
     with (work / "pg_restore.err").open("w+") as produce_err, (work / "psql.err").open("w+") as err:
-        applier = subprocess.Popen(  # noqa: S603
+        applier = subprocess.Popen(  # noqa: S603 -- psql by path, fixed options, no shell
             psql_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, env=env
         )
-        producer = subprocess.Popen(  # noqa: S603
+        producer = subprocess.Popen(  # noqa: S603 -- pg_restore by path, no shell
             [*restore_cmd, "--file=-", str(payload)],
             stdout=subprocess.PIPE,
             stderr=produce_err,

@@ -38,7 +38,7 @@ def test_unknown_statuses_are_refused(table: str, column: str) -> None:
         "capabilities": lambda: make_capability(make_org(Role.FIRM)).id,
         "organizations": lambda: org.id,
     }[table]()
-    assert refused(f"UPDATE {table} SET {column} = 'bogus' WHERE id = :id", id=row_id)  # noqa: S608
+    assert refused(f"UPDATE {table} SET {column} = 'bogus' WHERE id = :id", id=row_id)  # noqa: S608 -- names from the parametrize list
 
 
 def test_a_firm_needs_a_code_and_codes_are_unique() -> None:

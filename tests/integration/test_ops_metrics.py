@@ -283,7 +283,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path, int, Path]]:
     env.pop("TEST_DATABASE_URL", None)
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(  # noqa: S603 -- our interpreter and gunicorn settings
             [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app.wsgi:app"],
             cwd=ROOT,
             env=env,
@@ -362,7 +362,7 @@ def test_jobs_run_by_rq_work_horses_reach_the_machines_metrics(
         "REDIS_URL": REDIS_URL,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(  # noqa: S603 -- our interpreter, a fixed command
         [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--burst"],
         cwd=ROOT,
         env=env,

@@ -335,7 +335,7 @@ class _Writer:
 
 def _rng(seed: int, kind: int, index: int) -> random.Random:
     """Return the RNG of listing index of a kind (independent of every other listing)."""
-    return random.Random(seed * 1_000_003 + kind * 100_000_007 + index)  # noqa: S311
+    return random.Random(seed * 1_000_003 + kind * 100_000_007 + index)  # noqa: S311 -- reproducible
 
 
 def capability(vocabulary: Vocabulary, index: int, seed: int = DEFAULT_SEED) -> Listing:
