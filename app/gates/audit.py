@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -86,8 +87,19 @@ def run_audit(lock: Path = LOCK, waivers_file: Path = WAIVERS, today: date | Non
     sys.stderr.write(done.stderr)
     if done.returncode != 0 and any(sign in done.stderr for sign in UNREACHABLE_SIGNS):
         print(
-            "pip-audit 无法访问漏洞数据库（PyPI 的按版本 JSON 接口或 OSV）：本次没有检查任何依赖，"
-            "审计失败。请在能访问 PyPI 按版本 JSON 接口的机器上运行 make audit。",
+            "pip-audit 无法访问漏洞数据库（PyPI 的按版本 JSON 接口或 OSV）：本次没有检查任何依赖。"
+            "请在能访问 PyPI 按版本 JSON 接口的机器上运行 make audit。",
             file=sys.stderr,
         )
+        if os.environ.get("AUDIT_UNREACHABLE") == "warn" and not _found_anything(done.stdout + done.stderr):
+            # a CI machine with no route to any advisory service (an intranet): said loudly,
+            # never silently, and never when pip-audit did find something
+            print("!!! pip-audit NOT RUN: no vulnerability service reachable !!!", file=sys.stderr)
+            return 0
+        print("审计失败。", file=sys.stderr)
     return done.returncode
+
+
+def _found_anything(report: str) -> bool:
+    """Whether pip-audit's report lists a vulnerability (its table has an ID column)."""
+    return "Found " in report and " known vulnerabilit" in report and "No known" not in report
