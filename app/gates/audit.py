@@ -91,7 +91,9 @@ def run_audit(lock: Path = LOCK, waivers_file: Path = WAIVERS, today: date | Non
             "请在能访问 PyPI 按版本 JSON 接口的机器上运行 make audit。",
             file=sys.stderr,
         )
-        if os.environ.get("AUDIT_UNREACHABLE") == "warn" and not _found_anything(done.stdout + done.stderr):
+        if os.environ.get("AUDIT_UNREACHABLE") == "warn" and not _found_anything(
+            done.stdout + done.stderr
+        ):
             # a CI machine with no route to any advisory service (an intranet): said loudly,
             # never silently, and never when pip-audit did find something
             print("!!! pip-audit NOT RUN: no vulnerability service reachable !!!", file=sys.stderr)
