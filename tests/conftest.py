@@ -46,7 +46,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # listing_counts is kept by triggers: deleting the listings brings it back to zero
-KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts"}
+# audit_events is append-only (its triggers refuse the DELETE): emptied by empty_audit_trail()
+KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts", "audit_events"}
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -133,12 +134,37 @@ def _app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
+        empty_audit_trail()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
         for table in tables:
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
         live(app).reset()  # the rows its indexes held are gone
+
+
+def empty_audit_trail() -> None:
+    """Delete every audit record, past the append-only triggers, which stay in force otherwise.
+
+    PostgreSQL: triggers are off for this one transaction (replica role; superuser tests only).
+    SQLite: the triggers are dropped and created again from their own SQL in one transaction.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        db.session.execute(sa.text("DELETE FROM audit_events"))
+    else:
+        triggers = db.session.execute(
+            sa.text(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            )
+        ).all()
+        for name, _sql in triggers:
+            db.session.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        db.session.execute(sa.text("DELETE FROM audit_events"))
+        for _name, sql in triggers:
+            db.session.execute(sa.text(sql))
+    db.session.commit()
 
 
 @pytest.fixture

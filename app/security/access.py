@@ -122,6 +122,9 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "jobs.index": ADMINS,
     "jobs.retry": ADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)
+    # the audit trail: viewer and export
+    "audit_log.index": ADMINS,  # lead: becomes AUDITORS at merge
+    "audit_log.export": ADMINS,  # lead: becomes AUDITORS at merge
     # operations: probes for load balancers and deploy scripts; metrics for Prometheus only
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,
