@@ -32,6 +32,11 @@ def mask_phones(text: str) -> str:
     return MOBILE.sub(r"\1****\2", text)
 
 
+def sanitise(note: str) -> str:
+    """A note as stored: mobile numbers masked, bounded length."""
+    return mask_phones(note or "")[:NOTE_CHARS]
+
+
 def record(
     actor: Any, action: str, subject: Any, note: str = "", *, outcome: str = "success"
 ) -> None:
@@ -62,6 +67,8 @@ def record_event(
 
     Mobile numbers in the note are masked anyway; the actor is recorded as id, e-mail and role.
     """
+    if not getattr(actor, "is_authenticated", True):  # an anonymous visitor: no actor
+        actor = None
     db.session.add(
         AuditEvent(
             actor_id=getattr(actor, "id", None),
@@ -71,7 +78,7 @@ def record_event(
             subject_type=subject_type,
             subject_id=subject_id,
             outcome=Outcome(outcome),
-            note=note,
+            note=sanitise(note),
         )
     )
 
@@ -98,18 +105,25 @@ def record_bulk(actor: User | None, action: str, subject_type: str, subject_ids:
     db.session.execute(sa.insert(AuditEvent), rows)
 
 
+def record_export(actor: Any, subject_type: str, what: str, subject_id: int | None = None) -> None:
+    """Record a download of data (spreadsheets, tables), with the request's filters if any."""
+    query = request.query_string.decode("utf-8", "replace") if has_request_context() else ""
+    note = what + (f"（{query[:300]}）" if query else "")
+    record_event("export", actor=actor, subject_type=subject_type, subject_id=subject_id, note=note)
+
+
 def _role(actor: Any) -> str:
     role = getattr(actor, "role", None)
     return str(getattr(role, "value", role or ""))
 
 
 def _complete(event: AuditEvent) -> None:
-    """Fill what the caller left out (time, request) and sanitise the free text."""
+    """Fill in what the caller left out: time, client address, request id."""
     event.created_at = event.created_at or utcnow()
     event.actor_email = event.actor_email or ""
     event.actor_role = event.actor_role or ""
     event.outcome = Outcome(event.outcome or Outcome.SUCCESS)
-    event.note = mask_phones(event.note or "")[:NOTE_CHARS]
+    event.note = event.note or ""
     if event.client_address is None:
         event.client_address = (request.remote_addr or "") if has_request_context() else ""
     if event.request_id is None:
