@@ -144,14 +144,21 @@ def _app_context(app: Flask) -> Iterator[None]:
 
 
 def empty_audit_trail() -> None:
-    """Delete every audit record, past the append-only triggers, which stay in force otherwise.
+    """Delete every audit record (the per-test cleanup)."""
+    past_audit_triggers("DELETE FROM audit_events")
 
-    PostgreSQL: triggers are off for this one transaction (replica role; superuser tests only).
-    SQLite: the triggers are dropped and created again from their own SQL in one transaction.
+
+def past_audit_triggers(statement: str, **params: Any) -> None:
+    """Run and commit one statement on audit_events past its append-only triggers, as someone
+    with the database's owner rights could; the triggers stay in force for everything else.
+
+    PostgreSQL: triggers are off for this one transaction (replica role; the tests connect as
+    a superuser). SQLite: the triggers are dropped and created again from their own SQL in
+    the same transaction.
     """
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        db.session.execute(sa.text("DELETE FROM audit_events"))
+        db.session.execute(sa.text(statement), params)
     else:
         triggers = db.session.execute(
             sa.text(
@@ -161,7 +168,7 @@ def empty_audit_trail() -> None:
         ).all()
         for name, _sql in triggers:
             db.session.execute(sa.text(f'DROP TRIGGER "{name}"'))
-        db.session.execute(sa.text("DELETE FROM audit_events"))
+        db.session.execute(sa.text(statement), params)
         for _name, sql in triggers:
             db.session.execute(sa.text(sql))
     db.session.commit()

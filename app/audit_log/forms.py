@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.forms import Form, at_most, optional, strip
 
-OUTCOMES = [("", "全部结果"), ("success", "成功"), ("failure", "失败")]
+OUTCOMES = [
+    SelectChoice("", "全部结果"),
+    SelectChoice("success", "成功"),
+    SelectChoice("failure", "失败"),
+]
 
 
 class FilterForm(Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -44,10 +45,16 @@ def _starting_hash(session: Session, first: AuditEvent) -> str | None:
 
 def verify(session: Session) -> Verdict:
     """Check every record's hash and its link to the previous one, in sequence order."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=BATCH)
+    rows = session.execute(query).scalars()
+    try:
+        return _walk(session, rows)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, left early at a break
+
+
+def _walk(session: Session, rows: Iterable[AuditEvent]) -> Verdict:
     signing_key = chain.key()
-    rows = session.execute(
-        sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=BATCH)
-    ).scalars()
     checked, first_seq, expected_seq, expected_prev = 0, None, 0, ""
     for event in rows:
         if first_seq is None:

@@ -182,6 +182,10 @@ MATRIX = [
     ("POST", "/review/jobs/{firm_job}/retry", [LOGIN, 403, 403, 403, 403, 302]),
     ("GET", "/jobs/{firm_job}", [LOGIN, 404, 200, 404, 404, 200]),
     ("GET", "/jobs/999999", [LOGIN, 404, 404, 404, 404, 404]),
+    # the audit trail: administrators (审计管理员 once the roles are split) only
+    ("GET", "/audit/", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/audit/?outcome=failure&start=2026-01-01", [LOGIN, 403, 403, 403, 403, 200]),
+    ("GET", "/audit/export.csv", [LOGIN, 403, 403, 403, 403, 200]),
     # operations: probes for everyone; metrics from 127.0.0.1 (the test client's address) only
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200]),
