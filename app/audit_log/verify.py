@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from app.audit_log import chain
@@ -30,56 +31,55 @@ class Verdict:
         return self.broken_at is None
 
 
-def _starting_hash(session: Session, first: AuditEvent) -> str | None:
+def _starting_hash(session: Session, first: RowMapping) -> str | None:
     """What the oldest remaining record must follow: genesis, or the last purge's anchor."""
-    if first.seq == 1:
+    if first["seq"] == 1:
         return chain.GENESIS
     notes = session.scalars(
         sa.select(AuditEvent.note).where(
-            AuditEvent.action == PURGE_ACTION, AuditEvent.subject_id == first.seq - 1
+            AuditEvent.action == PURGE_ACTION, AuditEvent.subject_id == first["seq"] - 1
         )
     )
     anchors = {anchor_of(note) for note in notes}
-    return first.prev_hash if first.prev_hash in anchors else None
+    return first["prev_hash"] if first["prev_hash"] in anchors else None
 
 
 def verify(session: Session) -> Verdict:
     """Check every record's hash and its link to the previous one, in sequence order."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=BATCH)
-    rows = session.execute(query).scalars()
+    # plain rows, not ORM objects: a tenth of the time over millions of records
+    columns = [getattr(AuditEvent, name) for name in (*chain.SEALED_FIELDS, "prev_hash", "hash")]
+    query = sa.select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=BATCH)
+    rows = session.execute(query).mappings()
     try:
         return _walk(session, rows)
     finally:
         rows.close()  # a server-side cursor on PostgreSQL, left early at a break
 
 
-def _walk(session: Session, rows: Iterable[AuditEvent]) -> Verdict:
+def _walk(session: Session, rows: Iterable[RowMapping]) -> Verdict:
     signing_key = chain.key()
     checked, first_seq, expected_seq, expected_prev = 0, None, 0, ""
     for event in rows:
         if first_seq is None:
-            first_seq = expected_seq = event.seq
+            first_seq = expected_seq = event["seq"]
             expected_prev = _starting_hash(session, event) or ""
             if not expected_prev:
-                return Verdict(0, first_seq, event.seq, "更早的记录被删除，且没有清理记录可以衔接")
-        if event.seq != expected_seq:
+                return Verdict(
+                    0, first_seq, event["seq"], "更早的记录被删除，且没有清理记录可以衔接"
+                )
+        if event["seq"] != expected_seq:
             return Verdict(
                 checked,
                 first_seq,
                 expected_seq,
-                f"记录缺失（第 {expected_seq} 至 {event.seq - 1} 条）",
+                f"记录缺失（第 {expected_seq} 至 {event['seq'] - 1} 条）",
             )
-        if chain.seal(signing_key, _fields(event), event.prev_hash) != event.hash:
-            return Verdict(checked, first_seq, event.seq, "记录内容被修改（哈希不符）")
-        if event.prev_hash != expected_prev:
+        if chain.seal(signing_key, event, event["prev_hash"]) != event["hash"]:
+            return Verdict(checked, first_seq, event["seq"], "记录内容被修改（哈希不符）")
+        if event["prev_hash"] != expected_prev:
             return Verdict(
-                checked, first_seq, event.seq, "与上一条记录的哈希不衔接（上一条被修改或删除）"
+                checked, first_seq, event["seq"], "与上一条记录的哈希不衔接（上一条被修改或删除）"
             )
         checked += 1
-        expected_seq, expected_prev = event.seq + 1, event.hash
-        session.expunge(event)  # keep memory flat over millions of records
+        expected_seq, expected_prev = event["seq"] + 1, event["hash"]
     return Verdict(checked, first_seq)
-
-
-def _fields(event: AuditEvent) -> dict[str, object]:
-    return {name: getattr(event, name) for name in chain.SEALED_FIELDS}
