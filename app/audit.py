@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.models import User
 
 # an 11-digit mainland mobile number standing alone
+PENDING = "audit_pending"  # session.info key: records waiting for the commit
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 NOTE_CHARS = 2000
 
@@ -69,18 +70,22 @@ def record_event(
     """
     if not getattr(actor, "is_authenticated", True):  # an anonymous visitor: no actor
         actor = None
-    db.session.add(
-        AuditEvent(
-            actor_id=getattr(actor, "id", None),
-            actor_email=getattr(actor, "email", "") or "",
-            actor_role=_role(actor),
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            outcome=Outcome(outcome),
-            note=sanitise(note),
-        )
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", "") or "",
+        actor_role=_role(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        outcome=Outcome(outcome),
+        note=sanitise(note),
     )
+    _complete(event)
+    session = db.session()
+    # held back until the commit (see _write_pending); tied to the (sub)transaction that
+    # recorded it, so a rolled-back savepoint takes its records with it
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(PENDING, []).append((event, transaction))
 
 
 def record_bulk(actor: User | None, action: str, subject_type: str, subject_ids: list[int]) -> None:
@@ -143,7 +148,52 @@ def _chain_new_events(session: Session, _context: Any, _instances: Any) -> None:
     chain.link(session.connection(), events)
 
 
+def _write_pending(session: Session) -> None:
+    """At commit: flush the change first, then the records (sealed by _chain_new_events).
+
+    Sealing takes the chain's turn (an advisory lock on PostgreSQL) until the commit ends. Taken
+    only once every other row of the transaction is written, it is held for the shortest time
+    and never while waiting for another transaction's row locks (no deadlock through it).
+    """
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    session.add_all(event for event, _transaction in pending)
+    session.flush()
+
+
+def _forget_rolled_back(session: Session, previous: Any) -> None:
+    """Drop the records of a rolled-back (sub)transaction: what they describe did not happen."""
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [(e, t) for e, t in pending if not _within(t, previous)]
+
+
+def _forget_ended(session: Session, transaction: Any) -> None:
+    """A transaction closed without committing (session.close()) leaves no record behind."""
+    if transaction.parent is None:
+        _forget_rolled_back(session, transaction)
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+HOOKS = (
+    ("before_flush", _chain_new_events),
+    ("before_commit", _write_pending),
+    ("after_soft_rollback", _forget_rolled_back),
+    ("after_transaction_end", _forget_ended),
+)
+
+
 def init_app(app: Flask) -> None:
     """Chain audit events flushed by any session (the app's and side sessions alike)."""
-    if not sa.event.contains(Session, "before_flush", _chain_new_events):
-        sa.event.listen(Session, "before_flush", _chain_new_events)
+    for name, hook in HOOKS:
+        if not sa.event.contains(Session, name, hook):
+            sa.event.listen(Session, name, hook)

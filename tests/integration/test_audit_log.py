@@ -18,17 +18,7 @@ from tests.conftest import login, make_org, make_user
 
 
 def seed(admin: User, firm: User) -> None:
-    """A few records: a failed sign-in from an address, a firm's export, an old approval."""
-    db.session.add(
-        AuditEvent(
-            action="login",
-            subject_type="user",
-            outcome="failure",
-            client_address="198.51.100.23",
-            note="密码错误",
-        )
-    )
-    audit.record_event("export", actor=firm, subject_type="scenarios", note="场景机会清单.xlsx")
+    """Three records, oldest first: an approval, a failed sign-in from an address, an export."""
     db.session.add(
         AuditEvent(
             action="approve",
@@ -40,6 +30,18 @@ def seed(admin: User, firm: User) -> None:
             created_at=utcnow() - timedelta(days=10),
         )
     )
+    db.session.commit()
+    db.session.add(
+        AuditEvent(
+            action="login",
+            subject_type="user",
+            outcome="failure",
+            client_address="198.51.100.23",
+            note="密码错误",
+        )
+    )
+    db.session.commit()
+    audit.record_event("export", actor=firm, subject_type="scenarios", note="场景机会清单.xlsx")
     db.session.commit()
 
 
@@ -57,7 +59,7 @@ def test_an_administrator_sees_every_record_newest_first(
 ) -> None:
     seed(admin, firm)
     login(client, admin)
-    assert rows(client) == ["approve", "export", "login"]
+    assert rows(client) == ["export", "login", "approve"]
 
 
 def test_each_filter_narrows_the_records(client: FlaskClient, admin: User, firm: User) -> None:

@@ -135,6 +135,30 @@ def test_when_the_record_cannot_be_written_the_change_is_not_committed(admin: Us
     assert events() == []
 
 
+def test_records_of_a_rolled_back_change_are_not_written() -> None:
+    audit.record_event("rolled_back")
+    db.session.rollback()
+    audit.record_event("closed")
+    db.session.close()
+    savepoint = db.session.begin_nested()
+    audit.record_event("savepoint_rolled_back")
+    savepoint.rollback()
+    with db.session.begin_nested():
+        audit.record_event("savepoint_released")
+    audit.record_event("kept")
+    db.session.commit()
+    assert [e.action for e in events()] == ["savepoint_released", "kept"]
+
+
+def test_records_wait_for_the_commit_and_are_written_after_the_change(admin: User) -> None:
+    org = make_org(Role.FIRM, status=OrgStatus.PENDING)
+    review.decide_organization(admin, org, approve=True)
+    db.session.flush()
+    assert events() == []  # not yet: sealed at the commit, after every other row
+    db.session.commit()
+    assert [e.action for e in events()] == ["approve"]
+
+
 def _refuse_audit_inserts() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(
