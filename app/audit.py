@@ -1,9 +1,10 @@
 """Recording who did what: one call per audited operation, made by the services.
 
-A record is written in the caller's transaction: it is flushed and committed with the change it
-describes, so when it cannot be written the change fails with it. Time, client address and
-request id are filled in from the request when there is one (jobs and commands have none); the
-record is chained to the previous one when it is flushed (app.audit_log.chain).
+A record is written in the caller's transaction, at its commit, after the change it describes:
+when it cannot be written the change fails with it, and a change rolled back takes its record
+with it. Time, client address and request id are taken from the request when there is one
+(jobs and commands have none); the record is chained to the previous one as it is inserted
+(app.audit_log.chain).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from app.models.base import utcnow
 if TYPE_CHECKING:
     from app.models import User
 
-# an 11-digit mainland mobile number standing alone
 PENDING = "audit_pending"  # session.info key: records waiting for the commit
+# an 11-digit mainland mobile number standing alone
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 NOTE_CHARS = 2000
 
@@ -41,7 +42,7 @@ def sanitise(note: str) -> str:
 def record(
     actor: Any, action: str, subject: Any, note: str = "", *, outcome: str = "success"
 ) -> None:
-    """Append an audit event about a model instance (flushed with the change).
+    """Append an audit event about a model instance (written when the change commits).
 
     Never pass passwords, tokens or other secrets in the note.
     """
