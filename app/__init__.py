@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import ROOT, Config, config_from_env
+from app.config import ROOT, Config, check_audit_retention, config_from_env
 from app.paging import IdConverter
 
 
@@ -22,6 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or config.secret_key()
     app.config.update(overrides)
+    check_audit_retention(app.config["AUDIT_RETENTION_DAYS"])
     app.url_map.converters["int"] = IdConverter  # before any route is added
     _configure_runtime(app)
     _init_extensions(app)
@@ -44,7 +45,7 @@ def _configure_runtime(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (register every model with the metadata)
+    from app import audit, models  # noqa: F401  (models: register every model with the metadata)
     from app.extensions import csrf, db, login_manager, migrate
     from app.runtime import sqlite
 
@@ -56,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
     sqlite.init_app(app)  # WAL, busy timeout, write transactions that wait their turn
+    audit.init_app(app)  # audit events are chained when flushed
 
 
 def _register_ops(app: Flask) -> None:
@@ -67,6 +69,7 @@ def _register_ops(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
+    from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
     from app.batches import bp as batches_bp
     from app.cases import bp as cases_bp
@@ -101,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(saved_searches_bp, url_prefix="/my/searches")
     app.register_blueprint(jobs_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(audit_log_bp)
 
 
 def _register_security(app: Flask) -> None:

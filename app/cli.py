@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_taxonomy)
     app.cli.add_command(match_group)
     app.cli.add_command(listings_group)
+    from app.audit_log.cli import group as audit_group
     from app.jobs.cli import group as jobs_group
     from app.notifications.cli import group as notifications_group
     from app.ops.cli import group as backup_group
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notifications_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(audit_group)
 
 
 @click.command("seed-demo")

@@ -9,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 MIN_SECRET_LENGTH = 32
+MIN_AUDIT_RETENTION_DAYS = 180  # 等保 2.0: audit records are kept at least this long
 
 
 class ConfigError(RuntimeError):
@@ -160,6 +161,11 @@ class Config:
     MATCHING_VOCABULARY_CHECK_SECONDS = env_float("MATCHING_VOCABULARY_CHECK_SECONDS", 5.0)
     MATCHING_FEED_DAYS = env_int("MATCHING_FEED_DAYS", 7)  # change feed rows kept
     MATCHING_ARTIFACTS_KEPT = env_int("MATCHING_ARTIFACTS_KEPT", 3)  # index artifacts kept
+    # Audit trail (docs/security-audit.md): the key of its hash chain (derived from SECRET_KEY
+    # when unset; set it to keep the chain verifiable across SECRET_KEY rotations), and how
+    # many days records are kept before the daily purge removes them (180 at least).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+    AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", MIN_AUDIT_RETENTION_DAYS)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -215,6 +221,14 @@ CONFIGS: dict[str, type[Config]] = {
     "production": ProductionConfig,
     "testing": TestConfig,
 }
+
+
+def check_audit_retention(days: int) -> None:
+    """Refuse to start with a retention below the legal minimum."""
+    if int(days) < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigError(
+            f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}, got {days!r}"
+        )
 
 
 def config_from_env() -> type[Config]:

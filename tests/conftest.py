@@ -46,7 +46,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # listing_counts is kept by triggers: deleting the listings brings it back to zero
-KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts"}
+# audit_events is append-only (its triggers refuse the DELETE): emptied by empty_audit_trail()
+KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts", "audit_events"}
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -133,12 +134,44 @@ def _app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
+        empty_audit_trail()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
         for table in tables:
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
         live(app).reset()  # the rows its indexes held are gone
+
+
+def empty_audit_trail() -> None:
+    """Delete every audit record (the per-test cleanup)."""
+    past_audit_triggers("DELETE FROM audit_events")
+
+
+def past_audit_triggers(statement: str, **params: Any) -> None:
+    """Run and commit one statement on audit_events past its append-only triggers, as someone
+    with the database's owner rights could; the triggers stay in force for everything else.
+
+    PostgreSQL: triggers are off for this one transaction (replica role; the tests connect as
+    a superuser). SQLite: the triggers are dropped and created again from their own SQL in
+    the same transaction.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        db.session.execute(sa.text(statement), params)
+    else:
+        triggers = db.session.execute(
+            sa.text(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            )
+        ).all()
+        for name, _sql in triggers:
+            db.session.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        db.session.execute(sa.text(statement), params)
+        for _name, sql in triggers:
+            db.session.execute(sa.text(sql))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -275,6 +308,12 @@ def login(client: FlaskClient, user: User | None) -> FlaskClient:
 def admin() -> User:
     """A 平台审核员 (reviews and publishes)."""
     return make_user(None, Role.REVIEWER)
+
+
+@pytest.fixture
+def auditor() -> User:
+    """A 审计管理员 (reads and exports the audit trail, nothing else)."""
+    return make_user(None, Role.AUDITOR)
 
 
 @pytest.fixture

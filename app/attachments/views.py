@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.attachments import bp, downloads, services
 from app.attachments.forms import UploadForm
 from app.errors import DomainError
@@ -110,6 +111,8 @@ def download(attachment_id: int) -> Response:
             "attachment %s has no stored file %s", attachment.id, attachment.stored_name
         )
         abort(404)
+    audit.record(current_user, "download", attachment, attachment.filename)
+    db.session.commit()
     return downloads.send(
         data,
         name=attachment.filename,

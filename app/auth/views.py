@@ -95,7 +95,7 @@ HOMES = {
     Role.REVIEWER: "review.index",
     Role.SYSADMIN: "staff.accounts",
     Role.SECADMIN: "staff.roles",
-    Role.AUDITOR: "portal.index",  # lead: the audit viewer once it lands
+    Role.AUDITOR: "audit_log.index",
 }
 
 

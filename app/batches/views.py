@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
@@ -57,6 +58,8 @@ def download(batch_id: int) -> Response:
     batch = _visible(batch_id)
     # phones stay masked: the logged reveal on a listing's page is the one way to see them
     data = listings_xlsx(batch.title, [i.listing for i in batch.items], full_contacts=False)
+    audit.record_export(current_user, "batches", f"{batch.title}.xlsx", batch.id)
+    db.session.commit()
     return xlsx_response(data, f"{batch.title}.xlsx")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import audit
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Capability, ContactReveal, Organization, Scenario
@@ -70,7 +71,24 @@ def reveal(
     )
     db.session.add(row)
     db.session.flush()
+    audit.record(user, "contact_reveal", organization, _where(scenario, capability))
     return row
+
+
+def record_refusal(
+    user: Any, organization: Organization, reason: str, scenario: Any = None, capability: Any = None
+) -> None:
+    """Audit a refused reveal (not approved, over the daily limit)."""
+    note = f"{_where(scenario, capability)}：{reason}"
+    audit.record(user, "contact_reveal", organization, note, outcome="failure")
+
+
+def _where(scenario: Scenario | None, capability: Capability | None) -> str:
+    if scenario is not None:
+        return f"场景#{scenario.id}"
+    if capability is not None:
+        return f"能力#{capability.id}"
+    return "单位主页"
 
 
 def reveals_in_window(user_id: int, now: datetime) -> int:

@@ -63,6 +63,9 @@ def _reveal(
             capability=capability,
         )
     except DomainError as error:
+        db.session.rollback()
+        services.record_refusal(current_user, org, error.message, scenario, capability)
+        db.session.commit()
         flash(error.message, "warning")
     else:
         db.session.commit()

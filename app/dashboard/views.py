@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template
+from flask_login import current_user
 
+from app import audit
 from app.dashboard import bp, cache, export
+from app.extensions import db
 
 
 def _page(admin: bool) -> str:
@@ -23,6 +26,8 @@ def _download(key: str, fmt: str, admin: bool) -> Response:
         abort(404)
     body, mimetype = export.render(chart, fmt)
     prefix = "admin-" if admin else ""
+    audit.record_export(current_user, "dashboard", f"{prefix}dashboard-{key}.{fmt}")
+    db.session.commit()
     return Response(
         body,
         mimetype=mimetype,

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.attachments import downloads
 from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
@@ -153,6 +154,8 @@ def attachment(engagement_id: int) -> Response:
                 "engagement %s has no stored file %r", engagement.id, engagement.attachment_file
             )
         abort(404)
+    audit.record(current_user, "download", engagement, engagement.attachment_name or "")
+    db.session.commit()
     return downloads.send(
         data,
         name=engagement.attachment_name,

@@ -20,12 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app import taxonomy
+from app import audit, taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
 from app.matching import Listing
-from app.models import AuditEvent, Capability, ListingStatus, Organization, Role, Scenario
+from app.models import Capability, ListingStatus, Organization, Role, Scenario
 from app.models.base import utcnow
 from app.models.listing import (
     ReferenceCase,
@@ -519,18 +519,4 @@ def _bulk(table: sa.Table, params: list[dict[str, Any]]) -> None:
 
 
 def _audit(user: Any, subject_type: str, ids: list[int]) -> None:
-    now = utcnow()
-    events = [
-        {
-            "actor_id": user.id,
-            "action": "import",
-            "subject_type": subject_type,
-            "subject_id": i,
-            "note": "",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in ids
-    ]
-    if events:
-        db.session.execute(sa.insert(AuditEvent), events)
+    audit.record_bulk(user, "import", subject_type, ids)

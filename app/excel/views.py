@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import audit
 from app.errors import DomainError
 from app.excel import bp, services, storage
 from app.excel.columns import KIND_LABELS, KINDS, Kind
@@ -35,6 +36,13 @@ UPLOAD_MAX_MB = 20
 
 def _xlsx(data: bytes, filename: str) -> Response:
     return xlsx_response(data, filename)
+
+
+def _audited(data: bytes, filename: str, subject_type: str) -> Response:
+    """An export, recorded (and committed) before it is sent."""
+    audit.record_export(current_user, subject_type, filename)
+    db.session.commit()
+    return _xlsx(data, filename)
 
 
 def _kind_for_user(requested: str | None) -> Kind:
@@ -163,14 +171,16 @@ def export_scenarios() -> Response:
     """The public scenario list, with the page's filters, as a spreadsheet."""
     query = portal.scenario_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
     rows = db.session.scalars(query)
-    return _xlsx(scenarios_xlsx("场景机会清单", rows, full_contacts=False), "场景机会清单.xlsx")
+    data = scenarios_xlsx("场景机会清单", rows, full_contacts=False)
+    return _audited(data, "场景机会清单.xlsx", "scenarios")
 
 
 @bp.route("/exports/capabilities.xlsx")
 def export_capabilities() -> Response:
     """The public capability list, with the page's filters, as a spreadsheet."""
     query = portal.capability_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
-    return _xlsx(capabilities_xlsx("能力清单", db.session.scalars(query)), "能力清单.xlsx")
+    data = capabilities_xlsx("能力清单", db.session.scalars(query))
+    return _audited(data, "能力清单.xlsx", "capabilities")
 
 
 @bp.route("/exports/review/scenarios.xlsx")
@@ -179,7 +189,7 @@ def export_review_scenarios() -> Response:
     rows = review.queued_listings(
         "scenario", review.QueueFilters.from_args(request.args), EXPORT_LIMIT
     )
-    return _xlsx(scenarios_xlsx("待审核场景", rows, True), "待审核场景.xlsx")
+    return _audited(scenarios_xlsx("待审核场景", rows, True), "待审核场景.xlsx", "scenarios")
 
 
 @bp.route("/exports/review/capabilities.xlsx")
@@ -188,4 +198,4 @@ def export_review_capabilities() -> Response:
     rows = review.queued_listings(
         "capability", review.QueueFilters.from_args(request.args), EXPORT_LIMIT
     )
-    return _xlsx(capabilities_xlsx("待审核能力", rows), "待审核能力.xlsx")
+    return _audited(capabilities_xlsx("待审核能力", rows), "待审核能力.xlsx", "capabilities")

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 # Modules that declare jobs; imported wherever jobs are run (web processes, RQ workers).
 JOB_MODULES = (
     "app.jobs.housekeeping",
+    "app.audit_log.jobs",
     "app.batches.jobs",
     "app.dashboard.jobs",
     "app.excel.jobs",

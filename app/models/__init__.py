@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic and the services use this)."""
 
 from app.models.attachment import Attachment
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, Outcome
 from app.models.base import Base
 from app.models.batch import Batch, BatchItem, BatchKind
 from app.models.cases import CaseStatus, ExcellentCase
@@ -75,6 +75,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OrgStatus",
+    "Outcome",
     "Organization",
     "PeriodicSlot",
     "OutboundEmail",

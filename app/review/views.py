@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import taxonomy
+from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -271,6 +271,7 @@ def engine_rebuild() -> Response:
     """Tokenise every listing again and build the engine and indexes (served when ready)."""
     if EmptyForm().validate_on_submit():
         maintenance.request_rebuild(refeaturize=True)
+        audit.record_event("engine_rebuild", actor=current_user, subject_type="engine")
         db.session.commit()
         flash("已开始重新分词并构建索引，完成后各服务进程自动切换。", "success")
     return redirect(url_for("review.engine"))
@@ -281,6 +282,7 @@ def train_reranker() -> Response:
     """Start training a re-ranker on the review decisions (a background job)."""
     if EmptyForm().validate_on_submit():
         enqueue(matching_jobs.TRAIN, created_by=current_user, admin_id=current_user.id)
+        audit.record_event("reranker_train", actor=current_user, subject_type="engine")
         db.session.commit()
         flash("已开始训练，结果将显示在本页“最近一次训练”。", "info")
     return redirect(url_for("review.engine"))
@@ -291,6 +293,7 @@ def deactivate_reranker() -> Response:
     """Stop using the learned re-ranker."""
     if EmptyForm().validate_on_submit():
         learning.deactivate()
+        audit.record_event("reranker_deactivate", actor=current_user, subject_type="engine")
         db.session.commit()
         flash("已停用学习模型，恢复基础评分。", "success")
     return redirect(url_for("review.engine"))

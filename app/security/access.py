@@ -133,6 +133,9 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "jobs.index": SYSADMINS,
     "jobs.retry": SYSADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)
+    # the audit trail: viewer and export
+    "audit_log.index": AUDITORS,
+    "audit_log.export": AUDITORS,
     # operations: probes for load balancers and deploy scripts; metrics for Prometheus only
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,

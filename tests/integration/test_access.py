@@ -317,6 +317,14 @@ MATRIX = [
     ("POST", "/review/jobs/{firm_job}/retry", [LOGIN, 403, 403, 403, 403, 403, 302, 403, 403]),
     ("GET", "/jobs/{firm_job}", [LOGIN, 404, 200, 404, 404, 404, 200, 404, 404]),
     ("GET", "/jobs/999999", [LOGIN, 404, 404, 404, 404, 404, 404, 404, 404]),
+    # the audit trail: the 审计管理员 only
+    ("GET", "/audit/", [LOGIN, 403, 403, 403, 403, 403, 403, 403, 200]),
+    (
+        "GET",
+        "/audit/?outcome=failure&start=2026-01-01",
+        [LOGIN, 403, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    ("GET", "/audit/export.csv", [LOGIN, 403, 403, 403, 403, 403, 403, 403, 200]),
     # the separated duties (三权分立): configuration for 系统管理员, grants for 安全管理员
     ("GET", "/review/engine", [LOGIN, 403, 403, 403, 403, 403, 200, 403, 403]),
     ("POST", "/review/engine/rebuild", [LOGIN, 403, 403, 403, 403, 403, 302, 403, 403]),
