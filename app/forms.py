@@ -1,12 +1,19 @@
-"""Form pieces shared by every feature: Chinese messages, trimmed text, the empty POST form."""
+"""Form pieces shared by every feature: Chinese messages, trimmed text, the empty POST form.
+
+Every text field of every form (and sub-form) refuses control characters: the check is added
+when the field is bound, so no form can forget it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import wtforms
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, widgets
+from wtforms import Field, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.validators import CONTROL_MESSAGE, has_control_chars
 
 
 def strip(value: Any) -> Any:
@@ -67,11 +74,38 @@ class CheckboxListField(SelectMultipleField):
         """Leave choice checks to ValidChoices, which speaks Chinese."""
 
 
-class Form(FlaskForm):
-    """Base form: WTForms' own messages in Simplified Chinese."""
+def no_control_chars(_form: wtforms.Form, field: Field) -> None:
+    """Refuse NUL and other control characters (tab and line breaks are text)."""
+    if isinstance(field.data, str) and has_control_chars(field.data):
+        # the label names the field in messages shown away from it (flashes); hidden fields
+        # have only their English name as a label
+        label = field.label.text if not field.label.text.isascii() else ""
+        raise ValidationError(f"{label}{CONTROL_MESSAGE}")
 
-    class Meta:
+
+class _TextGuard:
+    """Meta mixin: every text field (StringField and its kinds) gets no_control_chars."""
+
+    def bind_field(self, form: wtforms.Form, unbound_field: Any, options: dict) -> Field:
+        """Bind as usual, then append the check (a new list: the declared one is shared)."""
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField):
+            field.validators = [*field.validators, no_control_chars]
+        return field
+
+
+class Form(FlaskForm):
+    """Base form: WTForms' own messages in Simplified Chinese; text without control characters."""
+
+    class Meta(_TextGuard):
         locales = ("zh",)
+
+
+class SubForm(wtforms.Form):
+    """A form nested in another (FormField): no CSRF token of its own, the same text check."""
+
+    class Meta(_TextGuard):
+        pass
 
 
 class EmptyForm(Form):

@@ -18,13 +18,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as PlainForm
 from wtforms.validators import Email, NumberRange, ValidationError
 
 from app import taxonomy
 from app.forms import (
     CheckboxListField,
     Form,
+    SubForm,
     ValidChoices,
     at_most,
     between,
@@ -159,7 +159,7 @@ class ScenarioForm(LockedForm):
         }
 
 
-class CaseForm(PlainForm):
+class CaseForm(SubForm):
     """One reference case row (a sub-form: the CSRF token is the parent's)."""
 
     client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])
