@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db, login_manager
 from app.ops import outage
 
+DUPLICATE = "该内容已存在（可能是重复提交，或他人刚刚提交了相同的内容），请刷新页面查看后再试。"
 # how long a client (or a crawler) is asked to wait when the database is unavailable
 RETRY_AFTER_SECONDS = 30
 
@@ -89,6 +90,13 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(sa_exc.IntegrityError)
+    def _duplicate(error: sa_exc.IntegrityError) -> tuple[Response | str, int]:
+        # a unique or foreign key refusal no service turned into a message: still not a 500
+        db.session.rollback()
+        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return render_error(409, DUPLICATE)
 
     @app.errorhandler(sa_exc.DBAPIError)
     @app.errorhandler(sa_exc.TimeoutError)

@@ -47,13 +47,7 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
         raise DomainError("搜索条件不能包含控制字符（如 NUL 等不可见字符），请删除后再保存。")
     if len(canonical) > MAX_QUERY_CHARS:
         raise DomainError("搜索条件过长，请精简后再保存。")
-    existing = db.session.scalar(
-        sa.select(SavedSearch).where(
-            SavedSearch.user_id == user.id,
-            SavedSearch.side == side,
-            SavedSearch.query == canonical,
-        )
-    )
+    existing = same_search(user, side, canonical)
     if existing is not None:
         raise DomainError(f"已保存过相同的搜索：{existing.name}。")
     if len(for_user(user)) >= MAX_PER_USER:
@@ -68,6 +62,17 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
         db.session.rollback()
         raise DomainError("已保存过相同的搜索。") from exc
     return saved
+
+
+def same_search(user: Any, side: str, canonical: str) -> SavedSearch | None:
+    """The user's saved search with this canonical query, if any."""
+    return db.session.scalar(
+        sa.select(SavedSearch).where(
+            SavedSearch.user_id == user.id,
+            SavedSearch.side == side,
+            SavedSearch.query == canonical,
+        )
+    )
 
 
 def rename(user: Any, saved: SavedSearch, name: str) -> None:
