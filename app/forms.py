@@ -1,7 +1,8 @@
 """Form pieces shared by every feature: Chinese messages, trimmed text, the empty POST form.
 
-Every text field of every form (and sub-form) refuses control characters: the check is added
-when the field is bound, so no form can forget it.
+Every text field of every form (and sub-form) refuses control characters, and every decimal
+field refuses NaN and infinities: the checks are added when the field is bound, so no form can
+forget them.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import DecimalField, Field, SelectMultipleField, StringField, widgets
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from app.validators import CONTROL_MESSAGE, has_control_chars
 
@@ -83,28 +91,37 @@ def no_control_chars(_form: wtforms.Form, field: Field) -> None:
         raise ValidationError(f"{label}{CONTROL_MESSAGE}")
 
 
-class _TextGuard:
-    """Meta mixin: every text field (StringField and its kinds) gets no_control_chars."""
+def finite_number(_form: wtforms.Form, field: Field) -> None:
+    """Refuse NaN and infinities, which Decimal reads and range checks cannot compare."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(f"{field.label.text}应为有效的数字。")
+
+
+class _InputGuard:
+    """Meta mixin: text fields get no_control_chars, decimal fields finite_number."""
 
     def bind_field(self, form: wtforms.Form, unbound_field: Any, options: dict) -> Field:
-        """Bind as usual, then append the check (a new list: the declared one is shared)."""
+        """Bind as usual, then add the check (a new list: the declared one is shared)."""
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, StringField):
             field.validators = [*field.validators, no_control_chars]
+        elif isinstance(field, DecimalField):
+            # first, before a range check compares a signalling NaN (which raises)
+            field.validators = [finite_number, *field.validators]
         return field
 
 
 class Form(FlaskForm):
     """Base form: WTForms' own messages in Simplified Chinese; text without control characters."""
 
-    class Meta(_TextGuard):
+    class Meta(_InputGuard):
         locales = ("zh",)
 
 
 class SubForm(wtforms.Form):
     """A form nested in another (FormField): no CSRF token of its own, the same text check."""
 
-    class Meta(_TextGuard):
+    class Meta(_InputGuard):
         pass
 
 

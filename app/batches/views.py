@@ -14,6 +14,7 @@ from app.excel.workbook import xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Batch, BatchKind
+from app.paging import parse_id
 from app.security import policies
 
 
@@ -96,8 +97,11 @@ def edit(batch_id: int) -> Response | str:
     public = batch.is_public(services.today())
     form = BatchForm(obj=batch if request.method == "GET" else None)
     if not public and form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("listing") if v.isdigit()]
+        picked = [parse_id(v) for v in request.form.getlist("listing")]
+        ids = [i for i in picked if i is not None]
         try:
+            if len(ids) != len(picked):  # a number no row can have: the database would refuse it
+                raise DomainError("所选内容包含无效的编号，请刷新页面后重新选择。")
             services.update(current_user, batch, form.title.data, form.intro.data or "", ids)
         except DomainError as error:
             db.session.rollback()

@@ -252,7 +252,7 @@ def _as_decimal(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str |
 
 def _as_year(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
     text = _text(value)
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    if not (text.isascii() and text.isdigit()) or not 1990 <= int(text[:5]) <= 2100:
         return None, f"“{text}”不是1990至2100之间的年份。"
     return int(text), None
 

@@ -41,6 +41,7 @@ from app.listings.versions import (
     split_qualifications,
 )
 from app.models.base import utcnow
+from app.paging import parse_id
 from app.validators import phone_error
 
 MAX_TEXT = 5000
@@ -55,8 +56,7 @@ class LockedForm(Form):
 
     def seen_version(self) -> int | None:
         """The listing version the user saw ('' on create forms)."""
-        value = (self.lock_version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(self.lock_version.data)
 
 
 class ScenarioForm(LockedForm):
