@@ -7,11 +7,12 @@ forget them.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Field, SelectMultipleField, StringField, widgets
+from wtforms import DecimalField, Field, HiddenField, SelectMultipleField, StringField, widgets
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -52,6 +53,11 @@ def between(low: int, high: int) -> Length:
 def optional() -> Optional:
     """An optional field (stops validation when empty)."""
     return Optional()
+
+
+def submission_token() -> HiddenField:
+    """The one-time token of a form that creates a record (see app/submissions.py)."""
+    return HiddenField(default=lambda: secrets.token_hex(16))
 
 
 class ValidChoices:

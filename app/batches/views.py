@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import submissions
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
@@ -84,7 +85,18 @@ def create() -> Response:
     if not form.validate_on_submit():
         flash("请选择清单类型。", "danger")
         return redirect(url_for("batches.manage"))
-    batch = services.create(current_user, BatchKind(form.kind.data))
+    try:
+        once = submissions.claim(form.submission.data, current_user)
+        batch = services.create(current_user, BatchKind(form.kind.data))
+    except submissions.Repeated as repeat:
+        db.session.rollback()
+        flash(repeat.message, "warning")
+        return redirect(repeat.location or url_for("batches.manage"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("batches.manage"))
+    submissions.done(once, url_for("batches.edit", batch_id=batch.id))
     db.session.commit()
     flash(f"已创建第{batch.number}批{batch.kind.label}，请选择条目。", "success")
     return redirect(url_for("batches.edit", batch_id=batch.id))

@@ -32,6 +32,7 @@ from app.forms import (
     optional,
     required,
     strip,
+    submission_token,
 )
 from app.listings.versions import (
     QUALIFICATION_SEPARATOR,
@@ -53,6 +54,7 @@ class LockedForm(Form):
     """An edit form that carries the version of the listing it was filled from."""
 
     lock_version = HiddenField()
+    submission = submission_token()  # claimed by the new-draft views only
 
     def seen_version(self) -> int | None:
         """The listing version the user saw ('' on create forms)."""

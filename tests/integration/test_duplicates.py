@@ -3,19 +3,33 @@ record; the second gets a message, never a 500."""
 
 from __future__ import annotations
 
+import re
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import submissions
 from app.engagements import services as engagement_services
 from app.extensions import db
-from app.models import Engagement, Organization, Role, SavedSearch, User
+from app.models import (
+    Batch,
+    Engagement,
+    FormSubmission,
+    Organization,
+    Role,
+    SavedSearch,
+    Scenario,
+    User,
+)
+from app.models.base import utcnow
 from app.saved_searches import services as saved_search_services
 from app.security import access
 from tests.conftest import login, make_org, make_scenario
+from tests.integration.test_listings import scenario_form
 
 PROPOSAL = "我们的系统已在三个区县落地，可在两个月内上线。"
 
@@ -123,3 +137,90 @@ def test_an_integrity_error_no_service_handled_is_a_409_not_a_500(
         names = db.session.scalars(sa.select(Organization.name)).all()
         assert "重复单位" not in names
         db.session.remove()
+
+
+# --- one-time form tokens -------------------------------------------------------------------
+
+
+def _token(page_text: str) -> str:
+    match = re.search(r'name="submission" type="hidden" value="([0-9a-f]{32})"', page_text)
+    assert match, "the form carries no submission token"
+    return match.group(1)
+
+
+def _scenarios() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Scenario.id))) or 0
+
+
+def test_a_double_clicked_new_draft_creates_one_and_sends_the_repeat_to_it(
+    client: FlaskClient, publisher: User
+) -> None:
+    login(client, publisher)
+    form = scenario_form(submission=_token(client.get("/my/scenarios/new").text))
+    first = client.post("/my/scenarios/new", data=form)
+    second = client.post("/my/scenarios/new", data=form)
+    assert _scenarios() == 1
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert "该表单已提交，请勿重复提交。" in client.get(second.headers["Location"]).text
+
+
+def test_two_simultaneous_posts_of_one_form_create_one_draft(app: Flask, publisher: User) -> None:
+    publisher_id = publisher.id
+    client = login(app.test_client(), publisher)
+    form = scenario_form(submission=_token(client.get("/my/scenarios/new").text))
+    responses = _post_together(app, publisher_id, "/my/scenarios/new", form)
+    assert [r.status_code for r in responses] == [302, 302]
+    assert _scenarios() == 1
+    scenario_id = db.session.scalar(sa.select(Scenario.id))
+    assert {r.headers["Location"] for r in responses} == {f"/scenarios/{scenario_id}"}
+
+
+def test_a_refused_submission_leaves_its_token_for_the_corrected_form(
+    client: FlaskClient, publisher: User
+) -> None:
+    login(client, publisher)
+    token = _token(client.get("/my/scenarios/new").text)
+    refused = client.post("/my/scenarios/new", data=scenario_form(title="短", submission=token))
+    assert refused.status_code == 200
+    assert _token(refused.text) == token  # the re-shown form keeps it
+    assert client.post("/my/scenarios/new", data=scenario_form(submission=token)).status_code == 302
+    assert _scenarios() == 1
+
+
+def test_a_post_without_a_token_is_handled_as_before(client: FlaskClient, publisher: User) -> None:
+    """Older pages and scripts send no token: nothing is checked (each POST is a new draft)."""
+    login(client, publisher)
+    client.post("/my/scenarios/new", data=scenario_form())
+    client.post("/my/scenarios/new", data=scenario_form(title="城市桥梁安全运行监测二期"))
+    assert _scenarios() == 2
+
+
+def test_a_double_clicked_new_batch_creates_one(client: FlaskClient, admin: User) -> None:
+    login(client, admin)
+    token = _token(client.get("/batches/manage").text)
+    first = client.post("/batches/new", data={"kind": "scenario", "submission": token})
+    second = client.post("/batches/new", data={"kind": "scenario", "submission": token})
+    assert db.session.scalar(sa.select(sa.func.count(Batch.id))) == 1
+    assert second.headers["Location"] == first.headers["Location"]
+
+
+def test_a_double_clicked_application_creates_one_engagement(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    scenario = make_scenario(publisher.organization)
+    login(client, firm)
+    token = _token(client.get(f"/scenarios/{scenario.id}/apply").text)
+    data = {"proposal": PROPOSAL, "submission": token}
+    first = client.post(f"/scenarios/{scenario.id}/apply", data=data)
+    second = client.post(f"/scenarios/{scenario.id}/apply", data=data)
+    assert _engagements() == 1
+    assert second.headers["Location"] == first.headers["Location"]
+
+
+def test_tokens_older_than_two_days_are_swept(firm: User) -> None:
+    old = FormSubmission(token="a" * 32, user_id=firm.id, created_at=utcnow() - timedelta(days=3))
+    db.session.add_all([old, FormSubmission(token="b" * 32, user_id=firm.id)])
+    db.session.commit()
+    assert submissions.sweep() == 1
+    assert db.session.scalars(sa.select(FormSubmission.token)).all() == ["b" * 32]
