@@ -13,22 +13,30 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import submissions
+from app.batches import services as batch_services
+from app.cases import services as case_services
 from app.engagements import services as engagement_services
+from app.errors import DomainError
 from app.extensions import db
 from app.models import (
     Batch,
+    BatchKind,
     Engagement,
+    ExcellentCase,
     FormSubmission,
     Organization,
     Role,
     SavedSearch,
     Scenario,
     User,
+    VocabularyEntry,
 )
 from app.models.base import utcnow
+from app.recommendations import vocabulary
 from app.saved_searches import services as saved_search_services
 from app.security import access
 from tests.conftest import login, make_org, make_scenario
+from tests.integration.test_cases import CASE, landed
 from tests.integration.test_listings import scenario_form
 
 PROPOSAL = "我们的系统已在三个区县落地，可在两个月内上线。"
@@ -224,3 +232,45 @@ def test_tokens_older_than_two_days_are_swept(firm: User) -> None:
     db.session.commit()
     assert submissions.sweep() == 1
     assert db.session.scalars(sa.select(FormSubmission.token)).all() == ["b" * 32]
+
+
+# --- natural keys met by a racing request ---------------------------------------------------
+
+
+def test_a_case_started_twice_at_the_same_moment_is_a_message(
+    admin: User, publisher: User, firm: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engagement = landed(publisher, firm)
+    case_services.save_draft(admin, engagement, case_services.CaseInput(**CASE))
+    db.session.commit()
+    # the second administrator read "no case yet" before the first committed
+    monkeypatch.setattr(case_services, "for_engagement", lambda _id: None)
+    with pytest.raises(DomainError, match="该对接的案例刚刚已由其他管理员创建"):
+        case_services.save_draft(admin, engagement, case_services.CaseInput(**CASE))
+    assert db.session.scalar(sa.select(sa.func.count(ExcellentCase.id))) == 1
+
+
+def test_a_vocabulary_entry_added_twice_at_the_same_moment_is_a_message(
+    client: FlaskClient, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(client, admin)
+    client.post("/review/engine/vocabulary", data={"kind": "word", "text": "桥梁健康监测"})
+    monkeypatch.setattr(vocabulary, "exists", lambda *_: False)
+    page = client.post(
+        "/review/engine/vocabulary",
+        data={"kind": "word", "text": "桥梁健康监测"},
+        follow_redirects=True,
+    )
+    assert page.status_code == 200
+    assert "该条目已存在" in page.text
+    assert db.session.scalar(sa.select(sa.func.count(VocabularyEntry.id))) == 1
+
+
+def test_a_batch_number_taken_at_the_same_moment_is_a_message(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch_services.create(admin, BatchKind.SCENARIO)
+    db.session.commit()
+    monkeypatch.setattr(batch_services, "next_number", lambda _kind: 1)
+    with pytest.raises(DomainError, match="第1批场景机会清单刚刚已被其他管理员创建"):
+        batch_services.create(admin, BatchKind.SCENARIO)
