@@ -59,6 +59,13 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     return render_template(template, code=code, message=text, request_id=request_id), code
 
 
+def is_duplicate(error: sa_exc.IntegrityError) -> bool:
+    """Whether a unique constraint refused the row (what a repeated submission meets)."""
+    if getattr(error.orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return str(error.orig).startswith("UNIQUE constraint failed")  # SQLite
+
+
 def database_unavailable(error: BaseException, reason: str) -> Response:
     """The 503 answer to a database outage: logged once, with Retry-After."""
     with suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
@@ -93,7 +100,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(sa_exc.IntegrityError)
     def _duplicate(error: sa_exc.IntegrityError) -> tuple[Response | str, int]:
-        # a unique or foreign key refusal no service turned into a message: still not a 500
+        if not is_duplicate(error):
+            raise error  # NOT NULL, CHECK, foreign key: a bug, the 500 below
+        # a duplicate no service turned into a message (two requests at once): not a 500
         db.session.rollback()
         app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return render_error(409, DUPLICATE)

@@ -123,8 +123,12 @@ def test_an_integrity_error_no_service_handled_is_a_409_not_a_500(
 
     @probe.route("/duplicate-probe", methods=["POST"])
     def duplicate_probe() -> str:
-        db.session.add(Organization(name="重复单位", role=Role.PUBLISHER, kind="政府部门"))
-        db.session.add(Organization(name="重复单位", role=Role.PUBLISHER, kind="政府部门"))
+        for _ in range(2):  # the same name twice: the unique constraint refuses the second
+            db.session.add(
+                Organization(
+                    name="重复单位", role=Role.PUBLISHER, kind="政府部门", district="历下区"
+                )
+            )
         db.session.commit()
         return "saved"
 
