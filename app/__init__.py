@@ -110,9 +110,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_security(app: Flask) -> None:
     from app import errors
     from app.runtime import page_cache
-    from app.security import access, headers, request_id
+    from app.security import access, headers, query_args, request_id
 
     request_id.init_app(app)
+    query_args.init_app(app)  # before any view or the page cache reads the query string
     access.init_app(app)
     page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)

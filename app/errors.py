@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db, login_manager
 from app.ops import outage
 
+DUPLICATE = "该内容已存在（可能是重复提交，或他人刚刚提交了相同的内容），请刷新页面查看后再试。"
 # how long a client (or a crawler) is asked to wait when the database is unavailable
 RETRY_AFTER_SECONDS = 30
 
@@ -58,6 +59,13 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     return render_template(template, code=code, message=text, request_id=request_id), code
 
 
+def is_duplicate(error: sa_exc.IntegrityError) -> bool:
+    """Whether a unique constraint refused the row (what a repeated submission meets)."""
+    if getattr(error.orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return str(error.orig).startswith("UNIQUE constraint failed")  # SQLite
+
+
 def database_unavailable(error: BaseException, reason: str) -> Response:
     """The 503 answer to a database outage: logged once, with Retry-After."""
     with suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
@@ -89,6 +97,15 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(sa_exc.IntegrityError)
+    def _duplicate(error: sa_exc.IntegrityError) -> tuple[Response | str, int]:
+        if not is_duplicate(error):
+            raise error  # NOT NULL, CHECK, foreign key: a bug, the 500 below
+        # a duplicate no service turned into a message (two requests at once): not a 500
+        db.session.rollback()
+        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return render_error(409, DUPLICATE)
 
     @app.errorhandler(sa_exc.DBAPIError)
     @app.errorhandler(sa_exc.TimeoutError)

@@ -1,12 +1,28 @@
-"""Form pieces shared by every feature: Chinese messages, trimmed text, the empty POST form."""
+"""Form pieces shared by every feature: Chinese messages, trimmed text, the empty POST form.
+
+Every text field of every form (and sub-form) refuses control characters, and every decimal
+field refuses NaN and infinities: the checks are added when the field is bound, so no form can
+forget them.
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+import wtforms
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import DecimalField, Field, HiddenField, SelectMultipleField, StringField, widgets
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from app.validators import CONTROL_MESSAGE, has_control_chars
 
 
 def strip(value: Any) -> Any:
@@ -39,6 +55,11 @@ def optional() -> Optional:
     return Optional()
 
 
+def submission_token() -> HiddenField:
+    """The one-time token of a form that creates a record (see app/submissions.py)."""
+    return HiddenField(default=lambda: secrets.token_hex(16))
+
+
 class ValidChoices:
     """Every selected value must be one of the field's choices (Chinese message)."""
 
@@ -67,11 +88,47 @@ class CheckboxListField(SelectMultipleField):
         """Leave choice checks to ValidChoices, which speaks Chinese."""
 
 
-class Form(FlaskForm):
-    """Base form: WTForms' own messages in Simplified Chinese."""
+def no_control_chars(_form: wtforms.Form, field: Field) -> None:
+    """Refuse NUL and other control characters (tab and line breaks are text)."""
+    if isinstance(field.data, str) and has_control_chars(field.data):
+        # the label names the field in messages shown away from it (flashes); hidden fields
+        # have only their English name as a label
+        label = field.label.text if not field.label.text.isascii() else ""
+        raise ValidationError(f"{label}{CONTROL_MESSAGE}")
 
-    class Meta:
+
+def finite_number(_form: wtforms.Form, field: Field) -> None:
+    """Refuse NaN and infinities, which Decimal reads and range checks cannot compare."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(f"{field.label.text}应为有效的数字。")
+
+
+class _InputGuard:
+    """Meta mixin: text fields get no_control_chars, decimal fields finite_number."""
+
+    def bind_field(self, form: wtforms.Form, unbound_field: Any, options: dict) -> Field:
+        """Bind as usual, then add the check (a new list: the declared one is shared)."""
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField):
+            field.validators = [*field.validators, no_control_chars]
+        elif isinstance(field, DecimalField):
+            # first, before a range check compares a signalling NaN (which raises)
+            field.validators = [finite_number, *field.validators]
+        return field
+
+
+class Form(FlaskForm):
+    """Base form: WTForms' own messages in Simplified Chinese; text without control characters."""
+
+    class Meta(_InputGuard):
         locales = ("zh",)
+
+
+class SubForm(wtforms.Form):
+    """A form nested in another (FormField): no CSRF token of its own, the same text check."""
+
+    class Meta(_InputGuard):
+        pass
 
 
 class EmptyForm(Form):

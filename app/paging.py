@@ -21,6 +21,19 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def parse_id(text: str | None) -> int | None:
+    """Text a user sent as a row id or version: ASCII digits in 1..MAX_ID, else None.
+
+    str.isdigit() alone is not enough: it accepts "²" (int() then raises) and 5,000 digits
+    (int() refuses more than 4,300), and a number above MAX_ID overflows a PostgreSQL integer.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 def page_arg() -> int:
     """`?page=`: 1 when absent, not a number or below 1; at most MAX_PAGE (an empty page past
     the end, as any page past a list's end), so a huge number never reaches the database."""

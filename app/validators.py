@@ -1,4 +1,4 @@
-"""Pure validators for identifiers people type: USCC, phone numbers, passwords."""
+"""Pure validators for what people type: control characters, USCC, phone numbers, passwords."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import re
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 USCC_LENGTH = 18
+# C0 controls except tab, line feed and carriage return, and DEL: invisible, and NUL is
+# refused by PostgreSQL text columns (a 500) while SQLite stores it as sent
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "不能包含控制字符（如 NUL 等不可见字符），请删除后重新输入。"
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
+def has_control_chars(text: str) -> bool:
+    """Whether text holds a control character other than tab and line breaks."""
+    return _CONTROL.search(text) is not None
 
 
 def uscc_check_char(first17: str) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 
-from app.forms import Form, at_most, between, chosen, optional, required, strip
+from app.forms import Form, at_most, between, chosen, optional, required, strip, submission_token
 from app.models import BatchKind
 
 
 class CreateForm(Form):
     """Start a batch of one kind."""
 
+    submission = submission_token()
     kind = SelectField(
         "清单类型",
         choices=[SelectChoice(k.value, k.label) for k in BatchKind],

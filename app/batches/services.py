@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit
@@ -50,7 +51,11 @@ def create(admin: Any, kind: BatchKind) -> Batch:
     number = next_number(kind)
     batch = Batch(kind=kind, number=number, title=default_title(kind, number, today().year))
     db.session.add(batch)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another administrator took the number at the same moment
+        db.session.rollback()
+        raise DomainError(f"第{number}批{kind.label}刚刚已被其他管理员创建，请重试。") from exc
     audit.record(admin, "create", batch)
     return batch
 

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, submissions
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
@@ -15,6 +15,7 @@ from app.excel.workbook import xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Batch, BatchKind
+from app.paging import parse_id
 from app.security import policies
 
 
@@ -88,7 +89,18 @@ def create() -> Response:
     if not form.validate_on_submit():
         flash("请选择清单类型。", "danger")
         return redirect(url_for("batches.manage"))
-    batch = services.create(current_user, BatchKind(form.kind.data))
+    try:
+        once = submissions.claim(form.submission.data, current_user)
+        batch = services.create(current_user, BatchKind(form.kind.data))
+    except submissions.Repeated as repeat:
+        db.session.rollback()
+        flash(repeat.message, "warning")
+        return redirect(repeat.location or url_for("batches.manage"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("batches.manage"))
+    submissions.done(once, url_for("batches.edit", batch_id=batch.id))
     db.session.commit()
     flash(f"已创建第{batch.number}批{batch.kind.label}，请选择条目。", "success")
     return redirect(url_for("batches.edit", batch_id=batch.id))
@@ -101,8 +113,11 @@ def edit(batch_id: int) -> Response | str:
     public = batch.is_public(services.today())
     form = BatchForm(obj=batch if request.method == "GET" else None)
     if not public and form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("listing") if v.isdigit()]
+        picked = [parse_id(v) for v in request.form.getlist("listing")]
+        ids = [i for i in picked if i is not None]
         try:
+            if len(ids) != len(picked):  # a number no row can have: the database would refuse it
+                raise DomainError("所选内容包含无效的编号，请刷新页面后重新选择。")
             services.update(current_user, batch, form.title.data, form.intro.data or "", ids)
         except DomainError as error:
             db.session.rollback()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit
@@ -79,7 +80,13 @@ def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> Excellent
         # both sides agreed to a text; a different text needs their agreement again
         case.publisher_consent_at = case.firm_consent_at = None
         case.publisher_consent_by_id = case.firm_consent_by_id = None
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another administrator started this case at the same moment
+        db.session.rollback()
+        raise DomainError(
+            "该对接的案例刚刚已由其他管理员创建，请刷新页面后在其基础上修改。"
+        ) from exc
     audit.record(admin, "case_draft", case)
     if changed:
         for org_id in (engagement.publisher_id, engagement.firm_id):

@@ -17,7 +17,7 @@ from wtforms.validators import NumberRange
 
 from app.engagements.lifecycle import MAX_NOTE, StageChange
 from app.engagements.services import MAX_PROPOSAL, MIN_PROPOSAL
-from app.forms import Form, at_most, between, optional, required, strip
+from app.forms import Form, at_most, between, optional, required, strip, submission_token
 from app.models import EngagementStage
 from app.models.engagement import MAX_CONTRACT_WAN
 
@@ -34,6 +34,7 @@ class ApplyForm(Form):
     # the hint names the size limit in force (ATTACHMENT_MAX_BYTES), set in __init__
     attachment = FileField("附件（可选）", render_kw={"accept": ".pdf,.docx,.pptx"})
     capability_id = SelectField("对应能力（可选）", coerce=lambda v: int(v) if v else None)
+    submission = submission_token()
 
     def __init__(self, *args: object, capabilities: list | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

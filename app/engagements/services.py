@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit
@@ -33,6 +34,7 @@ from app.recommendations.live import live
 from app.security import policies
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
+ALREADY_APPLIED = "贵单位已申请过该场景，请在“我的对接”中查看进展。"
 
 
 def may_view_scenario(user: Any, scenario: Scenario) -> bool:
@@ -84,22 +86,26 @@ def apply(
     if not scenario.is_published:
         raise DomainError("该场景不在发布状态，不能申请。")
     if existing(scenario.id, firm.id) is not None:
-        raise DomainError("贵单位已申请过该场景，请在“我的对接”中查看进展。")
+        raise DomainError(ALREADY_APPLIED)
     proposal = proposal.strip()
     if not MIN_PROPOSAL <= len(proposal) <= MAX_PROPOSAL:
         raise DomainError(f"申请说明应为{MIN_PROPOSAL}至{MAX_PROPOSAL}个字。", field="proposal")
     capability = _own_capability(firm, capability_id)
-    engagement = lifecycle.open_engagement(
-        user,
-        scenario,
-        firm,
-        EngagementOrigin.APPLICATION,
-        "提交申请",
-        proposal=proposal,
-        capability=capability,
-        attachment_name=attachment[0] if attachment else "",
-        attachment_file=attachment[1] if attachment else "",
-    )
+    try:
+        engagement = lifecycle.open_engagement(
+            user,
+            scenario,
+            firm,
+            EngagementOrigin.APPLICATION,
+            "提交申请",
+            proposal=proposal,
+            capability=capability,
+            attachment_name=attachment[0] if attachment else "",
+            attachment_file=attachment[1] if attachment else "",
+        )
+    except IntegrityError as exc:  # the same firm applied at the same moment (two tabs, a click)
+        db.session.rollback()
+        raise DomainError(ALREADY_APPLIED) from exc
     notifications.notify_organization(
         scenario.organization_id,
         "application_received",
@@ -157,7 +163,11 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
             user_id=user.id,
         )
     )
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same side accepted at the same moment (a double click)
+        db.session.rollback()
+        raise DomainError("贵单位已接受该推荐，正在等待对方确认。") from exc
     audit.record(user, "accept", recommendation)
     if accepted | {user.organization_id} != sides:
         other = (sides - {user.organization_id}).pop()
@@ -168,15 +178,19 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
             link="/my/",
         )
         return None
-    return lifecycle.open_engagement(
-        user,
-        scenario,
-        capability.organization,
-        EngagementOrigin.RECOMMENDATION,
-        "双方接受平台推荐",
-        capability=capability,
-        recommendation_id=recommendation.id,
-    )
+    try:
+        return lifecycle.open_engagement(
+            user,
+            scenario,
+            capability.organization,
+            EngagementOrigin.RECOMMENDATION,
+            "双方接受平台推荐",
+            capability=capability,
+            recommendation_id=recommendation.id,
+        )
+    except IntegrityError as exc:  # the firm applied to the scenario meanwhile
+        db.session.rollback()
+        raise DomainError("双方已建立对接，请在“我的对接”中查看进展。") from exc
 
 
 def set_shortlisted(

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, submissions
 from app.attachments import downloads
 from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
@@ -74,14 +74,22 @@ def apply(scenario_id: int) -> Response | str:
                     upload.stream,
                     int(current_app.config["ATTACHMENT_MAX_BYTES"]),
                 )
+            once = submissions.claim(form.submission.data, current_user)
             engagement = services.apply(
                 current_user, scenario, form.proposal.data, form.capability_id.data, stored
             )
+        except submissions.Repeated as repeat:
+            db.session.rollback()
+            if stored:
+                attachments.discard(stored[1])
+            flash(repeat.message, "warning")
+            return redirect(repeat.location or url_for("engagements.mine"))
         except DomainError as error:
             if stored:
                 attachments.discard(stored[1])
             _form_error(form, error)
         else:
+            submissions.done(once, url_for("engagements.detail", engagement_id=engagement.id))
             db.session.commit()
             flash("申请已提交，场景发布单位将收到通知。", "success")
             return redirect(url_for("engagements.detail", engagement_id=engagement.id))

@@ -18,11 +18,14 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.errors import DomainError
+from app.excel import archive, limits
 from app.excel.columns import Column
+from app.excel.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS
 
-MAX_ROWS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+CHUNK_BYTES = 1024 * 1024
+MERGE_TAIL = 200  # longer than any <mergeCell ref="…"/> element
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 NOT_EXCEL = "文件不是 Excel 工作簿（.xlsx）。请下载模板，填写后保存为 .xlsx 再上传。"
@@ -59,15 +62,21 @@ def sniff(data: bytes) -> None:
 def read_rows(data: bytes, cols: tuple[Column, ...], required_headers: set[str]) -> list[RawRow]:
     """Every non-empty data row of the first sheet, after the file-level checks."""
     sniff(data)
+    refused = archive.inspect(data)
+    if refused is not None:
+        raise FileRefused(refused)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise FileRefused(NOT_EXCEL) from error
     try:
         sheet = workbook.worksheets[0]
-        _check_size(sheet.max_row)
+        _check_declared_size(sheet.max_row, sheet.max_column)
         _check_header_merges(data, sheet._worksheet_path)  # noqa: SLF001 - no public accessor
-        rows = sheet.iter_rows()
+        # the declared dimension may lie: forget it, so rows are neither padded to a huge width
+        # nor cut at a small one, and the real rows and columns are counted while streaming
+        sheet.reset_dimensions()
+        rows = _bounded(sheet.iter_rows())
         header = next(rows, ())
         positions = _header_positions([c.value for c in header], cols, required_headers)
         return list(_data_rows(rows, positions))
@@ -75,29 +84,51 @@ def read_rows(data: bytes, cols: tuple[Column, ...], required_headers: set[str])
         workbook.close()
 
 
-def _check_size(max_row: int | None) -> None:
-    # the sheet's declared dimension: refuse huge files before reading a single row
+def _check_declared_size(max_row: int | None, max_column: int | None) -> None:
+    # the sheet's declared dimension: refuse huge sheets before reading a single row
     if max_row is not None and max_row - 1 > MAX_ROWS:
-        raise FileRefused(_too_many(max_row - 1))
+        raise FileRefused(limits.too_many_rows(max_row - 1))
+    if max_column is not None and max_column > MAX_COLUMNS:
+        raise FileRefused(limits.too_many_columns(max_column))
 
 
-def _too_many(count: int | str) -> str:
-    return (
-        f"文件有{count}行数据，超过单次导入上限{MAX_ROWS}行。请拆分为多个文件分批导入"
-        "（若表格末尾有大量空白但设置过格式的行，请删除这些行后重试）。"
-    )
+def _bounded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows, stopping at the first row, column or cell beyond the limits."""
+    for number, row in enumerate(rows, start=1):
+        if number - 1 > MAX_ROWS:  # blank rows count: they cost as much to read
+            raise FileRefused(limits.too_many_rows(f"超过{MAX_ROWS}"))
+        if len(row) > MAX_COLUMNS:
+            raise FileRefused(limits.too_many_columns(f"超过{MAX_COLUMNS}"))
+        for index, cell in enumerate(row, start=1):
+            value = getattr(cell, "value", None)
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                name = f"{get_column_letter(index)}{number}"
+                raise FileRefused(limits.cell_too_long(name, len(value)))
+        yield row
 
 
 def _check_header_merges(data: bytes, sheet_path: str) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read(sheet_path.lstrip("/"))
-    for ref in _MERGE.findall(xml):
+    for ref in _merge_refs(data, sheet_path.lstrip("/")):
         min_col, min_row, max_col, _max_row = range_boundaries(ref.decode())
         if min_row == 1:
             cells = f"{get_column_letter(min_col)}1:{get_column_letter(max_col)}1"
             raise FileRefused(
                 f"表头（第1行）含有合并单元格 {cells}。请取消合并，每列一个表头后重新上传。"
             )
+
+
+def _merge_refs(data: bytes, member: str) -> Iterator[bytes]:
+    """The merged ranges of a sheet, read in chunks (memory stays bounded)."""
+    tail = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped, zipped.open(member) as xml:
+        while chunk := xml.read(CHUNK_BYTES):
+            text = tail + chunk
+            end = 0
+            for match in _MERGE.finditer(text):
+                end = match.end()
+                yield match.group(1)
+            # keep an unfinished element for the next chunk, never one already matched
+            tail = text[max(end, len(text) - MERGE_TAIL) :]
 
 
 def _header_positions(
@@ -135,7 +166,6 @@ def _header_positions(
 
 
 def _data_rows(rows: Iterator[tuple[Any, ...]], positions: dict[str, int]) -> Iterator[RawRow]:
-    count = 0
     for number, row in enumerate(rows, start=2):
         cells: dict[str, Any] = {}
         formulas: list[str] = []
@@ -147,7 +177,4 @@ def _data_rows(rows: Iterator[tuple[Any, ...]], positions: dict[str, int]) -> It
             cells[key] = value.strip() if isinstance(value, str) else value
         if all(v is None or v == "" for v in cells.values()):
             continue
-        count += 1
-        if count > MAX_ROWS:  # the declared dimension was missing or wrong
-            raise FileRefused(_too_many(f"超过{MAX_ROWS}"))
         yield RawRow(number, cells, tuple(formulas))

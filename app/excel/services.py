@@ -35,7 +35,7 @@ from app.models.listing import (
     split_keywords,
 )
 from app.recommendations.live import live
-from app.validators import normalize_uscc, phone_error
+from app.validators import CONTROL_MESSAGE, has_control_chars, normalize_uscc, phone_error
 
 MAX_BUDGET = Decimal(1_000_000)
 _DATE_FORMATS = (
@@ -204,6 +204,8 @@ def _convert(column: Column, value: Any, rules: _Rules) -> tuple[Any, str | None
     if empty:
         default: Any = [] if column.type == "terms" else "" if column.type == "text" else None
         return default, ("必填，不能为空。" if column.required else None)
+    if isinstance(value, str) and has_control_chars(value):
+        return None, CONTROL_MESSAGE  # never stored, nor echoed in the preview
     return CONVERTERS[column.type](column, value, rules)
 
 
@@ -250,7 +252,7 @@ def _as_decimal(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str |
 
 def _as_year(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
     text = _text(value)
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    if not (text.isascii() and text.isdigit()) or not 1990 <= int(text[:5]) <= 2100:
         return None, f"“{text}”不是1990至2100之间的年份。"
     return int(text), None
 

@@ -20,7 +20,7 @@ from app.excel.columns import KIND_LABELS, KINDS, Kind
 from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
 from app.excel.forms import UploadForm
 from app.excel.jobs import IMPORT
-from app.excel.reader import MAX_ROWS
+from app.excel.limits import MAX_ROWS
 from app.excel.workbook import template, xlsx_response
 from app.extensions import db
 from app.forms import EmptyForm

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from app import taxonomy
 from app.excel.columns import Column, Kind, columns, sheet_title
-from app.excel.reader import MAX_ROWS
+from app.excel.limits import MAX_ROWS
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPTIONS_SHEET = "可选值"

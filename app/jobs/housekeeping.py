@@ -53,3 +53,11 @@ def reap(ctx: JobContext) -> dict[str, Any]:
         )
     )
     return {"reaped": len(dead)}
+
+
+@job("forms.sweep", label="清理过期的表单提交记录", attempts=1)
+def sweep_submissions(ctx: JobContext) -> dict[str, Any]:
+    """Forget one-time form tokens older than two days (their forms are taken as new)."""
+    from app import submissions
+
+    return {"removed": submissions.sweep()}

@@ -45,6 +45,7 @@ SCHEDULE = (
     Periodic("jobs.reap", "* * * * *"),  # runs whose worker died mid-way
     Periodic("dashboard.refresh", "* * * * *"),  # the city's figures, for every machine
     Periodic("imports.sweep", "17 * * * *"),  # spreadsheets uploaded and never imported
+    Periodic("forms.sweep", "47 * * * *"),  # one-time form tokens older than two days
     Periodic("search.compact_counts", "*/10 * * * *"),  # the published counts' change rows
     Periodic("listings.expire", "5 16 * * *"),  # 00:05 in Jinan
     Periodic("batches.publish_due", "1 16 * * *"),  # 00:01 in Jinan

@@ -44,6 +44,7 @@ from app.models.notification import (
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import ListingCount, SavedSearch, SearchDocument
+from app.models.submission import FormSubmission
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "CaseStatus",
     "DeadlineReminder",
     "DASHBOARD_INDEXES",
+    "FormSubmission",
     "DashboardSnapshot",
     "Engagement",
     "EngagementEvent",

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.errors import DomainError
@@ -29,17 +30,26 @@ def add(admin: Any, kind: VocabularyKind, text: str) -> VocabularyEntry:
     """Validate and store an entry; the engine is built again with it, and every listing
     tokenised again (a new word, or synonym members kept whole, change how text is cut)."""
     cleaned = _clean_word(text) if kind is VocabularyKind.WORD else _clean_group(text)
-    exists = sa.select(VocabularyEntry.id).where(
-        VocabularyEntry.kind == kind, VocabularyEntry.text == cleaned
-    )
-    if db.session.scalar(exists):
+    if exists(kind, cleaned):
         raise DomainError("该条目已存在。", field="text")
     entry = VocabularyEntry(kind=kind, text=cleaned, created_by_id=getattr(admin, "id", None))
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same entry added at the same moment (a double click)
+        db.session.rollback()
+        raise DomainError("该条目已存在。", field="text") from exc
     request_rebuild(refeaturize=True)
     audit.record(admin, "add", entry, cleaned)
     return entry
+
+
+def exists(kind: VocabularyKind, text: str) -> bool:
+    """Whether this entry is stored already."""
+    query = sa.select(VocabularyEntry.id).where(
+        VocabularyEntry.kind == kind, VocabularyEntry.text == text
+    )
+    return db.session.scalar(query) is not None
 
 
 def remove(admin: Any, entry: VocabularyEntry) -> None:

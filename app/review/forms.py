@@ -6,6 +6,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringFi
 from wtforms.validators import ValidationError
 
 from app.forms import Form, at_most, chosen, required, strip
+from app.paging import parse_id
 
 
 class DecisionForm(Form):
@@ -86,8 +87,7 @@ class ListingDecisionForm(DecisionForm):
 
     def seen_version(self) -> int | None:
         """The listing version the reviewer looked at (None when the form did not say)."""
-        value = (self.lock_version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(self.lock_version.data)
 
 
 class CloseForm(Form):

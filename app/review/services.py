@@ -26,7 +26,7 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
-from app.paging import MAX_ID
+from app.paging import parse_id
 
 
 def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
@@ -109,7 +109,7 @@ class QueueFilters:
             kind=kind if kind in KINDS else "",
             domain=(args.get("domain") or "").strip()[:30],
             district=(args.get("district") or "").strip()[:30],
-            organization_id=int(org) if org.isdigit() and 0 < int(org) <= MAX_ID else None,
+            organization_id=parse_id(org),
             change=change if change in ("new", "revised") else "",
         )
 
@@ -306,6 +306,9 @@ def bulk_approve(admin: Any, keys: list[str]) -> tuple[list[str], list[str]]:
 
 def _parse_key(key: str) -> tuple[str, int, int] | None:
     parts = key.split(":")
-    if len(parts) != 3 or parts[0] not in KINDS or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] not in KINDS:
         return None
-    return parts[0], int(parts[1]), int(parts[2])
+    listing_id, version = parse_id(parts[1]), parse_id(parts[2])
+    if listing_id is None or version is None:
+        return None
+    return parts[0], listing_id, version

@@ -28,7 +28,7 @@ from app.models import (
     VocabularyEntry,
     VocabularyKind,
 )
-from app.paging import page_arg
+from app.paging import page_arg, parse_id
 from app.recommendations import jobs as matching_jobs
 from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
@@ -182,9 +182,7 @@ def listing_close(kind: str, listing_id: int) -> Response:
         return redirect(back)
     seen = form.lock_version.data or ""
     try:
-        close_listing(
-            current_user, listing, form.reason.data, int(seen) if seen.isdigit() else None
-        )
+        close_listing(current_user, listing, form.reason.data, parse_id(seen))
         db.session.commit()
     except (StaleListingError, StaleDataError):
         db.session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.notifications import services as notifications
 from app.search import services as search
 from app.search.documents import Listing, record_of, side_of
 from app.search.filters import Filters
+from app.validators import has_control_chars
 
 MAX_PER_USER = 50
 MAX_QUERY_CHARS = 500  # SavedSearch.query
@@ -41,15 +43,11 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
     canonical = filters.to_query()
     if filters.is_empty:
         raise DomainError("请先输入关键词或选择筛选条件，再保存搜索。")
+    if any(has_control_chars(value) for value in filters.args().values()):
+        raise DomainError("搜索条件不能包含控制字符（如 NUL 等不可见字符），请删除后再保存。")
     if len(canonical) > MAX_QUERY_CHARS:
         raise DomainError("搜索条件过长，请精简后再保存。")
-    existing = db.session.scalar(
-        sa.select(SavedSearch).where(
-            SavedSearch.user_id == user.id,
-            SavedSearch.side == side,
-            SavedSearch.query == canonical,
-        )
-    )
+    existing = same_search(user, side, canonical)
     if existing is not None:
         raise DomainError(f"已保存过相同的搜索：{existing.name}。")
     if len(for_user(user)) >= MAX_PER_USER:
@@ -58,8 +56,23 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
         user_id=user.id, side=side, query=canonical, name=search.describe(filters), alerts=True
     )
     db.session.add(saved)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same search saved at the same moment (two tabs)
+        db.session.rollback()
+        raise DomainError("已保存过相同的搜索。") from exc
     return saved
+
+
+def same_search(user: Any, side: str, canonical: str) -> SavedSearch | None:
+    """The user's saved search with this canonical query, if any."""
+    return db.session.scalar(
+        sa.select(SavedSearch).where(
+            SavedSearch.user_id == user.id,
+            SavedSearch.side == side,
+            SavedSearch.query == canonical,
+        )
+    )
 
 
 def rename(user: Any, saved: SavedSearch, name: str) -> None:

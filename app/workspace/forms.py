@@ -18,13 +18,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as PlainForm
 from wtforms.validators import Email, NumberRange, ValidationError
 
 from app import taxonomy
 from app.forms import (
     CheckboxListField,
     Form,
+    SubForm,
     ValidChoices,
     at_most,
     between,
@@ -32,6 +32,7 @@ from app.forms import (
     optional,
     required,
     strip,
+    submission_token,
 )
 from app.listings.versions import (
     QUALIFICATION_SEPARATOR,
@@ -41,6 +42,7 @@ from app.listings.versions import (
     split_qualifications,
 )
 from app.models.base import utcnow
+from app.paging import parse_id
 from app.validators import phone_error
 
 MAX_TEXT = 5000
@@ -52,11 +54,11 @@ class LockedForm(Form):
     """An edit form that carries the version of the listing it was filled from."""
 
     lock_version = HiddenField()
+    submission = submission_token()  # claimed by the new-draft views only
 
     def seen_version(self) -> int | None:
         """The listing version the user saw ('' on create forms)."""
-        value = (self.lock_version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(self.lock_version.data)
 
 
 class ScenarioForm(LockedForm):
@@ -159,7 +161,7 @@ class ScenarioForm(LockedForm):
         }
 
 
-class CaseForm(PlainForm):
+class CaseForm(SubForm):
     """One reference case row (a sub-form: the CSRF token is the parent's)."""
 
     client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])

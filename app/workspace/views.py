@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from app import submissions
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -47,6 +48,26 @@ def _detail(listing: Scenario | Capability) -> Response:
     return redirect(url_for("portal.capability_detail", capability_id=listing.id))
 
 
+def _create(form: Any, create: Any, saved: str) -> Response | None:
+    """Save a new draft once: a repeat of the same form is sent to the first one's page."""
+    try:
+        once = submissions.claim(form.submission.data, current_user)
+        listing = create(current_user, form.to_input())
+    except submissions.Repeated as repeat:
+        db.session.rollback()
+        flash(repeat.message, "warning")
+        return redirect(repeat.location or url_for("workspace.index"))
+    except DomainError as error:
+        db.session.rollback()
+        _form_error(form, error)
+        return None
+    response = _detail(listing)
+    submissions.done(once, response.headers["Location"])
+    db.session.commit()
+    flash(saved, "success")
+    return response
+
+
 @bp.route("/")
 def index() -> str:
     """The organisation's status, its listings and the platform's recommendations."""
@@ -67,15 +88,11 @@ def scenario_new() -> Response | str:
     """Write a new scenario as a draft."""
     form = ScenarioForm()
     if form.validate_on_submit():
-        try:
-            scenario = services.create_scenario(current_user, form.to_input())
-        except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
-        else:
-            db.session.commit()
-            flash("场景已保存为草稿。确认无误后请提交审核。", "success")
-            return _detail(scenario)
+        created = _create(
+            form, services.create_scenario, "场景已保存为草稿。确认无误后请提交审核。"
+        )
+        if created is not None:
+            return created
     return render_template("workspace/scenario_form.html", form=form, scenario=None)
 
 
@@ -96,15 +113,11 @@ def capability_new() -> Response | str:
     """Write a new capability as a draft."""
     form = CapabilityForm()
     if form.validate_on_submit():
-        try:
-            capability = services.create_capability(current_user, form.to_input())
-        except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
-        else:
-            db.session.commit()
-            flash("能力已保存为草稿。确认无误后请提交审核。", "success")
-            return _detail(capability)
+        created = _create(
+            form, services.create_capability, "能力已保存为草稿。确认无误后请提交审核。"
+        )
+        if created is not None:
+            return created
     _blank_case_row(form)
     return render_template("workspace/capability_form.html", form=form, capability=None)
 
