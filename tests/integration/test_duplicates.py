@@ -255,9 +255,9 @@ def test_a_case_started_twice_at_the_same_moment_is_a_message(
 
 
 def test_a_vocabulary_entry_added_twice_at_the_same_moment_is_a_message(
-    client: FlaskClient, admin: User, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, sysadmin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    login(client, admin)
+    login(client, sysadmin)
     client.post("/review/engine/vocabulary", data={"kind": "word", "text": "桥梁健康监测"})
     monkeypatch.setattr(vocabulary, "exists", lambda *_: False)
     page = client.post(
