@@ -106,9 +106,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_security(app: Flask) -> None:
     from app import errors
     from app.runtime import page_cache
-    from app.security import access, headers, request_id
+    from app.security import access, headers, request_id, sessions
 
     request_id.init_app(app)
+    app.before_request(sessions.load_before_request)  # timeouts flash before the cache looks
     access.init_app(app)
     page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)
