@@ -51,6 +51,7 @@ SCHEDULE = (
     Periodic("notifications.digest", "0 0 * * *"),  # 08:00 in Jinan
     Periodic("notifications.remind_deadlines", "0 1 * * *"),  # 09:00 in Jinan
     Periodic("matching.prune_feed", "30 19 * * *"),  # 03:30 in Jinan
+    Periodic("sessions.purge", "45 19 * * *"),  # 03:45 in Jinan
 )
 
 
