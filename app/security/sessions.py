@@ -111,13 +111,16 @@ def load_user(user_id: str) -> User | None:
     token = session.get(TOKEN_KEY)
     if not token or not user_id.isdigit():
         return _refuse()
-    record = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == token_hash(token))
-    )
-    if record is None or record.ended_at is not None or record.user_id != int(user_id):
+    # one indexed lookup brings the record and its user (the old loader's one query)
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
         return _refuse()
-    user = db.session.get(User, record.user_id)
-    if user is None or not user.is_active:
+    record, user = row
+    if record.ended_at is not None or user.id != int(user_id) or not user.is_active:
         return _refuse()
     now = utcnow()
     timeout = _timeout(record, user, now)
