@@ -261,3 +261,18 @@ def test_old_records_are_purged(app: Flask, firm: User) -> None:
     assert purge_sessions(None) == {"purged": 1}
     db.session.commit()
     assert len(records(firm)) == 1
+
+
+def test_an_operator_ends_a_users_sessions_from_the_command_line(
+    app: Flask, client: FlaskClient, firm: User
+) -> None:
+    login(client, firm)
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["sessions", "end", "nobody@example.com"])
+    assert unknown.exit_code != 0
+    assert "没有邮箱为 nobody@example.com 的账号" in unknown.output
+    result = runner.invoke(args=["sessions", "end", firm.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert "已结束" in result.output
+    assert not signed_in(client)
+    assert records(firm)[0].end_reason == "operator"
