@@ -68,6 +68,9 @@ def create_record(user: User, *, address: str = "", user_agent: str = "") -> str
 
 def begin(user: User) -> None:
     """Start a fresh session for a user who has passed every factor (new identifier)."""
+    previous = session.get(TOKEN_KEY)
+    if previous:  # signing in again: the session this browser had is over
+        _end(UserSession.token_hash == token_hash(previous), "replaced")
     session.clear()  # nothing from before sign-in survives (no fixation)
     token = create_record(
         user, address=request.remote_addr or "", user_agent=request.user_agent.string
