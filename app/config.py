@@ -197,7 +197,7 @@ class ProductionConfig(Config):
     # plain-http page can set or overwrite it)
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
-    SESSION_COOKIE_DOMAIN = False
+    SESSION_COOKIE_DOMAIN = None
     SESSION_COOKIE_PATH = "/"
     REMEMBER_COOKIE_SECURE = True
     HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
