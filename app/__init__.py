@@ -110,10 +110,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_security(app: Flask) -> None:
     from app import errors
     from app.runtime import page_cache
-    from app.security import access, headers, query_args, request_id
+    from app.security import access, headers, query_args, request_id, sessions
 
     request_id.init_app(app)
     query_args.init_app(app)  # before any view or the page cache reads the query string
+    app.before_request(sessions.load_before_request)  # timeouts flash before the cache looks
     access.init_app(app)
     page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)

@@ -31,8 +31,10 @@ def init_app(app: Flask) -> None:
     from app.jobs.cli import group as jobs_group
     from app.notifications.cli import group as notifications_group
     from app.ops.cli import group as backup_group
+    from app.security.cli import group as sessions_group
 
     app.cli.add_command(notifications_group)
+    app.cli.add_command(sessions_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(audit_group)

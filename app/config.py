@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,10 +105,27 @@ class Config:
     # "json" (one JSON object per line, for log collectors) or "text" (for a terminal)
     LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
     LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+    # Signed-in sessions live on the server (app/security/sessions.py): a session unused this
+    # many minutes ends (staff: the platform's administrative duties), and any session ends
+    # this many hours after sign-in, whatever its use.
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_IDLE_MINUTES_STAFF = env_int("SESSION_IDLE_MINUTES_STAFF", 15)
+    SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+    SESSION_ABSOLUTE_HOURS_STAFF = env_int("SESSION_ABSOLUTE_HOURS_STAFF", 8)
+    # ended and expired sessions are kept this long for investigations, then purged
+    SESSION_KEEP_DAYS = env_int("SESSION_KEEP_DAYS", 30)
+    # The cookie ends with the browser (sessions are not made permanent); should one ever be,
+    # it cannot outlive the server-side absolute lifetime.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # no "remember me": sign-in never sets this cookie, and a session needs its server record
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Strict-Transport-Security max-age in seconds (0: not sent) and the Permissions-Policy
+    # header ("": not sent); production turns both on, `make run` on plain http does not.
+    HSTS_SECONDS = 0
+    PERMISSIONS_POLICY = ""
     # WTForms' built-in Chinese messages (no Flask-Babel in this project)
     WTF_I18N_ENABLED = False
     # Attachments of listings and applications: checked by content, their bytes stored in the
@@ -181,8 +199,19 @@ class ProductionConfig(Config):
     """Production refuses to start without a strong secret."""
 
     ENV_NAME = "production"
+    # "__Host-": the browser only keeps it if Secure, Path=/ and no Domain (no subdomain or
+    # plain-http page can set or overwrite it)
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = "/"
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+    PERMISSIONS_POLICY = (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+        "bluetooth=(), hid=(), midi=(), accelerometer=(), gyroscope=(), magnetometer=(), "
+        "display-capture=(), fullscreen=(self)"
+    )
 
     @classmethod
     def secret_key(cls) -> str:

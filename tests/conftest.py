@@ -39,6 +39,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations.live import live
 from app.search import services as search
+from app.security import sessions
 
 PASSWORD = "Passw0rd-test"
 # Redis for the tests of the real queue and the shared page cache (database 15, emptied)
@@ -295,10 +296,18 @@ def make_capability(
 
 
 def login(client: FlaskClient, user: User | None) -> FlaskClient:
-    """Sign the client in as the user (or out, for None) without going through the form."""
+    """Sign the client in as the user (or out, for None) without going through the form.
+
+    Like sign-in, it stores a server-side session record and puts its token in the cookie.
+    """
+    token = None
+    if user is not None:
+        token = sessions.create_record(user, address="127.0.0.1", user_agent="test client")
+        db.session.commit()
     with client.session_transaction() as session:
         session.clear()
         if user is not None:
+            session[sessions.TOKEN_KEY] = token
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
     return client

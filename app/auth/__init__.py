@@ -9,9 +9,8 @@ from app.auth import views  # noqa: E402, F401  (routes register on import)
 
 @bp.record_once
 def _register_user_loader(_state: object) -> None:
-    from app.extensions import db, login_manager
-    from app.models import User
+    from app.extensions import login_manager
+    from app.security import sessions
 
-    @login_manager.user_loader
-    def _load(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # a signed-in user exists only through a live server-side session record
+    login_manager.user_loader(sessions.load_user)

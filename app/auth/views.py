@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import taxonomy
+from app import audit, taxonomy
 from app.auth import bp, services
 from app.auth.forms import LoginForm, RegisterForm
 from app.errors import DomainError
@@ -107,6 +107,7 @@ def _home_for(role: Role) -> str:
 def logout() -> Response:
     """Sign out (POST with CSRF, so a link elsewhere cannot sign people out)."""
     if EmptyForm().validate_on_submit():
+        audit.record_event("logout", actor=current_user, subject_id=current_user.id)
         sessions.end_current("logout")
         flash("您已退出登录。", "info")
     return redirect(url_for("portal.index"))

@@ -51,6 +51,7 @@ from app.models import (
 )
 from app.models.listing import capability_domains, capability_tags, scenario_tags
 from app.models.org import organization_honours
+from app.security import sessions
 
 TARGET_MS = 500.0
 CHUNK = 5000
@@ -374,7 +375,11 @@ def time_requests(app: Flask, url: str, user_id: int | None, repeat: int, warmup
     """Milliseconds per GET over `repeat` requests after `warmup` ones."""
     client = app.test_client()
     if user_id is not None:
+        with app.app_context():  # a real server-side session, as sign-in creates
+            token = sessions.create_record(db.session.get(User, user_id))
+            db.session.commit()
         with client.session_transaction() as session:
+            session[sessions.TOKEN_KEY] = token
             session["_user_id"] = str(user_id)
             session["_fresh"] = True
     samples, cpu = [], []

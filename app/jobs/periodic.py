@@ -53,6 +53,7 @@ SCHEDULE = (
     Periodic("notifications.remind_deadlines", "0 1 * * *"),  # 09:00 in Jinan
     Periodic("matching.prune_feed", "30 19 * * *"),  # 03:30 in Jinan
     Periodic("audit.purge", "45 19 * * *"),  # 03:45 in Jinan: records past their retention
+    Periodic("sessions.purge", "50 19 * * *"),  # 03:50 in Jinan: sessions ended long ago
 )
 
 

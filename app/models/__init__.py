@@ -44,6 +44,7 @@ from app.models.notification import (
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import ListingCount, SavedSearch, SearchDocument
+from app.models.sessions import UserSession
 from app.models.submission import FormSubmission
 from app.models.versions import ListingVersion, VersionStatus
 
@@ -96,6 +97,7 @@ __all__ = [
     "StoredFile",
     "TaxonomyTerm",
     "User",
+    "UserSession",
     "VersionStatus",
     "VocabularyEntry",
     "VocabularyKind",

@@ -142,7 +142,11 @@ def init_app(app: Flask) -> None:
         if not g.get("page_cache_miss"):
             return response
         response.headers["X-Page-Cache"] = "miss"
-        storable = response.status_code == 200 and response.mimetype == "text/html"
+        storable = (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not response.cache_control.no_store  # a signed-in user's page, never shared
+        )
         if storable and "Set-Cookie" not in response.headers and breaker.open:
             key = _key()
             try:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Role, User
 from app.models.base import utcnow
 from app.models.org import STAFF_ROLES
+from app.security import sessions
 
 ACCOUNT_FILTERS = ("staff", "organizations", "inactive")
 
@@ -81,6 +82,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        sessions.end_all(user, "deactivated")  # signed out on every machine, now
     audit.record(actor, "account_enable" if active else "account_disable", user)
 
 
@@ -100,4 +103,5 @@ def grant_role(actor: User, user: User, role: Role) -> None:
     user.role_granted_at = utcnow()
     if first_grant:
         user.active = True
+    sessions.end_all(user, "role_change")  # no session keeps the powers it was begun with
     audit.record(actor, "role_grant", user, f"{previous.label} → {role.label}")

@@ -147,6 +147,7 @@ def test_a_signed_in_user_gets_the_503_page_too(down: Flask) -> None:
     client = down.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = "1"
+        session["_session_token"] = "a-token-the-database-would-be-asked-about"
     assert_unavailable(client.get("/my/"))
 
 
