@@ -26,7 +26,8 @@ def record_event(
             actor_id=getattr(actor, "id", None),
             action=action if outcome == "success" else f"{action}:{outcome}",
             subject_type=subject_type,
-            subject_id=subject_id or 0,  # first version: the audit trail's model gains a nullable id
+            subject_id=subject_id
+            or 0,  # first version: the audit trail's model gains a nullable id
             note=note,
         )
     )

@@ -92,7 +92,7 @@ STAFF_ROLE_NAMES = {
 @click.password_option("--password", prompt="密码", confirmation_prompt="确认密码")
 def create_admin(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account at installation (each duty its own account: 三权分立)."""
-    error = password_error(password)
+    error = password_error(password, email=email.strip())
     if error:
         raise click.ClickException(error)
     try:

@@ -19,6 +19,11 @@ from app.forms import Form, at_most, chosen, optional, required, strip
 from app.organizations.forms import contact_email_field, honours_field
 from app.validators import normalize_uscc, password_error, phone_error, uscc_error
 
+POLICY_HINT = (
+    "12至128位，含大写字母、小写字母、数字、符号中的至少3类；"
+    "不能是常见密码，不能包含邮箱 @ 前面的部分或统一社会信用代码。"
+)
+
 ROLE_CHOICES = [
     SelectChoice("firm", "数字企业（发布能力）"),
     SelectChoice("publisher", "场景发布单位（发布场景）"),
@@ -48,7 +53,7 @@ class RegisterForm(Form):
         filters=[strip, lambda v: v.lower() if v else v],
         validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
     )
-    password = PasswordField("密码", validators=[required()], description="至少8位，含字母和数字。")
+    password = PasswordField("密码", validators=[required()], description=POLICY_HINT)
     confirm = PasswordField(
         "确认密码", validators=[required(), EqualTo("password", message="两次输入的密码不一致。")]
     )
@@ -70,8 +75,10 @@ class RegisterForm(Form):
             raise ValidationError(error)
 
     def validate_password(self, field: PasswordField) -> None:
-        """Length and character mix."""
-        error = password_error(field.data or "")
+        """The password policy, which also refuses the e-mail's name and the credit code."""
+        error = password_error(
+            field.data or "", email=self.email.data or "", uscc=self.uscc.data or ""
+        )
         if error:
             raise ValidationError(error)
 

@@ -136,16 +136,19 @@ def test_create_admin_makes_a_system_administrator_and_refuses_weak_or_duplicate
     args = ["create-admin", "--email", "Ops@Example.com", "--name", "运维", "--password"]
     weak = runner.invoke(args=[*args, "short"])
     assert weak.exit_code != 0
-    assert "密码至少8位" in weak.output
-    ok = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert "密码长度应为12至128位" in weak.output
+    named = runner.invoke(args=[*args, "Ops-Leader-2026"])
+    assert named.exit_code != 0
+    assert "不能包含登录邮箱" in named.output
+    ok = runner.invoke(args=[*args, "Str0ng-Key-Yard9"])
     assert ok.exit_code == 0, ok.output
     user = db.session.scalar(sa.select(User).where(User.email == "ops@example.com"))
     assert user.role is Role.SYSADMIN
     assert user.organization_id is None
     assert user.active
     assert user.role_granted_at is not None
-    assert user.check_password("Str0ngPassword")
-    again = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert user.check_password("Str0ng-Key-Yard9")
+    again = runner.invoke(args=[*args, "Str0ng-Key-Yard9"])
     assert again.exit_code != 0
     assert "该邮箱已存在" in again.output
 
@@ -200,7 +203,7 @@ def test_create_admin_creates_each_separated_duty(app: Flask, name: str, role: R
             "--role",
             name,
             "--password",
-            "Str0ngPassword",
+            "Str0ng-Key-Yard9",
         ]
     )
     assert result.exit_code == 0, result.output
