@@ -45,13 +45,14 @@ def _configure_runtime(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (register every model with the metadata)
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.runtime import sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"

@@ -40,6 +40,11 @@ def init_app(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo organisations, listings, users and recommendations from seed/demo/."""
+    if current_app.config["ENV_NAME"] == "production":
+        # the demo accounts' passwords (and second factors) are published in the README
+        raise click.ClickException(
+            "生产环境（APP_ENV=production）不能加载演示数据：演示账号的密码是公开的。"
+        )
     if not seed.database_is_empty():
         if if_empty:
             click.echo("数据库已有数据，跳过演示数据加载。")
@@ -100,7 +105,7 @@ def create_admin(email: str, name: str, role: str, password: str) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
-    click.echo(f"已创建{user.role.label} {email}。")
+    click.echo(f"已创建{user.role.label} {email}。首次登录时须修改密码。")
 
 
 @click.command("load-taxonomy")

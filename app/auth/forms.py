@@ -89,3 +89,14 @@ class LoginForm(Form):
     email = EmailField("登录邮箱", filters=[strip], validators=[required(), at_most(254)])
     password = PasswordField("密码", validators=[required(), at_most(200)])
     next = HiddenField()
+
+
+class PasswordChangeForm(Form):
+    """The current password, and the new one twice."""
+
+    current = PasswordField("当前密码", validators=[required(), at_most(200)])
+    password = PasswordField("新密码", validators=[required()], description=POLICY_HINT)
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
+    )

@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 
 from app import taxonomy
 from app.auth import bp, services
-from app.auth.forms import LoginForm, RegisterForm
+from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Role
+from app.models import Role, User
 from app.security import sessions
 
 
@@ -66,7 +66,7 @@ def register() -> Response | str:
     return render_template("auth/register.html", form=form)
 
 
-def _attach(form: RegisterForm, error: DomainError) -> None:
+def _attach(form: RegisterForm | PasswordChangeForm, error: DomainError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -81,14 +81,28 @@ def login() -> Response | str:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors = ["邮箱或密码不正确。"]
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or ""
+            )
+        except services.SignInRefused as refused:
+            db.session.commit()  # the failure count, the lock and their audit
+            form.password.errors = [refused.message]
         else:
-            sessions.begin(user)
-            flash(f"欢迎，{user.name}。", "success")
-            return redirect(safe_next(form.next.data) or _home_for(user.role))
+            return _begin(user, form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def _begin(user: User, next_url: str | None) -> Response:
+    """Every factor passed: record it, start the session, go on."""
+    services.signed_in(user)
+    db.session.commit()
+    sessions.begin(user)
+    if user.must_change_password:
+        flash("首次登录，请先修改初始密码。", "warning")
+        return redirect(url_for("auth.password"))
+    flash(f"欢迎，{user.name}。", "success")
+    return redirect(safe_next(next_url) or _home_for(user.role))
 
 
 HOMES = {
@@ -110,3 +124,19 @@ def logout() -> Response:
         sessions.end_current("logout")
         flash("您已退出登录。", "info")
     return redirect(url_for("portal.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Response | str:
+    """修改密码: the current password, then a new one that meets the policy."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("密码已修改，其他设备上的登录已全部退出。", "success")
+            return redirect(_home_for(current_user.role))
+    return render_template("auth/password.html", form=form)

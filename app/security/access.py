@@ -35,6 +35,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
     "auth.logout": SIGNED_IN,
+    "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,
     "workspace.scenario_new": PUBLISHERS,
     "workspace.scenario_edit": PUBLISHERS,
@@ -130,6 +131,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "staff.account_active": SYSADMINS,
     "staff.roles": SECADMINS,
     "staff.grant": SECADMINS,
+    "staff.unlock": SECADMINS,
     "jobs.index": SYSADMINS,
     "jobs.retry": SYSADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)

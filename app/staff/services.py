@@ -101,3 +101,12 @@ def grant_role(actor: User, user: User, role: Role) -> None:
     if first_grant:
         user.active = True
     audit.record(actor, "role_grant", user, f"{previous.label} → {role.label}")
+
+
+def unlock(actor: User, user: User) -> None:
+    """Lift a sign-in lock before it runs out (安全管理员)."""
+    from app.auth import lockout
+
+    if not lockout.is_locked(user, user.email):
+        raise DomainError("该账号当前没有被锁定。")
+    lockout.unlock(actor, user)

@@ -324,6 +324,12 @@ MATRIX = [
     ("POST", "/staff/accounts/{firm_user}/active", [LOGIN, 403, 403, 403, 403, 403, 302, 403, 403]),
     ("GET", "/staff/roles", [LOGIN, 403, 403, 403, 403, 403, 403, 200, 403]),
     ("POST", "/staff/roles/{firm_user}", [LOGIN, 403, 403, 403, 403, 403, 403, 302, 403]),
+    (
+        "POST",
+        "/staff/roles/{firm_user}/unlock",
+        [LOGIN, 403, 403, 403, 403, 403, 403, 302, 403],
+    ),
+    ("GET", "/auth/password", [LOGIN, 200, 200, 200, 200, 200, 200, 200, 200]),
     # operations: probes for everyone; metrics from 127.0.0.1 (the test client's address) only
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
