@@ -50,9 +50,9 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    limiter.init_app(app)  # before CSRF: a flood of forged posts counts against its address
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -12,7 +13,7 @@ from app import taxonomy
 from app.auth import bp, services
 from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.models import Role, User
 from app.security import sessions
@@ -28,7 +29,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def per_address(setting: str) -> Callable[[], str]:
+    """The configured limit of a form, read per request (tests and operators change it)."""
+    return lambda: current_app.config[setting]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(per_address("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register() -> Response | str:
     """Register an organisation and its first user."""
     if current_user.is_authenticated:
@@ -75,6 +82,7 @@ def _attach(form: RegisterForm | PasswordChangeForm, error: DomainError) -> None
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login() -> Response | str:
     """Sign in with e-mail and password."""
     form = LoginForm()
