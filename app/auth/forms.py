@@ -100,3 +100,23 @@ class PasswordChangeForm(Form):
         "确认新密码",
         validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
     )
+
+
+class ForgotForm(Form):
+    """The e-mail to send a reset link to."""
+
+    email = EmailField(
+        "登录邮箱",
+        filters=[strip, lambda v: v.lower() if v else v],
+        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
+    )
+
+
+class ResetForm(Form):
+    """A new password, twice."""
+
+    password = PasswordField("新密码", validators=[required()], description=POLICY_HINT)
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
+    )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import secrets
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.validators import password_error
 
 
 @functools.cache
@@ -24,3 +27,9 @@ def verify(password_hash: str | None, password: str) -> bool:
         check_password_hash(dummy_hash(), password)
         return False
     return check_password_hash(password_hash, password)
+
+
+def policy_error(user: Any, password: str) -> str | None:
+    """The password policy for this account (its e-mail and its organisation's credit code)."""
+    uscc = (user.organization.uscc or "") if user.organization else ""
+    return password_error(password, email=user.email, uscc=uscc)

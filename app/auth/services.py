@@ -16,7 +16,6 @@ from app.models import Organization, OrgStatus, Role, User
 from app.models.base import utcnow
 from app.security import sessions
 from app.template_helpers import mask_email
-from app.validators import password_error
 
 
 @dataclass(frozen=True)
@@ -152,14 +151,10 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError("当前密码不正确。", field="current")
     if passwords.verify(user.password_hash, new):
         raise DomainError("新密码不能与当前密码相同。", field="password")
-    error = password_error(new, email=user.email, uscc=_uscc(user))
+    error = passwords.policy_error(user, new)
     if error:
         raise DomainError(error, field="password")
     user.set_password(new)
     user.must_change_password = False
     sessions.end_all(user, "password_change", keep_current=True)
     audit.record_event("password_change", actor=user, subject_id=user.id)
-
-
-def _uscc(user: User) -> str:
-    return (user.organization.uscc or "") if user.organization else ""

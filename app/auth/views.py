@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -10,8 +11,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import taxonomy
-from app.auth import bp, services
-from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
+from app.auth import bp, reset, services
+from app.auth.forms import ForgotForm, LoginForm, PasswordChangeForm, RegisterForm, ResetForm
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import EmptyForm
@@ -73,7 +74,7 @@ def register() -> Response | str:
     return render_template("auth/register.html", form=form)
 
 
-def _attach(form: RegisterForm | PasswordChangeForm, error: DomainError) -> None:
+def _attach(form: RegisterForm | PasswordChangeForm | ResetForm, error: DomainError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -148,3 +149,48 @@ def password() -> Response | str:
             flash("密码已修改，其他设备上的登录已全部退出。", "success")
             return redirect(_home_for(current_user.role))
     return render_template("auth/password.html", form=form)
+
+
+SENT = "如果该邮箱已注册，我们已向它发送重设密码的链接，{minutes}分钟内有效。请查收邮件（也请查看垃圾邮件）。"
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(per_address("FORGOT_RATE_LIMIT"), methods=["POST"])
+def forgot() -> Response | str:
+    """找回密码: the same answer, in the same time, whether or not the e-mail has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        started = time.monotonic()
+        reset.request_reset(form.email.data)
+        db.session.commit()
+        # the database writes differ a little for unknown e-mails: answer no sooner than this
+        time.sleep(max(0.0, FORGOT_ANSWER_SECONDS - (time.monotonic() - started)))
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        flash(SENT.format(minutes=minutes), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+# long enough to hide a few database writes, short enough that nobody notices
+FORGOT_ANSWER_SECONDS = 0.3
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int] | str:
+    """Set a new password through an e-mailed link (once, within its time)."""
+    try:
+        reset.valid_token(token)
+    except DomainError as error:
+        status = 404 if error.message == reset.INVALID else 410  # forged, or expired/used
+        return render_template("auth/reset_invalid.html", message=error.message), status
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(token, form.password.data)
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("密码已重设，请用新密码登录。", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

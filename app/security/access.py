@@ -34,6 +34,8 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "portal.capability_detail": PUBLIC,
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.reset_password": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,

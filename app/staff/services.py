@@ -101,6 +101,10 @@ def grant_role(actor: User, user: User, role: Role) -> None:
     if first_grant:
         user.active = True
     audit.record(actor, "role_grant", user, f"{previous.label} → {role.label}")
+    if first_grant:  # nobody knows its password yet: the person sets their own through a link
+        from app.auth import reset
+
+        reset.send_link(user, secrets.token_urlsafe(32), "staff_welcome", "设置登录密码")
 
 
 def unlock(actor: User, user: User) -> None:

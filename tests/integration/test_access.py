@@ -330,6 +330,8 @@ MATRIX = [
         [LOGIN, 403, 403, 403, 403, 403, 403, 302, 403],
     ),
     ("GET", "/auth/password", [LOGIN, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/auth/forgot", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/auth/reset/forged-token", [404, 404, 404, 404, 404, 404, 404, 404, 404]),
     # operations: probes for everyone; metrics from 127.0.0.1 (the test client's address) only
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -373,6 +375,8 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "portal.capability_detail",
         "auth.login",
         "auth.register",
+        "auth.forgot",
+        "auth.reset_password",
         "organizations.detail",
         "excel.export_scenarios",
         "excel.export_capabilities",
