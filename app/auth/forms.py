@@ -88,6 +88,10 @@ class LoginForm(Form):
 
     email = EmailField("登录邮箱", filters=[strip], validators=[required(), at_most(254)])
     password = PasswordField("密码", validators=[required(), at_most(200)])
+    # asked only after repeated failures (app/auth/captcha.py)
+    captcha = StringField(
+        "验证码", filters=[strip], validators=[at_most(10)], description="不区分大小写。"
+    )
     next = HiddenField()
 
 

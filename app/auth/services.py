@@ -140,6 +140,11 @@ def create_admin(email: str, name: str, password: str, role: Role = Role.SYSADMI
     return user
 
 
+def captcha_failed(email: str) -> None:
+    """Record a wrong or missing 验证码 (the password was not checked)."""
+    audit.record_event("captcha", outcome="failure", note=mask_email(email.strip().lower()))
+
+
 def signed_in(user: User) -> None:
     """Record a sign-in that passed every factor (the view then begins the session)."""
     audit.record_event("sign_in", actor=user, subject_id=user.id)

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import taxonomy
-from app.auth import bp, reset, services
+from app.auth import bp, captcha, reset, services
 from app.auth.forms import ForgotForm, LoginForm, PasswordChangeForm, RegisterForm, ResetForm
 from app.errors import DomainError
 from app.extensions import db, limiter
@@ -85,21 +85,44 @@ def _attach(form: RegisterForm | PasswordChangeForm | ResetForm, error: DomainEr
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(per_address("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login() -> Response | str:
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password (and the image 验证码 after repeated failures)."""
     form = LoginForm()
+    address = request.remote_addr or ""
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    show_captcha = captcha.needed("", address)
     if form.validate_on_submit():
+        show_captcha = captcha.needed(form.email.data, address)
+        if show_captcha and not captcha.check(form.captcha.data or ""):
+            # refused before the password is even looked at
+            services.captcha_failed(form.email.data)
+            db.session.commit()
+            form.captcha.errors = [CAPTCHA_WRONG if form.captcha.data else CAPTCHA_ASK]
+            return render_template("auth/login.html", form=form, captcha=True)
         try:
-            user = services.authenticate(
-                form.email.data, form.password.data, request.remote_addr or ""
-            )
+            user = services.authenticate(form.email.data, form.password.data, address)
         except services.SignInRefused as refused:
             db.session.commit()  # the failure count, the lock and their audit
             form.password.errors = [refused.message]
+            show_captcha = captcha.needed(form.email.data, address)
         else:
             return _begin(user, form.next.data)
-    return render_template("auth/login.html", form=form)
+    form.captcha.data = ""
+    return render_template("auth/login.html", form=form, captcha=show_captcha)
+
+
+CAPTCHA_ASK = "登录失败次数较多，请输入图片中的验证码。"
+CAPTCHA_WRONG = "验证码不正确或已失效，请输入新图片中的验证码。"
+
+
+@bp.route("/captcha.png")
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"))
+def captcha_image() -> Response:
+    """A new image 验证码 (each image replaces the previous challenge; never cached)."""
+    response = make_response(captcha.image(captcha.new_challenge()))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _begin(user: User, next_url: str | None) -> Response:

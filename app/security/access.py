@@ -35,6 +35,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
     "auth.forgot": PUBLIC,
+    "auth.captcha_image": PUBLIC,
     "auth.reset_password": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password": SIGNED_IN,

@@ -376,6 +376,7 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "auth.login",
         "auth.register",
         "auth.forgot",
+        "auth.captcha_image",
         "auth.reset_password",
         "organizations.detail",
         "excel.export_scenarios",
