@@ -72,7 +72,10 @@ def demo_accounts() -> None:
     click.echo("演示账号（仅开发模式显示）：")
     for account in seed.demo_accounts(current_app.config["SEED_DIR"]):
         org = f"  {account['organization']}" if account["organization"] else ""
-        click.echo(f"  {account['role']:<8} {account['email']:<26} 密码 {account['password']}{org}")
+        factor = f"  动态验证码密钥 {account['totp_secret']}" if account["totp_secret"] else ""
+        click.echo(
+            f"  {account['role']:<8} {account['email']:<26} 密码 {account['password']}{org}{factor}"
+        )
     click.echo("打开 http://127.0.0.1:5000")
 
 

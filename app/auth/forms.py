@@ -124,3 +124,14 @@ class ResetForm(Form):
         "确认新密码",
         validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
     )
+
+
+class SecondFactorForm(Form):
+    """The 6-digit code of an authenticator app."""
+
+    code = StringField(
+        "动态验证码",
+        filters=[strip],
+        validators=[required(), at_most(10)],
+        description="打开验证器应用（如 Microsoft Authenticator、Google 身份验证器），输入6位数字。",
+    )

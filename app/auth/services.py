@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, taxonomy
-from app.auth import lockout, passwords
+from app.auth import lockout, passwords, totp
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
@@ -163,3 +163,22 @@ def change_password(user: User, current: str, new: str) -> None:
     user.must_change_password = False
     sessions.end_all(user, "password_change", keep_current=True)
     audit.record_event("password_change", actor=user, subject_id=user.id)
+
+
+WRONG_CODE = "动态验证码不正确，请输入验证器应用中当前显示的6位数字。"
+
+
+def second_factor(user: User, code: str, address: str) -> None:
+    """Check a staff member's TOTP code; wrong codes count towards the lock like passwords."""
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    db.session.refresh(user)  # two tabs posting one code: the second sees the step used
+    if lockout.is_locked(user, user.email):
+        raise SignInRefused(locked_message(), locked=True)
+    enrolling = not user.has_second_factor
+    if not totp.verify(user, code):
+        if lockout.note_failure(user, user.email, address, "second factor"):
+            raise SignInRefused(locked_message(), locked=True)
+        raise SignInRefused(WRONG_CODE)
+    if enrolling:
+        audit.record_event("totp_enrol", actor=user, subject_id=user.id)
+    lockout.forget_failures(user)

@@ -6,13 +6,29 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import taxonomy
-from app.auth import bp, captcha, reset, services
-from app.auth.forms import ForgotForm, LoginForm, PasswordChangeForm, RegisterForm, ResetForm
+from app.auth import bp, captcha, reset, services, totp
+from app.auth.forms import (
+    ForgotForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+    SecondFactorForm,
+)
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import EmptyForm
@@ -106,7 +122,7 @@ def login() -> Response | str:
             form.password.errors = [refused.message]
             show_captcha = captcha.needed(form.email.data, address)
         else:
-            return _begin(user, form.next.data)
+            return _after_password(user, form.next.data)
     form.captcha.data = ""
     return render_template("auth/login.html", form=form, captcha=show_captcha)
 
@@ -123,6 +139,59 @@ def captcha_image() -> Response:
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+PENDING_KEY = "pending_sign_in"
+PENDING_SECONDS = 300  # time to type the second factor after the password
+
+
+def _after_password(user: User, next_url: str | None) -> Response:
+    """Staff go on to their second factor; everyone else is signed in."""
+    if not user.is_staff:
+        return _begin(user, next_url)
+    session.clear()
+    session[PENDING_KEY] = {"uid": user.id, "at": int(time.time()), "next": safe_next(next_url)}
+    return redirect(url_for("auth.second_factor"))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("uid"))
+    return user if user is not None and user.active and user.is_staff else None
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"), methods=["POST"])
+def second_factor() -> Response | str:
+    """The staff's second factor: enrol (QR code) the first time, then a 6-digit code."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash("登录已超时，请重新输入邮箱和密码。", "warning")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.second_factor(user, form.code.data, request.remote_addr or "")
+        except services.SignInRefused as refused:
+            db.session.commit()
+            if refused.locked:
+                session.pop(PENDING_KEY, None)
+                flash(refused.message, "danger")
+                return redirect(url_for("auth.login"))
+            form.code.errors = [refused.message]
+        else:
+            return _begin(user, session[PENDING_KEY].get("next"))
+    enrolment = None
+    if not user.has_second_factor:
+        secret = totp.start_enrolment(user)
+        db.session.commit()
+        uri = totp.provisioning_uri(user, secret)
+        enrolment = {"secret": secret, "qr": totp.qr_svg_data_uri(uri)}
+    form.code.data = ""
+    return render_template("auth/second_factor.html", form=form, enrolment=enrolment, user=user)
 
 
 def _begin(user: User, next_url: str | None) -> Response:

@@ -36,6 +36,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.register": PUBLIC,
     "auth.forgot": PUBLIC,
     "auth.captcha_image": PUBLIC,
+    "auth.second_factor": PUBLIC,  # only with a password just checked (the session says so)
     "auth.reset_password": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.password": SIGNED_IN,
@@ -135,6 +136,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "staff.roles": SECADMINS,
     "staff.grant": SECADMINS,
     "staff.unlock": SECADMINS,
+    "staff.totp_reset": SECADMINS,
     "jobs.index": SYSADMINS,
     "jobs.retry": SYSADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)

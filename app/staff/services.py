@@ -114,3 +114,19 @@ def unlock(actor: User, user: User) -> None:
     if not lockout.is_locked(user, user.email):
         raise DomainError("该账号当前没有被锁定。")
     lockout.unlock(actor, user)
+
+
+def reset_second_factor(actor: User, user: User) -> None:
+    """Forget a staff account's second factor (lost phone): it enrols again (安全管理员)."""
+    from app.auth import totp
+    from app.security import sessions
+
+    if user.id == actor.id:
+        raise DomainError("不能重置自己的双因素认证，请由另一位安全管理员操作。")
+    if not user.role.is_staff:
+        raise DomainError("只有平台工作人员账号使用双因素认证。")
+    if user.totp_secret_encrypted is None:
+        raise DomainError("该账号尚未绑定双因素认证。")
+    totp.reset(user)
+    sessions.end_all(user, "totp_reset")
+    audit.record_event("totp_reset", actor=actor, subject_id=user.id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app.auth import totp
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
 from tests.conftest import PASSWORD, make_org, make_user, valid_uscc
@@ -160,8 +162,14 @@ def test_sign_in_and_out(client: FlaskClient) -> None:
 
 
 def test_an_administrator_lands_in_the_review_centre(client: FlaskClient) -> None:
-    make_user(None, Role.REVIEWER, email="admin@example.com")
+    user = make_user(None, Role.REVIEWER, email="admin@example.com")
+    user.totp_secret_encrypted = totp.encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    user.totp_confirmed_at = user.created_at
+    db.session.commit()
     response = client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    assert response.headers["Location"] == "/auth/second-factor"  # staff: a second factor
+    code = pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now()
+    response = client.post("/auth/second-factor", data={"code": code})
     assert response.headers["Location"] == "/review/"
 
 

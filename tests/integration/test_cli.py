@@ -127,6 +127,18 @@ def test_demo_accounts_are_printed_only_in_development(app: Flask) -> None:
         app.config["ENV_NAME"] = "testing"
     assert "admin@example.com" in output
     assert "Shenhe-2026-Demo" in output
+    assert "动态验证码密钥 REVIEWERDEMOTOTPJINANPLATFORMSEC" in output
+
+
+def test_demo_staff_accounts_have_their_published_second_factor(app: Flask) -> None:
+    from app.auth import totp
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+    assert admin.has_second_factor
+    assert totp.secret_of(admin) == "REVIEWERDEMOTOTPJINANPLATFORMSEC"
+    firm = db.session.scalar(sa.select(User).where(User.email == "firm@example.com"))
+    assert firm.totp_secret_encrypted is None
 
 
 def test_create_admin_makes_a_system_administrator_and_refuses_weak_or_duplicate(
