@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from tests.conftest import REDIS_URL
+from tests.signin import post_login
 
 ADDRESS = {"REMOTE_ADDR": "203.0.113.5"}
 
@@ -89,11 +90,35 @@ def test_limits_are_shared_through_redis(fresh_app: Callable[..., Flask], redis:
     """Two app processes on one Redis count the same address together."""
     settings = {"WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "4 per minute"}
     settings["RATELIMIT_STORAGE_URI"] = REDIS_URL
-    first = fresh_app(**settings).test_client()
-    for _ in range(4):
-        assert attempt(first).status_code == 200
-    assert any(key.startswith(b"LIMITS") for key in redis.scan_iter())
-    # a second app (another process or machine) sees the same count
-    second = fresh_app(**settings).test_client()
-    assert attempt(second).status_code == 429
-    fresh_app()  # the shared limiter object goes back to in-memory storage for the next tests
+    try:
+        first = fresh_app(**settings).test_client()
+        for _ in range(4):
+            assert attempt(first).status_code == 200
+        assert any(key.startswith(b"LIMITS") for key in redis.scan_iter())
+        # a second app (another process or machine) sees the same count
+        second = fresh_app(**settings).test_client()
+        assert attempt(second).status_code == 429
+    finally:
+        fresh_app()  # the shared limiter object goes back to in-memory storage
+
+
+def test_failures_of_an_unknown_email_are_counted_in_redis_across_processes(
+    fresh_app: Callable[..., Flask], redis: Redis
+) -> None:
+    """The lock of an e-mail without an account holds on every machine sharing Redis."""
+    settings = {"WTF_CSRF_ENABLED": False, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    try:
+        machines = [fresh_app(**settings), fresh_app(**settings)]
+        pages = []
+        for n in range(6):
+            application = machines[n % 2]
+            client = application.test_client()
+            with application.app_context():
+                post = post_login(client, "nobody@example.com", "Wrong-Guess-1234")
+            pages.append(post.get_data(as_text=True))
+        assert "邮箱或密码不正确" in pages[3]
+        assert "已被临时锁定" in pages[4]
+        assert "已被临时锁定" in pages[5]
+        assert any(b"LOCK" in key for key in redis.scan_iter())
+    finally:
+        fresh_app()  # the shared limiter object goes back to in-memory storage
