@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.auth import totp
 from app.extensions import db
 from app.models import AuditEvent, Role, User
 from tests.conftest import PASSWORD, login, make_org, make_user
@@ -86,6 +88,10 @@ def test_the_first_administrator_must_change_the_password_at_first_sign_in(
     response = client.post(
         "/auth/login", data={"email": "ops@example.com", "password": "Install-Time-2026"}
     )
+    assert response.location == "/auth/second-factor"  # staff: the second factor comes first
+    client.get("/auth/second-factor")  # enrolment: a secret is made and shown
+    secret = totp.secret_of(db.session.get(User, user.id))
+    response = client.post("/auth/second-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.location == "/auth/password"
     # every other page leads to the change page, even one the account may open
     for path in ("/staff/accounts", "/", "/notifications/", "/my/searches/"):
