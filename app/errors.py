@@ -69,7 +69,8 @@ def retry_after() -> int:
     limit = limiter.current_limit
     if limit is None:
         return 60
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    # the store keeps whole seconds: never ask for more than the limit's window
+    return max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
 
 
 def too_many_message(seconds: int) -> str:
