@@ -46,11 +46,12 @@ def _configure_runtime(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import audit, models  # noqa: F401  (models: register every model with the metadata)
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.runtime import sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    limiter.init_app(app)  # before CSRF: a flood of forged posts counts against its address
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -44,6 +44,11 @@ def init_app(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo organisations, listings, users and recommendations from seed/demo/."""
+    if current_app.config["ENV_NAME"] == "production":
+        # the demo accounts' passwords (and second factors) are published in the README
+        raise click.ClickException(
+            "生产环境（APP_ENV=production）不能加载演示数据：演示账号的密码是公开的。"
+        )
     if not seed.database_is_empty():
         if if_empty:
             click.echo("数据库已有数据，跳过演示数据加载。")
@@ -71,7 +76,10 @@ def demo_accounts() -> None:
     click.echo("演示账号（仅开发模式显示）：")
     for account in seed.demo_accounts(current_app.config["SEED_DIR"]):
         org = f"  {account['organization']}" if account["organization"] else ""
-        click.echo(f"  {account['role']:<8} {account['email']:<26} 密码 {account['password']}{org}")
+        factor = f"  动态验证码密钥 {account['totp_secret']}" if account["totp_secret"] else ""
+        click.echo(
+            f"  {account['role']:<8} {account['email']:<26} 密码 {account['password']}{org}{factor}"
+        )
     click.echo("打开 http://127.0.0.1:5000")
 
 
@@ -96,7 +104,7 @@ STAFF_ROLE_NAMES = {
 @click.password_option("--password", prompt="密码", confirmation_prompt="确认密码")
 def create_admin(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account at installation (each duty its own account: 三权分立)."""
-    error = password_error(password)
+    error = password_error(password, email=email.strip())
     if error:
         raise click.ClickException(error)
     try:
@@ -104,7 +112,7 @@ def create_admin(email: str, name: str, role: str, password: str) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
-    click.echo(f"已创建{user.role.label} {email}。")
+    click.echo(f"已创建{user.role.label} {email}。首次登录时须修改密码。")
 
 
 @click.command("load-taxonomy")

@@ -74,6 +74,18 @@ def env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def env_rate(name: str, default: str) -> str:
+    """Read a rate limit such as "60 per minute" (Flask-Limiter's notation); fail fast on garbage."""
+    from limits import parse_many
+
+    raw = (os.environ.get(name) or "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate such as '60 per minute', got {raw!r}") from exc
+    return raw
+
+
 def development_secret(instance: Path) -> str:
     """Return the development secret kept in instance/, creating it on first use."""
     path = instance / "secret_key"
@@ -185,6 +197,25 @@ class Config:
     AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
     AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", MIN_AUDIT_RETENTION_DAYS)
 
+    # Sign-in protection (docs/security-accounts.md). An account is locked for
+    # LOGIN_LOCK_MINUTES after LOGIN_LOCK_FAILURES failed sign-ins within LOGIN_WINDOW_MINUTES;
+    # the image 验证码 is asked after LOGIN_CAPTCHA_FAILURES failures for an e-mail or address.
+    LOGIN_LOCK_FAILURES = env_int("LOGIN_LOCK_FAILURES", 5)
+    LOGIN_WINDOW_MINUTES = env_int("LOGIN_WINDOW_MINUTES", 15)
+    LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 30)
+    LOGIN_CAPTCHA_FAILURES = env_int("LOGIN_CAPTCHA_FAILURES", 3)
+    # Per client address (a whole agency may share one address behind its NAT: be generous)
+    LOGIN_RATE_LIMIT = env_rate("LOGIN_RATE_LIMIT", "60 per minute")
+    REGISTER_RATE_LIMIT = env_rate("REGISTER_RATE_LIMIT", "20 per hour")
+    FORGOT_RATE_LIMIT = env_rate("FORGOT_RATE_LIMIT", "20 per hour")
+    # reset e-mails one address may be sent (whoever asks), so nobody floods a mailbox
+    FORGOT_EMAIL_RATE_LIMIT = env_rate("FORGOT_EMAIL_RATE_LIMIT", "3 per hour")
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 30)
+    # Limits and failure counters live in Redis when REDIS_URL is set (shared by every
+    # process and machine), else in each process's memory.
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on the 429 page itself
+
     @classmethod
     def secret_key(cls) -> str:
         """Development keeps a generated key under instance/."""
@@ -238,6 +269,7 @@ class TestConfig(Config):
     JOBS_LOCAL_SCHEDULER = False  # a test that wants the clock to tick starts it itself
     MATCHING_URL = ""  # the suite matches in process unless a test starts a matching service
     MATCHING_VOCABULARY_CHECK_SECONDS = 0.0  # app instances see each other's vocabulary at once
+    RATELIMIT_STORAGE_URI = "memory://"  # emptied per test; tests on Redis build their own app
 
     @classmethod
     def secret_key(cls) -> str:

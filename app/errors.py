@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import time
 from contextlib import suppress
 
 import sqlalchemy.exc as sa_exc
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -34,6 +37,7 @@ MESSAGES = {
     405: "不支持此操作方式。",
     409: "内容已被他人修改，请刷新后重试。",
     413: "提交的内容过大。",
+    429: "操作过于频繁，请稍后再试。",
     500: "服务器内部错误，我们已记录此问题。",
     503: "服务暂时不可用，请稍后再试。",
 }
@@ -66,6 +70,23 @@ def is_duplicate(error: sa_exc.IntegrityError) -> bool:
     return str(error.orig).startswith("UNIQUE constraint failed")  # SQLite
 
 
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets the client in again."""
+    from app.extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    # the store keeps whole seconds: never ask for more than the limit's window
+    return max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
+
+
+def too_many_message(seconds: int) -> str:
+    """The 429 text, with the wait in words people read."""
+    wait = f"{seconds}秒" if seconds < 120 else f"{math.ceil(seconds / 60)}分钟"
+    return f"操作过于频繁，请{wait}后再试。同一网络的请求合并计算。"
+
+
 def database_unavailable(error: BaseException, reason: str) -> Response:
     """The 503 answer to a database outage: logged once, with Retry-After."""
     with suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
@@ -91,6 +112,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[Response | str, int]:
         return render_error(400, "表单已过期或来源无效，请刷新页面后重新提交。")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_error: RateLimitExceeded) -> Response:
+        response = make_response(render_error(429, too_many_message(retry_after())))
+        response.headers["Retry-After"] = str(retry_after())
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response | str, int] | HTTPException:

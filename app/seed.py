@@ -211,6 +211,11 @@ def _user(rec: dict[str, Any], orgs: dict[str, Organization]) -> User:
     user = User(email=rec["email"], name=rec["name"], role=role, organization=org)
     if role.is_staff:
         user.role_granted_at = utcnow()
+    if rec.get("totp_secret"):  # published in the README, like the demo passwords
+        from app.auth import totp
+
+        user.totp_secret_encrypted = totp.encrypt(rec["totp_secret"])
+        user.totp_confirmed_at = utcnow()
     user.set_password(rec["password"])
     return user
 
@@ -328,13 +333,14 @@ def _timeline(engagement: Engagement, rec: dict[str, Any], now: datetime) -> Non
 
 
 def demo_accounts(seed_dir: Path) -> list[dict[str, str]]:
-    """The demo users (role, e-mail, password, organisation) for printing in development."""
+    """The demo users (role, e-mail, password, organisation, TOTP secret) for development."""
     return [
         {
             "role": Role(rec["role"]).label,
             "email": rec["email"],
             "password": rec["password"],
             "organization": rec.get("organization", ""),
+            "totp_secret": rec.get("totp_secret", ""),
         }
         for rec in _read(seed_dir / "demo" / "users.json")
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -51,10 +53,55 @@ def phone_error(phone: str) -> str | None:
     return "请输入11位手机号或带区号的固定电话，如 0531-88888888。"
 
 
-def password_error(password: str) -> str | None:
-    """Why a password is too weak, in Chinese; None when it is acceptable."""
-    if len(password) < 8:
-        return "密码至少8位。"
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        return "密码须同时包含字母和数字。"
+def password_error(password: str, *, email: str = "", uscc: str = "") -> str | None:
+    """Why a password breaks the policy, in Chinese; None when it is acceptable."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"密码长度应为{PASSWORD_MIN}至{PASSWORD_MAX}位，当前为{len(password)}位。"
+    classes = sum(bool(pattern.search(password)) for pattern in _CLASSES)
+    if classes < PASSWORD_MIN_CLASSES:
+        return f"密码须包含大写字母、小写字母、数字、符号中的至少3类，当前只有{classes}类。"
+    if is_common_password(password):
+        return "该密码是常见密码（或常见密码加上数字、符号），容易被猜中，请换一个。"
+    lowered = password.lower()
+    local = email.split("@", 1)[0].strip().lower()
+    if len(local) >= 3 and local in lowered:
+        return "密码不能包含登录邮箱 @ 前面的部分。"
+    if uscc and uscc.strip().lower() in lowered:
+        return "密码不能包含统一社会信用代码。"
     return None
+
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+PASSWORD_MIN_CLASSES = 3
+_CLASSES = (
+    re.compile(r"[a-z]"),
+    re.compile(r"[A-Z]"),
+    re.compile(r"\d"),
+    re.compile(r"[^A-Za-z\d]"),
+)
+# digits and symbols people add around a common word ("Password2026!", "1314woaini")
+_PADDING = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+# shorter cores are too common as parts of good passwords to refuse on their own
+_MIN_CORE = 4
+COMMON_ZH = Path(__file__).resolve().parent.parent / "seed" / "security" / "common_passwords_zh.txt"
+
+
+def is_common_password(password: str) -> bool:
+    """In the common lists, as typed or once the digits and symbols around it are removed."""
+    lowered = password.lower()
+    core = _PADDING.sub("", lowered)
+    common = common_passwords()
+    return lowered in common or (len(core) >= _MIN_CORE and core in common)
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """zxcvbn's list of leaked passwords plus our list of Chinese patterns, lower-cased."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    words = {word.lower() for word in FREQUENCY_LISTS["passwords"]}
+    for line in COMMON_ZH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words.add(line.strip().lower())
+    return frozenset(words)

@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app, taxonomy
 from app.config import ROOT, TestConfig
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import (
     Capability,
     ListingStatus,
@@ -142,6 +142,7 @@ def _app_context(app: Flask) -> Iterator[None]:
         db.session.commit()
         db.session.remove()
         live(app).reset()  # the rows its indexes held are gone
+        limiter.reset()  # rate limits and failure counters start afresh for each test
 
 
 def empty_audit_trail() -> None:

@@ -19,6 +19,11 @@ from app.forms import Form, at_most, chosen, optional, required, strip
 from app.organizations.forms import contact_email_field, honours_field
 from app.validators import normalize_uscc, password_error, phone_error, uscc_error
 
+POLICY_HINT = (
+    "12至128位，含大写字母、小写字母、数字、符号中的至少3类；"
+    "不能是常见密码，不能包含邮箱 @ 前面的部分或统一社会信用代码。"
+)
+
 ROLE_CHOICES = [
     SelectChoice("firm", "数字企业（发布能力）"),
     SelectChoice("publisher", "场景发布单位（发布场景）"),
@@ -48,7 +53,7 @@ class RegisterForm(Form):
         filters=[strip, lambda v: v.lower() if v else v],
         validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
     )
-    password = PasswordField("密码", validators=[required()], description="至少8位，含字母和数字。")
+    password = PasswordField("密码", validators=[required()], description=POLICY_HINT)
     confirm = PasswordField(
         "确认密码", validators=[required(), EqualTo("password", message="两次输入的密码不一致。")]
     )
@@ -70,8 +75,10 @@ class RegisterForm(Form):
             raise ValidationError(error)
 
     def validate_password(self, field: PasswordField) -> None:
-        """Length and character mix."""
-        error = password_error(field.data or "")
+        """The password policy, which also refuses the e-mail's name and the credit code."""
+        error = password_error(
+            field.data or "", email=self.email.data or "", uscc=self.uscc.data or ""
+        )
         if error:
             raise ValidationError(error)
 
@@ -81,4 +88,50 @@ class LoginForm(Form):
 
     email = EmailField("登录邮箱", filters=[strip], validators=[required(), at_most(254)])
     password = PasswordField("密码", validators=[required(), at_most(200)])
+    # asked only after repeated failures (app/auth/captcha.py)
+    captcha = StringField(
+        "验证码", filters=[strip], validators=[at_most(10)], description="不区分大小写。"
+    )
     next = HiddenField()
+
+
+class PasswordChangeForm(Form):
+    """The current password, and the new one twice."""
+
+    current = PasswordField("当前密码", validators=[required(), at_most(200)])
+    password = PasswordField("新密码", validators=[required()], description=POLICY_HINT)
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
+    )
+
+
+class ForgotForm(Form):
+    """The e-mail to send a reset link to."""
+
+    email = EmailField(
+        "登录邮箱",
+        filters=[strip, lambda v: v.lower() if v else v],
+        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
+    )
+
+
+class ResetForm(Form):
+    """A new password, twice."""
+
+    password = PasswordField("新密码", validators=[required()], description=POLICY_HINT)
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
+    )
+
+
+class SecondFactorForm(Form):
+    """The 6-digit code of an authenticator app."""
+
+    code = StringField(
+        "动态验证码",
+        filters=[strip],
+        validators=[required(), at_most(10)],
+        description="打开验证器应用（如 Microsoft Authenticator、Google 身份验证器），输入6位数字。",
+    )

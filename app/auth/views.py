@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import audit, taxonomy
-from app.auth import bp, services
-from app.auth.forms import LoginForm, RegisterForm
+from app.auth import bp, captcha, reset, services, totp
+from app.auth.forms import (
+    ForgotForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+    SecondFactorForm,
+)
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import EmptyForm
-from app.models import Role
+from app.models import Role, User
 from app.security import sessions
 
 
@@ -28,7 +46,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def per_address(setting: str) -> Callable[[], str]:
+    """The configured limit of a form, read per request (tests and operators change it)."""
+    return lambda: current_app.config[setting]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(per_address("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register() -> Response | str:
     """Register an organisation and its first user."""
     if current_user.is_authenticated:
@@ -66,7 +90,7 @@ def register() -> Response | str:
     return render_template("auth/register.html", form=form)
 
 
-def _attach(form: RegisterForm, error: DomainError) -> None:
+def _attach(form: RegisterForm | PasswordChangeForm | ResetForm, error: DomainError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -75,20 +99,111 @@ def _attach(form: RegisterForm, error: DomainError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login() -> Response | str:
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password (and the image 验证码 after repeated failures)."""
     form = LoginForm()
+    address = request.remote_addr or ""
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    show_captcha = captcha.needed("", address)
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors = ["邮箱或密码不正确。"]
+        show_captcha = captcha.needed(form.email.data, address)
+        if show_captcha and not captcha.check(form.captcha.data or ""):
+            # refused before the password is even looked at
+            services.captcha_failed(form.email.data)
+            db.session.commit()
+            form.captcha.errors = [CAPTCHA_WRONG if form.captcha.data else CAPTCHA_ASK]
+            return render_template("auth/login.html", form=form, captcha=True)
+        try:
+            user = services.authenticate(form.email.data, form.password.data, address)
+        except services.SignInRefused as refused:
+            db.session.commit()  # the failure count, the lock and their audit
+            form.password.errors = [refused.message]
+            show_captcha = captcha.needed(form.email.data, address)
         else:
-            sessions.begin(user)
-            flash(f"欢迎，{user.name}。", "success")
-            return redirect(safe_next(form.next.data) or _home_for(user.role))
-    return render_template("auth/login.html", form=form)
+            return _after_password(user, form.next.data)
+    form.captcha.data = ""
+    return render_template("auth/login.html", form=form, captcha=show_captcha)
+
+
+CAPTCHA_ASK = "登录失败次数较多，请输入图片中的验证码。"
+CAPTCHA_WRONG = "验证码不正确或已失效，请输入新图片中的验证码。"
+
+
+@bp.route("/captcha.png")
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"))
+def captcha_image() -> Response:
+    """A new image 验证码 (each image replaces the previous challenge; never cached)."""
+    response = make_response(captcha.image(captcha.new_challenge()))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+PENDING_KEY = "pending_sign_in"
+PENDING_SECONDS = 300  # time to type the second factor after the password
+
+
+def _after_password(user: User, next_url: str | None) -> Response:
+    """Staff go on to their second factor; everyone else is signed in."""
+    if not user.is_staff:
+        return _begin(user, next_url)
+    session.clear()
+    session[PENDING_KEY] = {"uid": user.id, "at": int(time.time()), "next": safe_next(next_url)}
+    return redirect(url_for("auth.second_factor"))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("uid"))
+    return user if user is not None and user.active and user.is_staff else None
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@limiter.limit(per_address("LOGIN_RATE_LIMIT"), methods=["POST"])
+def second_factor() -> Response | str:
+    """The staff's second factor: enrol (QR code) the first time, then a 6-digit code."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash("登录已超时，请重新输入邮箱和密码。", "warning")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.second_factor(user, form.code.data, request.remote_addr or "")
+        except services.SignInRefused as refused:
+            db.session.commit()
+            if refused.locked:
+                session.pop(PENDING_KEY, None)
+                flash(refused.message, "danger")
+                return redirect(url_for("auth.login"))
+            form.code.errors = [refused.message]
+        else:
+            return _begin(user, session[PENDING_KEY].get("next"))
+    enrolment = None
+    if not user.has_second_factor:
+        secret = totp.start_enrolment(user)
+        db.session.commit()
+        uri = totp.provisioning_uri(user, secret)
+        enrolment = {"secret": secret, "qr": totp.qr_svg_data_uri(uri)}
+    form.code.data = ""
+    return render_template("auth/second_factor.html", form=form, enrolment=enrolment, user=user)
+
+
+def _begin(user: User, next_url: str | None) -> Response:
+    """Every factor passed: record it, start the session, go on."""
+    services.signed_in(user)
+    db.session.commit()
+    sessions.begin(user)
+    if user.must_change_password:
+        flash("首次登录，请先修改初始密码。", "warning")
+        return redirect(url_for("auth.password"))
+    flash(f"欢迎，{user.name}。", "success")
+    return redirect(safe_next(next_url) or _home_for(user.role))
 
 
 HOMES = {
@@ -111,3 +226,64 @@ def logout() -> Response:
         sessions.end_current("logout")
         flash("您已退出登录。", "info")
     return redirect(url_for("portal.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Response | str:
+    """修改密码: the current password, then a new one that meets the policy."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("密码已修改，其他设备上的登录已全部退出。", "success")
+            return redirect(_home_for(current_user.role))
+    return render_template("auth/password.html", form=form)
+
+
+SENT = "如果该邮箱已注册，我们已向它发送重设密码的链接，{minutes}分钟内有效。请查收邮件（也请查看垃圾邮件）。"
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(per_address("FORGOT_RATE_LIMIT"), methods=["POST"])
+def forgot() -> Response | str:
+    """找回密码: the same answer, in the same time, whether or not the e-mail has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        started = time.monotonic()
+        reset.request_reset(form.email.data)
+        db.session.commit()
+        # the database writes differ a little for unknown e-mails: answer no sooner than this
+        time.sleep(max(0.0, FORGOT_ANSWER_SECONDS - (time.monotonic() - started)))
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        flash(SENT.format(minutes=minutes), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+# long enough to hide a few database writes, short enough that nobody notices
+FORGOT_ANSWER_SECONDS = 0.3
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int] | str:
+    """Set a new password through an e-mailed link (once, within its time)."""
+    try:
+        reset.valid_token(token)
+    except DomainError as error:
+        status = 404 if error.message == reset.INVALID else 410  # forged, or expired/used
+        return render_template("auth/reset_invalid.html", message=error.message), status
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(token, form.password.data)
+        except DomainError as error:
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("密码已重设，请用新密码登录。", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.batch import Batch, BatchItem, BatchKind
 from app.models.cases import CaseStatus, ExcellentCase
 from app.models.contact import ContactReveal
+from app.models.credentials import PasswordResetToken
 from app.models.engagement import (
     Engagement,
     EngagementEvent,
@@ -49,6 +50,7 @@ from app.models.submission import FormSubmission
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
+    "PasswordResetToken",
     "Attachment",
     "AuditEvent",
     "Base",

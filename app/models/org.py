@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.models.base import Base, TimestampMixin, enum_column
+from app.models.base import Base, TimestampMixin, enum_column, utcnow
 
 if TYPE_CHECKING:
     from app.models.listing import Capability, Scenario, TaxonomyTerm
@@ -151,6 +152,17 @@ class User(UserMixin, TimestampMixin, Base):
     # staff accounts: when a 安全管理员 (or the installer's CLI) granted the role; a staff
     # account a 系统管理员 created stays inactive until then
     role_granted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # set by `flask create-admin`: every page but 修改密码 leads there until it is changed
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # failed sign-ins in the current window (app/auth/lockout.py), and the lock they led to
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_window_start: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # the staff's second factor: the TOTP secret encrypted with a key derived from SECRET_KEY
+    # (app/auth/totp.py), confirmed once the person typed a code; the last time step used
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")
 
@@ -168,6 +180,22 @@ class User(UserMixin, TimestampMixin, Base):
     def is_staff(self) -> bool:
         """Any of the platform's administrative duties (stricter sessions, a second factor)."""
         return self.role.is_staff
+
+    @property
+    def lock_minutes_left(self) -> int:
+        """Whole minutes until a sign-in lock runs out; 0 when the account is not locked."""
+        if self.locked_until is None:
+            return 0
+        until = self.locked_until
+        if until.tzinfo is None:  # SQLite hands back naive UTC
+            until = until.replace(tzinfo=UTC)
+        seconds = (until - utcnow()).total_seconds()
+        return max(0, math.ceil(seconds / 60))
+
+    @property
+    def has_second_factor(self) -> bool:
+        """A confirmed TOTP second factor."""
+        return self.totp_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
         """Store a salted hash, never the password."""

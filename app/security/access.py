@@ -34,7 +34,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "portal.capability_detail": PUBLIC,
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.captcha_image": PUBLIC,
+    "auth.second_factor": PUBLIC,  # only with a password just checked (the session says so)
+    "auth.reset_password": PUBLIC,
     "auth.logout": SIGNED_IN,
+    "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,
     "workspace.scenario_new": PUBLISHERS,
     "workspace.scenario_edit": PUBLISHERS,
@@ -130,6 +135,8 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "staff.account_active": SYSADMINS,
     "staff.roles": SECADMINS,
     "staff.grant": SECADMINS,
+    "staff.unlock": SECADMINS,
+    "staff.totp_reset": SECADMINS,
     "jobs.index": SYSADMINS,
     "jobs.retry": SYSADMINS,
     "jobs.status": SIGNED_IN,  # the run's creator and administrators; others 404 (policy)

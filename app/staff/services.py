@@ -105,3 +105,32 @@ def grant_role(actor: User, user: User, role: Role) -> None:
         user.active = True
     sessions.end_all(user, "role_change")  # no session keeps the powers it was begun with
     audit.record(actor, "role_grant", user, f"{previous.label} → {role.label}")
+    if first_grant:  # nobody knows its password yet: the person sets their own through a link
+        from app.auth import reset
+
+        reset.send_link(user, secrets.token_urlsafe(32), "staff_welcome", "设置登录密码")
+
+
+def unlock(actor: User, user: User) -> None:
+    """Lift a sign-in lock before it runs out (安全管理员)."""
+    from app.auth import lockout
+
+    if not lockout.is_locked(user, user.email):
+        raise DomainError("该账号当前没有被锁定。")
+    lockout.unlock(actor, user)
+
+
+def reset_second_factor(actor: User, user: User) -> None:
+    """Forget a staff account's second factor (lost phone): it enrols again (安全管理员)."""
+    from app.auth import totp
+    from app.security import sessions
+
+    if user.id == actor.id:
+        raise DomainError("不能重置自己的双因素认证，请由另一位安全管理员操作。")
+    if not user.role.is_staff:
+        raise DomainError("只有平台工作人员账号使用双因素认证。")
+    if user.totp_secret_encrypted is None:
+        raise DomainError("该账号尚未绑定双因素认证。")
+    totp.reset(user)
+    sessions.end_all(user, "totp_reset")
+    audit.record_event("totp_reset", actor=actor, subject_id=user.id)

@@ -87,3 +87,33 @@ def grant(user_id: int) -> Response:
     else:
         flash("请选择要授予的角色。", "danger")
     return redirect(url_for("staff.roles"))
+
+
+@bp.route("/roles/<int:user_id>/unlock", methods=["POST"])
+def unlock(user_id: int) -> Response:
+    """Lift an account's sign-in lock before it runs out (安全管理员)."""
+    user = _user(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.unlock(current_user, user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已解除 {user.email} 的登录锁定。", "success")
+    return redirect(url_for("staff.roles"))
+
+
+@bp.route("/roles/<int:user_id>/second-factor/reset", methods=["POST"])
+def totp_reset(user_id: int) -> Response:
+    """Reset a staff account's second factor so it enrols again (安全管理员)."""
+    user = _user(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.reset_second_factor(current_user, user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已重置 {user.email} 的双因素认证，其下次登录时须重新绑定。", "success")
+    return redirect(url_for("staff.roles"))

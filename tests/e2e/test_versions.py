@@ -85,7 +85,7 @@ def test_a_revision_is_reviewed_before_the_public_sees_it(
     latest = publisher.get_by_test_id("version-2")
     expect(latest).to_contain_text("已通过")
     expect(latest).to_contain_text(f"提交：{PUBLISHER_NAME}")
-    expect(latest).to_contain_text("审核：平台管理员")
+    expect(latest).to_contain_text("审核：赵审核")  # the demo 平台审核员
     expect(latest.locator('[data-field="title"] del')).to_have_text(old_title)
     expect(latest.locator('[data-field="title"] ins')).to_have_text(new_title)
     expect(publisher.get_by_test_id("version-1")).to_contain_text("发布时的内容")

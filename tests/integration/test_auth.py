@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app.auth import totp
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
 from tests.conftest import PASSWORD, make_org, make_user, valid_uscc
@@ -27,8 +29,8 @@ def form(**overrides: Any) -> dict[str, Any]:
         "name": "赵工",
         "contact_phone": "13905311234",
         "email": "zhao@example.com",
-        "password": "Secret123",
-        "confirm": "Secret123",
+        "password": "Lake-Bridge-47",
+        "confirm": "Lake-Bridge-47",
     }
     data.update(overrides)
     return data
@@ -46,8 +48,8 @@ def test_a_firm_registers_and_waits_for_approval(client: FlaskClient) -> None:
         VALID_USCC,
     )
     user = db.session.scalar(sa.select(User))
-    assert user.password_hash != "Secret123"
-    assert user.check_password("Secret123")
+    assert user.password_hash != "Lake-Bridge-47"
+    assert user.check_password("Lake-Bridge-47")
     page = client.get("/my/").get_data(as_text=True)
     assert "待审核" in page
 
@@ -107,9 +109,13 @@ def test_an_organisation_name_already_registered_is_refused(client: FlaskClient)
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("password", "short1", "密码至少8位"),
-        ("password", "onlyletters", "须同时包含字母和数字"),
-        ("confirm", "Different123", "两次输入的密码不一致"),
+        ("password", "12345678a", "密码长度应为12至128位"),  # accepted before the assessment
+        ("password", "password1", "密码长度应为12至128位"),
+        ("password", "onlyletterslong", "至少3类"),
+        ("password", "Password2026!", "常见密码"),
+        ("password", "Zhao-Bridge-47", "不能包含登录邮箱 @ 前面的部分"),
+        ("password", "x91350100M000100Y43", "不能包含统一社会信用代码"),
+        ("confirm", "Different-1234", "两次输入的密码不一致"),
         ("email", "not-an-email", "有效的邮箱地址"),
         ("contact_phone", "12345", "11位手机号"),
         ("org_name", "", "请填写此项"),
@@ -156,8 +162,14 @@ def test_sign_in_and_out(client: FlaskClient) -> None:
 
 
 def test_an_administrator_lands_in_the_review_centre(client: FlaskClient) -> None:
-    make_user(None, Role.REVIEWER, email="admin@example.com")
+    user = make_user(None, Role.REVIEWER, email="admin@example.com")
+    user.totp_secret_encrypted = totp.encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    user.totp_confirmed_at = user.created_at
+    db.session.commit()
     response = client.post("/auth/login", data={"email": "admin@example.com", "password": PASSWORD})
+    assert response.headers["Location"] == "/auth/second-factor"  # staff: a second factor
+    code = pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now()
+    response = client.post("/auth/second-factor", data={"code": code})
     assert response.headers["Location"] == "/review/"
 
 

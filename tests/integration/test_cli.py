@@ -127,6 +127,18 @@ def test_demo_accounts_are_printed_only_in_development(app: Flask) -> None:
         app.config["ENV_NAME"] = "testing"
     assert "admin@example.com" in output
     assert "Shenhe-2026-Demo" in output
+    assert "动态验证码密钥 REVIEWERDEMOTOTPJINANPLATFORMSEC" in output
+
+
+def test_demo_staff_accounts_have_their_published_second_factor(app: Flask) -> None:
+    from app.auth import totp
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+    assert admin.has_second_factor
+    assert totp.secret_of(admin) == "REVIEWERDEMOTOTPJINANPLATFORMSEC"
+    firm = db.session.scalar(sa.select(User).where(User.email == "firm@example.com"))
+    assert firm.totp_secret_encrypted is None
 
 
 def test_create_admin_makes_a_system_administrator_and_refuses_weak_or_duplicate(
@@ -136,16 +148,19 @@ def test_create_admin_makes_a_system_administrator_and_refuses_weak_or_duplicate
     args = ["create-admin", "--email", "Ops@Example.com", "--name", "运维", "--password"]
     weak = runner.invoke(args=[*args, "short"])
     assert weak.exit_code != 0
-    assert "密码至少8位" in weak.output
-    ok = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert "密码长度应为12至128位" in weak.output
+    named = runner.invoke(args=[*args, "Ops-Leader-2026"])
+    assert named.exit_code != 0
+    assert "不能包含登录邮箱" in named.output
+    ok = runner.invoke(args=[*args, "Str0ng-Key-Yard9"])
     assert ok.exit_code == 0, ok.output
     user = db.session.scalar(sa.select(User).where(User.email == "ops@example.com"))
     assert user.role is Role.SYSADMIN
     assert user.organization_id is None
     assert user.active
     assert user.role_granted_at is not None
-    assert user.check_password("Str0ngPassword")
-    again = runner.invoke(args=[*args, "Str0ngPassword"])
+    assert user.check_password("Str0ng-Key-Yard9")
+    again = runner.invoke(args=[*args, "Str0ng-Key-Yard9"])
     assert again.exit_code != 0
     assert "该邮箱已存在" in again.output
 
@@ -200,7 +215,7 @@ def test_create_admin_creates_each_separated_duty(app: Flask, name: str, role: R
             "--role",
             name,
             "--password",
-            "Str0ngPassword",
+            "Str0ng-Key-Yard9",
         ]
     )
     assert result.exit_code == 0, result.output

@@ -53,8 +53,8 @@ def registration(email: str = "ops@example.com") -> dict[str, str]:
         "name": "王工",
         "contact_phone": "13905311234",
         "email": email,
-        "password": "Secret123",
-        "confirm": "Secret123",
+        "password": "Lake-Bridge-47",
+        "confirm": "Lake-Bridge-47",
     }
 
 

@@ -53,3 +53,20 @@ def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_default_database_is_a_sqlite_file_under_instance() -> None:
     assert config.default_database_url() == f"sqlite:///{config.INSTANCE / 'platform.db'}"
+
+
+@pytest.mark.parametrize("raw", ["lots", "60 per fortnight", "-1 per minute"])
+def test_an_unparseable_rate_limit_fails_fast(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", raw)
+    with pytest.raises(config.ConfigError, match="LOGIN_RATE_LIMIT"):
+        config.env_rate("LOGIN_RATE_LIMIT", "60 per minute")
+
+
+def test_rate_limits_and_lock_thresholds_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "100/minute")
+    assert config.env_rate("LOGIN_RATE_LIMIT", "60 per minute") == "100/minute"
+    monkeypatch.setenv("LOGIN_LOCK_FAILURES", "0")
+    with pytest.raises(config.ConfigError, match="LOGIN_LOCK_FAILURES"):
+        config.env_int("LOGIN_LOCK_FAILURES", 5)

@@ -53,8 +53,42 @@ def test_other_phone_numbers_are_refused(phone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("password", "ok"),
-    [("abc12345", True), ("abc1234", False), ("abcdefgh", False), ("12345678", False)],
+    ("password", "message"),
+    [
+        ("12345678a", "长度应为12至128位，当前为9位"),  # found by the assessors
+        ("password1", "长度应为12至128位"),  # found by the assessors
+        ("Abcdefgh12!", "当前为11位"),
+        ("Abcdefgh12!" + "x" * 118, "当前为129位"),
+        ("abcdefghijkl", "至少3类，当前只有1类"),
+        ("abcdefgh1234", "至少3类，当前只有2类"),
+        # a common word with a year and a symbol is the first thing a guesser tries
+        ("Password2026!", "常见密码"),
+        ("PASSWORD2026!", "常见密码"),
+        ("!!Qwertyuiop1", "常见密码"),
+        ("1314Woaini!!", "常见密码"),  # the Chinese list: 我爱你 with 一生一世
+        ("Jinanshi2026#", "常见密码"),
+    ],
 )
-def test_passwords_need_length_letters_and_digits(password: str, ok: bool) -> None:
-    assert (password_error(password) is None) is ok
+def test_weak_passwords_are_refused_naming_the_rule(password: str, message: str) -> None:
+    error = password_error(password)
+    assert error is not None
+    assert message in error
+
+
+def test_a_password_may_not_contain_the_email_name() -> None:
+    error = password_error("xZhaoGong#2026", email="zhaogong@example.com")
+    assert error == "密码不能包含登录邮箱 @ 前面的部分。"
+    # a two-letter name is too short to mean anything
+    assert password_error("Lake-Bridge-47", email="ke@example.com") is None
+
+
+def test_a_password_may_not_contain_the_credit_code() -> None:
+    error = password_error("a91350100M000100Y43!", uscc="91350100M000100Y43")
+    assert error == "密码不能包含统一社会信用代码。"
+
+
+@pytest.mark.parametrize(
+    "password", ["Lake-Bridge-47", "泉城Spring-2026", "Abcdefgh12!" + "x" * 117, "correct horse 9B"]
+)
+def test_good_passwords_are_accepted(password: str) -> None:
+    assert password_error(password, email="zhao@example.com", uscc="91350100M000100Y43") is None
