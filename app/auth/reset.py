@@ -37,7 +37,8 @@ def request_reset(email: str) -> None:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     token = secrets.token_urlsafe(32)  # made whatever happens next: the same work for all
     if user is None or not user.active or not _mailbox_allows(email):
-        audit.record_event("password_reset_request", outcome="ignored", note=mask_email(email))
+        # no link was sent (no such active account, or the mailbox had its hourly share)
+        audit.record_event("password_reset_request", outcome="failure", note=mask_email(email))
         return
     send_link(user, token, "password_reset", "重设密码")
     audit.record_event("password_reset_request", subject_id=user.id)

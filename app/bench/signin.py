@@ -21,7 +21,7 @@ from app.config import ROOT, TestConfig
 from app.extensions import db, limiter
 from app.models import Organization, OrgStatus, Role, User
 
-PASSWORD = "Lake-Bridge-47"  # noqa: S105  (an account of a throwaway benchmark database)
+PASSWORD = "Lake-Bridge-47"  # noqa: S105 -- an account of a throwaway benchmark database
 ROUNDS = 30
 
 

@@ -23,7 +23,7 @@ from app.models import User, UserSession
 from app.models.base import utcnow
 from app.models.sessions import USER_AGENT_LENGTH
 
-TOKEN_KEY = "_session_token"  # noqa: S105  (the key under which the Flask session holds it)
+TOKEN_KEY = "_session_token"  # noqa: S105 -- the key under which the Flask session holds it
 # last use is written at most this often; the idle rule counts from the written time, so a
 # session ends at most this much early, never late
 TOUCH_EVERY = timedelta(minutes=1)

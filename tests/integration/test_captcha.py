@@ -60,7 +60,9 @@ def test_a_missing_or_wrong_answer_is_refused_before_the_password_is_checked(
     assert checked == []  # the right password was never even looked at
     assert client.get("/my/").location.startswith("/auth/login")
     notes = db.session.scalars(
-        sa.select(AuditEvent.note).where(AuditEvent.action == "captcha:failure")
+        sa.select(AuditEvent.note).where(
+            AuditEvent.action == "captcha", AuditEvent.outcome == "failure"
+        )
     ).all()
     assert notes == ["f***@example.com", "f***@example.com"]
 

@@ -52,9 +52,7 @@ def _post_together(app: Flask, user_id: int, path: str, data: dict, times: int =
     for _ in range(times):
         # a plain client: each request pushes its own app context, in its own thread
         client = FlaskClient(app, app.response_class)
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        login(client, db.session.get(User, user_id))  # a real session record for each
         clients.append(client)
     start = threading.Barrier(times)
     responses: list = [None] * times
