@@ -24,6 +24,16 @@ POLICY_HINT = (
     "不能是常见密码，不能包含邮箱 @ 前面的部分或统一社会信用代码。"
 )
 
+
+def login_email_field() -> EmailField:
+    """The e-mail an account signs in with: required, valid, kept lower-case."""
+    return EmailField(
+        "登录邮箱",
+        filters=[strip, lambda v: v.lower() if v else v],
+        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
+    )
+
+
 ROLE_CHOICES = [
     SelectChoice("firm", "数字企业（发布能力）"),
     SelectChoice("publisher", "场景发布单位（发布场景）"),
@@ -48,11 +58,7 @@ class RegisterForm(Form):
     contact_phone = StringField("联系电话", filters=[strip], validators=[required(), at_most(20)])
     contact_email = contact_email_field()
     name = StringField("联系人姓名", filters=[strip], validators=[required(), at_most(40)])
-    email = EmailField(
-        "登录邮箱",
-        filters=[strip, lambda v: v.lower() if v else v],
-        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
-    )
+    email = login_email_field()
     password = PasswordField("密码", validators=[required()], description=POLICY_HINT)
     confirm = PasswordField(
         "确认密码", validators=[required(), EqualTo("password", message="两次输入的密码不一致。")]
@@ -95,25 +101,10 @@ class LoginForm(Form):
     next = HiddenField()
 
 
-class PasswordChangeForm(Form):
-    """The current password, and the new one twice."""
-
-    current = PasswordField("当前密码", validators=[required(), at_most(200)])
-    password = PasswordField("新密码", validators=[required()], description=POLICY_HINT)
-    confirm = PasswordField(
-        "确认新密码",
-        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
-    )
-
-
 class ForgotForm(Form):
     """The e-mail to send a reset link to."""
 
-    email = EmailField(
-        "登录邮箱",
-        filters=[strip, lambda v: v.lower() if v else v],
-        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
-    )
+    email = login_email_field()
 
 
 class ResetForm(Form):
@@ -124,6 +115,12 @@ class ResetForm(Form):
         "确认新密码",
         validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
     )
+
+
+class PasswordChangeForm(ResetForm):
+    """The current password, and the new one twice."""
+
+    current = PasswordField("当前密码", validators=[required(), at_most(200)])
 
 
 class SecondFactorForm(Form):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import Email
+from wtforms import SelectChoice, SelectField, StringField
 
+from app.auth.forms import login_email_field
 from app.forms import Form, at_most, chosen, required, strip
 from app.models.org import ROLE_LABELS, STAFF_ROLES
 
@@ -13,11 +13,7 @@ class StaffAccountForm(Form):
     """A person joining the platform's staff (the role comes later, from a 安全管理员)."""
 
     name = StringField("姓名", filters=[strip], validators=[required(), at_most(40)])
-    email = EmailField(
-        "登录邮箱",
-        filters=[strip, lambda v: v.lower() if v else v],
-        validators=[required(), at_most(254), Email(message="请输入有效的邮箱地址。")],
-    )
+    email = login_email_field()
 
 
 class GrantForm(Form):
