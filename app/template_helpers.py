@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_login import current_user
 
+from app import clock
 from app.models import Role
 
 STATUS_CLASSES = {
@@ -42,8 +43,17 @@ def mask_email(email: str) -> str:
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    """YYYY-MM-DD, or a dash."""
+    """YYYY-MM-DD (an instant: its date in China), or a dash."""
+    if isinstance(value, datetime):
+        value = clock.local_date(value)
     return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def fmt_datetime(value: datetime | None, seconds: bool = False) -> str:
+    """An instant in Beijing time, YYYY-MM-DD HH:MM(:SS), or a dash."""
+    if value is None:
+        return "—"
+    return clock.local(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def fmt_budget(value: Decimal | None) -> str:
@@ -72,7 +82,11 @@ def unread_notifications() -> int:
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(
-        mask_phone=mask_phone, mask_email=mask_email, fmt_date=fmt_date, fmt_budget=fmt_budget
+        mask_phone=mask_phone,
+        mask_email=mask_email,
+        fmt_date=fmt_date,
+        fmt_datetime=fmt_datetime,
+        fmt_budget=fmt_budget,
     )
     from app.recommendations.explain import reasons
 

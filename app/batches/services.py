@@ -10,11 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, clock
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Batch, BatchItem, BatchKind, Capability, ListingStatus, Scenario
-from app.models.base import utcnow
 
 _DIGITS = "零一二三四五六七八九"
 CANDIDATE_LIMIT = 300
@@ -27,11 +26,6 @@ def chinese_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else "十" if tens == 1 else _DIGITS[tens] + "十"
     return head + (_DIGITS[ones] if ones else "")
-
-
-def today() -> date:
-    """The date batches are published against (UTC, like every timestamp here)."""
-    return utcnow().date()
 
 
 def next_number(kind: BatchKind) -> int:
@@ -49,7 +43,7 @@ def default_title(kind: BatchKind, number: int, year: int) -> str:
 def create(admin: Any, kind: BatchKind) -> Batch:
     """A new, empty batch with the next number of its kind."""
     number = next_number(kind)
-    batch = Batch(kind=kind, number=number, title=default_title(kind, number, today().year))
+    batch = Batch(kind=kind, number=number, title=default_title(kind, number, clock.today().year))
     db.session.add(batch)
     try:
         db.session.flush()
@@ -61,7 +55,7 @@ def create(admin: Any, kind: BatchKind) -> Batch:
 
 
 def _require_unpublished(batch: Batch) -> None:
-    if batch.is_public(today()):
+    if batch.is_public(clock.today()):
         raise DomainError("该批次已经发布，不能再修改。")
 
 
@@ -103,7 +97,7 @@ def publish(admin: Any, batch: Batch, on: date) -> None:
     _require_unpublished(batch)
     if not batch.items:
         raise DomainError("批次中还没有内容，请先选择要发布的条目。")
-    if on < today():
+    if on < clock.today():
         raise DomainError("发布日期不能早于今天。", field="publish_on")
     batch.publish_on = on
     audit.record(admin, "publish", batch, on.isoformat())
@@ -136,7 +130,7 @@ def _with_items(query: sa.Select) -> sa.Select:
 
 def public_batches(kind: BatchKind | None = None) -> list[Batch]:
     """Batches public today, newest first."""
-    query = sa.select(Batch).where(Batch.publish_on.is_not(None), Batch.publish_on <= today())
+    query = sa.select(Batch).where(Batch.publish_on.is_not(None), Batch.publish_on <= clock.today())
     if kind is not None:
         query = query.where(Batch.kind == kind)
     return list(db.session.scalars(query.order_by(Batch.publish_on.desc(), Batch.id.desc())))
@@ -144,7 +138,7 @@ def public_batches(kind: BatchKind | None = None) -> list[Batch]:
 
 def scheduled_batches() -> list[Batch]:
     """Batches with a publication date still to come, soonest first."""
-    query = sa.select(Batch).where(Batch.publish_on > today())
+    query = sa.select(Batch).where(Batch.publish_on > clock.today())
     return list(db.session.scalars(query.order_by(Batch.publish_on, Batch.id)))
 
 

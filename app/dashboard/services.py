@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app
 
-from app import taxonomy
+from app import clock, taxonomy
 from app.extensions import db
 from app.models import (
     Capability,
@@ -820,6 +820,8 @@ def rejection_reasons(limit: int = RECENT_REJECTIONS) -> Chart:
 
 
 def _day(value: date | datetime | None) -> str:
+    if isinstance(value, datetime):
+        value = clock.local_date(value)
     return value.strftime("%Y-%m-%d") if value else ""
 
 

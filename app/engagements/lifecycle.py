@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from app import audit
+from app import audit, clock
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
@@ -29,7 +29,6 @@ from app.models import (
     Organization,
     Scenario,
 )
-from app.models.base import utcnow
 from app.models.engagement import MAX_CONTRACT_WAN
 from app.notifications import services as notifications
 from app.security.policies import engagement_party
@@ -145,7 +144,7 @@ def _transition(engagement: Engagement, target: EngagementStage) -> Transition:
 
 
 def _apply_fields(engagement: Engagement, change: StageChange) -> None:
-    today = utcnow().date()
+    today = clock.today()  # the parties' calendar: a contract signed today is never 'future'
     if change.target is S.SIGNED:
         engagement.contract_amount_wan = valid_amount(change.contract_amount_wan)
         if change.contract_date is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from app import clock
 from app.models.base import Base, TimestampMixin, enum_column
 from app.models.org import Organization
 
@@ -56,14 +57,6 @@ LISTING_STATUS_LABELS = {
 EDITABLE_STATUSES = frozenset(
     {ListingStatus.DRAFT, ListingStatus.REJECTED, ListingStatus.WITHDRAWN}
 )
-
-# Jinan's clock (no daylight saving): a deadline is the last day in China, not in UTC
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def local_today() -> date:
-    """Today's date in China, which deadlines are compared with."""
-    return datetime.now(CHINA).date()
 
 
 def _term_link(table: str, owner: str, owner_table: str) -> sa.Table:
@@ -173,7 +166,7 @@ class Scenario(ListingMixin, Base):
     @property
     def is_past_deadline(self) -> bool:
         """The application deadline has passed (the scenario may not be swept to EXPIRED yet)."""
-        return self.deadline is not None and self.deadline < local_today()
+        return self.deadline is not None and self.deadline < clock.today()
 
     @property
     def is_published(self) -> bool:
@@ -192,7 +185,7 @@ class Scenario(ListingMixin, Base):
         """SQL for is_published: published and the deadline not yet passed."""
         return sa.and_(
             cls.status == ListingStatus.PUBLISHED,
-            sa.or_(cls.deadline.is_(None), cls.deadline >= local_today()),
+            sa.or_(cls.deadline.is_(None), cls.deadline >= clock.today()),
         )
 
 

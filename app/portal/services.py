@@ -8,6 +8,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import (
     Capability,
@@ -20,7 +21,6 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
-from app.models import listing as listing_models
 from app.search import queries
 from app.search.filters import Filters
 
@@ -32,7 +32,7 @@ def counts() -> dict[str, int]:
     def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    today = listing_models.local_today()
+    today = clock.today()
     figures = {
         "scenarios": queries.listed_count("scenario", today),
         "capabilities": queries.listed_count("capability", today),

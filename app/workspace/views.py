@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import submissions
+from app import clock, submissions
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -18,7 +18,6 @@ from app.listings import services
 from app.listings.services import StaleListingError
 from app.listings.versions import diff
 from app.models import Capability, ListingStatus, Role, Scenario
-from app.models.listing import CHINA
 from app.recommendations import services as recommendations
 from app.security import policies
 from app.template_helpers import fmt_budget
@@ -287,7 +286,7 @@ def pending_revision(listing: Scenario | Capability) -> Any:
 @bp.app_template_filter("fmt_when")
 def fmt_when(value: datetime | None) -> str:
     """A moment in China time, to the minute, or a dash."""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 @bp.app_template_filter("fmt_budget_range")

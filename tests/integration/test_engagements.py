@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import storage
+from app import clock, storage
 from app.engagements import lifecycle, services
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
@@ -33,7 +33,7 @@ from tests.conftest import login, make_capability, make_org, make_scenario, make
 from tests.integration.test_storage import files_migration
 
 S = EngagementStage
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def make_engagement(publisher: User, firm: User, **fields: object) -> Engagement:
