@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_login import current_user
 
-from app import clock
+from app import amounts, clock
 from app.models import Role
 
 STATUS_CLASSES = {
@@ -58,9 +58,7 @@ def fmt_datetime(value: datetime | None, seconds: bool = False) -> str:
 
 def fmt_budget(value: Decimal | None) -> str:
     """A budget in 万元, or 面议 when undisclosed."""
-    if value is None:
-        return "面议"
-    return f"{value.normalize():f} 万元" if value != value.to_integral() else f"{int(value)} 万元"
+    return "面议" if value is None else amounts.wan(value)
 
 
 def page_url(page: int) -> str:
@@ -87,6 +85,7 @@ def init_app(app: Flask) -> None:
         fmt_date=fmt_date,
         fmt_datetime=fmt_datetime,
         fmt_budget=fmt_budget,
+        fmt_amount=amounts.plain,
     )
     from app.recommendations.explain import reasons
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import amounts, audit
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
@@ -53,7 +53,7 @@ def prefill(engagement: Engagement) -> CaseInput:
         if engagement.capability
         else engagement.proposal,
         result=engagement.result_summary,
-        figures=f"合同金额 {engagement.contract_amount_wan} 万元；上线日期 {engagement.golive_date}",
+        figures=f"合同金额 {amounts.wan(engagement.contract_amount_wan)}；上线日期 {engagement.golive_date}",
     )
 
 

@@ -126,6 +126,7 @@ def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
     # touching the row bumps lock_version, so a reviewer looking at the older revision
     # (or a colleague editing the same listing) is told that it changed
     listing.updated_at = utcnow()
+    listing.review_note = ""  # a rejection was of an earlier revision: this one awaits review
     audit.record(user, "revise", listing)
 
 

@@ -244,7 +244,7 @@ def _budget_ok(filters: Filters, record: Record) -> bool:
 
 def describe(filters: Filters) -> str:
     """A short Chinese name for a search (the default name of a saved search)."""
-    parts = [f"“{filters.q}”"] if filters.q else []
+    parts = [filters.q] if filters.q else []  # bare: messages put a name in quotes themselves
     parts += [
         v for v in (filters.domain, filters.district, filters.tag, filters.opening_method) if v
     ]

@@ -29,7 +29,7 @@ def save_search(firm: Page) -> None:
     firm.get_by_role("button", name="搜索", exact=True).click()
     expect(firm).to_have_url(re.compile(r"/scenarios\?q="))
     firm.get_by_role("button", name="保存此搜索").click()
-    expect(flash(firm)).to_contain_text("已保存搜索：“管廊 巡检” · 城市治理")
+    expect(flash(firm)).to_contain_text("已保存搜索“管廊 巡检 · 城市治理”")
     firm.goto("/my/searches/")
     expect(firm.get_by_test_id("saved-search")).to_contain_text("提醒已开启")
 

@@ -294,7 +294,7 @@ def test_the_public_page_shows_aggregates_and_no_private_data(
 ) -> None:
     page = client.get("/dashboard").get_data(as_text=True)
     assert '<strong data-testid="fig-engagements">6</strong>' in page
-    assert '<strong data-testid="fig-amount">180.50</strong>' in page
+    assert '<strong data-testid="fig-amount">180.5</strong>' in page
     assert '<strong data-testid="fig-local-share">66.7%</strong>' in page
     assert '<strong data-testid="fig-median-days">3.0</strong>' in page
     assert "无本地供给" in page

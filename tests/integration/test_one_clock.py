@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 
 from app import clock
 from app.batches import services as batches
-from app.engagements import lifecycle, services as engagements
+from app.engagements import lifecycle
+from app.engagements import services as engagements
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
 from app.extensions import db
@@ -106,9 +107,7 @@ def test_a_scenario_is_open_through_its_last_day_and_expires_at_midnight_in_chin
         assert "最后一天的场景" not in client.get("/scenarios").get_data(as_text=True)
 
 
-def test_the_timeline_shows_beijing_time(
-    client: FlaskClient, publisher: User, firm: User
-) -> None:
+def test_the_timeline_shows_beijing_time(client: FlaskClient, publisher: User, firm: User) -> None:
     scenario = make_scenario(publisher.organization)
     engagement = engagements.apply(firm, scenario, "我们有成熟的道路病害识别产品。", None)
     db.session.flush()

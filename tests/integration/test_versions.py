@@ -451,3 +451,28 @@ def test_the_workspace_marks_listings_whose_revision_waits(
     row = page[page.index("桥梁监测场景甲") :]
     assert row.index("修改待审核") < row.index("</tr>")
     assert page.count('class="badge badge-warn">修改待审核') == 1
+
+
+def test_editing_again_after_a_rejected_revision_hides_the_old_reason(
+    client: FlaskClient, firm: User, admin: User
+) -> None:
+    capability = make_capability(firm.organization, title="道路病害智能识别系统")
+    login(client, firm)
+    client.post(
+        f"/my/capabilities/{capability.id}/edit",
+        data=capability_form(title="道路病害智能识别系统第二版"),
+    )
+    login(client, admin)
+    client.post(
+        f"/review/capabilities/{capability.id}/decide",
+        data={"decision": "reject", "preset": "资质或案例信息无法核实", "reason": "请上传证书"},
+    )
+    login(client, firm)
+    client.post(
+        f"/my/capabilities/{capability.id}/edit",
+        data=capability_form(title="道路病害智能识别系统第三版"),
+    )
+    page = client.get(f"/capabilities/{capability.id}").get_data(as_text=True)
+    assert 'data-testid="revision-pending"' in page
+    assert "请上传证书" not in page  # the new revision waits; the old reason was about the last one
+    assert "请上传证书" not in client.get("/my/").get_data(as_text=True)
