@@ -41,6 +41,10 @@ CACHEABLE_ENDPOINTS = frozenset(
         "cases.detail",
         "dashboard.public",
         "industry.index",
+        "site.sitemap",
+        "site.help",
+        "site.privacy",
+        "site.terms",
     }
 )
 KEY_PREFIX = "page:"
