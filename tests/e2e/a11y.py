@@ -60,3 +60,15 @@ def contrast(element: Locator) -> float:
 def scrolls_sideways(page: Page) -> bool:
     """Whether the page is wider than the window (a phone user would scroll horizontally)."""
     return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"))
+
+
+def too_wide(page: Page) -> list[str]:
+    """The outermost elements that stick out of the window on the right (to say what to fix)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+          .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+          .filter(el => !el.parentElement.closest('*') ||
+                  el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1)
+          .slice(0, 5)
+          .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))"""
+    )
