@@ -407,6 +407,10 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "industry.index",
         "ops.healthz",
         "ops.readyz",
+        "site.sitemap",
+        "site.help",
+        "site.privacy",
+        "site.terms",
     }
 
 
