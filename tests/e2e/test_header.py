@@ -118,3 +118,17 @@ def test_no_sideways_scrolling_at_360(new_person: Callable[[], Page], role: str 
     for path in ("/", "/scenarios", "/capabilities", "/help"):
         page.goto(path)
         assert not scrolls_sideways(page), path
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_large_text_keeps_every_label_whole(page: Page, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    as_role(page, "reviewer")
+    page.goto("/review/")
+    page.get_by_role("button", name="大字版").click()
+    menu = page.get_by_role("button", name="菜单")
+    expect(menu).to_be_visible()  # 大字版: the labels need the menu's room sooner
+    menu.click()
+    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    assert page.evaluate(WRAPPED_JS) == []
+    assert not scrolls_sideways(page)
