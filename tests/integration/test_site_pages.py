@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -112,3 +113,14 @@ def test_the_header_shows_each_role_its_own_pages(client: FlaskClient, admin: Us
     nav = nav[nav.index('aria-label="主导航"') : nav.index("</nav>")]
     assert ">审核中心</a>" in nav
     assert ">工作台</a>" not in nav
+
+
+@pytest.mark.parametrize("path", ["/", "/help", "/auth/login"])
+def test_pages_run_no_inline_script(client: FlaskClient, path: str) -> None:
+    """The CSP allows no inline script: the reading modes and the menu come from site.js."""
+    html = client.get(path).get_data(as_text=True)
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts, "site.js is loaded"
+    assert all("src=" in tag for tag in scripts), scripts
+    head = html[: html.index("</head>")]
+    assert '<script src="/static/js/site.js"></script>' in head  # before the first paint
