@@ -55,6 +55,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "review.capability_decide": REVIEWERS,
     "review.matches": REVIEWERS,
     "review.match_decide": REVIEWERS,
+    "review.matches_bulk": REVIEWERS,
     "review.engine": SYSADMINS,
     "review.engine_rebuild": SYSADMINS,
     "review.train_reranker": SYSADMINS,
