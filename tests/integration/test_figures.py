@@ -20,7 +20,6 @@ from app.models import (
     ListingStatus,
     OrgStatus,
     Recommendation,
-    RecommendationStatus,
     Role,
     User,
 )
@@ -82,7 +81,8 @@ def test_home_and_dashboard_show_the_same_value_for_each_shared_figure(
         label = figures.FIGURES[key].label
         assert _figure(home, f"count-{key}") == value, key
         assert _figure(board, dashboard_ids[key]) == value, key
-        assert label in home and label in board
+        assert label in home
+        assert label in board
     assert figures.headline() == {k: int(v) for k, v in expected.items()}
     # the industry map counts the same settled firms
     industry = client.get("/industry").get_data(as_text=True)
