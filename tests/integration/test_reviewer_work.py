@@ -22,7 +22,9 @@ from tests.conftest import login, make_capability, make_org, make_scenario, make
 
 
 def _told(user: User, kind: str) -> list[Notification]:
-    query = sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+    query = sa.select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == kind
+    )
     return list(db.session.scalars(query.order_by(Notification.id)))
 
 
