@@ -41,6 +41,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.logout": SIGNED_IN,
     "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,
+    "workspace.bulk_submit": OWNERS,
     "workspace.scenario_new": PUBLISHERS,
     "workspace.scenario_edit": PUBLISHERS,
     "workspace.scenario_submit": PUBLISHERS,
