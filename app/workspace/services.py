@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from app.errors import DomainError
 from app.extensions import db
