@@ -40,9 +40,10 @@ def _note_change(session: Session, _context: Any) -> None:
         session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(CHANGED, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous: Any) -> None:
+    if not previous.nested:  # a released savepoint leaves the outer transaction's changes
+        session.info.pop(CHANGED, None)
 
 
 @event.listens_for(Session, "after_commit")

@@ -25,7 +25,9 @@ def test_an_anonymous_visitor_is_offered_sign_in_back_to_an_open_scenario(
     (back,) = parse_qs(target.query)["next"]
     assert back == f"/scenarios/{scenario.id}"
     # signing in there brings the firm back to the scenario, where it may apply
-    response = client.post("/auth/login", data={"email": firm.email, "password": PASSWORD, "next": back})
+    response = client.post(
+        "/auth/login", data={"email": firm.email, "password": PASSWORD, "next": back}
+    )
     assert response.headers["Location"] == back
     signed_in = client.get(back).get_data(as_text=True)
     assert "登录后揭榜" not in signed_in
