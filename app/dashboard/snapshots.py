@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,9 @@ from app.dashboard.services import Chart, Dashboard, Summary
 from app.extensions import db
 from app.models import DashboardSnapshot
 from app.runtime.sqlite import writing
+
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
 
 
 def audience(admin: bool) -> str:
@@ -50,8 +54,8 @@ def store(dashboard: Dashboard) -> None:
 def load(admin: bool) -> Dashboard | None:
     """The audience's latest snapshot, or None before the first one."""
     row = db.session.get(DashboardSnapshot, audience(admin))
-    if row is None:
-        return None
+    if row is None or set(SUMMARY_FIELDS) - set(row.data.get("summary", {})):
+        return None  # none yet, or stored by a version with fewer figures: computed afresh
     generated = row.generated_at
     if generated.tzinfo is None:  # SQLite hands back naive UTC
         generated = generated.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from app.dashboard import cache, figures, snapshots
 from app.extensions import db
 from app.models import (
+    DashboardSnapshot,
     Engagement,
     EngagementOrigin,
     EngagementStage,
@@ -138,6 +139,21 @@ def test_a_counted_change_drops_the_stored_dashboards(fresh_app: Any) -> None:
         cache.refresh(app)
         assert snapshots.load(admin=False) is not None
         make_org(Role.FIRM, OrgStatus.APPROVED)  # a firm settles: 入驻数字企业 changes
+        assert snapshots.load(admin=False) is None
+        assert cache.dashboard(app, admin=False).summary.firms == 1
+        db.session.remove()
+
+
+def test_a_copy_stored_before_the_shared_figures_existed_is_computed_afresh(
+    fresh_app: Any, firm: User
+) -> None:
+    app: Flask = fresh_app(DASHBOARD_CACHE_SECONDS=60)
+    with app.app_context():
+        cache.refresh(app)
+        row = db.session.get(DashboardSnapshot, "public")
+        summary = {k: v for k, v in row.data["summary"].items() if k != "firms"}
+        row.data = {**row.data, "summary": summary}
+        db.session.commit()
         assert snapshots.load(admin=False) is None
         assert cache.dashboard(app, admin=False).summary.firms == 1
         db.session.remove()
