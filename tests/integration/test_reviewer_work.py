@@ -78,3 +78,12 @@ def test_queued_pairs_make_one_notification_not_one_per_pair(
     db.session.add(Recommendation(scenario=scenarios[4], capability=capability, score=0.9))
     db.session.commit()
     assert len(_told(admin, "matches_queued")) == 1
+
+
+def test_only_reviewers_are_offered_the_reviewers_kinds_in_their_settings(
+    client: FlaskClient, admin: User, publisher: User
+) -> None:
+    login(client, admin)
+    assert "新单位注册待审核" in client.get("/notifications/settings").get_data(as_text=True)
+    login(client, publisher)
+    assert "新单位注册待审核" not in client.get("/notifications/settings").get_data(as_text=True)
