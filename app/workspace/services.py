@@ -83,8 +83,11 @@ def todo(user: Any) -> list[Todo]:
     publisher = user.role is Role.PUBLISHER
     model = Scenario if publisher else Capability
     lines = [
-        Todo(
-            "drafts", "待提交审核的草稿", _count(_listings(model, org_id, *SUBMITTABLE)), "#drafts"
+        Todo(  # drafts and withdrawn ones; rejected ones are the next line (counted once)
+            "drafts",
+            "待提交审核的草稿",
+            _count(_listings(model, org_id, ListingStatus.DRAFT, ListingStatus.WITHDRAWN)),
+            "#drafts",
         ),
         Todo(
             "rejected",
