@@ -93,7 +93,7 @@ def html_lang() -> str:
 
 def safe_target(target: str | None) -> str:
     """A same-site path to go back to, or the home page."""
-    from app.auth.views import safe_next
+    from app.auth.views import safe_next  # the sign-in's rule for `next`, one definition
 
     return safe_next(target) or url_for("portal.index")
 
@@ -123,7 +123,7 @@ def switch() -> Response:
 def language_switch_links() -> list[dict[str, str | bool]]:
     """The switch's entries, one per language, for app/templates/_language_switch.html.
 
-    None on a page without a translation (sign-in, workspaces): there it would change nothing.
+    Empty on a page without a translation (sign-in, workspaces), where it would change nothing.
     """
     if request.endpoint is not None and request.endpoint not in TRANSLATED_ENDPOINTS:
         return []

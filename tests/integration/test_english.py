@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import Flask, render_template
@@ -319,7 +320,7 @@ def test_the_page_cache_keeps_a_copy_per_language(
 # --- the catalogue -----------------------------------------------------------------------------
 
 
-def _catalogue():  # noqa: ANN202  (babel's Catalog)
+def _catalogue() -> Catalog:
     with (CATALOGUE / "messages.po").open("rb") as po:
         return read_po(po, locale="en")
 
