@@ -38,10 +38,8 @@ TOO_MANY = f"提问过于频繁：每个账号24小时内最多提问{DAILY_LIMI
 
 def ask(user: Any, scenario: Scenario, text: str) -> ScenarioQuestion:
     """A firm asks about an open scenario; the publisher is told (the asker is not named)."""
-    if scenario.status is ListingStatus.PUBLISHED and scenario.is_past_deadline:
-        raise DomainError(f"{CLOSED}：该场景申报截止日期已过。")
-    if not scenario.is_published:
-        raise DomainError("该场景不在发布状态，不能提问。")
+    if (refusal := closed_message(scenario)) is not None:
+        raise DomainError(refusal)
     if not policies.can_ask(user, scenario):
         raise DomainError("只有审核通过的数字企业可以提问。")
     text = text.strip()
@@ -61,6 +59,15 @@ def ask(user: Any, scenario: Scenario, text: str) -> ScenarioQuestion:
         body=text,
     )
     return question
+
+
+def closed_message(scenario: Scenario) -> str | None:
+    """Why the scenario takes no questions now, or None while it is open."""
+    if scenario.is_published:
+        return None
+    if scenario.is_past_deadline or scenario.status is ListingStatus.EXPIRED:
+        return f"{CLOSED}：该场景申报截止日期已过。"
+    return "该场景不在发布状态，不能提问。"
 
 
 def asked_recently(user: Any) -> int:
@@ -109,9 +116,9 @@ def _announce(question: ScenarioQuestion) -> None:
     link = f"/scenarios/{scenario.id}#questions"
     asker = db.session.get(User, question.asker_id) if question.asker_id else None
     if asker is not None:
-        notifications.notify(
-            [asker], "question_answered", f"您对“{scenario.title}”的提问已获答复", link
-        )
+        # their list shows the answer even once the scenario page is closed to them
+        title = f"您对“{scenario.title}”的提问已获答复"
+        notifications.notify([asker], "question_answered", title, "/my/questions")
     others = [u for u in interested_users(scenario.id) if asker is None or u.id != asker.id]
     notifications.notify(others, "question_answered", f"场景“{scenario.title}”有新的答疑", link)
 
@@ -238,6 +245,7 @@ class Section:
     mine: list[ScenarioQuestion] = field(default_factory=list)
     can_ask: bool = False
     closed: bool = False  # the deadline passed or the scenario ended: asking is over
+    closed_message: str = ""
     can_follow: bool = False
     following: bool = False
     moderator: bool = False
@@ -248,7 +256,12 @@ class Section:
 
 def section(user: Any, scenario: Scenario) -> Section:
     """The section for this reader: public answers for all; forms and lists by role."""
-    view = Section(answered=public_answers(scenario.id), closed=not scenario.is_published)
+    refusal = closed_message(scenario)
+    view = Section(
+        answered=public_answers(scenario.id),
+        closed=refusal is not None and scenario.published_at is not None,
+        closed_message=refusal or "",
+    )
     if not getattr(user, "is_authenticated", False):
         return view
     view.can_ask = policies.can_ask(user, scenario)
@@ -259,7 +272,7 @@ def section(user: Any, scenario: Scenario) -> Section:
     view.can_edit_answers = view.can_answer and scenario.is_published
     if policies.sees_pending(user, scenario):
         view.pending = pending(scenario.id)
-    if getattr(user, "role", None) is not None and view.can_follow:
+    if view.can_follow:  # a firm: its own questions still pending (or hidden, with why)
         view.mine = [
             q
             for q in db.session.scalars(asked_by(user, scenario.id))

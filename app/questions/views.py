@@ -90,18 +90,13 @@ def ask(scenario_id: int) -> Response | str:
         form=form,
         scenario=scenario,
         can_ask=policies.can_ask(current_user, scenario),
+        refusal=_why_not(scenario),
         limit=services.DAILY_LIMIT,
     )
 
 
 def _why_not(scenario: Scenario) -> str:
-    if not scenario.is_published:
-        return (
-            f"{services.CLOSED}。"
-            if scenario.is_past_deadline
-            else "该场景不在发布状态，不能提问。"
-        )
-    return "只有审核通过的数字企业可以提问。"
+    return services.closed_message(scenario) or "只有审核通过的数字企业可以提问。"
 
 
 @bp.route("/questions/<int:question_id>/answer", methods=["GET", "POST"])

@@ -107,6 +107,8 @@ def test_a_firm_asks_the_publisher_answers_and_the_answer_is_public_without_the_
     assert firm.name not in public
     assert firm.email not in public
     assert notices(firm, "question_answered") == [f"您对“{scenario.title}”的提问已获答复"]
+    link = db.session.scalar(sa.select(Notification.link).where(Notification.user_id == firm.id))
+    assert link == "/my/questions"
 
 
 def test_applicants_and_followers_are_told_of_a_new_answer_once(
@@ -254,17 +256,34 @@ def test_asking_closes_with_the_deadline_and_answers_stay_visible(
         services.ask(firm, scenario, "截止以后还能提问吗？")
 
 
-@pytest.mark.parametrize("status", [ListingStatus.CLOSED, ListingStatus.WITHDRAWN])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (ListingStatus.CLOSED, "该场景不在发布状态，不能提问"),
+        (ListingStatus.WITHDRAWN, "该场景不在发布状态，不能提问"),
+        (ListingStatus.EXPIRED, "提问已截止"),
+    ],
+)
 def test_an_ended_scenario_takes_no_questions(
-    client: FlaskClient, publisher: User, firm: User, status: ListingStatus
+    client: FlaskClient, publisher: User, firm: User, status: ListingStatus, message: str
 ) -> None:
     scenario = make_scenario(publisher.organization)
     scenario.status = status
     db.session.commit()
     login(client, firm)
     response = ask(client, scenario)
-    assert "该场景不在发布状态，不能提问" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert questions() == []
+    login(client, publisher)  # the owner still sees the page, with why asking is over
+    assert message in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+
+
+def test_a_draft_says_nothing_of_closing(client: FlaskClient, publisher: User) -> None:
+    draft = make_scenario(publisher.organization, status=ListingStatus.DRAFT)
+    login(client, publisher)
+    page = client.get(f"/scenarios/{draft.id}").get_data(as_text=True)
+    assert "提问已截止" not in page
+    assert "暂无公开答疑" in page
 
 
 def test_a_draft_scenario_is_not_found(client: FlaskClient, publisher: User, firm: User) -> None:
@@ -365,3 +384,51 @@ def test_policies_without_http(
     assert policies.can_hide(admin, question)
     assert not policies.can_hide(publisher, question)
     assert services.interested_users(scenario.id) == []
+
+
+LOGIN = "login"
+ROLES = ["anonymous", "publisher", "firm", "other_publisher", "reviewer", "sysadmin", "auditor"]
+# the feature's endpoints crossed with each kind of visitor (the question is the firm's, on
+# the publisher's scenario)
+MATRIX = [
+    ("GET", "/scenarios/{scenario}/questions", [LOGIN, 403, 200, 403, 403, 403, 403]),
+    ("POST", "/scenarios/{scenario}/follow", [LOGIN, 403, 302, 403, 403, 403, 403]),
+    ("GET", "/questions/{question}/answer", [LOGIN, 200, 403, 404, 403, 403, 403]),
+    ("POST", "/questions/{question}/hide", [LOGIN, 403, 403, 403, 302, 403, 403]),
+    ("GET", "/my/questions", [LOGIN, 200, 200, 200, 403, 403, 403]),
+    ("GET", "/review/questions", [LOGIN, 403, 403, 403, 200, 403, 403]),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "expected"), MATRIX, ids=[t for _, t, _ in MATRIX])
+def test_access_matrix(
+    client: FlaskClient,
+    publisher: User,
+    firm: User,
+    admin: User,
+    sysadmin: User,
+    auditor: User,
+    scenario: Scenario,
+    method: str,
+    template: str,
+    expected: list[object],
+) -> None:
+    question = asked(firm, scenario)
+    users = {
+        "anonymous": None,
+        "publisher": publisher,
+        "firm": firm,
+        "other_publisher": make_user(make_org(Role.PUBLISHER)),
+        "reviewer": admin,
+        "sysadmin": sysadmin,
+        "auditor": auditor,
+    }
+    url = template.format(scenario=scenario.id, question=question.id)
+    for role, want in zip(ROLES, expected, strict=True):
+        login(client, users[role])
+        response = client.open(url, method=method)
+        if want == LOGIN:
+            assert response.status_code == 302, role
+            assert response.headers["Location"].startswith("/auth/login?next="), role
+        else:
+            assert response.status_code == want, role
