@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
+    from app.questions import bp as questions_bp
     from app.review import bp as review_bp
     from app.saved_searches import bp as saved_searches_bp
     from app.staff import bp as staff_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(questions_bp)
 
 
 def _register_languages(app: Flask) -> None:

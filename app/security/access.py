@@ -131,6 +131,13 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "saved_searches.rename": SIGNED_IN,
     "saved_searches.delete": SIGNED_IN,
     "saved_searches.toggle_alerts": SIGNED_IN,
+    # 场景答疑: firms ask and follow, publishers answer their own (others 404), reviewers hide
+    "questions.ask": FIRMS,
+    "questions.answer": PUBLISHERS,
+    "questions.hide": REVIEWERS,
+    "questions.follow": FIRMS,
+    "questions.mine": OWNERS,
+    "questions.review_list": REVIEWERS,
     # background jobs: administrators see and retry runs; a run's status is its starter's
     # the separated staff duties (三权分立)
     "staff.accounts": SYSADMINS,
