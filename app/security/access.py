@@ -123,6 +123,8 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "dashboard.admin": REVIEWERS,
     "dashboard.admin_download": REVIEWERS,
     "industry.index": PUBLIC,
+    # the language switch of the public portal (a preference cookie, no data)
+    "i18n.switch": PUBLIC,
     # saved searches: every signed-in user keeps their own; others' answer 404
     "saved_searches.index": SIGNED_IN,
     "saved_searches.create": SIGNED_IN,
