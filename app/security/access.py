@@ -125,12 +125,21 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "dashboard.admin": REVIEWERS,
     "dashboard.admin_download": REVIEWERS,
     "industry.index": PUBLIC,
+    # the language switch of the public portal (a preference cookie, no data)
+    "i18n.switch": PUBLIC,
     # saved searches: every signed-in user keeps their own; others' answer 404
     "saved_searches.index": SIGNED_IN,
     "saved_searches.create": SIGNED_IN,
     "saved_searches.rename": SIGNED_IN,
     "saved_searches.delete": SIGNED_IN,
     "saved_searches.toggle_alerts": SIGNED_IN,
+    # 场景答疑: firms ask and follow, publishers answer their own (others 404), reviewers hide
+    "questions.ask": FIRMS,
+    "questions.answer": PUBLISHERS,
+    "questions.hide": REVIEWERS,
+    "questions.follow": FIRMS,
+    "questions.mine": OWNERS,
+    "questions.review_list": REVIEWERS,
     # background jobs: administrators see and retry runs; a run's status is its starter's
     # the separated staff duties (三权分立)
     "staff.accounts": SYSADMINS,

@@ -407,6 +407,7 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "dashboard.public",
         "dashboard.public_download",
         "industry.index",
+        "i18n.switch",
         "ops.healthz",
         "ops.readyz",
     }
