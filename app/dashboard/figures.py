@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import (
     Capability,
     Engagement,
@@ -29,17 +30,17 @@ class Figure:
     """A headline figure's name on every page and what it counts."""
 
     key: str
-    label: str
+    label: str  # marked for the catalogue: templates show it with |translate
     definition: str
 
 
 FIGURES: dict[str, Figure] = {
     f.key: f
     for f in (
-        Figure("scenarios", "累计发布场景", "审核通过并公开发布过的场景（含已关闭、已过期）"),
-        Figure("capabilities", "累计发布能力", "审核通过并公开发布过的能力（含已关闭）"),
-        Figure("firms", "入驻数字企业", "通过平台审核的数字企业"),
-        Figure("recommended", "平台推荐对接", "由平台推荐促成的供需对接（任一阶段）"),
+        Figure("scenarios", N_("累计发布场景"), "审核通过并公开发布过的场景（含已关闭、已过期）"),
+        Figure("capabilities", N_("累计发布能力"), "审核通过并公开发布过的能力（含已关闭）"),
+        Figure("firms", N_("入驻数字企业"), "通过平台审核的数字企业"),
+        Figure("recommended", N_("平台推荐对接"), "由平台推荐促成的供需对接（任一阶段）"),
     )
 }
 

@@ -2,7 +2,7 @@
 contacts at 洽谈中 or later (logged, not counted against the daily limit).
 
 Revision ID: e12b5c0a7d41
-Revises: c4f1a7e2d9b3
+Revises: 51c335c9a3ca
 Create Date: 2026-12-07 15:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e12b5c0a7d41'
-down_revision = 'c4f1a7e2d9b3'
+down_revision = '51c335c9a3ca'
 branch_labels = None
 depends_on = None
 
