@@ -87,3 +87,26 @@ def test_only_reviewers_are_offered_the_reviewers_kinds_in_their_settings(
     assert "新单位注册待审核" in client.get("/notifications/settings").get_data(as_text=True)
     login(client, publisher)
     assert "新单位注册待审核" not in client.get("/notifications/settings").get_data(as_text=True)
+
+
+def test_the_registration_use_case_tells_the_reviewers(admin: User) -> None:
+    from app.auth.services import Registration, register
+
+    register(
+        Registration(
+            role=Role.PUBLISHER,
+            org_name="济南市某区数据局",
+            org_kind="政府部门",
+            uscc=None,
+            district="历下区",
+            is_local=True,
+            intro="",
+            contact_phone="13905310000",
+            name="赵科长",
+            email="zhao@example.gov.cn",
+            password="Jinan-Register-2026",
+        )
+    )
+    db.session.commit()
+    (note,) = _told(admin, "registration_received")
+    assert note.title == "新单位注册待审核：济南市某区数据局"
