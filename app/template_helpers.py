@@ -7,6 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import amounts, clock
@@ -57,8 +58,11 @@ def fmt_datetime(value: datetime | None, seconds: bool = False) -> str:
 
 
 def fmt_budget(value: Decimal | None) -> str:
-    """A budget in 万元, or 面议 when undisclosed."""
-    return "面议" if value is None else amounts.wan(value)
+    """A budget in 万元 (×10k CNY in English), or 面议 (Negotiable) when undisclosed."""
+    if value is None:
+        return gettext("面议")
+    # the Chinese text is amounts.wan's: 260 万元
+    return gettext("%(amount)s 万元", amount=amounts.plain(value))
 
 
 def page_url(page: int) -> str:

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, clock, submissions
+from app import audit, clock, submissions, taxonomy
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
@@ -124,14 +124,17 @@ def edit(batch_id: int) -> Response | str:
         db.session.commit()
         flash(f"已保存，共{len(batch.items)}项。", "success")
         return redirect(url_for("batches.edit", batch_id=batch_id))
-    q = (request.args.get("q") or "").strip()[:50]
+    filters = services.CandidateFilters.from_args(request.args)
+    candidates = [] if public else services.candidates(batch, filters)
     return render_template(
         "batches/edit.html",
         batch=batch,
         form=form,
         public=public,
-        q=q,
-        candidates=[] if public else services.candidates(batch, q),
+        filters=filters,
+        choices=taxonomy.names_by_kind(("domain", "district", "opening_method")),
+        candidates=candidates,
+        batched=services.batches_holding(batch.kind, [c.id for c in candidates]),
         publish_form=PublishForm(publish_on=batch.publish_on or clock.today()),
         action_form=EmptyForm(),
     )

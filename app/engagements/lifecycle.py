@@ -187,7 +187,9 @@ def _event_note(change: StageChange, note: str) -> str:
     """The timeline keeps the facts of the step along with the party's own note."""
     facts = ""
     if change.target is S.SIGNED and change.contract_amount_wan is not None:
-        facts = f"合同金额 {amounts.wan(change.contract_amount_wan)}，签约日期 {change.contract_date}"
+        facts = (
+            f"合同金额 {amounts.wan(change.contract_amount_wan)}，签约日期 {change.contract_date}"
+        )
     elif change.target is S.LANDED:
         facts = f"上线日期 {change.golive_date}；成效：{change.result_summary.strip()}"
     elif change.target is S.TERMINATED:

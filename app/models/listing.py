@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app import clock
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column
 from app.models.org import Organization
 
@@ -44,13 +45,13 @@ class ListingStatus(enum.StrEnum):
 
 
 LISTING_STATUS_LABELS = {
-    ListingStatus.DRAFT: "草稿",
-    ListingStatus.PENDING: "待审核",
-    ListingStatus.PUBLISHED: "已发布",
-    ListingStatus.REJECTED: "已驳回",
-    ListingStatus.CLOSED: "已关闭",
-    ListingStatus.EXPIRED: "已过期",
-    ListingStatus.WITHDRAWN: "已撤回",
+    ListingStatus.DRAFT: N_("草稿"),
+    ListingStatus.PENDING: N_("待审核"),
+    ListingStatus.PUBLISHED: N_("已发布"),
+    ListingStatus.REJECTED: N_("已驳回"),
+    ListingStatus.CLOSED: N_("已关闭"),
+    ListingStatus.EXPIRED: N_("已过期"),
+    ListingStatus.WITHDRAWN: N_("已撤回"),
 }
 
 # a withdrawn listing went back to its owner, who may change it and submit it again

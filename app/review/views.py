@@ -33,6 +33,7 @@ from app.recommendations import jobs as matching_jobs
 from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
 from app.review import bp, services
+from app.review import matches as matches_service
 from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
 
 
@@ -45,12 +46,11 @@ def _get(model: type[Any], object_id: int) -> Any:
 
 @bp.route("/")
 def index() -> str:
-    """What waits for review."""
-    matches = sa.select(sa.func.count()).select_from(
-        recommendations.pending_queue(_min_score()).subquery()
-    )
+    """What waits for review: the 待办 panel with counts and links."""
     return render_template(
-        "review/index.html", **services.pending_counts(), matches=db.session.scalar(matches) or 0
+        "review/index.html",
+        **services.pending_counts(),
+        matches=matches_service.queue_size(_min_score()),
     )
 
 
@@ -195,18 +195,25 @@ def listing_close(kind: str, listing_id: int) -> Response:
     return redirect(back)
 
 
+MATCH_PAGE_SIZE = 25
+
+
 @bp.route("/matches")
 def matches() -> str:
-    """Recommended pairs at or above the score threshold, both texts side by side."""
+    """Recommended pairs at or above the score threshold (not yet engaged), side by side."""
     min_score = _min_score()
     page = db.paginate(
-        recommendations.pending_queue(min_score),
+        matches_service.queue(min_score),
         page=page_arg(),
-        per_page=10,
+        per_page=MATCH_PAGE_SIZE,
         error_out=False,
     )
     return render_template(
-        "review/matches.html", page=page, min_score=min_score, form=DecisionForm()
+        "review/matches.html",
+        page=page,
+        min_score=min_score,
+        form=DecisionForm(),
+        bulk_form=DecisionForm(prefix="bulk"),
     )
 
 
@@ -214,11 +221,58 @@ def matches() -> str:
 def match_decide(recommendation_id: int) -> Response:
     """Push a pair to both organisations, or turn it down with a reason."""
     rec = _get(Recommendation, recommendation_id)
-    return _decide(
-        lambda form: recommendations.decide(current_user, rec, form.approved, form.note),
-        "review.matches",
-        "该推荐",
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(url_for("review.matches"))
+    return _match_outcome([rec.id], form)
+
+
+@bp.route("/matches/bulk", methods=["POST"])
+def matches_bulk() -> Response:
+    """Decide every ticked pair (or the whole page) the same way, with one reason."""
+    form = DecisionForm(prefix="bulk")
+    back = url_for("review.matches", **_match_args())
+    ids = matches_service.parse_ids(
+        request.form.getlist("page_items" if request.form.get("all") else "items")
     )
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(back)
+    if not ids:
+        flash("请先勾选要审核的推荐。", "warning")
+        return redirect(back)
+    return _match_outcome(ids, form, back)
+
+
+def _match_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in ("min_score", "page")}
+
+
+def _match_outcome(ids: list[int], form: DecisionForm, back: str = "") -> Response:
+    try:
+        outcome = matches_service.decide(current_user, ids, form.approved, form.note)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back or url_for("review.matches"))
+    db.session.commit()
+    verb = "通过" if form.approved else "驳回"
+    if len(ids) == 1 and outcome.done:
+        flash(f"该推荐已{verb}。", "success")
+    elif outcome.done:
+        flash(f"已批量{verb}{len(outcome.done)}条推荐。", "success")
+    for message in outcome.stale:
+        flash(f"未处理：{message}", "warning")
+    for message in outcome.refused:
+        flash(f"未处理：{message}", "danger")
+    return redirect(back or url_for("review.matches"))
+
+
+def _flash_errors(form: Any) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "danger")
 
 
 def _decide(apply: Any, back: str, subject: str) -> Response:

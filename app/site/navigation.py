@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask
 
+from app.i18n import N_
 from app.models import Role
 from app.security.access import PUBLIC, gate_for
 
 
 @dataclass(frozen=True)
 class Link:
-    """A page and the label people know it by."""
+    """A page and the label people know it by (Chinese; templates show it with |translate)."""
 
     endpoint: str
     label: str
@@ -28,13 +29,13 @@ class Section:
 
 
 MAIN = (
-    Link("portal.index", "首页"),
-    Link("portal.scenarios", "场景机会"),
-    Link("portal.capabilities", "能力清单"),
-    Link("batches.index", "批次清单"),
-    Link("cases.index", "优秀案例"),
-    Link("industry.index", "产业图谱"),
-    Link("dashboard.public", "数据看板"),
+    Link("portal.index", N_("首页")),
+    Link("portal.scenarios", N_("场景机会")),
+    Link("portal.capabilities", N_("能力清单")),
+    Link("batches.index", N_("批次清单")),
+    Link("cases.index", N_("优秀案例")),
+    Link("industry.index", N_("产业图谱")),
+    Link("dashboard.public", N_("数据看板")),
 )
 ACCOUNT = (
     Link("auth.login", "登录"),
@@ -54,12 +55,15 @@ SECTIONS = (
 )
 # the signed-in person's own pages, after the public ones in the header
 ROLE_LINKS: dict[Role, tuple[Link, ...]] = {
-    Role.REVIEWER: (Link("review.index", "审核中心"),),
-    Role.SYSADMIN: (Link("staff.accounts", "系统管理"),),
-    Role.SECADMIN: (Link("staff.roles", "安全管理"),),
-    Role.AUDITOR: (Link("audit_log.index", "审计日志"),),
-    Role.PUBLISHER: (Link("workspace.index", "工作台"), Link("engagements.mine", "我的对接")),
-    Role.FIRM: (Link("workspace.index", "工作台"), Link("engagements.mine", "我的对接")),
+    Role.REVIEWER: (Link("review.index", N_("审核中心")),),
+    Role.SYSADMIN: (Link("staff.accounts", N_("系统管理")),),
+    Role.SECADMIN: (Link("staff.roles", N_("安全管理")),),
+    Role.AUDITOR: (Link("audit_log.index", N_("审计日志")),),
+    Role.PUBLISHER: (
+        Link("workspace.index", N_("工作台")),
+        Link("engagements.mine", N_("我的对接")),
+    ),
+    Role.FIRM: (Link("workspace.index", N_("工作台")), Link("engagements.mine", N_("我的对接"))),
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from app import i18n
 from app.config import ROOT
 from tests.e2e.a11y import scrolls_sideways
 from tests.e2e.test_journey import sign_in
@@ -130,5 +131,18 @@ def test_large_text_keeps_every_label_whole(page: Page, width: int) -> None:
     expect(menu).to_be_visible()  # 大字版: the labels need the menu's room sooner
     menu.click()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    assert page.evaluate(WRAPPED_JS) == []
+    assert not scrolls_sideways(page)
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_english_header_fits_too(page: Page, live_server: str, width: int) -> None:
+    page.context.add_cookies([{"name": i18n.COOKIE, "value": "en", "url": live_server}])
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/scenarios")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("language-switch")).to_be_visible()
+    if width < 900:
+        page.locator(".menu-toggle").click()
     assert page.evaluate(WRAPPED_JS) == []
     assert not scrolls_sideways(page)

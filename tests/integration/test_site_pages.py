@@ -29,6 +29,7 @@ NOT_IN_SITEMAP = {
     "excel.export_scenarios",  # downloads, linked from the lists
     "excel.export_capabilities",
     "dashboard.public_download",
+    "i18n.switch",  # the 中文 / English switch: a redirect back to the page
 }
 
 
