@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from app import i18n
 from app.config import ROOT
 from tests.e2e.a11y import axe_violations, blocking, contrast, scrolls_sideways, too_wide
 from tests.e2e.test_journey import DEMO_TOTP, totp_code
@@ -120,6 +121,7 @@ def test_a_publishers_pages(audit: Audit) -> None:
     page = audit.page
     audit.visit("/my/", "/my/scenarios/new", "/my/engagements", "/my/profile", "/my/searches/")
     audit.visit("/notifications/", "/notifications/settings", "/imports/", "/auth/password")
+    audit.visit("/my/questions")
     page.goto("/my/scenarios/new")
     page.get_by_role("button", name="保存草稿").click()
     audit.check("/my/scenarios/new with errors")
@@ -147,7 +149,7 @@ def test_a_reviewers_pages(audit: Audit) -> None:
     sign_in(audit, "reviewer")
     audit.visit("/review/", "/review/organizations", "/review/listings", "/review/matches")
     audit.visit("/review/engagements", "/review/contacts", "/review/dashboard", "/batches/manage")
-    audit.visit("/notifications/", "/my/searches/")
+    audit.visit("/notifications/", "/my/searches/", "/review/questions")
     audit.assert_clean()
 
 
@@ -162,6 +164,15 @@ def test_a_reviewers_pages(audit: Audit) -> None:
 def test_the_staff_duties_pages(audit: Audit, role: str, paths: tuple[str, ...]) -> None:
     sign_in(audit, role)
     audit.visit(*paths)
+    audit.assert_clean()
+
+
+def test_the_english_view(audit: Audit, live_server: str) -> None:
+    audit.page.context.add_cookies([{"name": i18n.COOKIE, "value": "en", "url": live_server}])
+    audit.visit("/", "/scenarios", "/capabilities", "/batches/", "/cases", "/industry")
+    audit.visit("/dashboard", "/no-such-page")
+    audit.visit(audit.first_link("/capabilities", r"/capabilities/\d+"))
+    expect(audit.page.locator("html")).to_have_attribute("lang", "en")
     audit.assert_clean()
 
 
