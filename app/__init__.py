@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.questions import bp as questions_bp
     from app.review import bp as review_bp
     from app.saved_searches import bp as saved_searches_bp
+    from app.site import bp as site_bp
     from app.staff import bp as staff_bp
     from app.workspace import bp as workspace_bp
 
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(site_bp)
 
 
 def _register_languages(app: Flask) -> None:

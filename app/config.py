@@ -161,6 +161,15 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
+    # the footer of a government website (GB/T 39735-2020); the defaults are demo placeholders
+    # (docs/accessibility.md "Footer"): set the real filings before going live
+    SITE_SPONSOR = os.environ.get("SITE_SPONSOR", "济南市工业和信息化局")  # 主办单位
+    SITE_ORGANIZER = os.environ.get("SITE_ORGANIZER", "济南市大数据局")  # 承办单位
+    SITE_CONTACT_PHONE = os.environ.get("SITE_CONTACT_PHONE", "0531-12345678")
+    SITE_CONTACT_EMAIL = os.environ.get("SITE_CONTACT_EMAIL", "service@example.com")
+    SITE_ICP = os.environ.get("SITE_ICP", "鲁ICP备00000000号")  # ICP备案号
+    SITE_PSB = os.environ.get("SITE_PSB", "鲁公网安备37010202000000号")  # 公安机关备案号
+    SITE_CODE = os.environ.get("SITE_CODE", "3701000000")  # 网站标识码
     # Background jobs: RQ on this Redis when set; without it jobs run in a thread pool inside
     # each process (the embedded default), so `make run` needs nothing else.
     REDIS_URL = os.environ.get("REDIS_URL", "")

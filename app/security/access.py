@@ -158,6 +158,11 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,
     "ops.metrics": SCRAPERS,  # anyone else gets 404, signed in or not
+    # site information: 网站地图, 帮助中心, 隐私声明, 使用条款
+    "site.sitemap": PUBLIC,
+    "site.help": PUBLIC,
+    "site.privacy": PUBLIC,
+    "site.terms": PUBLIC,
 }
 
 

@@ -410,6 +410,10 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "i18n.switch",
         "ops.healthz",
         "ops.readyz",
+        "site.sitemap",
+        "site.help",
+        "site.privacy",
+        "site.terms",
     }
 
 
