@@ -205,7 +205,7 @@ def test_the_home_page_in_english(client: FlaskClient, publisher: User, firm: Us
     assert "累计发布场景" not in page
 
 
-def test_the_scenario_page_in_english(client: FlaskClient, publisher: User) -> None:
+def test_the_scenario_page_in_english(client: FlaskClient, publisher: User, firm: User) -> None:
     scenario = make_scenario(publisher.organization, title="智慧停车诱导系统", budget_wan=None)
     english(client)
     page = text(client, f"/scenarios/{scenario.id}")
@@ -225,6 +225,11 @@ def test_the_scenario_page_in_english(client: FlaskClient, publisher: User) -> N
     assert publisher.organization.name in page
     for chinese in ("现状与痛点", "登录后揭榜", "暂无公开答疑"):
         assert chinese not in page, chinese
+
+    login(client, firm)  # a signed-in firm: its way in and the 答疑 form in English too
+    page = text(client, f"/scenarios/{scenario.id}")
+    for label in ("Apply</a>", "Submit question", "Follow this scenario"):
+        assert label in page, label
 
 
 def test_an_expired_scenario_says_why_in_english(client: FlaskClient, publisher: User) -> None:
