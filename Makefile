@@ -98,7 +98,7 @@ bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard and pages 
 # stale, so `make run` and `make test` need no compile step.
 POT := app/translations/messages.pot
 translations: $(VENV)/.installed-dev ## collect the strings marked for translation into app/translations/en and compile it
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=jinan-scenarios --version=0.1.0 -o $(POT) .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --ignore-dirs=".*" --no-location --sort-output --project=jinan-scenarios --version=0.1.0 -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d app/translations --no-wrap --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d app/translations --statistics
 	@rm -f $(POT)

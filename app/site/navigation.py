@@ -24,7 +24,7 @@ class Link:
 class Section:
     """A group of pages in the 网站地图."""
 
-    title: str
+    title: str  # Chinese, marked with N_(); templates show it with |translate
     links: tuple[Link, ...]
 
 
@@ -38,20 +38,20 @@ MAIN = (
     Link("dashboard.public", N_("数据看板")),
 )
 ACCOUNT = (
-    Link("auth.login", "登录"),
-    Link("auth.register", "注册"),
-    Link("auth.forgot", "找回密码"),
+    Link("auth.login", N_("登录")),
+    Link("auth.register", N_("注册")),
+    Link("auth.forgot", N_("找回密码")),
 )
 SITE_INFO = (
-    Link("site.help", "帮助中心"),
-    Link("site.sitemap", "网站地图"),
-    Link("site.privacy", "隐私声明"),
-    Link("site.terms", "使用条款"),
+    Link("site.help", N_("帮助中心")),
+    Link("site.sitemap", N_("网站地图")),
+    Link("site.privacy", N_("隐私声明")),
+    Link("site.terms", N_("使用条款")),
 )
 SECTIONS = (
-    Section("栏目", MAIN),
-    Section("用户服务", ACCOUNT),
-    Section("网站信息", SITE_INFO),
+    Section(N_("栏目"), MAIN),
+    Section(N_("用户服务"), ACCOUNT),
+    Section(N_("网站信息"), SITE_INFO),
 )
 # the signed-in person's own pages, after the public ones in the header
 ROLE_LINKS: dict[Role, tuple[Link, ...]] = {

@@ -146,3 +146,16 @@ def test_the_english_header_fits_too(page: Page, live_server: str, width: int) -
         page.locator(".menu-toggle").click()
     assert page.evaluate(WRAPPED_JS) == []
     assert not scrolls_sideways(page)
+
+
+def test_the_english_home_page(page: Page, live_server: str) -> None:
+    """The home page in English, the interface translated, the listings as written (README)."""
+    page.context.add_cookies([{"name": i18n.COOKIE, "value": "en", "url": live_server}])
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Latest scenarios")).to_be_visible()
+    expect(page.get_by_role("button", name="Search scenarios")).to_be_visible()
+    expect(page.get_by_role("link", name="Privacy statement")).to_be_visible()  # the footer
+    assert page.evaluate(WRAPPED_JS) == []
+    page.screenshot(path=str(SCREENSHOTS / "home-en.png"))
