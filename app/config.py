@@ -215,6 +215,11 @@ class Config:
     # process and machine), else in each process's memory.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on the 429 page itself
+    # The open-data API (docs/api.md): requests per client address without a token, per
+    # partner token with one; how long clients and proxies may keep a public answer.
+    API_RATE_ANONYMOUS = env_rate("API_RATE_ANONYMOUS", "60 per minute")
+    API_RATE_TOKEN = env_rate("API_RATE_TOKEN", "600 per minute")
+    API_CACHE_SECONDS = env_int_or_zero("API_CACHE_SECONDS", 30)
 
     @classmethod
     def secret_key(cls) -> str:

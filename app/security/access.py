@@ -12,6 +12,9 @@ PUBLIC = "public"
 SIGNED_IN = "signed-in"
 # machines, not people: no login; an allowed address or the bearer token (app/ops/metrics.py)
 SCRAPERS = "scrapers"
+# the open-data API (app/api): anyone, no session consulted; an optional partner token
+# (Authorization: Bearer) is checked by app.api.hooks, which also limits the rate
+API = "api"
 Gate = str | frozenset[Role]
 
 OWNERS = frozenset({Role.PUBLISHER, Role.FIRM})
@@ -147,6 +150,13 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,
     "ops.metrics": SCRAPERS,  # anyone else gets 404, signed in or not
+    # the open-data API (app/api) and its documentation
+    "api-docs.openapi_json": API,
+    "api_docs.page": API,
+    "api_listings.scenarios": API,
+    "api_listings.scenario": API,
+    "api_listings.capabilities": API,
+    "api_listings.capability": API,
 }
 
 
@@ -163,7 +173,7 @@ def check_request() -> Response | None:
     if gate is None:
         current_app.logger.error("endpoint %s is missing from the access map", request.endpoint)
         abort(403)
-    if gate == PUBLIC:
+    if gate in (PUBLIC, API):
         return None
     if gate == SCRAPERS:
         from app.ops.metrics import scraper_allowed
