@@ -20,7 +20,11 @@ from flask import Flask
 PREFIX = "/api/v1"
 # modules holding a flask-smorest Blueprint `blp`, registered under PREFIX in this order;
 # routes are written relative to PREFIX (e.g. @blp.route("/changes"))
-BLUEPRINTS: tuple[str, ...] = ("app.api.listings",)
+BLUEPRINTS: tuple[str, ...] = (
+    "app.api.listings",
+    "app.api.collections",
+    "app.api.figures",
+)
 
 
 def _configure(app: Flask) -> None:

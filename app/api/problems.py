@@ -130,9 +130,9 @@ def error_response(error: HTTPException | None, status: int, detail: str | None 
         )
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if status == 422:  # webargs' validation errors: a bad request like any other
+    errors = _validation_errors(error) if error is not None else None
+    if status == 422 or errors:  # webargs' validation errors: a bad request like any other
         status, detail = 400, detail or "查询参数无效：未知的参数、格式错误或超出范围的值。"
-        errors = _validation_errors(error) if error is not None else None
         if errors:
             extra["errors"] = errors
     if status == 405 and error is not None:

@@ -216,3 +216,110 @@ class ProblemDocument(Schema):
     instance = fields.String(required=True)
     request_id = fields.String(required=True)
     errors = fields.Raw(metadata={"description": "各参数的错误说明（参数校验失败时）"})
+
+
+class BatchSummary(Schema):
+    """A 第N批 list."""
+
+    kind = fields.String(required=True, metadata={"description": "scenario 或 capability"})
+    number = fields.Integer(required=True, metadata={"description": "第N批的 N（按类型分别编号）"})
+    title = fields.String(required=True)
+    intro = fields.String(required=True)
+    publish_on = fields.Date(required=True)
+    url = fields.String(required=True)
+
+
+class BatchItem(Schema):
+    """One listing of a batch."""
+
+    position = fields.Integer(required=True)
+    id = fields.String(required=True, metadata={"description": "清单项的公开标识"})
+    title = fields.String(required=True)
+    organization = fields.String(required=True)
+    listed = fields.Boolean(required=True, metadata={"description": "目前是否仍在公开清单中"})
+
+
+class Batch(BatchSummary):
+    """A batch with its listings in order."""
+
+    items = fields.List(fields.Nested(BatchItem), required=True)
+
+
+class ExcellentCase(Schema):
+    """A published excellent case (优秀案例)."""
+
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    title = fields.String(required=True)
+    problem = fields.String(required=True)
+    solution = fields.String(required=True)
+    result = fields.String(required=True)
+    figures = fields.String(required=True)
+    domain = fields.String(required=True)
+    district = fields.String(required=True)
+    publisher = fields.String(required=True)
+    firm = fields.String(required=True)
+    firm_is_local = fields.Boolean(required=True)
+    golive_date = fields.Date(required=True, allow_none=True)
+    published_at = UtcDateTime(required=True)
+
+
+class OrganizationSummary(Schema):
+    """An approved publisher or firm: public fields only."""
+
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, metadata={"description": "publisher 或 firm"})
+    kind = fields.String(required=True)
+    uscc = fields.String(required=True, allow_none=True)
+    district = fields.String(required=True)
+    is_local = fields.Boolean(required=True)
+    industry_chain = fields.String(required=True, allow_none=True)
+    honours = fields.List(fields.String(), required=True)
+
+
+class Organization(OrganizationSummary):
+    """An organisation with its introduction and masked contact."""
+
+    intro = fields.String(required=True)
+    contact = fields.Nested(Contact, required=True)
+
+
+BatchPage = page_of(BatchSummary, "BatchPage")
+CasePage = page_of(ExcellentCase, "CasePage")
+OrganizationPage = page_of(OrganizationSummary, "OrganizationPage")
+
+
+class Chart(Schema):
+    """One public figure as a table."""
+
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    note = fields.String(required=True)
+    columns = fields.List(fields.String(), required=True)
+    rows = fields.List(fields.List(fields.Raw(allow_none=True)), required=True)
+
+
+class Summary(Schema):
+    """The headline figures of the public dashboard."""
+
+    scenarios_published = fields.Integer(required=True)
+    capabilities_published = fields.Integer(required=True)
+    recommendations_made = fields.Integer(required=True)
+    recommendations_approved = fields.Integer(required=True)
+    recommendations_rejected = fields.Integer(required=True)
+    engagements = fields.Integer(required=True)
+    contracts_signed = fields.Integer(required=True)
+    contract_amount_wan = fields.Float(required=True)
+    local_share = fields.Float(required=True, allow_none=True)
+    median_days_to_first_engagement = fields.Float(required=True, allow_none=True)
+
+
+class Dashboard(Schema):
+    """The public dashboard's figures (数据看板)."""
+
+    generated_at = UtcDateTime(required=True, allow_none=True)
+    summary = fields.Nested(Summary, required=True)
+    charts = fields.List(fields.Nested(Chart), required=True)

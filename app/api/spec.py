@@ -5,10 +5,14 @@ from __future__ import annotations
 import http
 
 from flask_smorest import Api
+from flask_smorest.arguments import ArgumentsMixin
 from flask_smorest.utils import prepare_response
 
 from app.api.problems import MIMETYPE
 from app.api.schemas import ProblemDocument
+
+# invalid query arguments are a 400 (documented so), as every other bad request
+ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS = 400
 
 
 class OpenDataApi(Api):

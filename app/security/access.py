@@ -136,6 +136,8 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     # the separated staff duties (三权分立)
     "staff.accounts": SYSADMINS,
     "staff.account_active": SYSADMINS,
+    "staff.api_tokens": SYSADMINS,  # partners' tokens of the open-data API
+    "staff.api_token_revoke": SYSADMINS,
     "staff.roles": SECADMINS,
     "staff.grant": SECADMINS,
     "staff.unlock": SECADMINS,
@@ -157,6 +159,13 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "api_listings.scenario": API,
     "api_listings.capabilities": API,
     "api_listings.capability": API,
+    "api_collections.batches": API,
+    "api_collections.batch": API,
+    "api_collections.cases": API,
+    "api_collections.case": API,
+    "api_collections.organizations": API,
+    "api_collections.organization": API,
+    "api_figures.dashboard": API,
 }
 
 
