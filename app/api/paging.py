@@ -37,6 +37,10 @@ CURSOR_MAX_CHARS = 500
 SALT = "api-v1-cursor"
 BAD_CURSOR = "cursor 参数无效：请使用上一页响应中 next 链接给出的游标，且不要改变其他查询参数。"
 PAGING_ARGS = ("cursor", "limit")
+# what app.security.query_args refuses in any query string, stated in the document
+NO_CONTROL_CHARS = validate.Regexp(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="不能包含控制字符。"
+)
 
 
 class PageArgs(Schema):
@@ -49,7 +53,10 @@ class PageArgs(Schema):
     )
     cursor = fields.String(
         load_default=None,
-        validate=validate.Length(max=CURSOR_MAX_CHARS, error="cursor 参数过长。"),
+        validate=[
+            validate.Length(max=CURSOR_MAX_CHARS, error="cursor 参数过长。"),
+            NO_CONTROL_CHARS,
+        ],
         metadata={"description": "上一页响应中 next_cursor 的值（不透明字符串）"},
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.api.paging import PageArgs
+from app.api.paging import NO_CONTROL_CHARS, PageArgs
 from app.search.filters import DEADLINES, MAX_BUDGET, MAX_QUERY, MAX_TERM
 
 
@@ -26,16 +26,21 @@ class UtcDateTime(fields.DateTime):
 
 def _term(description: str, limit: int = MAX_TERM) -> fields.String:
     return fields.String(
-        validate=validate.Length(max=limit, error=f"长度不能超过 {limit} 个字符。"),
+        validate=[
+            validate.Length(max=limit, error=f"长度不能超过 {limit} 个字符。"),
+            NO_CONTROL_CHARS,
+        ],
         metadata={"description": description},
     )
 
 
-def _budget(description: str) -> fields.Decimal:
-    return fields.Decimal(
-        places=2,
+def _budget(description: str) -> fields.Float:
+    # a number in the document (a Decimal field's bounds would be written as strings)
+    return fields.Float(
         allow_nan=False,
-        validate=validate.Range(min=0, max=MAX_BUDGET, error="预算必须在 0 到 1000000 万元之间。"),
+        validate=validate.Range(
+            min=0, max=int(MAX_BUDGET), error="预算必须在 0 到 1000000 万元之间。"
+        ),
         metadata={"description": description},
     )
 

@@ -42,7 +42,7 @@ class ApiTokenForm(Form):
         "有效期（天）",
         default=365,
         validators=[
-            required("请填写有效期。"),
+            chosen("请填写有效期。"),
             NumberRange(min=1, max=MAX_DAYS, message=f"有效期应在1至{MAX_DAYS}天之间。"),
         ],
     )
