@@ -48,11 +48,14 @@ class PageArgs(Schema):
 
     limit = fields.Integer(
         load_default=LIMIT_DEFAULT,
+        strict=False,
+        error_messages={"invalid": "limit 必须是整数。"},
         validate=validate.Range(min=1, max=LIMIT_MAX, error="limit 必须在 1 到 100 之间。"),
         metadata={"description": "每页条数（1–100，默认 20）"},
     )
     cursor = fields.String(
         load_default=None,
+        error_messages={"invalid": "cursor 必须是文本。"},
         validate=[
             validate.Length(max=CURSOR_MAX_CHARS, error="cursor 参数过长。"),
             NO_CONTROL_CHARS,

@@ -26,6 +26,7 @@ class UtcDateTime(fields.DateTime):
 
 def _term(description: str, limit: int = MAX_TERM) -> fields.String:
     return fields.String(
+        error_messages={"invalid": "必须是文本。"},
         validate=[
             validate.Length(max=limit, error=f"长度不能超过 {limit} 个字符。"),
             NO_CONTROL_CHARS,
@@ -38,6 +39,7 @@ def _budget(description: str) -> fields.Float:
     # a number in the document (a Decimal field's bounds would be written as strings)
     return fields.Float(
         allow_nan=False,
+        error_messages={"invalid": "必须是数字（万元）。", "special": "必须是有限的数字。"},
         validate=validate.Range(
             min=0, max=int(MAX_BUDGET), error="预算必须在 0 到 1000000 万元之间。"
         ),
@@ -47,6 +49,8 @@ def _budget(description: str) -> fields.Float:
 
 class StrictArgs(Schema):
     """Unknown query arguments are refused."""
+
+    error_messages = {"unknown": "未知的查询参数。", "type": "查询参数无效。"}
 
     class Meta:
         unknown = RAISE
@@ -59,7 +63,10 @@ class ListingArgs(StrictArgs, PageArgs):
     domain = _term("应用领域，如 智慧交通")
     district = _term("区县，如 历下区（能力清单按企业所在区县）")
     tag = _term("技术方向，如 人工智能")
-    local = fields.Boolean(metadata={"description": "仅本地单位/企业（true/false）"})
+    local = fields.Boolean(
+        error_messages={"invalid": "只能是 true 或 false。"},
+        metadata={"description": "仅本地单位/企业（true/false）"},
+    )
 
 
 class ScenarioArgs(ListingArgs):
@@ -106,7 +113,9 @@ class OrganizationArgs(StrictArgs, PageArgs):
         metadata={"description": "publisher（场景发布单位）或 firm（数字企业）"},
     )
     district = _term("所在区县")
-    local = fields.Boolean(metadata={"description": "仅本地单位"})
+    local = fields.Boolean(
+        error_messages={"invalid": "只能是 true 或 false。"}, metadata={"description": "仅本地单位"}
+    )
 
 
 class NoArgs(StrictArgs):
