@@ -53,6 +53,7 @@ def _bearer() -> str | None:
         return None
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
+        rate_limit()  # as anonymous: refusals are no way around the limit
         abort_problem(401, BAD_HEADER, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     return secret.strip()
 
@@ -65,17 +66,25 @@ def authenticate() -> None:
         return
     token = tokens.find_usable(secret)
     if token is None:
-        challenge = 'Bearer realm="api", error="invalid_token"'
-        abort_problem(401, BAD_TOKEN, headers={"WWW-Authenticate": challenge})
+        refuse(secret)
     g.api_token = token
     query = request.query_string.decode("utf-8", "replace")[:300]
     tokens.record_use(token, f"{request.method} {request.path}" + (f"?{query}" if query else ""))
     db.session.commit()  # the use is recorded before anything is answered
 
 
+def refuse(secret: str) -> None:
+    """A bad token: counted against the address's limit (no free guessing), audited, 401."""
+    rate_limit()
+    tokens.record_refusal(secret, f"{request.method} {request.path}")
+    db.session.commit()
+    challenge = 'Bearer realm="api", error="invalid_token"'
+    abort_problem(401, BAD_TOKEN, headers={"WWW-Authenticate": challenge})
+
+
 def rate_limit() -> None:
     """Count the request against its token's or address's limit; 429 when over it."""
-    token = g.get("api_token")
+    token = g.get("api_token")  # None: anonymous, or a token being refused
     if token is not None:
         item, key = parse(current_app.config["API_RATE_TOKEN"]), f"token:{token.id}"
     else:

@@ -101,3 +101,15 @@ def record_use(token: ApiToken, what: str, now: datetime | None = None) -> None:
         subject_id=token.id,
         note=f"{token.partner}（{token.prefix}…）{what}",
     )
+
+
+def record_refusal(secret: str, what: str) -> None:
+    """Audit a request whose token was refused: the token's visible start only (caller commits)."""
+    known = secret.startswith(TOKEN_PREFIX) and len(secret) <= TOKEN_MAX_CHARS
+    shown = secret[:PREFIX_LENGTH] if known else "（非平台令牌）"
+    audit.record_event(
+        "api_token_refused",
+        subject_type=ApiToken.__tablename__,
+        outcome="failure",
+        note=f"{shown} {what}",
+    )

@@ -77,6 +77,19 @@ def test_an_invalid_token_is_refused_never_served_anonymously(client, header) ->
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_refused_tokens_are_audited_and_count_against_the_address(app, client, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "API_RATE_ANONYMOUS", "2 per minute")
+    guess = {"Authorization": "Bearer jnsc_guessed-token-0000000000"}
+    for _ in range(2):
+        _problem(client.get("/api/v1/scenarios", headers=guess), 401)
+    _problem(client.get("/api/v1/scenarios", headers=guess), 429)  # no unlimited guessing
+    notes = db.session.scalars(
+        sa.select(AuditEvent.note).where(AuditEvent.action == "api_token_refused")
+    ).all()
+    assert len(notes) == 2
+    assert all(n.startswith("jnsc_guessed") and "0000000000" not in n for n in notes)
+
+
 def test_expired_and_revoked_tokens_are_refused(client, issued, sysadmin) -> None:
     issued.token.expires_at = utcnow() - timedelta(seconds=1)
     issued.token.created_at = utcnow() - timedelta(days=2)

@@ -6,8 +6,10 @@ import gzip
 
 import pytest
 
+from app.models import Role
 from app.open_data.identifiers import public_id
 from tests.api import world
+from tests.conftest import make_org, make_scenario
 
 LISTS = (
     "/api/v1/scenarios",
@@ -203,3 +205,16 @@ def test_the_document_and_its_page(client) -> None:
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     with client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js") as bundle:
         assert bundle.status_code == 200
+
+
+def test_the_page_cache_leaves_the_api_alone(fresh_app) -> None:
+    application = fresh_app(PAGE_CACHE_SECONDS=60)
+    client = application.test_client()
+    with application.app_context():
+        org = make_org(Role.PUBLISHER)
+        before = client.get("/api/v1/scenarios")
+        assert "X-Page-Cache" not in before.headers
+        make_scenario(org, title="刚刚发布的场景")
+        after = client.get("/api/v1/scenarios")
+        assert [i["title"] for i in after.get_json()["items"]] == ["刚刚发布的场景"]  # not stale
+        assert "X-Page-Cache" not in after.headers
