@@ -42,7 +42,6 @@ def _configure(app: Flask) -> None:
                     "只读接口。匿名可用（限流）；合作单位可使用系统管理员签发的访问令牌"
                     "（Authorization: Bearer）获得更高限额。错误以 RFC 9457 problem+json 返回。"
                 ),
-                "license": {"name": "开放数据", "identifier": "CC-BY-4.0"},
             },
             "servers": [{"url": "/"}],
             "components": {
