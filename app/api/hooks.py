@@ -8,7 +8,7 @@
 - **Rate limits** (Flask-Limiter's storage): API_RATE_ANONYMOUS per client address,
   API_RATE_TOKEN per token; over the limit, a 429 problem with ``Retry-After``.
 - **Responses**: ETag/304 and Cache-Control (app.api.caching), gzip (flask-compress) when the
-  client accepts it.
+  client accepts it; successful GETs kept a few seconds and shared (app.api.response_cache).
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ import time
 from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_compress import Compress
-from flask_login import AnonymousUserMixin
 from limits import parse
 from werkzeug.wrappers import Response
 
-from app.api import caching, tokens
+from app.api import caching, response_cache, tokens
 from app.api.problems import abort_problem, is_api_request
-from app.extensions import db, limiter
+from app.extensions import db, limiter, login_manager
 
 compress = Compress()
 BAD_TOKEN = "访问令牌无效、已过期或已被吊销。请向平台系统管理员申请新的令牌，或不带 Authorization 头匿名访问。"  # noqa: S105 -- a message, not a secret
@@ -100,13 +99,15 @@ def rate_limit() -> None:
     abort_problem(429, detail, headers={"Retry-After": str(wait)})
 
 
-def before() -> None:
-    """Every API request: anonymous to the site, then token, then rate limit."""
+def before() -> Response | None:
+    """Every API request: anonymous to the site, then token, then rate limit, then the kept
+    answer if there is one."""
     if not is_api_request():
-        return
-    g._login_user = AnonymousUserMixin()  # Flask-Login asks the (empty) session no more
+        return None
+    g._login_user = login_manager.anonymous_user()  # Flask-Login asks the session no more
     authenticate()
     rate_limit()
+    return response_cache.serve()
 
 
 def after(response: Response) -> Response:
@@ -114,6 +115,7 @@ def after(response: Response) -> Response:
     if not is_api_request():
         return response
     response.headers.add("Vary", "Authorization")
+    response_cache.keep(response)
     if 200 <= response.status_code < 300 and response.mimetype == "application/json":
         response = caching.apply(response, private=g.get("api_token") is not None)
     return compress.after_request(response)
@@ -128,5 +130,6 @@ def init_app(app: Flask) -> None:
     )
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     compress.init_app(app)
+    response_cache.init_app(app)
     app.before_request(before)  # after the request id is set: audit records carry it
     app.after_request(after)

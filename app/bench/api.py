@@ -134,6 +134,7 @@ def load(
 def bench_database(label: str, url: str, redis: bool, args: argparse.Namespace) -> dict[str, Any]:
     """Everything measured on one database."""
     result: dict[str, Any] = {"label": label, **prepare(url, args.count, args.reuse)}
+    result["load"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     env = environment(url, redis)
     if redis:
         import redis as redis_client
@@ -193,7 +194,12 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "(deploy/gunicorn.conf.py) on the machine's "
         f"{os.cpu_count()} cores (shared with other work: figures vary between runs). "
         "Targets: p99 ≤ 100 ms and ≥ 25% of the hello-world rate measured in the same run; "
-        "no errors (non-2xx answers count as errors).",
+        "no errors (non-2xx answers count as errors). Single-URL rows ask for one URL over and "
+        "over, so after its first answer it comes from the kept copy "
+        "(`API_RESPONSE_CACHE_SECONDS`, 5 s), as a popular first page does; the *300 pages by "
+        "cursor* and *details (varied)* rows ask for a different URL each time and measure the "
+        "queries themselves. Requests with a token are each authenticated, counted and audited "
+        "(an INSERT and an UPDATE committed per request).",
     ]
     for result in results:
         ceiling = result["ceiling"]["rps"]
@@ -202,7 +208,7 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"### {result['label']}",
             "",
             f"- 100,000 scenarios + 100,000 capabilities; data prepared in {result['prepare_s']} s; "
-            f"{result['workers']} web workers",
+            f"{result['workers']} web workers; load average before the run: {result['load']}",
             f"- hello world: {ceiling:,.0f} requests/s (p99 {result['ceiling']['p99_ms']:.1f} ms)",
             f"- token uses audited during the run: {result['audited']:,} (one per request)",
             "",

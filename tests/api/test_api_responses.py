@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 
 import pytest
+import sqlalchemy as sa
 
-from app.models import Role
+from app.models import AuditEvent, Role
 from app.open_data.identifiers import public_id
 from tests.api import world
 from tests.conftest import make_org, make_scenario
@@ -218,3 +219,32 @@ def test_the_page_cache_leaves_the_api_alone(fresh_app) -> None:
         after = client.get("/api/v1/scenarios")
         assert [i["title"] for i in after.get_json()["items"]] == ["刚刚发布的场景"]  # not stale
         assert "X-Page-Cache" not in after.headers
+
+
+def test_kept_answers_are_shared_briefly_and_still_checked(fresh_app) -> None:
+    from app.api import tokens
+    from app.extensions import db
+
+    application = fresh_app(API_RESPONSE_CACHE_SECONDS=60)
+    client = application.test_client()
+    with application.app_context():
+        org = make_org(Role.PUBLISHER)
+        issued = tokens.issue(None, "缓存测试单位", "", days=1)
+        db.session.commit()
+        first = client.get("/api/v1/scenarios")
+        make_scenario(org, title="缓存期内发布的场景")
+        kept = client.get("/api/v1/scenarios")
+        assert kept.get_data() == first.get_data()  # the kept answer (at most the setting old)
+        assert kept.headers["ETag"] == first.headers["ETag"]
+        fresh = client.get("/api/v1/scenarios?limit=5")  # another URL: its own answer
+        assert [i["title"] for i in fresh.get_json()["items"]] == ["缓存期内发布的场景"]
+        assert (
+            client.get("/api/v1/scenarios", headers={"Authorization": "Bearer jnsc_x"}).status_code
+            == 401
+        )
+        good = {"Authorization": f"Bearer {issued.secret}"}
+        assert client.get("/api/v1/scenarios", headers=good).status_code == 200
+        uses = db.session.scalar(
+            sa.select(sa.func.count()).where(AuditEvent.action == "api_token_use")
+        )
+        assert uses == 1  # audited although served from the kept copy
