@@ -6,7 +6,9 @@ listing still appears everywhere within the ten seconds the platform promises) i
 REDIS_URL is set, else in a small per-process store, keyed by the full path. The answer does
 not depend on who asks (the API ignores cookies, and a token changes only the limit), so token
 requests are served from it too — after their token is checked, counted and audited. Headers
-(ETag, 304, Cache-Control, gzip) are computed from the body each time. 0 turns it off.
+(ETag, 304, Cache-Control, gzip) are computed from the body each time. A view whose answer
+must never be kept (a change feed's newest page, say) sets ``Cache-Control: no-store``;
+streamed answers are never kept. 0 turns it off.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def keep(response: Response) -> None:
         return
     if response.status_code != 200 or response.mimetype != "application/json":
         return
-    if response.is_streamed:
+    if response.is_streamed or response.cache_control.no_store:  # a view's opt-out
         return
     try:
         store.set(
