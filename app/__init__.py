@@ -30,6 +30,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_languages(app)
     _register_security(app)
+    _register_api(app)
     _register_template_helpers(app)
     _register_jobs(app)
     _register_cli(app)
@@ -132,6 +133,13 @@ def _register_security(app: Flask) -> None:
     page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)
     errors.init_app(app)
+
+
+def _register_api(app: Flask) -> None:
+    """The open-data API under /api/v1: after the security hooks (the request id is set)."""
+    from app import api
+
+    api.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

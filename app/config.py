@@ -224,6 +224,14 @@ class Config:
     # process and machine), else in each process's memory.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on the 429 page itself
+    # The open-data API (docs/api.md): requests per client address without a token, per
+    # partner token with one; how long clients and proxies may keep a public answer.
+    API_RATE_ANONYMOUS = env_rate("API_RATE_ANONYMOUS", "60 per minute")
+    API_RATE_TOKEN = env_rate("API_RATE_TOKEN", "600 per minute")
+    API_CACHE_SECONDS = env_int_or_zero("API_CACHE_SECONDS", 30)
+    # the API's successful answers are kept this long and shared by every worker (Redis when
+    # REDIS_URL is set), like the public pages; 0 turns it off
+    API_RESPONSE_CACHE_SECONDS = env_int_or_zero("API_RESPONSE_CACHE_SECONDS", 5)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -272,6 +280,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
     PAGE_CACHE_SECONDS = 0  # likewise fresh pages (tests of the page cache turn it on)
+    API_RESPONSE_CACHE_SECONDS = 0  # and fresh API answers
     # jobs run synchronously once the transaction that asked for them commits (deterministic);
     # tests of the thread pool and of RQ on Redis build apps with their own mode
     JOBS_MODE = "eager"
