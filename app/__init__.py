@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.industry import bp as industry_bp
     from app.jobs.views import bp as jobs_bp
     from app.notifications import bp as notifications_bp
+    from app.open_data.views import bp as open_data_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
     from app.review import bp as review_bp
@@ -106,6 +107,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(open_data_bp)
+    from app.open_data import api_local  # TEMPORARY, until app.api is merged (see the module)
+
+    api_local.register(app)
 
 
 def _register_security(app: Flask) -> None:

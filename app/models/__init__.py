@@ -43,6 +43,7 @@ from app.models.notification import (
     OutboxStatus,
 )
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.releases import RELEASE_TAGS, ListingRelease, OpenDataFile
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import ListingCount, SavedSearch, SearchDocument
 from app.models.sessions import UserSession
@@ -50,6 +51,9 @@ from app.models.submission import FormSubmission
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
+    "RELEASE_TAGS",
+    "ListingRelease",
+    "OpenDataFile",
     "PasswordResetToken",
     "Attachment",
     "AuditEvent",
