@@ -15,8 +15,8 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
