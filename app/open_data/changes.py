@@ -108,8 +108,19 @@ def _horizon(session: Session) -> int:
 
 
 def read(session: Session, cursor: Cursor, limit: int) -> Page:
-    """The next releases after `cursor` (at most `limit`), in a snapshot session."""
-    limit = max(1, min(limit, MAX_LIMIT))
+    """The next releases after `cursor` (at most `limit`), in a snapshot session.
+
+    When more than MAX_SEEN transactions committed behind one still running (a transaction
+    open for a very long time), the page is empty until it ends: the cursor stays valid and
+    nothing is skipped, the feed only waits.
+    """
+    page = _read(session, cursor, max(1, min(limit, MAX_LIMIT)))
+    if len(page.cursor.seen) > MAX_SEEN:
+        return Page([], cursor, False)
+    return page
+
+
+def _read(session: Session, cursor: Cursor, limit: int) -> Page:
     if not is_postgresql(session):
         rows = session.scalars(
             sa.select(ListingRelease)

@@ -1,7 +1,7 @@
 """Open data: listing_releases (the OCDS-style release history of published listings, with
 the writing transaction for the change feed) and open_data_files (bulk downloads, stored in
 parts through app.storage). Existing published listings get their `publication` release from
-`flask open-data backfill` (also run by the daily open_data.refresh job), not here.
+`flask open-data backfill` (also run by the daily open_data.daily job), not here.
 
 Revision ID: d7a3e5c1b820
 Revises: c4f1a7e2d9b3

@@ -181,3 +181,19 @@ def test_cursors_round_trip() -> None:
     cursor = changes.Cursor(100, (100, 105, 200), (300, 7))
     assert changes.decode(changes.encode(cursor)) == cursor
     assert changes.decode(changes.encode(changes.Cursor())) == changes.Cursor()
+
+
+def test_the_feed_waits_rather_than_give_a_cursor_too_long(
+    client: FlaskClient, sessions: tuple[Session, Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgresql_only()
+    monkeypatch.setattr(changes, "MAX_SEEN", 2)
+    first, second = sessions
+    add_release(first, 1)  # an old transaction stays open
+    for listing_id in (2, 3, 4):
+        add_release(second, listing_id)
+        second.commit()  # three transactions commit behind it
+    page = read(client)
+    assert ids(page) == []  # delivering them would need a cursor naming three
+    first.commit()
+    assert ids(read(client, page["next_cursor"])) == [f"jnsc-S-{n}-1" for n in (1, 2, 3, 4)]
