@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,24 @@ from app.models.base import Base, utcnow
 from app.models.matching import CurrentTransaction
 
 RELEASE_TAGS = ("publication", "revision", "closing", "withdrawal", "expiry")
+
+
+class JsonText(sa.types.TypeDecorator[dict]):
+    """A JSON document stored as UTF-8 text, exactly as published (Chinese unescaped): the
+    bulk files copy it as is, and it is half the size of the default escaped form."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: dict | None, dialect: sa.Dialect) -> str | None:
+        """The document as compact JSON text."""
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> dict | None:
+        """The document back."""
+        return None if value is None else json.loads(value)
 
 
 class ListingRelease(Base):
@@ -44,7 +63,7 @@ class ListingRelease(Base):
     schema_version: Mapped[str] = mapped_column(sa.String(10))
     # the release as published (public fields only, contacts masked): app/open_data/releases.py
     # holds the contact person's name as on the public page (phone and e-mail masked)
-    release: Mapped[dict] = mapped_column(sa.JSON, info={"personal": True})
+    release: Mapped[dict] = mapped_column(JsonText, info={"personal": True})
     xact: Mapped[int | None] = mapped_column(
         sa.BigInteger, server_default=CurrentTransaction(), index=True
     )

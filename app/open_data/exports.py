@@ -96,16 +96,16 @@ def package_head(ocid: str, published: str) -> str:
         "publisher": {"name": PLATFORM},
         "license": LICENSE,
     }
-    return json.dumps(head, ensure_ascii=False)[:-1] + ', "releases": ['
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"releases":['
 
 
 def _grouped(session: Session, scope: Scope) -> Iterator[list[str]]:
     """Each listing's releases as stored JSON text, oldest first, streamed (one listing held
     at a time). The text is copied into the packages as is: parsing and writing every
     release again would double the export's time."""
-    query = sa.select(ListingRelease.listing_id, sa.cast(ListingRelease.release, sa.Text)).where(
-        ListingRelease.kind == scope.kind
-    )
+    query = sa.select(
+        ListingRelease.listing_id, sa.type_coerce(ListingRelease.release, sa.Text)
+    ).where(ListingRelease.kind == scope.kind)
     if scope.batch_id is not None:
         fk = BatchItem.scenario_id if scope.kind == "scenario" else BatchItem.capability_id
         members = sa.select(fk).where(BatchItem.batch_id == scope.batch_id)
@@ -135,7 +135,7 @@ def write_scope(session: Session, scope: Scope, published: str, cursor: str) -> 
         rows = 0
         for releases in _grouped(session, scope):
             latest = json.loads(releases[-1])
-            line = package_head(latest["ocid"], published) + ", ".join(releases) + "]}\n"
+            line = package_head(latest["ocid"], published) + ",".join(releases) + "]}\n"
             gz.write(line.encode())
             writer.writerow(flatten(latest, scope.kind))
             rows += 1

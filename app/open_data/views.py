@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, stream_with_context, url_for
@@ -84,7 +85,7 @@ def download(name: str) -> Response:
         headers={
             "Content-Length": str(row.size),
             "Content-Disposition": f'attachment; filename="{row.name}"',
-            "Digest": f"sha-256={row.sha256}",
+            "Digest": "sha-256=" + base64.b64encode(bytes.fromhex(row.sha256)).decode(),
             "X-Checksum-SHA256": row.sha256,
             "X-Schema-Version": row.schema_version,
         },

@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('tag', sa.String(length=20), nullable=False),
     sa.Column('date', sa.DateTime(timezone=True), nullable=False),
     sa.Column('schema_version', sa.String(length=10), nullable=False),
-    sa.Column('release', sa.JSON(), nullable=False),
+    sa.Column('release', sa.Text(), nullable=False),  # JSON as UTF-8 text (models.releases.JsonText)
     sa.Column('xact', sa.BigInteger(), server_default=_transaction_default(), nullable=True),
     sa.CheckConstraint("kind IN ('scenario', 'capability')", name=op.f('ck_listing_releases_kind')),
     sa.CheckConstraint("tag IN ('publication', 'revision', 'closing', 'withdrawal', 'expiry')", name=op.f('ck_listing_releases_tag')),

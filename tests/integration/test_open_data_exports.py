@@ -4,6 +4,7 @@ public 开放数据 page, manifest and download routes."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import gzip
 import hashlib
@@ -202,6 +203,8 @@ def test_downloads_manifest_and_api_list(client: FlaskClient, world: dict) -> No
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["X-Checksum-SHA256"] == row.sha256
+    digest = base64.b64encode(hashlib.sha256(response.get_data()).digest()).decode()
+    assert response.headers["Digest"] == f"sha-256={digest}"  # RFC 3230: base64
     assert hashlib.sha256(response.get_data()).hexdigest() == row.sha256
     gz = client.get("/open-data/files/scenarios.jsonl.gz")
     assert gz.mimetype == "application/gzip"
