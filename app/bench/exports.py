@@ -259,6 +259,9 @@ def section(runs: dict[str, list[dict[str, Any]]]) -> str:
             )
     lines += [
         "",
+        "A peak equal to the figure before means the export never used more memory than",
+        "starting the app took: it adds less than that margin, at 20,000 as at 200,000 listings.",
+        "",
         "Why memory stays flat: the releases are read with `yield_per` (a server-side cursor on",
         "PostgreSQL), one listing's releases at a time; JSON Lines go through gzip and CSV rows",
         "through a 64 KiB buffer into a part writer that stores and commits each 4 MiB part, so",
