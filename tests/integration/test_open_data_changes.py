@@ -196,4 +196,7 @@ def test_the_feed_waits_rather_than_give_a_cursor_too_long(
     page = read(client)
     assert ids(page) == []  # delivering them would need a cursor naming three
     first.commit()
+    # the horizon is the whole cluster's: another database's transaction may hold it too, so
+    # the limit goes back to its real size rather than rely on the horizon having moved
+    monkeypatch.setattr(changes, "MAX_SEEN", 2000)
     assert ids(read(client, page["next_cursor"])) == [f"jnsc-S-{n}-1" for n in (1, 2, 3, 4)]
