@@ -87,10 +87,11 @@ lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allo
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, pages and the API at city scale (writes docs/performance*.md)
+bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, open-data export, pages and the API at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
 	$(BIN)/python -m app.bench.dashboard
 	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)
+	$(BIN)/python -m app.bench.exports $(BENCH_EXPORTS_ARGS)
 	@command -v wrk >/dev/null || { echo "make bench: the page benchmark needs wrk (apt-get install wrk)"; exit 2; }
 	$(BIN)/python -m app.bench.web $(BENCH_WEB_ARGS)
 	$(BIN)/python -m app.bench.api $(BENCH_API_ARGS)

@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.industry import bp as industry_bp
     from app.jobs.views import bp as jobs_bp
     from app.notifications import bp as notifications_bp
+    from app.open_data.views import bp as open_data_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
     from app.questions import bp as questions_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(open_data_bp)
 
 
 def _register_languages(app: Flask) -> None:

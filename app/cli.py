@@ -60,10 +60,15 @@ def seed_demo(if_empty: bool) -> None:
         top=current_app.config["MATCH_TOP_N"],
     )
     db.session.commit()
+    from app.open_data import backfill  # the demo's listings are published directly
+
+    released = backfill.backfill()  # their releases; the downloads follow (a job)
+    db.session.commit()
     click.echo(
         f"已加载演示数据：单位 {report.organizations} 家，场景 {report.scenarios} 个，"
         f"能力 {report.capabilities} 项，用户 {report.users} 个，待审核推荐 {report.recommendations} 条，"
-        f"示意对接 {report.engagements} 条，已发布批次 {report.batches} 个。"
+        f"示意对接 {report.engagements} 条，已发布批次 {report.batches} 个，"
+        f"开放数据收录 {released} 条。"
     )
 
 

@@ -200,6 +200,10 @@ class Config:
     MATCHING_VOCABULARY_CHECK_SECONDS = env_float("MATCHING_VOCABULARY_CHECK_SECONDS", 5.0)
     MATCHING_FEED_DAYS = env_int("MATCHING_FEED_DAYS", 7)  # change feed rows kept
     MATCHING_ARTIFACTS_KEPT = env_int("MATCHING_ARTIFACTS_KEPT", 3)  # index artifacts kept
+    # Open data (docs/open-data.md): the bulk downloads are built again by a job this many
+    # seconds after a change of published data (a burst of changes is built once)
+    OPEN_DATA_AUTO_REFRESH = env_bool("OPEN_DATA_AUTO_REFRESH", True)
+    OPEN_DATA_REFRESH_DELAY = env_float("OPEN_DATA_REFRESH_DELAY", 60.0)
     # Audit trail (docs/security-audit.md): the key of its hash chain (derived from SECRET_KEY
     # when unset; set it to keep the chain verifiable across SECRET_KEY rotations), and how
     # many days records are kept before the daily purge removes them (180 at least).
@@ -288,6 +292,9 @@ class TestConfig(Config):
     MATCHING_URL = ""  # the suite matches in process unless a test starts a matching service
     MATCHING_VOCABULARY_CHECK_SECONDS = 0.0  # app instances see each other's vocabulary at once
     RATELIMIT_STORAGE_URI = "memory://"  # emptied per test; tests on Redis build their own app
+    # eager jobs would build the bulk downloads after every approval of every test; the tests
+    # of open data switch it on
+    OPEN_DATA_AUTO_REFRESH = False
 
     @classmethod
     def secret_key(cls) -> str:

@@ -135,6 +135,7 @@ def _app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
+        check_releases()
         empty_audit_trail()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
         for table in tables:
@@ -143,6 +144,18 @@ def _app_context(app: Flask) -> Iterator[None]:
         db.session.remove()
         live(app).reset()  # the rows its indexes held are gone
         limiter.reset()  # rate limits and failure counters start afresh for each test
+
+
+def check_releases() -> None:
+    """Every open-data release a test made is valid against the published schema (the
+    contract of docs/open-data/, checked on whatever the application produced)."""
+    from app.models import ListingRelease
+    from app.open_data.schema import problems
+
+    for release in db.session.scalars(sa.select(ListingRelease.release)):
+        found = problems(release)
+        if found:
+            pytest.fail(f"release {release.get('id')} breaks the schema: {found}", pytrace=False)
 
 
 def empty_audit_trail() -> None:

@@ -24,6 +24,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.api.listings",
     "app.api.collections",
     "app.api.figures",
+    "app.open_data.api",
 )
 
 

@@ -13,11 +13,11 @@ Redis when REDIS_URL is set, else a thread pool inside the process (see app/jobs
 from flask import Flask
 
 from app.config import ConfigError
-from app.jobs.dispatch import enqueue
+from app.jobs.dispatch import enqueue, enqueue_later
 from app.jobs.registry import job, load
 from app.jobs.runner import JobContext
 
-__all__ = ["JobContext", "enqueue", "init_app", "job"]
+__all__ = ["JobContext", "enqueue", "enqueue_later", "init_app", "job"]
 
 
 def init_app(app: Flask) -> None:

@@ -28,27 +28,37 @@ from app.models.base import utcnow
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "jobs_to_dispatch"
+DELAY_KEY = "jobs_dispatch_delay"
 
 
 def enqueue(name: str, created_by: Any = None, **args: Any) -> JobRun:
     """Record a run of job `name` in the current transaction; it is queued when that commits."""
+    return enqueue_later(name, 0.0, created_by, **args)
+
+
+def enqueue_later(name: str, delay: float, created_by: Any = None, **args: Any) -> JobRun:
+    """Like enqueue, but the run starts `delay` seconds after the commit (at once in eager
+    mode): changes in a row can then be left to one run (a debounce)."""
     job = spec(name)
     run = JobRun(
         name=name,
         args=args,
         max_attempts=job.attempts,
         created_by_id=getattr(created_by, "id", None),
+        not_before=utcnow() + timedelta(seconds=delay) if delay > 0 else None,
     )
     db.session.add(run)
     db.session.flush()
-    remember(db.session(), run.id)
+    remember(db.session(), run.id, delay)
     return run
 
 
-def remember(session: Session, run_id: int) -> None:
+def remember(session: Session, run_id: int, delay: float = 0.0) -> None:
     """Hand the run to the queue when the session's outermost transaction commits."""
     scope = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(PENDING_KEY, []).append((run_id, scope))
+    if delay > 0:
+        session.info.setdefault(DELAY_KEY, {})[run_id] = delay
 
 
 def pending_in(session: Session) -> list[int]:
@@ -70,16 +80,18 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT was released: the outer one goes on
         return
     pending = session.info.pop(PENDING_KEY, None)
+    delays = session.info.pop(DELAY_KEY, {})
     if pending:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         for run_id, _scope in pending:
-            dispatch(app, run_id)
+            dispatch(app, run_id, delays.get(run_id, 0.0))
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     if not session.in_nested_transaction():  # a SAVEPOINT's rollback: see below
         session.info.pop(PENDING_KEY, None)  # the runs were rolled back with everything else
+        session.info.pop(DELAY_KEY, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

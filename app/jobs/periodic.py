@@ -49,6 +49,8 @@ SCHEDULE = (
     Periodic("search.compact_counts", "*/10 * * * *"),  # the published counts' change rows
     Periodic("listings.expire", "5 16 * * *"),  # 00:05 in Jinan
     Periodic("batches.publish_due", "1 16 * * *"),  # 00:01 in Jinan
+    # 00:20 in Jinan: after expiry; releases back-filled, bulk downloads built again
+    Periodic("open_data.daily", "20 16 * * *"),
     Periodic("notifications.digest", "0 0 * * *"),  # 08:00 in Jinan
     Periodic("notifications.remind_deadlines", "0 1 * * *"),  # 09:00 in Jinan
     Periodic("matching.prune_feed", "30 19 * * *"),  # 03:30 in Jinan

@@ -16,6 +16,7 @@ JOB_MODULES = (
     "app.excel.jobs",
     "app.listings.jobs",
     "app.notifications.jobs",
+    "app.open_data.jobs",
     "app.recommendations.jobs",
     "app.search.jobs",
 )

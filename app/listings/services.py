@@ -38,6 +38,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
+from app.open_data import releases
 from app.recommendations import services as recommendations
 from app.search import services as search
 from app.security import policies
@@ -257,8 +258,11 @@ def _baseline(listing: Listing) -> None:
 
 
 def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, note: str) -> None:
+    # read first: an expired reviewer reloads, and that query's autoflush must not write a
+    # decided version without its decision time (the decided_has_time CHECK)
+    reviewer_id = getattr(admin, "id", None)
     version.status = status
-    version.reviewer_id = getattr(admin, "id", None)
+    version.reviewer_id = reviewer_id
     version.decided_at = utcnow()
     version.note = note
 
@@ -306,9 +310,11 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
 
 
 def _published(listing: Listing, first: bool) -> None:
-    """Searchable and matchable once this commits; the rest follows in a background job."""
+    """Searchable, matchable and in the open data once this commits; the rest follows in a
+    background job."""
     search.index_listing(listing)  # its search words (the public text may have changed)
     recommendations.record_change(listing)
+    releases.record(listing, "publication" if first else "revision")
     db.session.flush()
     enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
 
@@ -369,8 +375,10 @@ def _end(
     if not reason:
         raise DomainError(f"{lifecycle.ACTION_LABELS[action]}时请填写原因。", field="reason")
     check_fresh(listing, seen_version)
+    was_public = listing.status is ListingStatus.PUBLISHED
     listing.status = next_status(listing.status, action, actor)
     listing.close_reason = reason
+    releases.record_end(listing, was_public)  # a listing never published has no release
     # a waiting version ends with the listing; only an administrator counts as its reviewer
     _drop_pending_version(user if actor == ADMIN else None, listing, f"内容{listing.status.label}")
     recommendations.record_change(listing, op="remove")
@@ -395,6 +403,7 @@ def expire_due(today: date | None = None) -> list[Scenario]:
         scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
         _drop_pending_version(None, scenario, "场景已过期")
         recommendations.record_change(scenario, op="remove")
+        releases.record(scenario, "expiry")
         audit.record(None, "expire", scenario)
     db.session.flush()
     return expired

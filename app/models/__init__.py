@@ -45,6 +45,7 @@ from app.models.notification import (
 )
 from app.models.org import Organization, OrgStatus, Role, User
 from app.models.questions import QuestionStatus, ScenarioFollow, ScenarioQuestion
+from app.models.releases import RELEASE_TAGS, ListingRelease, OpenDataFile
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import ListingCount, SavedSearch, SearchDocument
 from app.models.sessions import UserSession
@@ -53,6 +54,9 @@ from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
     "ApiToken",
+    "RELEASE_TAGS",
+    "ListingRelease",
+    "OpenDataFile",
     "PasswordResetToken",
     "Attachment",
     "AuditEvent",

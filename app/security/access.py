@@ -30,6 +30,15 @@ CONTACT_READERS = frozenset({Role.PUBLISHER, Role.FIRM, Role.REVIEWER})
 
 ENDPOINT_ACCESS: dict[str, Gate] = {
     "static": PUBLIC,
+    # open data (docs/open-data.md): the page, the bulk files, their manifest and schema
+    "open_data.index": PUBLIC,
+    "open_data.manifest_json": PUBLIC,
+    "open_data.schema_file": PUBLIC,
+    "open_data.download": PUBLIC,
+    # the open-data API's change feed, release records and downloads list (app.open_data.api)
+    "open_data_api.changes_page": API,
+    "open_data_api.release_record": API,
+    "open_data_api.downloads": API,
     "portal.index": PUBLIC,
     "portal.scenarios": PUBLIC,
     "portal.scenario_detail": PUBLIC,

@@ -47,6 +47,7 @@ SITE_INFO = (
     Link("site.sitemap", N_("网站地图")),
     Link("site.privacy", N_("隐私声明")),
     Link("site.terms", N_("使用条款")),
+    Link("open_data.index", N_("开放数据")),
 )
 SECTIONS = (
     Section(N_("栏目"), MAIN),

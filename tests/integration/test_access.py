@@ -422,6 +422,10 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "site.help",
         "site.privacy",
         "site.terms",
+        "open_data.index",
+        "open_data.manifest_json",
+        "open_data.schema_file",
+        "open_data.download",
     }
 
 
