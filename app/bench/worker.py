@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from redis import Redis
 from rq import Worker
 
+from app import clock
 from app.bench.matching_service import SECRET, Sampler, bench_app, machine, rss_mib
 from app.config import ROOT
 
@@ -46,7 +47,7 @@ def workbook(url: str, rows: int) -> bytes:
     book = load_workbook(io.BytesIO(blank))
     sheet = book.worksheets[0]
     heads = [cell.value for cell in sheet[1]]
-    deadline = date(date.today().year + 1, 12, 31).isoformat()
+    deadline = date(clock.today().year + 1, 12, 31).isoformat()
     for n in range(rows):
         row = {
             "场景名称": f"智慧停车诱导系统建设第{n + 1}期",

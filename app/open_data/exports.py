@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.extensions import db
 from app.models import Batch, BatchItem, ListingRelease, OpenDataFile
 from app.models.base import utcnow
@@ -186,8 +187,6 @@ def scopes(session: Session, today: date) -> list[Scope]:
 
 def build_all(today: date | None = None) -> list[OpenDataFile]:
     """Build every file from one snapshot and make them the current generation (committed)."""
-    from app.batches.services import today as batches_today
-
     written: list[OpenDataFile] = []
     # SQLite, in a job or command (app.runtime.sqlite.writing): the first transaction to begin
     # takes the one write lock. It must be this session's, which stores the parts, not the
@@ -197,7 +196,7 @@ def build_all(today: date | None = None) -> list[OpenDataFile]:
         with changes.snapshot(db.engine) as session:
             cursor = changes.encode(changes.position_now(session))  # first: fixes the snapshot
             published = iso(utcnow())
-            for scope in scopes(session, today or batches_today()):
+            for scope in scopes(session, today or clock.today()):
                 written += write_scope(session, scope, published, cursor)
         publish(written)
         db.session.commit()

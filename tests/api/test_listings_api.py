@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app import clock
 from app.models import ListingStatus, Role
 from app.models.base import utcnow
 from app.open_data.identifiers import public_id
@@ -35,7 +36,7 @@ def test_scenarios_lists_only_published_newest_first(client) -> None:
 def test_past_deadline_scenario_is_not_listed(client) -> None:
     org = make_org(Role.PUBLISHER)
     late = make_scenario(org)
-    late.deadline = utcnow().date() - timedelta(days=3)
+    late.deadline = clock.today() - timedelta(days=3)
     from app.extensions import db
 
     db.session.commit()

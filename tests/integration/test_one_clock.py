@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -135,3 +136,16 @@ def test_filters_read_instants_in_beijing_time() -> None:
     assert fmt_date(DAY) == "2026-03-10"
     assert fmt_datetime(None) == fmt_date(None) == "—"
     assert clock.start_of_day(DAY) == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
+
+
+def test_no_code_reads_the_date_of_the_machine_or_of_utc() -> None:
+    """Dates come from clock.today(): the machine's zone and the UTC date are both wrong at night."""
+    root = Path(__file__).resolve().parents[2] / "app"
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if path.parts[-2] != "gates"  # the security gates date their waivers, not the city's rules
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "date.today()" in line or "utcnow().date()" in line or "now().date()" in line
+    ]
+    assert offenders == []

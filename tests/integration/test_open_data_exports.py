@@ -10,13 +10,14 @@ import gzip
 import hashlib
 import io
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import clock
 from app.batches import services as batches
 from app.extensions import db
 from app.jobs import enqueue
@@ -121,10 +122,10 @@ def test_files_larger_than_a_part_are_stored_in_parts(world: dict, monkeypatch) 
 def test_each_public_batch_has_its_files(world: dict, admin: User) -> None:
     public = batches.create(admin, BatchKind.SCENARIO)
     batches.update(admin, public, public.title, "", [world["revised"].id])
-    batches.publish(admin, public, batches.today())
+    batches.publish(admin, public, clock.today())
     later = batches.create(admin, BatchKind.SCENARIO)
     batches.update(admin, later, later.title, "", [published_scenario(admin).id])
-    batches.publish(admin, later, batches.today() + timedelta(days=5))
+    batches.publish(admin, later, clock.today() + timedelta(days=5))
     db.session.commit()
     exports.build_all()
     found = by_name()
@@ -241,8 +242,8 @@ def test_a_failed_build_leaves_no_parts_behind(world: dict, monkeypatch) -> None
 
 
 def test_expired_scenarios_are_in_the_next_build(admin: User) -> None:
-    published_scenario(admin, deadline=date.today() + timedelta(days=1))
-    services.expire_due(today=date.today() + timedelta(days=5))
+    published_scenario(admin, deadline=clock.today() + timedelta(days=1))
+    services.expire_due(today=clock.today() + timedelta(days=5))
     db.session.commit()
     exports.build_all()
     assert csv_rows(by_name()["scenarios.csv"])[0]["status"] == "expired"

@@ -3,12 +3,13 @@ then; nothing unpublished is ever released; contacts are masked; every release i
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app import clock
 from app.extensions import db
 from app.listings import services
 from app.models import ListingRelease, ListingStatus, Role, User
@@ -56,11 +57,11 @@ def test_each_lifecycle_step_is_a_release_with_the_content_of_its_time(admin: Us
 def test_withdrawal_and_expiry_of_published_listings_are_releases(admin: User) -> None:
     capability = published_capability(admin)
     services.withdraw(owner_of(capability), capability, "产品下线")
-    scenario = published_scenario(admin, deadline=date.today() + timedelta(days=3))
+    scenario = published_scenario(admin, deadline=clock.today() + timedelta(days=3))
     db.session.commit()
-    services.expire_due(today=date.today() + timedelta(days=10))
+    services.expire_due(today=clock.today() + timedelta(days=10))
     db.session.commit()
-    services.expire_due(today=date.today() + timedelta(days=11))  # a second sweep adds nothing
+    services.expire_due(today=clock.today() + timedelta(days=11))  # a second sweep adds nothing
     db.session.commit()
 
     assert [r.tag for r in history("capability", capability.id)] == ["publication", "withdrawal"]
