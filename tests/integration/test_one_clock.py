@@ -149,3 +149,14 @@ def test_no_code_reads_the_date_of_the_machine_or_of_utc() -> None:
         if "date.today()" in line or "utcnow().date()" in line or "now().date()" in line
     ]
     assert offenders == []
+
+
+def test_no_template_formats_an_instant_itself() -> None:
+    """Templates show instants through fmt_datetime/fmt_date, which read them in Beijing time."""
+    root = Path(__file__).resolve().parents[2] / "app" / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if ".strftime(" in (text := path.read_text(encoding="utf-8")) or "UTC" in text
+    ]
+    assert offenders == []

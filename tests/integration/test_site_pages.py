@@ -30,6 +30,7 @@ NOT_IN_SITEMAP = {
     "excel.export_capabilities",
     "dashboard.public_download",
     "i18n.switch",  # the 中文 / English switch: a redirect back to the page
+    "open_data.manifest_json",  # a machine-readable file, linked from the 开放数据 page
 }
 
 
