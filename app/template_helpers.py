@@ -75,9 +75,11 @@ def init_app(app: Flask) -> None:
         mask_phone=mask_phone, mask_email=mask_email, fmt_date=fmt_date, fmt_budget=fmt_budget
     )
     from app.recommendations.explain import reasons
+    from app.recommendations.levels import level
 
     app.jinja_env.globals.update(
         reasons=reasons,
+        level_of=level,
         page_url=page_url,
         unread_notifications=unread_notifications,
         Role=Role,

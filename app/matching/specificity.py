@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -91,10 +92,26 @@ def background(term: str) -> float:
 
     A phrase is as specific as its most specific word (数据 + 中台 is as specific as 中台).
     """
-    table = background_table()[0]
     if PHRASE_JOIN in term:
-        return max(table.get(part, 1.0) for part in term.split(PHRASE_JOIN))
-    return table.get(term, 1.0)
+        return max(background(part) for part in term.split(PHRASE_JOIN))
+    return _word_background(term)
+
+
+@lru_cache(maxsize=200_000)
+def _word_background(word: str) -> float:
+    """A dictionary word's value; a word the dictionary lacks is as specific as its most
+    specific part when it is made of common words of two or more characters (数据管理 = 数据 +
+    管理, 服务平台 = 服务 + 平台: common; 信号配时 has the rare 配时: specific), else rare."""
+    table = background_table()[0]
+    value = table.get(word)
+    if value is not None:
+        return value
+    best = 1.0
+    for cut in range(2, len(word) - 1):
+        head = table.get(word[:cut])
+        if head is not None:
+            best = min(best, max(head, _word_background(word[cut:])))
+    return best
 
 
 class BackgroundFactor:
@@ -152,7 +169,10 @@ def specificity(term: str, platform: Platform | None = None) -> float:
     """Geometric mean of background and platform specificity (background alone without one);
     a predicate (生成, 实现) counts at PREDICATE_SHARE of it."""
     bg = background(term)
-    value = bg if platform is None else math.sqrt(bg * platform.specificity(term))
+    if platform is None or platform.documents < MIN_PLATFORM_DOCS:
+        value = bg  # too few listings to say how common a word is on the platform
+    else:
+        value = math.sqrt(bg * platform.specificity(term))
     if term in background_table()[1]:
         value *= PREDICATE_SHARE
     return value

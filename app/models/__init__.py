@@ -27,6 +27,7 @@ from app.models.listing import (
 from app.models.matching import (
     IndexArtifact,
     IndexArtifactChunk,
+    MatchCalibration,
     MatchChange,
     Recommendation,
     RecommendationImpression,
@@ -91,6 +92,7 @@ __all__ = [
     "RecommendationImpression",
     "RecommendationStatus",
     "ReferenceCase",
+    "MatchCalibration",
     "RerankerModel",
     "Role",
     "SavedSearch",

@@ -29,8 +29,8 @@ from app.models import (
     VocabularyKind,
 )
 from app.paging import page_arg, parse_id
+from app.recommendations import exposure, learning, levels, maintenance, vocabulary
 from app.recommendations import jobs as matching_jobs
-from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
 from app.review import bp, services
 from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
@@ -197,16 +197,20 @@ def listing_close(kind: str, listing_id: int) -> Response:
 
 @bp.route("/matches")
 def matches() -> str:
-    """Recommended pairs at or above the score threshold, both texts side by side."""
-    min_score = _min_score()
+    """Recommended pairs estimated at least as likely to be relevant as the threshold, both
+    texts side by side."""
+    min_probability = _min_probability()
     page = db.paginate(
-        recommendations.pending_queue(min_score),
+        recommendations.pending_queue(levels.score_for(min_probability)),
         page=page_arg(),
         per_page=10,
         error_out=False,
     )
     return render_template(
-        "review/matches.html", page=page, min_score=min_score, form=DecisionForm()
+        "review/matches.html",
+        page=page,
+        min_probability=min_probability,
+        form=DecisionForm(),
     )
 
 
@@ -239,13 +243,19 @@ def _decide(apply: Any, back: str, subject: str) -> Response:
     return redirect(url_for(back))
 
 
-def _min_score() -> float:
-    """The queue's threshold: configured, or narrowed by the reviewer in the query string."""
-    default = float(current_app.config["MATCH_REVIEW_MIN_SCORE"])
-    value = request.args.get("min_score", default, type=float)
+def _min_probability() -> float:
+    """The queue's threshold, an estimated probability that a pair is relevant: configured
+    (MATCH_REVIEW_MIN_PROBABILITY), or set by the reviewer in the query string."""
+    default = float(current_app.config["MATCH_REVIEW_MIN_PROBABILITY"])
+    value = request.args.get("min_probability", default, type=float)
     if value is None or not math.isfinite(value):
         return default
     return min(max(value, 0.0), 1.0)
+
+
+def _min_score() -> float:
+    """The score at which a pair reaches the queue's probability threshold."""
+    return levels.score_for(_min_probability())
 
 
 @bp.route("/engine")
@@ -261,6 +271,9 @@ def engine() -> str:
         entries=vocabulary.entries(),
         form=VocabularyForm(),
         action=EmptyForm(),
+        calibration=levels.calibration(),
+        review_min_score=levels.review_min_score(),
+        exposure=exposure.statistics(),
     )
 
 
