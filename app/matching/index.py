@@ -89,10 +89,10 @@ class Vocabulary:
     specificity.BackgroundFactor; 1 without a factor): what vectors are weighted with.
     """
 
-    def __init__(self, factor: Callable[[str], float] | None = None) -> None:
+    def __init__(self, factor: BackgroundFactor | None = None) -> None:
         self.ids: dict[str, int] = {}
         self.terms: list[str] = []
-        self.factor = factor
+        self.factor = factor  # scaled to the corpus when frozen (for_corpus)
         self.idf = np.zeros(0, dtype=DTYPE)
         self.weight = np.zeros(0, dtype=DTYPE)
         self.df = np.zeros(0, dtype=np.int64)
@@ -134,6 +134,8 @@ class Vocabulary:
     def freeze(self, df: np.ndarray, n_docs: int) -> None:
         """Smooth IDF as scikit-learn computes it: ln((1+n)/(1+df)) + 1."""
         self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(DTYPE)
+        if self.factor is not None:
+            self.factor = self.factor.for_corpus(int(n_docs))
         self.weight = (self.idf * self._factors(self.terms)).astype(DTYPE)
         self.df = np.asarray(df, dtype=np.int64)
         self.documents = int(n_docs)
@@ -161,7 +163,7 @@ class Growable:
 class Space:
     """One vector space (words, or character bigrams): main CSR/CSC segment plus a delta."""
 
-    def __init__(self, with_csc: bool, factor: Callable[[str], float] | None = None) -> None:
+    def __init__(self, with_csc: bool, factor: BackgroundFactor | None = None) -> None:
         self.factor = factor
         self.vocab = Vocabulary(factor)
         self.with_csc = with_csc
@@ -388,7 +390,10 @@ class Index:
         self.lock = threading.RLock()
 
     def _reset(self) -> None:
-        self.words = Space(with_csc=True, factor=BackgroundFactor(self.weights.background))
+        self.words = Space(
+            with_csc=True,
+            factor=BackgroundFactor(self.weights.background, self.weights.background_prior),
+        )
         self.chars = Space(with_csc=False)
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}

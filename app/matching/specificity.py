@@ -118,13 +118,23 @@ class BackgroundFactor:
     """A word's weight multiplier from its background specificity (picklable, no state).
 
     strength 0 leaves every weight as it is; strength 1 scales a word by its background
-    specificity, kept above FLOOR so that a common word still counts a little.
+    specificity, kept above FLOOR so that a common word still counts a little. The
+    background is a prior: an index of n listings uses strength × prior / (prior + n)
+    (`for_corpus`), so it counts most where the listings themselves are too few for their
+    document frequencies to say which words are common, and fades as they grow.
     """
 
     FLOOR = 0.1
 
-    def __init__(self, strength: float) -> None:
+    def __init__(self, strength: float, prior: float = 0.0) -> None:
         self.strength = min(max(strength, 0.0), 1.0)
+        self.prior = prior  # listings the background counts for; 0: no shrinking
+
+    def for_corpus(self, documents: int) -> BackgroundFactor:
+        """The factor for an index of this many listings."""
+        if self.prior <= 0:
+            return self
+        return BackgroundFactor(self.strength * self.prior / (self.prior + documents))
 
     def __call__(self, term: str) -> float:
         if self.strength <= 0.0:

@@ -29,7 +29,10 @@ class Weights:
     phrase: float = 0.0
     # how much a word's background specificity (jieba's frequency dictionary) scales its
     # weight: 0 not at all, 1 fully (specificity.BackgroundFactor)
-    background: float = 0.5
+    background: float = 1.0
+    # the background counts as this many listings: an index of n listings uses
+    # background × prior / (prior + n); 0 uses `background` whatever the size
+    background_prior: float = 25.0
     # signal weights
     word: float = 0.70
     char: float = 0.20
