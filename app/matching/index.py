@@ -407,6 +407,7 @@ class Index:
         self.district_codes: dict[str, int] = {}
         self.domain_bit_of: dict[str, int] = {}
         self.topics: Topics | None = None  # fitted by fit_topics; a rebuild drops it
+        self._reasons: dict[str, bool] = {}  # term -> specific enough to be a reason
         self._topic_rows: list[np.ndarray] = []  # unit topic vectors of the rows, in chunks
 
     # ------------------------------------------------------------------ building
@@ -555,6 +556,7 @@ class Index:
         (the `topic` signal is then 0 and its weight is left out of the score)."""
         with self.lock:
             self.topics = topics
+            self._reasons = {}  # the platform's document frequencies changed with it
             self._topic_rows = []
             if topics is not None:  # every row at once, through the word space
                 words, vocab = self.words, self.words.vocab
@@ -743,7 +745,7 @@ class Index:
             return (), ()
         contribution = query.words.vals[q_at] * row_vals[r_at]
         vocab = self.words.vocab.terms
-        platform = self.platform()
+        specific = self._is_reason
         words: list[str] = []
         bridges: list[Bridge] = []
         row_terms: set[int] | None = None
@@ -755,13 +757,20 @@ class Index:
                 if (
                     bridge is not None
                     and len(bridges) < MAX_TERMS
-                    and is_specific(bridge.query_term, platform)
-                    and is_specific(bridge.candidate_term, platform)
+                    and specific(bridge.query_term)
+                    and specific(bridge.candidate_term)
                 ):
                     bridges.append(bridge)
-            elif len(words) < MAX_TERMS and is_specific(term, platform):
+            elif len(words) < MAX_TERMS and specific(term):
                 words.append(display(term))  # generic words (系统, 平台, 数据) are never reasons
         return tuple(dict.fromkeys(words)), tuple(bridges)
+
+    def _is_reason(self, term: str) -> bool:
+        """Whether a shared term is specific enough to be shown (remembered per term)."""
+        known = self._reasons.get(term)
+        if known is None:
+            known = self._reasons[term] = is_specific(term, self.platform())
+        return known
 
     def _bridge(
         self, label: str, query_words: frozenset[str], row_terms: set[int]

@@ -48,6 +48,7 @@ SLACK = 5
 # (MATCH_ORG_CAP) may skip some, and the page still fills with the next ones.
 CAP_FACTOR = 3
 MORE = 5  # candidates listed under 更多可能相关
+MAX_ASK = 200  # the matching service answers at most this many (matching_service.views.MAX_TOP)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def recommend(
     if not listing_basis(listing, live(app).engine()):
         return Shown([], "", insufficient=True)
     for_scenario = isinstance(listing, Scenario)
-    ask = top * (CAP_FACTOR if for_scenario else 1) + SLACK
+    ask = min(top * (CAP_FACTOR if for_scenario else 1) + SLACK, MAX_ASK)
     answer = (
         live(app)
         .client()

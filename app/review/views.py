@@ -50,7 +50,12 @@ def index() -> str:
         recommendations.pending_queue(_min_score()).subquery()
     )
     return render_template(
-        "review/index.html", **services.pending_counts(), matches=db.session.scalar(matches) or 0
+        "review/index.html",
+        **services.pending_counts(),
+        matches=db.session.scalar(matches) or 0,
+        calibration=levels.calibration(),
+        review_min_score=levels.review_min_score(),
+        exposure=exposure.statistics(),
     )
 
 

@@ -24,7 +24,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations import exposure, levels
 from app.recommendations import services as recommendations
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 GENERIC = {"系统", "平台", "数据", "生成", "自动", "中心", "管理", "服务"}
 
@@ -242,10 +242,11 @@ def test_exposure_statistics_for_administrators(
         assert 0.0 < stats.small_share < 1.0
         assert stats.top_share == pytest.approx(1.0)
         assert 0.5 <= stats.hhi <= 1.0
-    login(client, sysadmin)
-    page = client.get("/review/engine").get_data(as_text=True)
-    assert "推荐曝光统计" in page
-    assert "本地企业占比" in page
-    assert "专精特新等中小企业占比" in page
-    assert "前 10 家单位占比" in page
-    assert small.name in page
+    for staff, url in ((sysadmin, "/review/engine"), (make_user(None, Role.REVIEWER), "/review/")):
+        login(client, staff)
+        page = client.get(url).get_data(as_text=True)
+        assert "推荐曝光统计" in page
+        assert "本地企业占比" in page
+        assert "专精特新等中小企业占比" in page
+        assert "前 10 家单位占比" in page
+        assert small.name in page
