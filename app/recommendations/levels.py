@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_request_context
 
 from app.errors import DomainError
 from app.extensions import db
@@ -25,6 +26,7 @@ from app.models import MatchCalibration, Recommendation, RecommendationStatus
 
 HIGH, MEDIUM, POSSIBLE = "high", "medium", "possible"
 LABELS = {HIGH: "高度匹配", MEDIUM: "较为匹配", POSSIBLE: "可能相关"}
+CACHE_SECONDS = 5.0  # outside a request, the calibration is read again after this long
 MIN_DECISIONS = 30  # decided pairs (both outcomes present) needed to refit on review
 FOLDS = 5
 
@@ -43,6 +45,9 @@ class Level:
         return int(round(self.probability * 100))
 
 
+_cached: tuple[float, Calibration] | None = None
+
+
 @cache
 def shipped() -> Calibration:
     """The dev-set calibration in the seed files (read once per process)."""
@@ -50,18 +55,33 @@ def shipped() -> Calibration:
 
 
 def calibration() -> Calibration:
-    """The calibration in force: the newest refitted on review, else the shipped one."""
-    if has_app_context() and "match_calibration" in g:
+    """The calibration in force: the newest refitted on review, else the shipped one.
+
+    Read once per request; outside a request (jobs, commands) at most every CACHE_SECONDS.
+    """
+    global _cached
+    if has_request_context() and "match_calibration" in g:
         return g.match_calibration
-    row = db.session.scalar(sa.select(MatchCalibration).order_by(MatchCalibration.id.desc()))
-    value = (
-        shipped()
-        if row is None
-        else Calibration(row.a, row.b, row.pairs, row.positives, source="review")
-    )
-    if has_app_context():
-        g.match_calibration = value
-    return value
+    now = time.monotonic()
+    if has_request_context() or _cached is None or now - _cached[0] > CACHE_SECONDS:
+        row = db.session.scalar(sa.select(MatchCalibration).order_by(MatchCalibration.id.desc()))
+        value = (
+            shipped()
+            if row is None
+            else Calibration(row.a, row.b, row.pairs, row.positives, source="review")
+        )
+        _cached = (now, value)
+    if has_request_context():
+        g.match_calibration = _cached[1]
+    return _cached[1]
+
+
+def forget() -> None:
+    """Read the calibration again at its next use (after a refit)."""
+    global _cached
+    _cached = None
+    if has_request_context():
+        g.pop("match_calibration", None)
 
 
 def probability(score: float) -> float:
@@ -126,7 +146,7 @@ def refit(admin: Any = None, seed: int = 0) -> MatchCalibration:
     )
     db.session.add(row)
     db.session.flush()
-    g.pop("match_calibration", None)
+    forget()
     return row
 
 

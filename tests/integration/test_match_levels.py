@@ -5,6 +5,7 @@ capabilities of one firm in a scenario's top ten, and exposure statistics."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +28,14 @@ from app.recommendations import services as recommendations
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 GENERIC = {"系统", "平台", "数据", "生成", "自动", "中心", "管理", "服务"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calibration() -> Iterator[None]:
+    """Each test reads the calibration in force (a refit one is deleted with its rows)."""
+    levels.forget()
+    yield
+    levels.forget()
 
 
 def generic_scenario(org_role_user: User):
@@ -211,10 +220,7 @@ def test_review_decisions_refit_the_calibration(app: Flask, admin: User) -> None
     row = db.session.scalar(sa.select(MatchCalibration))
     assert row.pairs >= 40
     assert row.ece is not None
-    db.session.expire_all()
-    from flask import g
-
-    g.pop("match_calibration", None)
+    levels.forget()
     cal = levels.calibration()
     assert cal.source == "review"
     assert cal.probability(0.45) > 0.5 > cal.probability(0.1)
