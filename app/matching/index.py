@@ -105,7 +105,8 @@ class Vocabulary:
         return default if col is None or col >= len(self.df) else int(self.df[col])
 
     def _factors(self, terms: Sequence[str]) -> np.ndarray:
-        if self.factor is None:
+        # a background faded below 0.1% (an index of tens of thousands) changes nothing
+        if self.factor is None or self.factor.strength < 1e-3:
             return np.ones(len(terms), dtype=DTYPE)
         return np.fromiter(map(self.factor, terms), dtype=DTYPE, count=len(terms))
 
