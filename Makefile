@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
-.PHONY: help run dev serve matching worker test lint audit lock seed clean bench
+.PHONY: help run dev serve matching worker test lint audit lock seed clean bench translations
 
 # The audited dependency set: every install pins its packages to it (`make lock` refreshes it).
 LOCK      := deploy/constraints.txt
@@ -93,3 +93,13 @@ bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard and pages 
 	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)
 	@command -v wrk >/dev/null || { echo "make bench: the page benchmark needs wrk (apt-get install wrk)"; exit 2; }
 	$(BIN)/python -m app.bench.web $(BENCH_WEB_ARGS)
+
+# The English catalogue (docs/i18n.md): messages.mo is committed, and a test fails when it is
+# stale, so `make run` and `make test` need no compile step.
+POT := app/translations/messages.pot
+translations: $(VENV)/.installed-dev ## collect the strings marked for translation into app/translations/en and compile it
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=jinan-scenarios --version=0.1.0 -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d app/translations --no-wrap --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d app/translations --statistics
+	@rm -f $(POT)
+	@echo "translate the new or fuzzy entries in app/translations/en/LC_MESSAGES/messages.po, then run make translations again"

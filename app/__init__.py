@@ -28,6 +28,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _init_extensions(app)
     _register_ops(app)
     _register_blueprints(app)
+    _register_languages(app)
     _register_security(app)
     _register_template_helpers(app)
     _register_jobs(app)
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.portal import bp as portal_bp
+    from app.questions import bp as questions_bp
     from app.review import bp as review_bp
     from app.saved_searches import bp as saved_searches_bp
     from app.staff import bp as staff_bp
@@ -106,6 +108,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(questions_bp)
+
+
+def _register_languages(app: Flask) -> None:
+    """Chinese by default; English on the translated public pages for visitors who chose it."""
+    from app import i18n
+
+    i18n.init_app(app)
 
 
 def _register_security(app: Flask) -> None:

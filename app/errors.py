@@ -8,6 +8,7 @@ from contextlib import suppress
 
 import sqlalchemy.exc as sa_exc
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,16 +31,17 @@ class DomainError(Exception):
         self.field = field
 
 
+# in English on the English public pages (app.i18n), Chinese everywhere else
 MESSAGES = {
-    400: "请求无法处理，请返回重试。",
-    403: "您没有权限访问此页面。",
-    404: "页面不存在，或您无权查看。",
-    405: "不支持此操作方式。",
-    409: "内容已被他人修改，请刷新后重试。",
-    413: "提交的内容过大。",
-    429: "操作过于频繁，请稍后再试。",
-    500: "服务器内部错误，我们已记录此问题。",
-    503: "服务暂时不可用，请稍后再试。",
+    400: lazy_gettext("请求无法处理，请返回重试。"),
+    403: lazy_gettext("您没有权限访问此页面。"),
+    404: lazy_gettext("页面不存在，或您无权查看。"),
+    405: lazy_gettext("不支持此操作方式。"),
+    409: lazy_gettext("内容已被他人修改，请刷新后重试。"),
+    413: lazy_gettext("提交的内容过大。"),
+    429: lazy_gettext("操作过于频繁，请稍后再试。"),
+    500: lazy_gettext("服务器内部错误，我们已记录此问题。"),
+    503: lazy_gettext("服务暂时不可用，请稍后再试。"),
 }
 
 
@@ -54,7 +56,7 @@ def wants_json() -> bool:
 
 def render_error(code: int, message: str | None = None) -> tuple[Response | str, int]:
     """One error response, in the format the client accepts."""
-    text = message or MESSAGES.get(code, MESSAGES[400])
+    text = str(message or MESSAGES.get(code, MESSAGES[400]))
     request_id = g.get("request_id", "-")
     if wants_json():
         return jsonify(error=text, status=code, request_id=request_id), code

@@ -1,5 +1,6 @@
 """Unbound Flask extensions, initialised by the application factory."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,6 +16,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# the English view of the public portal: the locale of each request is chosen by app.i18n
+babel = Babel()
 # per-client-address limits on the sign-in, registration and reset forms; the address is the
 # one left by app.runtime.proxy (X-Forwarded-For only from TRUSTED_PROXIES); storage from
 # RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set). No default limit: routes opt in.

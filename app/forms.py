@@ -60,6 +60,22 @@ def submission_token() -> HiddenField:
     return HiddenField(default=lambda: secrets.token_hex(16))
 
 
+class KeptPasswordInput(widgets.PasswordInput):
+    """A password box that keeps what was typed when only another field was refused.
+
+    A registration refused for its credit code should not make the user type both passwords
+    again; a password that was itself refused (policy, mismatch) comes back empty.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(hide_value=False)
+
+    def __call__(self, field: Field, **kwargs: Any) -> Any:
+        if field.errors:
+            kwargs["value"] = ""
+        return super().__call__(field, **kwargs)
+
+
 class ValidChoices:
     """Every selected value must be one of the field's choices (Chinese message)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app import taxonomy
+from app import clock, taxonomy
 from app.batches import services as batches
 from app.errors import DomainError
 from app.extensions import db
@@ -242,7 +242,7 @@ def _load_batches(path: Path, scenarios: list[Scenario], users: list[User]) -> l
         ids = [by_title[title].id for title in rec["scenarios"]]
         try:
             batches.update(admin, batch, rec.get("title") or batch.title, rec["intro"], ids)
-            batches.publish(admin, batch, batches.today())
+            batches.publish(admin, batch, clock.today())
         except DomainError as error:
             raise SeedError(f"{path.name}: {error.message}") from error
         loaded.append(batch)
@@ -326,9 +326,9 @@ def _timeline(engagement: Engagement, rec: dict[str, Any], now: datetime) -> Non
                 EngagementEvent(from_stage=previous, to_stage=stage, created_at=ended, note=note)
             )
     if stage in (EngagementStage.SIGNED, EngagementStage.LANDED):
-        engagement.contract_date = when(EngagementStage.SIGNED).date()
+        engagement.contract_date = clock.local_date(when(EngagementStage.SIGNED))
     if stage is EngagementStage.LANDED:
-        engagement.golive_date = when(EngagementStage.LANDED).date()
+        engagement.golive_date = clock.local_date(when(EngagementStage.LANDED))
     engagement.events = events
 
 

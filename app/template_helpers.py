@@ -7,8 +7,10 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Flask, request
+from flask_babel import gettext
 from flask_login import current_user
 
+from app import amounts, clock
 from app.models import Role
 
 STATUS_CLASSES = {
@@ -42,15 +44,25 @@ def mask_email(email: str) -> str:
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    """YYYY-MM-DD, or a dash."""
+    """YYYY-MM-DD (an instant: its date in China), or a dash."""
+    if isinstance(value, datetime):
+        value = clock.local_date(value)
     return value.strftime("%Y-%m-%d") if value else "—"
 
 
-def fmt_budget(value: Decimal | None) -> str:
-    """A budget in 万元, or 面议 when undisclosed."""
+def fmt_datetime(value: datetime | None, seconds: bool = False) -> str:
+    """An instant in Beijing time, YYYY-MM-DD HH:MM(:SS), or a dash."""
     if value is None:
-        return "面议"
-    return f"{value.normalize():f} 万元" if value != value.to_integral() else f"{int(value)} 万元"
+        return "—"
+    return clock.local(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def fmt_budget(value: Decimal | None) -> str:
+    """A budget in 万元 (×10k CNY in English), or 面议 (Negotiable) when undisclosed."""
+    if value is None:
+        return gettext("面议")
+    # the Chinese text is amounts.wan's: 260 万元
+    return gettext("%(amount)s 万元", amount=amounts.plain(value))
 
 
 def page_url(page: int) -> str:
@@ -72,7 +84,12 @@ def unread_notifications() -> int:
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(
-        mask_phone=mask_phone, mask_email=mask_email, fmt_date=fmt_date, fmt_budget=fmt_budget
+        mask_phone=mask_phone,
+        mask_email=mask_email,
+        fmt_date=fmt_date,
+        fmt_datetime=fmt_datetime,
+        fmt_budget=fmt_budget,
+        fmt_amount=amounts.plain,
     )
     from app.recommendations.explain import reasons
     from app.recommendations.levels import level

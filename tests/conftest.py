@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from werkzeug.security import generate_password_hash
 
-from app import create_app, taxonomy
+from app import clock, create_app, taxonomy
 from app.config import ROOT, TestConfig
 from app.extensions import db, limiter
 from app.models import (
@@ -243,7 +243,7 @@ def make_scenario(
         "expected": "病害发现时间缩短一半。",
         "budget_wan": Decimal("200"),
         "opening_method": "揭榜挂帅",
-        "deadline": date.today() + timedelta(days=60),
+        "deadline": clock.today() + timedelta(days=60),
         "contact_name": "李科长",
         "contact_phone": "13805310001",
         "status": status,

@@ -4,32 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import AuditEvent
 
 EXPORT_LIMIT = 100_000  # rows in one export; narrow the filters for more
 CSV_HEADER = (
-    "序号", "时间(UTC)", "操作人ID", "操作人邮箱", "操作人角色", "操作", "对象类型", "对象ID",
+    "序号", "时间(北京时间)", "操作人ID", "操作人邮箱", "操作人角色", "操作", "对象类型", "对象ID",
     "结果", "客户端地址", "请求ID", "说明", "哈希",
 )  # fmt: skip
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def query(filters: dict[str, Any]) -> sa.Select[tuple[AuditEvent]]:
     """Records matching the filters, newest first."""
     stmt = sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
     if "start" in filters:
-        stmt = stmt.where(AuditEvent.created_at >= _day_start(filters["start"]))
+        stmt = stmt.where(AuditEvent.created_at >= clock.start_of_day(filters["start"]))
     if "end" in filters:  # the whole end day
-        stmt = stmt.where(AuditEvent.created_at < _day_start(filters["end"] + timedelta(days=1)))
+        stmt = stmt.where(
+            AuditEvent.created_at < clock.start_of_day(filters["end"] + timedelta(days=1))
+        )
     if "actor" in filters:
         stmt = stmt.where(sa.func.lower(AuditEvent.actor_email) == filters["actor"].lower())
     for name in ("action", "outcome", "subject_type", "client_address"):
@@ -56,7 +55,7 @@ def export_csv(filters: dict[str, Any]) -> tuple[bytes, int]:
 
 
 def _row(event: AuditEvent) -> list[Any]:
-    created = event.created_at.replace(tzinfo=event.created_at.tzinfo or UTC).astimezone(UTC)
+    created = clock.local(event.created_at)
     return [
         event.seq,
         created.strftime("%Y-%m-%d %H:%M:%S"),

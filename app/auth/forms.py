@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, ValidationError
 
-from app.forms import Form, at_most, chosen, optional, required, strip
+from app.forms import Form, KeptPasswordInput, at_most, chosen, optional, required, strip
 from app.organizations.forms import contact_email_field, honours_field
 from app.validators import normalize_uscc, password_error, phone_error, uscc_error
 
@@ -59,9 +59,13 @@ class RegisterForm(Form):
     contact_email = contact_email_field()
     name = StringField("联系人姓名", filters=[strip], validators=[required(), at_most(40)])
     email = login_email_field()
-    password = PasswordField("密码", validators=[required()], description=POLICY_HINT)
+    password = PasswordField(
+        "密码", validators=[required()], description=POLICY_HINT, widget=KeptPasswordInput()
+    )
     confirm = PasswordField(
-        "确认密码", validators=[required(), EqualTo("password", message="两次输入的密码不一致。")]
+        "确认密码",
+        validators=[required(), EqualTo("password", message="两次输入的密码不一致。")],
+        widget=KeptPasswordInput(),
     )
 
     def validate_uscc(self, field: StringField) -> None:

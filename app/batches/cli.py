@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from app import clock
 from app.batches import bp, services
 
 
 @bp.cli.command("publish-due")
 def publish_due() -> None:
     """List the batches public from today and those still scheduled."""
-    today = services.today()
+    today = clock.today()
     due = [b for b in services.public_batches() if b.publish_on == today]
     scheduled = services.scheduled_batches()
     click.echo(f"今日（{today}）起公开的批次：{len(due)} 个")

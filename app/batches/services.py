@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, clock
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Batch, BatchItem, BatchKind, Capability, ListingStatus, Scenario
-from app.models.base import utcnow
+from app.models import (
+    Batch,
+    BatchItem,
+    BatchKind,
+    Capability,
+    ListingStatus,
+    Organization,
+    Scenario,
+    TaxonomyTerm,
+)
 
 _DIGITS = "零一二三四五六七八九"
 CANDIDATE_LIMIT = 300
@@ -27,11 +36,6 @@ def chinese_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else "十" if tens == 1 else _DIGITS[tens] + "十"
     return head + (_DIGITS[ones] if ones else "")
-
-
-def today() -> date:
-    """The date batches are published against (UTC, like every timestamp here)."""
-    return utcnow().date()
 
 
 def next_number(kind: BatchKind) -> int:
@@ -49,7 +53,7 @@ def default_title(kind: BatchKind, number: int, year: int) -> str:
 def create(admin: Any, kind: BatchKind) -> Batch:
     """A new, empty batch with the next number of its kind."""
     number = next_number(kind)
-    batch = Batch(kind=kind, number=number, title=default_title(kind, number, today().year))
+    batch = Batch(kind=kind, number=number, title=default_title(kind, number, clock.today().year))
     db.session.add(batch)
     try:
         db.session.flush()
@@ -61,7 +65,7 @@ def create(admin: Any, kind: BatchKind) -> Batch:
 
 
 def _require_unpublished(batch: Batch) -> None:
-    if batch.is_public(today()):
+    if batch.is_public(clock.today()):
         raise DomainError("该批次已经发布，不能再修改。")
 
 
@@ -103,7 +107,7 @@ def publish(admin: Any, batch: Batch, on: date) -> None:
     _require_unpublished(batch)
     if not batch.items:
         raise DomainError("批次中还没有内容，请先选择要发布的条目。")
-    if on < today():
+    if on < clock.today():
         raise DomainError("发布日期不能早于今天。", field="publish_on")
     batch.publish_on = on
     audit.record(admin, "publish", batch, on.isoformat())
@@ -136,7 +140,7 @@ def _with_items(query: sa.Select) -> sa.Select:
 
 def public_batches(kind: BatchKind | None = None) -> list[Batch]:
     """Batches public today, newest first."""
-    query = sa.select(Batch).where(Batch.publish_on.is_not(None), Batch.publish_on <= today())
+    query = sa.select(Batch).where(Batch.publish_on.is_not(None), Batch.publish_on <= clock.today())
     if kind is not None:
         query = query.where(Batch.kind == kind)
     return list(db.session.scalars(query.order_by(Batch.publish_on.desc(), Batch.id.desc())))
@@ -144,7 +148,7 @@ def public_batches(kind: BatchKind | None = None) -> list[Batch]:
 
 def scheduled_batches() -> list[Batch]:
     """Batches with a publication date still to come, soonest first."""
-    query = sa.select(Batch).where(Batch.publish_on > today())
+    query = sa.select(Batch).where(Batch.publish_on > clock.today())
     return list(db.session.scalars(query.order_by(Batch.publish_on, Batch.id)))
 
 
@@ -164,15 +168,102 @@ def get(batch_id: int) -> Batch | None:
     return db.session.scalar(_with_items(sa.select(Batch).where(Batch.id == batch_id)))
 
 
-def candidates(batch: Batch, q: str) -> list[Scenario | Capability]:
-    """Published listings that could be added, newest first, optionally by title keyword."""
+@dataclass(frozen=True)
+class CandidateFilters:
+    """What the composer narrows the published listings to."""
+
+    q: str = ""
+    domain: str = ""
+    district: str = ""
+    opening_method: str = ""  # scenarios only
+    published_from: date | None = None
+    published_to: date | None = None
+    show_batched: bool = False  # listings already in a batch are hidden unless asked for
+
+    @classmethod
+    def from_args(cls, args: Any) -> CandidateFilters:
+        """Read the query string; unusable values are ignored rather than refused."""
+
+        def text(name: str) -> str:
+            return (args.get(name) or "").strip()[:50]
+
+        return cls(
+            q=text("q"),
+            domain=text("domain"),
+            district=text("district"),
+            opening_method=text("opening_method"),
+            published_from=_day(text("from")),
+            published_to=_day(text("to")),
+            show_batched=args.get("batched") == "1",
+        )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _in_any_batch(model: type[Scenario] | type[Capability]) -> sa.ColumnElement[bool]:
+    key = BatchItem.scenario_id if model is Scenario else BatchItem.capability_id
+    return sa.exists(sa.select(BatchItem.id).where(key == model.id))
+
+
+def _narrowed(model: Any, filters: CandidateFilters) -> list[sa.ColumnElement[bool]]:
+    where = [model.status == ListingStatus.PUBLISHED]
+    if filters.q:
+        where.append(model.title.icontains(filters.q, autoescape=True))
+    if filters.domain:
+        if model is Scenario:
+            where.append(Scenario.domain == filters.domain)
+        else:
+            where.append(Capability.domains.any(TaxonomyTerm.name == filters.domain))
+    if filters.district:
+        if model is Scenario:
+            where.append(Scenario.district == filters.district)
+        else:
+            where.append(Capability.organization.has(Organization.district == filters.district))
+    if filters.opening_method and model is Scenario:
+        where.append(Scenario.opening_method == filters.opening_method)
+    if filters.published_from:
+        where.append(model.published_at >= clock.start_of_day(filters.published_from))
+    if filters.published_to:
+        where.append(
+            model.published_at < clock.start_of_day(filters.published_to + timedelta(days=1))
+        )
+    if not filters.show_batched:
+        where.append(~_in_any_batch(model))
+    return where
+
+
+def candidates(
+    batch: Batch, filters: CandidateFilters | None = None
+) -> list[Scenario | Capability]:
+    """Published listings that could be added, newest first, narrowed by the filters."""
+    filters = filters or CandidateFilters()
     model = model_of(batch.kind)
     chosen = {item.listing.id for item in batch.items}
-    query = sa.select(model).where(model.status == ListingStatus.PUBLISHED)
-    if q:
-        query = query.where(model.title.icontains(q, autoescape=True))
+    query = sa.select(model).where(*_narrowed(model, filters))
     query = query.options(selectinload(model.organization)).order_by(
         model.published_at.desc(), model.id.desc()
     )
     rows = db.session.scalars(query.limit(CANDIDATE_LIMIT + len(chosen)))
     return [r for r in rows if r.id not in chosen][:CANDIDATE_LIMIT]
+
+
+def batches_holding(kind: BatchKind, ids: Sequence[int]) -> dict[int, list[str]]:
+    """For each listing, the titles of the batches it is already in (for the composer's marks)."""
+    if not ids:
+        return {}
+    key = BatchItem.scenario_id if kind is BatchKind.SCENARIO else BatchItem.capability_id
+    query = (
+        sa.select(key, Batch.title)
+        .join(Batch, Batch.id == BatchItem.batch_id)
+        .where(key.in_(ids))
+        .order_by(Batch.id)
+    )
+    found: dict[int, list[str]] = {}
+    for listing_id, title in db.session.execute(query):
+        found.setdefault(listing_id, []).append(title)
+    return found

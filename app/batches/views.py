@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, submissions
+from app import audit, clock, submissions, taxonomy
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
@@ -22,9 +22,7 @@ from app.security import policies
 def _visible(batch_id: int) -> Batch:
     """A public batch; unpublished ones only to administrators (404 for anyone else)."""
     batch = services.get(batch_id)
-    if batch is None or not (
-        batch.is_public(services.today()) or policies.is_reviewer(current_user)
-    ):
+    if batch is None or not (batch.is_public(clock.today()) or policies.is_reviewer(current_user)):
         abort(404)
     return batch
 
@@ -50,7 +48,7 @@ def index() -> str:
 def detail(batch_id: int) -> str:
     """A batch's listings."""
     batch = _visible(batch_id)
-    return render_template("batches/detail.html", batch=batch, today=services.today())
+    return render_template("batches/detail.html", batch=batch, today=clock.today())
 
 
 @bp.route("/<int:batch_id>.xlsx")
@@ -77,7 +75,7 @@ def manage() -> str:
         "batches/manage.html",
         batches=services.all_batches(),
         form=CreateForm(),
-        today=services.today(),
+        today=clock.today(),
         delete_form=EmptyForm(),
     )
 
@@ -110,7 +108,7 @@ def create() -> Response:
 def edit(batch_id: int) -> Response | str:
     """Choose the listings and the title; then publish now or on a date."""
     batch = _editable(batch_id)
-    public = batch.is_public(services.today())
+    public = batch.is_public(clock.today())
     form = BatchForm(obj=batch if request.method == "GET" else None)
     if not public and form.validate_on_submit():
         picked = [parse_id(v) for v in request.form.getlist("listing")]
@@ -126,15 +124,18 @@ def edit(batch_id: int) -> Response | str:
         db.session.commit()
         flash(f"已保存，共{len(batch.items)}项。", "success")
         return redirect(url_for("batches.edit", batch_id=batch_id))
-    q = (request.args.get("q") or "").strip()[:50]
+    filters = services.CandidateFilters.from_args(request.args)
+    candidates = [] if public else services.candidates(batch, filters)
     return render_template(
         "batches/edit.html",
         batch=batch,
         form=form,
         public=public,
-        q=q,
-        candidates=[] if public else services.candidates(batch, q),
-        publish_form=PublishForm(publish_on=batch.publish_on or services.today()),
+        filters=filters,
+        choices=taxonomy.names_by_kind(("domain", "district", "opening_method")),
+        candidates=candidates,
+        batched=services.batches_holding(batch.kind, [c.id for c in candidates]),
+        publish_form=PublishForm(publish_on=batch.publish_on or clock.today()),
         action_form=EmptyForm(),
     )
 
@@ -150,7 +151,7 @@ def publish(batch_id: int) -> Response:
             message = "已取消发布计划。"
         elif form.validate_on_submit():
             services.publish(current_user, batch, form.publish_on.data)
-            when = "已发布" if batch.is_public(services.today()) else f"将于{batch.publish_on}发布"
+            when = "已发布" if batch.is_public(clock.today()) else f"将于{batch.publish_on}发布"
             message = f"“{batch.title}”{when}。"
         else:
             raise DomainError("请填写有效的发布日期。")

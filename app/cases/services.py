@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import amounts, audit
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
@@ -53,8 +53,18 @@ def prefill(engagement: Engagement) -> CaseInput:
         if engagement.capability
         else engagement.proposal,
         result=engagement.result_summary,
-        figures=f"合同金额 {engagement.contract_amount_wan} 万元；上线日期 {engagement.golive_date}",
+        figures=_figures(engagement),
     )
+
+
+def _figures(engagement: Engagement) -> str:
+    """The engagement's facts as a draft case states them; a fact not recorded is left out."""
+    parts = []
+    if engagement.contract_amount_wan is not None:
+        parts.append(f"合同金额 {amounts.wan(engagement.contract_amount_wan)}")
+    if engagement.golive_date is not None:
+        parts.append(f"上线日期 {engagement.golive_date}")
+    return "；".join(parts)
 
 
 def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> ExcellentCase:

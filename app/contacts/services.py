@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,12 +13,21 @@ from sqlalchemy.orm import selectinload
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Capability, ContactReveal, Organization, Scenario
+from app.models import (
+    Capability,
+    ContactReveal,
+    Engagement,
+    EngagementStage,
+    Organization,
+    Scenario,
+)
 from app.models.base import utcnow
 from app.security import policies
 
 # a reveal keeps the contacts readable for this long, and the limit counts reveals in it
 WINDOW = timedelta(hours=24)
+# from 洽谈中 on, the two parties of an engagement see each other's full contacts
+CONTACT_STAGES = (EngagementStage.NEGOTIATING, EngagementStage.SIGNED, EngagementStage.LANDED)
 
 
 class Access(enum.StrEnum):
@@ -75,6 +85,53 @@ def reveal(
     return row
 
 
+@dataclass(frozen=True)
+class PartyContact:
+    """The other party's full contact details, shown on an engagement page."""
+
+    organization: str
+    name: str
+    phone: str
+    email: str
+    role: str  # "发布单位" or "揭榜企业"
+
+
+def engagement_contact(
+    user: Any, engagement: Engagement, *, ip: str, now: datetime | None = None
+) -> PartyContact | None:
+    """The other party's contacts once the engagement is at 洽谈中 or later (None before).
+
+    Showing them is logged as a reveal naming the engagement (once per 24 hours), not counted
+    against the daily limit: the two parties are working together.
+    """
+    party = policies.engagement_party(user, engagement)
+    if party is None or engagement.stage not in CONTACT_STAGES:
+        return None
+    now = now or utcnow()
+    other = engagement.firm if party == "publisher" else engagement.scenario.organization
+    if not _last_reveal(user.id, other.id, now):
+        db.session.add(
+            ContactReveal(
+                user_id=user.id,
+                viewer_organization_id=user.organization_id,
+                organization_id=other.id,
+                scenario_id=engagement.scenario_id,
+                engagement_id=engagement.id,
+                ip=(ip or "")[:45],
+                created_at=now,
+            )
+        )
+        audit.record(user, "contact_reveal", other, f"对接#{engagement.id}")
+    if party == "firm":  # the scenario names the person in charge of it
+        scenario = engagement.scenario
+        name, phone = scenario.contact_name or other.contact_name, scenario.contact_phone
+        email = scenario.contact_email or other.contact_email
+        return PartyContact(other.name, name, phone or other.contact_phone, email, "发布单位")
+    return PartyContact(
+        other.name, other.contact_name, other.contact_phone, other.contact_email, "揭榜企业"
+    )
+
+
 def record_refusal(
     user: Any, organization: Organization, reason: str, scenario: Any = None, capability: Any = None
 ) -> None:
@@ -94,7 +151,9 @@ def _where(scenario: Scenario | None, capability: Capability | None) -> str:
 def reveals_in_window(user_id: int, now: datetime) -> int:
     """How many reveals the user made in the last 24 hours."""
     query = sa.select(sa.func.count(ContactReveal.id)).where(
-        ContactReveal.user_id == user_id, ContactReveal.created_at > now - WINDOW
+        ContactReveal.user_id == user_id,
+        ContactReveal.created_at > now - WINDOW,
+        ContactReveal.engagement_id.is_(None),  # a party's contacts shown on an engagement
     )
     return db.session.scalar(query) or 0
 

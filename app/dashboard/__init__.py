@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from app.dashboard import views  # noqa: E402, F401  (routes register on import)
+from app.dashboard import freshness, views  # noqa: E402, F401  (routes and listeners register)

@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app
 
-from app import taxonomy
+from app import clock, taxonomy
+from app.dashboard import figures
 from app.extensions import db
 from app.models import (
     Capability,
@@ -103,6 +104,10 @@ class Summary:
     contract_amount_wan: float
     local_signed: int
     median_days_to_first_engagement: float | None
+    # headline figures shared with the home page (app/dashboard/figures.py); defaults keep
+    # snapshots stored before they existed readable
+    firms: int = 0
+    recommended_engagements: int = 0
 
     @property
     def local_share(self) -> float | None:
@@ -199,9 +204,10 @@ def summary() -> Summary:
     stages = engagement_stages()
     signed = [stages.get(stage, (0, 0.0)) for stage in SIGNED]
     local = _local_signed()
+    shared = _shared("headline", figures.headline)
     return Summary(
-        scenarios_published=sum(n for k, n in _scenario_breakdown().items() if k[3]),
-        capabilities_published=sum(n for k, n in _capability_breakdown().items() if k[1]),
+        scenarios_published=shared["scenarios"],
+        capabilities_published=shared["capabilities"],
         recommendations_made=sum(recs.values()),
         recommendations_approved=recs[RecommendationStatus.APPROVED],
         recommendations_rejected=recs[RecommendationStatus.REJECTED],
@@ -210,6 +216,8 @@ def summary() -> Summary:
         contract_amount_wan=round(sum(a for _, a in signed), 2),
         local_signed=local.get(True, (0, 0.0))[0],
         median_days_to_first_engagement=median_days_to_first_engagement(),
+        firms=shared["firms"],
+        recommended_engagements=shared["recommended"],
     )
 
 
@@ -630,7 +638,14 @@ def recommendations() -> Chart:
     """Recommendations made, by review outcome."""
     counts = recommendation_counts()
     rows = [(status.label, counts[status]) for status in RecommendationStatus]
-    return Chart("recommendations", "平台推荐：审核结果", "pie", ("状态", "推荐数"), tuple(rows))
+    return Chart(
+        "recommendations",
+        "平台推荐：审核结果",
+        "pie",
+        ("状态", "推荐数"),
+        tuple(rows),
+        private=True,
+    )
 
 
 def funnel() -> Chart:
@@ -820,6 +835,8 @@ def rejection_reasons(limit: int = RECENT_REJECTIONS) -> Chart:
 
 
 def _day(value: date | datetime | None) -> str:
+    if isinstance(value, datetime):
+        value = clock.local_date(value)
     return value.strftime("%Y-%m-%d") if value else ""
 
 
@@ -830,13 +847,14 @@ PUBLIC_CHARTS: dict[str, Callable[[], Chart]] = {
     "months": by_month,
     "technologies": by_technology,
     "districts": by_district,
-    "recommendations": recommendations,
     "funnel": funnel,
     "origins": origins,
     "contracts": contracts,
     "local": local_share,
 }
+# the review queue's outcomes (pending pairs among them) are internal: administrators only
 PRIVATE_CHARTS: dict[str, Callable[[], Chart]] = {
+    "recommendations": recommendations,
     "statuses": listing_statuses,
     "firms": firm_contracts,
     "rejections": rejection_reasons,

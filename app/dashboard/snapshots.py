@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.dashboard.services import Chart, Dashboard, Summary
 from app.extensions import db
 from app.models import DashboardSnapshot
 from app.runtime.sqlite import writing
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
 
 
 def audience(admin: bool) -> str:
@@ -38,20 +42,27 @@ def from_json(data: dict[str, Any], admin: bool, generated_at: datetime) -> Dash
 def store(dashboard: Dashboard) -> None:
     """Replace the audience's snapshot (in a short transaction of its own)."""
     generated = dashboard.generated_at or datetime.now(UTC)
-    with writing(), Session(db.engine) as session:
-        session.merge(
-            DashboardSnapshot(
-                audience=audience(dashboard.admin), generated_at=generated, data=to_json(dashboard)
+    try:
+        with writing(), Session(db.engine) as session:
+            session.merge(
+                DashboardSnapshot(
+                    audience=audience(dashboard.admin),
+                    generated_at=generated,
+                    data=to_json(dashboard),
+                )
             )
-        )
-        session.commit()
+            session.commit()
+    except sa.exc.IntegrityError:
+        # after a change dropped the copy, another request stored its own at the same moment
+        # (merge is SELECT then INSERT): that copy serves as well as this one
+        return
 
 
 def load(admin: bool) -> Dashboard | None:
     """The audience's latest snapshot, or None before the first one."""
     row = db.session.get(DashboardSnapshot, audience(admin))
-    if row is None:
-        return None
+    if row is None or set(SUMMARY_FIELDS) - set(row.data.get("summary", {})):
+        return None  # none yet, or stored by a version with fewer figures: computed afresh
     generated = row.generated_at
     if generated.tzinfo is None:  # SQLite hands back naive UTC
         generated = generated.replace(tzinfo=UTC)

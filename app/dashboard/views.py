@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
 from app import audit
-from app.dashboard import bp, cache, export
+from app.dashboard import bp, cache, export, figures
 from app.extensions import db
 
 
@@ -16,6 +16,7 @@ def _page(admin: bool) -> str:
         "dashboard/index.html",
         dash=dashboard,
         admin=admin,
+        FIGURES=figures.FIGURES,
         cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"],
     )
 

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from app import audit
+from app import amounts, audit, clock
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
@@ -29,7 +29,6 @@ from app.models import (
     Organization,
     Scenario,
 )
-from app.models.base import utcnow
 from app.models.engagement import MAX_CONTRACT_WAN
 from app.notifications import services as notifications
 from app.security.policies import engagement_party
@@ -145,7 +144,7 @@ def _transition(engagement: Engagement, target: EngagementStage) -> Transition:
 
 
 def _apply_fields(engagement: Engagement, change: StageChange) -> None:
-    today = utcnow().date()
+    today = clock.today()  # the parties' calendar: a contract signed today is never 'future'
     if change.target is S.SIGNED:
         engagement.contract_amount_wan = valid_amount(change.contract_amount_wan)
         if change.contract_date is None:
@@ -186,11 +185,15 @@ def valid_amount(amount: Decimal | None) -> Decimal:
 
 def _event_note(change: StageChange, note: str) -> str:
     """The timeline keeps the facts of the step along with the party's own note."""
-    facts = {
-        S.SIGNED: f"合同金额 {change.contract_amount_wan} 万元，签约日期 {change.contract_date}",
-        S.LANDED: f"上线日期 {change.golive_date}；成效：{change.result_summary.strip()}",
-        S.TERMINATED: f"终止原因：{change.end_reason.strip()}",
-    }.get(change.target, "")
+    facts = ""
+    if change.target is S.SIGNED and change.contract_amount_wan is not None:
+        facts = (
+            f"合同金额 {amounts.wan(change.contract_amount_wan)}，签约日期 {change.contract_date}"
+        )
+    elif change.target is S.LANDED:
+        facts = f"上线日期 {change.golive_date}；成效：{change.result_summary.strip()}"
+    elif change.target is S.TERMINATED:
+        facts = f"终止原因：{change.end_reason.strip()}"
     return "\n".join(part for part in (facts, note) if part)
 
 

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from app import audit, submissions
 from app.attachments import downloads
+from app.contacts import services as contacts
 from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
 from app.errors import DomainError
@@ -132,9 +133,12 @@ def accept_recommendation(recommendation_id: int) -> Response:
 def detail(engagement_id: int) -> str:
     """The timeline, the contract facts and the moves the user may make."""
     engagement = _engagement(engagement_id)
+    contact = contacts.engagement_contact(current_user, engagement, ip=request.remote_addr or "")
+    db.session.commit()  # the reveal log row, when contacts were shown
     return render_template(
         "engagements/detail.html",
         engagement=engagement,
+        contact=contact,
         party=policies.engagement_party(current_user, engagement),
         moves=lifecycle.allowed(current_user, engagement),
         form=StageForm(),
@@ -179,6 +183,7 @@ def change_stage(engagement_id: int) -> Response:
     form = StageForm()
     change = form.to_change() if form.validate_on_submit() else None
     if change is None:
+        db.session.rollback()  # end the refused request's transaction before the redirect
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "danger")

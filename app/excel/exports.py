@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from app import clock
 from app.excel.workbook import table
 from app.models import Capability, Scenario
 from app.template_helpers import mask_phone
@@ -67,7 +68,7 @@ def scenario_row(s: Scenario, full_contacts: bool) -> list[Any]:
         s.contact_name,
         phone,
         s.status.label,
-        s.published_at.date() if s.published_at else None,
+        clock.local_date(s.published_at) if s.published_at else None,
     ]
 
 
@@ -86,7 +87,7 @@ def capability_row(c: Capability) -> list[Any]:
         c.qualifications,
         c.organization.district,
         c.status.label,
-        c.published_at.date() if c.published_at else None,
+        clock.local_date(c.published_at) if c.published_at else None,
     ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app import audit, taxonomy
+from app import audit, clock, taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
@@ -121,7 +121,7 @@ class _Rules:
     @classmethod
     def load(cls, kind: Kind) -> _Rules:
         kinds = {c.taxonomy for c in columns(kind) if c.taxonomy}
-        return cls({k: taxonomy.names(k) for k in kinds}, utcnow().date())
+        return cls({k: taxonomy.names(k) for k in kinds}, clock.today())
 
 
 @dataclass

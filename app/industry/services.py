@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.dashboard import figures
 from app.extensions import db
-from app.models import Capability, ListingStatus, Organization, OrgStatus, Role
+from app.models import Capability, ListingStatus, Organization
 from app.organizations.queries import holding_honour
 
 NO_CHAIN = "未填写产业链"
@@ -84,7 +85,7 @@ def _chain_label() -> sa.ColumnElement[str]:
 
 
 def _where(filters: IndustryFilters) -> list[sa.ColumnElement[bool]]:
-    conditions = [Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED]
+    conditions = figures.firm_clause()  # the home page's 入驻数字企业, narrowed
     if filters.chain:
         conditions.append(_chain_label() == filters.chain)
     if filters.district:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app import clock
 from app.extensions import db
 from app.jobs.registry import job
 from app.jobs.runner import JobContext
@@ -41,7 +42,7 @@ def reap(ctx: JobContext) -> dict[str, Any]:
         )
     ).all()
     for run in dead:
-        run.error = f"执行中断：工作进程在 {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC 后失去响应。"
+        run.error = f"执行中断：工作进程在 {clock.local(run.heartbeat_at):%Y-%m-%d %H:%M:%S}（北京时间）后失去响应。"
         if run.attempts < run.max_attempts:
             run.status, run.dispatched_at, run.not_before = JobStatus.QUEUED, None, None
         else:

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, taxonomy
+from app import audit, clock, taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import enqueue
@@ -35,7 +35,6 @@ from app.models import (
     Scenario,
     VersionStatus,
 )
-from app.models import listing as listing_models
 from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
@@ -127,6 +126,7 @@ def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
     # touching the row bumps lock_version, so a reviewer looking at the older revision
     # (or a colleague editing the same listing) is told that it changed
     listing.updated_at = utcnow()
+    listing.review_note = ""  # a rejection was of an earlier revision: this one awaits review
     audit.record(user, "revise", listing)
 
 
@@ -385,7 +385,7 @@ def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
 
 def expire_due(today: date | None = None) -> list[Scenario]:
     """Mark published scenarios whose deadline has passed as 已过期; return them."""
-    today = today or listing_models.local_today()
+    today = today or clock.today()
     query = sa.select(Scenario).where(
         Scenario.status == ListingStatus.PUBLISHED, Scenario.deadline < today
     )

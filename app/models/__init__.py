@@ -44,6 +44,7 @@ from app.models.notification import (
     OutboxStatus,
 )
 from app.models.org import Organization, OrgStatus, Role, User
+from app.models.questions import QuestionStatus, ScenarioFollow, ScenarioQuestion
 from app.models.reporting import DASHBOARD_INDEXES, DashboardSnapshot
 from app.models.search import ListingCount, SavedSearch, SearchDocument
 from app.models.sessions import UserSession
@@ -94,9 +95,12 @@ __all__ = [
     "ReferenceCase",
     "MatchCalibration",
     "RerankerModel",
+    "QuestionStatus",
     "Role",
     "SavedSearch",
     "Scenario",
+    "ScenarioFollow",
+    "ScenarioQuestion",
     "SearchDocument",
     "StoredFile",
     "TaxonomyTerm",

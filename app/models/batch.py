@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column
 from app.models.listing import Capability, Scenario
 
@@ -21,7 +22,7 @@ class BatchKind(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
-        return "场景机会清单" if self is BatchKind.SCENARIO else "能力清单"
+        return N_("场景机会清单") if self is BatchKind.SCENARIO else N_("能力清单")
 
 
 class Batch(TimestampMixin, Base):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class CaseStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
-        return {"draft": "待发布", "published": "已发布"}[self.value]
+        return {"draft": N_("待发布"), "published": N_("已发布")}[self.value]
 
 
 class ExcellentCase(TimestampMixin, Base):

@@ -44,6 +44,11 @@ class ContactReveal(Base):
     capability_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("capabilities.id", ondelete="SET NULL")
     )
+    # set for the contacts shown to a party of an engagement at 洽谈中 or later: logged like
+    # any reveal, but not counted against the daily limit
+    engagement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("engagements.id", ondelete="SET NULL"), index=True
+    )
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, index=True

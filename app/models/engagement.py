@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -36,11 +37,11 @@ class EngagementStage(enum.StrEnum):
 
 
 ENGAGEMENT_STAGE_LABELS = {
-    EngagementStage.INTENT: "意向",
-    EngagementStage.NEGOTIATING: "洽谈中",
-    EngagementStage.SIGNED: "已签约",
-    EngagementStage.LANDED: "已落地",
-    EngagementStage.TERMINATED: "已终止",
+    EngagementStage.INTENT: N_("意向"),
+    EngagementStage.NEGOTIATING: N_("洽谈中"),
+    EngagementStage.SIGNED: N_("已签约"),
+    EngagementStage.LANDED: N_("已落地"),
+    EngagementStage.TERMINATED: N_("已终止"),
 }
 
 
@@ -53,7 +54,7 @@ class EngagementOrigin(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
-        return {"application": "揭榜/申请", "recommendation": "平台推荐"}[self.value]
+        return {"application": N_("揭榜/申请"), "recommendation": N_("平台推荐")}[self.value]
 
 
 class Engagement(TimestampMixin, Base):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from app import clock
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column
 from app.models.org import Organization
 
@@ -43,27 +45,19 @@ class ListingStatus(enum.StrEnum):
 
 
 LISTING_STATUS_LABELS = {
-    ListingStatus.DRAFT: "草稿",
-    ListingStatus.PENDING: "待审核",
-    ListingStatus.PUBLISHED: "已发布",
-    ListingStatus.REJECTED: "已驳回",
-    ListingStatus.CLOSED: "已关闭",
-    ListingStatus.EXPIRED: "已过期",
-    ListingStatus.WITHDRAWN: "已撤回",
+    ListingStatus.DRAFT: N_("草稿"),
+    ListingStatus.PENDING: N_("待审核"),
+    ListingStatus.PUBLISHED: N_("已发布"),
+    ListingStatus.REJECTED: N_("已驳回"),
+    ListingStatus.CLOSED: N_("已关闭"),
+    ListingStatus.EXPIRED: N_("已过期"),
+    ListingStatus.WITHDRAWN: N_("已撤回"),
 }
 
 # a withdrawn listing went back to its owner, who may change it and submit it again
 EDITABLE_STATUSES = frozenset(
     {ListingStatus.DRAFT, ListingStatus.REJECTED, ListingStatus.WITHDRAWN}
 )
-
-# Jinan's clock (no daylight saving): a deadline is the last day in China, not in UTC
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def local_today() -> date:
-    """Today's date in China, which deadlines are compared with."""
-    return datetime.now(CHINA).date()
 
 
 def _term_link(table: str, owner: str, owner_table: str) -> sa.Table:
@@ -173,7 +167,7 @@ class Scenario(ListingMixin, Base):
     @property
     def is_past_deadline(self) -> bool:
         """The application deadline has passed (the scenario may not be swept to EXPIRED yet)."""
-        return self.deadline is not None and self.deadline < local_today()
+        return self.deadline is not None and self.deadline < clock.today()
 
     @property
     def is_published(self) -> bool:
@@ -192,7 +186,7 @@ class Scenario(ListingMixin, Base):
         """SQL for is_published: published and the deadline not yet passed."""
         return sa.and_(
             cls.status == ListingStatus.PUBLISHED,
-            sa.or_(cls.deadline.is_(None), cls.deadline >= local_today()),
+            sa.or_(cls.deadline.is_(None), cls.deadline >= clock.today()),
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column, utcnow
 from app.models.listing import Capability, Scenario
 from app.models.org import User
@@ -25,7 +26,9 @@ class RecommendationStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
-        return {"pending": "待审核", "approved": "已推荐", "rejected": "已驳回"}[self.value]
+        return {"pending": N_("待审核"), "approved": N_("已推荐"), "rejected": N_("已驳回")}[
+            self.value
+        ]
 
 
 class Recommendation(TimestampMixin, Base):

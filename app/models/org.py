@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -57,12 +58,12 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.PUBLISHER: "场景发布单位",
-    Role.FIRM: "数字企业",
-    Role.REVIEWER: "平台审核员",
-    Role.SYSADMIN: "系统管理员",
-    Role.SECADMIN: "安全管理员",
-    Role.AUDITOR: "审计管理员",
+    Role.PUBLISHER: N_("场景发布单位"),
+    Role.FIRM: N_("数字企业"),
+    Role.REVIEWER: N_("平台审核员"),
+    Role.SYSADMIN: N_("系统管理员"),
+    Role.SECADMIN: N_("安全管理员"),
+    Role.AUDITOR: N_("审计管理员"),
 }
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
 ORG_ROLES = frozenset({Role.PUBLISHER, Role.FIRM})
@@ -80,7 +81,9 @@ class OrgStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown in the UI."""
-        return {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}[self.value]
+        return {"pending": N_("待审核"), "approved": N_("已通过"), "rejected": N_("已驳回")}[
+            self.value
+        ]
 
 
 class Organization(TimestampMixin, Base):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from app.notifications import views  # noqa: E402, F401  (routes register on import)
+from app.notifications import reviewers, views  # noqa: E402, F401  (routes, listeners register)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import DeadlineReminder, Engagement, EngagementStage, ListingStatus, Scenario
-from app.models.base import utcnow
 from app.notifications.services import notify_organization
 
 DAYS_AHEAD = 3
@@ -16,7 +16,7 @@ DAYS_AHEAD = 3
 
 def remind_deadlines(today: date | None = None) -> int:
     """Notify about published scenarios whose deadline is within three days; return how many."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     reminded = sa.select(DeadlineReminder.id).where(
         DeadlineReminder.scenario_id == Scenario.id, DeadlineReminder.deadline == Scenario.deadline
     )

@@ -23,11 +23,28 @@ KINDS: dict[str, str] = {
     "saved_search_hit": "订阅搜索有新结果",
     "organization_reviewed": "单位审核结果",
     "organization_changed": "单位信息变更待审核",
+    # the reviewers' work (app/notifications/reviewers.py); e-mailed in the daily digest
+    "registration_received": "新单位注册待审核",
+    "submission_received": "新提交内容待审核",
+    "matches_queued": "新推荐匹配待审核",
 }
+STAFF_KINDS = frozenset({"registration_received", "submission_received", "matches_queued"})
 
 
-def notify(users: Iterable[User], kind: str, title: str, link: str = "", body: str = "") -> int:
-    """Add one notification per active user (flushed, not committed); return how many."""
+def notify(
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    link: str = "",
+    body: str = "",
+    *,
+    flush: bool = True,
+) -> int:
+    """Add one notification per active user (flushed, not committed); return how many.
+
+    flush=False only adds the rows (for callers inside a flush); the reviewers' work kinds
+    are e-mailed in the daily digest, not one message each.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if link and not link.startswith("/"):
@@ -42,11 +59,19 @@ def notify(users: Iterable[User], kind: str, title: str, link: str = "", body: s
                 Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link)
             )
         if wants(preference, kind, "email") and user.email:
-            held = preference is not None and preference.daily_digest
+            held = kind in STAFF_KINDS or (preference is not None and preference.daily_digest)
             outbox.queue(user, kind, title, email_body(title, body, link), held=held)
     db.session.add_all(rows)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return len(rows)
+
+
+def kinds_for(user: Any) -> dict[str, str]:
+    """The kinds a user can be told about (the reviewers' work kinds only for reviewers)."""
+    if getattr(user, "role", None) is Role.REVIEWER:
+        return KINDS
+    return {k: v for k, v in KINDS.items() if k not in STAFF_KINDS}
 
 
 def preferences_of(user_ids: list[int]) -> dict[int, NotificationPreference]:

@@ -74,7 +74,7 @@ def settings() -> Response | str:
     return render_template(
         "notifications/settings.html",
         form=form,
-        kinds=services.KINDS,
+        kinds=services.kinds_for(current_user),
         site_on={k for k in services.KINDS if services.wants(preference, k, "site")},
         email_on={k for k in services.KINDS if services.wants(preference, k, "email")},
         daily_digest=bool(preference and preference.daily_digest),

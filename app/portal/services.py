@@ -8,41 +8,21 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.dashboard import figures
 from app.models import (
     Capability,
     ListingStatus,
     Organization,
-    OrgStatus,
-    Recommendation,
-    RecommendationStatus,
-    Role,
     Scenario,
     TaxonomyTerm,
 )
-from app.models import listing as listing_models
 from app.search import queries
 from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:
-    """The figures on the home page, in one statement: the published counts the database
-    keeps (app.models.search.ListingCount) and two counts of small index ranges."""
-
-    def count(model: type, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
-        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
-
-    today = listing_models.local_today()
-    figures = {
-        "scenarios": queries.listed_count("scenario", today),
-        "capabilities": queries.listed_count("capability", today),
-        "firms": count(
-            Organization, Organization.role == Role.FIRM, Organization.status == OrgStatus.APPROVED
-        ),
-        "matches": count(Recommendation, Recommendation.status == RecommendationStatus.APPROVED),
-    }
-    row = db.session.execute(sa.select(*figures.values())).one()
-    return {name: value or 0 for name, value in zip(figures, row, strict=True)}
+    """The headline figures on the home page: the dashboard's definitions (one statement)."""
+    return figures.headline()
 
 
 def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:

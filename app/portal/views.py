@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app import taxonomy
 from app.batches import services as batches
+from app.dashboard import figures
 from app.engagements import services as engagements
 from app.extensions import db
 from app.forms import EmptyForm
@@ -29,6 +30,7 @@ def index() -> str:
     return render_template(
         "portal/index.html",
         counts=services.counts(),
+        FIGURES=figures.FIGURES,
         scenarios=services.latest_scenarios(LATEST),
         capabilities=services.latest_capabilities(LATEST),
         batch=batches.newest_public(),

@@ -33,6 +33,7 @@ from app.recommendations import exposure, learning, levels, maintenance, vocabul
 from app.recommendations import jobs as matching_jobs
 from app.recommendations import services as recommendations
 from app.review import bp, services
+from app.review import matches as matches_service
 from app.review.forms import CloseForm, DecisionForm, ListingDecisionForm, VocabularyForm
 
 
@@ -45,14 +46,11 @@ def _get(model: type[Any], object_id: int) -> Any:
 
 @bp.route("/")
 def index() -> str:
-    """What waits for review."""
-    matches = sa.select(sa.func.count()).select_from(
-        recommendations.pending_queue(_min_score()).subquery()
-    )
+    """What waits for review: the 待办 panel with counts and links."""
     return render_template(
         "review/index.html",
         **services.pending_counts(),
-        matches=db.session.scalar(matches) or 0,
+        matches=matches_service.queue_size(_min_score()),
         calibration=levels.calibration(),
         review_min_score=levels.review_min_score(),
         exposure=exposure.statistics(),
@@ -200,15 +198,18 @@ def listing_close(kind: str, listing_id: int) -> Response:
     return redirect(back)
 
 
+MATCH_PAGE_SIZE = 25
+
+
 @bp.route("/matches")
 def matches() -> str:
-    """Recommended pairs estimated at least as likely to be relevant as the threshold, both
-    texts side by side."""
+    """Recommended pairs (not yet engaged) estimated at least as likely to be relevant as the
+    threshold, both texts side by side."""
     min_probability = _min_probability()
     page = db.paginate(
-        recommendations.pending_queue(levels.score_for(min_probability)),
+        matches_service.queue(levels.score_for(min_probability)),
         page=page_arg(),
-        per_page=10,
+        per_page=MATCH_PAGE_SIZE,
         error_out=False,
     )
     return render_template(
@@ -216,6 +217,7 @@ def matches() -> str:
         page=page,
         min_probability=min_probability,
         form=DecisionForm(),
+        bulk_form=DecisionForm(prefix="bulk"),
     )
 
 
@@ -223,11 +225,58 @@ def matches() -> str:
 def match_decide(recommendation_id: int) -> Response:
     """Push a pair to both organisations, or turn it down with a reason."""
     rec = _get(Recommendation, recommendation_id)
-    return _decide(
-        lambda form: recommendations.decide(current_user, rec, form.approved, form.note),
-        "review.matches",
-        "该推荐",
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(url_for("review.matches"))
+    return _match_outcome([rec.id], form)
+
+
+@bp.route("/matches/bulk", methods=["POST"])
+def matches_bulk() -> Response:
+    """Decide every ticked pair (or the whole page) the same way, with one reason."""
+    form = DecisionForm(prefix="bulk")
+    back = url_for("review.matches", **_match_args())
+    ids = matches_service.parse_ids(
+        request.form.getlist("page_items" if request.form.get("all") else "items")
     )
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(back)
+    if not ids:
+        flash("请先勾选要审核的推荐。", "warning")
+        return redirect(back)
+    return _match_outcome(ids, form, back)
+
+
+def _match_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in ("min_probability", "page")}
+
+
+def _match_outcome(ids: list[int], form: DecisionForm, back: str = "") -> Response:
+    try:
+        outcome = matches_service.decide(current_user, ids, form.approved, form.note)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back or url_for("review.matches"))
+    db.session.commit()
+    verb = "通过" if form.approved else "驳回"
+    if len(ids) == 1 and outcome.done:
+        flash(f"该推荐已{verb}。", "success")
+    elif outcome.done:
+        flash(f"已批量{verb}{len(outcome.done)}条推荐。", "success")
+    for message in outcome.stale:
+        flash(f"未处理：{message}", "warning")
+    for message in outcome.refused:
+        flash(f"未处理：{message}", "danger")
+    return redirect(back or url_for("review.matches"))
+
+
+def _flash_errors(form: Any) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "danger")
 
 
 def _decide(apply: Any, back: str, subject: str) -> Response:

@@ -10,6 +10,9 @@ Only GET requests to the endpoints listed below, from visitors who are not signe
 no message waiting to be shown, are served from or stored in the cache; only complete HTML
 pages (200) that set no cookie are stored. A cache that fails (Redis down) is a miss.
 
+The same URL answers in Chinese or in English (app.i18n: the visitor's language cookie), so
+a copy is kept per language: the key is the request's locale and its path with the query.
+
 When a copy turns PAGE_CACHE_SECONDS old, one request renders the page again while the others
 are served the old copy for at most REFRESH_SECONDS more: a popular page is not rendered by
 every worker at once the moment its copy expires (which made its p99 ten times its p50).
@@ -24,6 +27,8 @@ from typing import Any
 from flask import Flask, Response, g, request, session
 from flask_caching.backends import RedisCache, SimpleCache
 from flask_login import current_user
+
+from app.i18n import request_locale
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +92,7 @@ def _cacheable_request() -> bool:
 
 
 def _key() -> str:
-    return request.full_path
+    return f"{request_locale()}:{request.full_path}"
 
 
 def _fresh_key(key: str) -> str:

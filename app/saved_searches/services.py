@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.errors import DomainError
 from app.extensions import db
 from app.models import SavedSearch, User
-from app.models import listing as listing_models
 from app.models.base import utcnow
 from app.models.search import SEARCH_SIDES
 from app.notifications import services as notifications
@@ -125,7 +125,7 @@ def alert_for(listing: Listing) -> int:
         )
         .order_by(SavedSearch.id)
     ).all()
-    today = listing_models.local_today()  # deadlines are dates in China, as on the lists
+    today = clock.today()  # deadlines are dates in China, as on the lists
     terms = search.TermCache(side, record)
     hits: dict[int, tuple[User, SavedSearch]] = {}
     for saved, user in rows:

@@ -37,7 +37,7 @@ def create() -> Response:
         flash(exc.message, "error")
         return redirect(url_for("saved_searches.index"))
     db.session.commit()
-    flash(f"已保存搜索：{saved.name}。有新发布的匹配内容时会通知您。", "success")
+    flash(f"已保存搜索“{saved.name}”。有新发布的匹配内容时会通知您。", "success")
     return redirect(saved.path)
 
 

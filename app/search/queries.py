@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import (
     Capability,
@@ -19,7 +20,6 @@ from app.models import (
     Scenario,
     TaxonomyTerm,
 )
-from app.models import listing as listing_models
 from app.models.listing import capability_domains, capability_tags, scenario_tags
 from app.models.search import budget_high
 from app.organizations.queries import holding_honour
@@ -261,5 +261,5 @@ def load(side: str, ids: Sequence[int]) -> list[Listing]:
 
 def newest(side: str, limit: int) -> list[Listing]:
     """The newest listed listings of a side (the home page), read from the newest index."""
-    where = [listed(side, listing_models.local_today())]
+    where = [listed(side, clock.today())]
     return Slice(0, limit, limit).rows(side, where, sort_keys(side, "newest"))

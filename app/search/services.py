@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
 
+from app import clock
 from app.extensions import db
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
 from app.models import Scenario
-from app.models import listing as listing_models
 from app.paging import MAX_PAGE
 from app.recommendations.live import live as live_matching
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
@@ -124,7 +124,7 @@ def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
     terms = query_tokens(filters.q, tokenizer(), known_words(side)) if filters.q else ()
     if filters.q and not terms:  # only punctuation or numbers: nothing can hold it
         return ResultPage([], 0, page, per_page, terms)
-    today = listing_models.local_today()  # looked up when called: tests move the calendar
+    today = clock.today()  # looked up when called: tests move the calendar
     start, end = (page - 1) * per_page, page * per_page
     conditions = filter_conditions(side, filters, today)
     sort = filters.effective_sort
@@ -244,7 +244,7 @@ def _budget_ok(filters: Filters, record: Record) -> bool:
 
 def describe(filters: Filters) -> str:
     """A short Chinese name for a search (the default name of a saved search)."""
-    parts = [f"“{filters.q}”"] if filters.q else []
+    parts = [filters.q] if filters.q else []  # bare: messages put a name in quotes themselves
     parts += [
         v for v in (filters.domain, filters.district, filters.tag, filters.opening_method) if v
     ]

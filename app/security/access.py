@@ -41,6 +41,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.logout": SIGNED_IN,
     "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,
+    "workspace.bulk_submit": OWNERS,
     "workspace.scenario_new": PUBLISHERS,
     "workspace.scenario_edit": PUBLISHERS,
     "workspace.scenario_submit": PUBLISHERS,
@@ -55,6 +56,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "review.capability_decide": REVIEWERS,
     "review.matches": REVIEWERS,
     "review.match_decide": REVIEWERS,
+    "review.matches_bulk": REVIEWERS,
     "review.engine": SYSADMINS,
     "review.engine_rebuild": SYSADMINS,
     "review.train_reranker": SYSADMINS,
@@ -123,12 +125,21 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "dashboard.admin": REVIEWERS,
     "dashboard.admin_download": REVIEWERS,
     "industry.index": PUBLIC,
+    # the language switch of the public portal (a preference cookie, no data)
+    "i18n.switch": PUBLIC,
     # saved searches: every signed-in user keeps their own; others' answer 404
     "saved_searches.index": SIGNED_IN,
     "saved_searches.create": SIGNED_IN,
     "saved_searches.rename": SIGNED_IN,
     "saved_searches.delete": SIGNED_IN,
     "saved_searches.toggle_alerts": SIGNED_IN,
+    # 场景答疑: firms ask and follow, publishers answer their own (others 404), reviewers hide
+    "questions.ask": FIRMS,
+    "questions.answer": PUBLISHERS,
+    "questions.hide": REVIEWERS,
+    "questions.follow": FIRMS,
+    "questions.mine": OWNERS,
+    "questions.review_list": REVIEWERS,
     # background jobs: administrators see and retry runs; a run's status is its starter's
     # the separated staff duties (三权分立)
     "staff.accounts": SYSADMINS,

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, NumberRange, ValidationError
 
-from app import taxonomy
+from app import clock, taxonomy
 from app.forms import (
     CheckboxListField,
     Form,
@@ -101,7 +101,7 @@ class ScenarioForm(LockedForm):
 
     def validate_deadline(self, field: DateField) -> None:
         """A deadline in the past would expire the scenario at once."""
-        if field.data and field.data < utcnow().date():
+        if field.data and field.data < clock.today():
             raise ValidationError("截止日期不能早于今天。")
 
     def validate_budget_max_wan(self, field: DecimalField) -> None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import submissions
+from app import clock, submissions
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -18,11 +18,11 @@ from app.listings import services
 from app.listings.services import StaleListingError
 from app.listings.versions import diff
 from app.models import Capability, ListingStatus, Role, Scenario
-from app.models.listing import CHINA
 from app.recommendations import services as recommendations
 from app.security import policies
 from app.template_helpers import fmt_budget
 from app.workspace import bp
+from app.workspace import services as workspace
 from app.workspace.forms import CapabilityForm, EndForm, ScenarioForm
 
 MODELS: dict[str, type[Scenario] | type[Capability]] = {
@@ -80,7 +80,28 @@ def index() -> str:
         revising=services.with_pending_revision(list(listings)),
         platform=recommendations.platform_recommendations(org),
         submit_form=EmptyForm(),
+        todo=workspace.todo(current_user),
+        submittable=workspace.SUBMITTABLE,
     )
+
+
+@bp.route("/submit", methods=["POST"])
+def bulk_submit() -> Response:
+    """Submit every ticked draft for review; each is checked, refusals are listed one by one."""
+    back = url_for("workspace.index") + "#drafts"
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    keys = request.form.getlist("items")
+    if not keys:
+        flash("请先勾选要提交审核的草稿。", "warning")
+        return redirect(back)
+    result = workspace.bulk_submit(current_user, keys)
+    db.session.commit()
+    if result.done:
+        flash(f"已提交审核{len(result.done)}项：{'、'.join(result.done)}。", "success")
+    for message in result.refused:
+        flash(f"未提交：{message}", "danger")
+    return redirect(back)
 
 
 @bp.route("/scenarios/new", methods=["GET", "POST"])
@@ -287,7 +308,7 @@ def pending_revision(listing: Scenario | Capability) -> Any:
 @bp.app_template_filter("fmt_when")
 def fmt_when(value: datetime | None) -> str:
     """A moment in China time, to the minute, or a dash."""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 @bp.app_template_filter("fmt_budget_range")

@@ -1,7 +1,7 @@
 """Match-level calibrations refitted on review decisions (issue 15).
 
 Revision ID: e15a7c3b9d21
-Revises: c4f1a7e2d9b3
+Revises: e12b5c0a7d41
 Create Date: 2026-12-07 15:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e15a7c3b9d21'
-down_revision = 'c4f1a7e2d9b3'
+down_revision = 'e12b5c0a7d41'
 branch_labels = None
 depends_on = None
 

@@ -13,8 +13,9 @@
 
   function axisChart(spec, type) {
     var categories = column(spec.rows, 0);
+    // lines are never smoothed: a curve through three monthly points invents values between them
     var series = spec.columns.slice(1).map(function (name, i) {
-      return { name: name, type: type, data: column(spec.rows, i + 1), smooth: type === "line" };
+      return { name: name, type: type, data: column(spec.rows, i + 1), smooth: false };
     }).filter(function (s) { return s.data.every(function (v) { return typeof v === "number"; }); });
     var twoScales = series.some(function (s) { return isAmount(s.name); }) &&
       series.some(function (s) { return !isAmount(s.name); });

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from app import clock
 from tests import files
 from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 
@@ -44,7 +44,7 @@ def dashboard_figures(page: Page) -> tuple[int, float, float]:
 
 
 def test_apply_shortlist_sign_land_and_publish_a_case(new_person: Callable[[], Page]) -> None:
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     visitor = new_person()
     contracts, amount, share = dashboard_figures(visitor)
     local_contracts = round(share * contracts / 100)

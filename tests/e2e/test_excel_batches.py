@@ -4,20 +4,20 @@ and publish a 第N批 list and download it."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from app import clock
 from tests.e2e.test_journey import ADMIN_EMAIL, ADMIN_PASSWORD, flash, sign_in
 
 pytestmark = pytest.mark.browser
 
 PUBLISHER_EMAIL = "publisher@example.com"
 PUBLISHER_PASSWORD = "Faburen-2026-Demo"  # seed/demo/users.json
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = clock.today().year + 1
 
 
 def fill(template: Path, rows: list[dict[str, object]], out: Path) -> Path:
@@ -92,7 +92,7 @@ def test_publish_a_numbered_batch_and_download_it(page: Page, tmp_path: Path) ->
     expect(flash(page)).to_contain_text("批场景机会清单，请选择条目")
     # the demo data publishes the first batch: this one is numbered after it
     title = page.get_by_label("批次标题")
-    expect(title).to_have_value(f"{date.today().year}年第二批场景机会清单")
+    expect(title).to_have_value(f"{clock.today().year}年第二批场景机会清单")
     candidates = page.get_by_test_id("batch-candidates").get_by_role("checkbox")
     names = [
         candidates.nth(i).locator("xpath=..").inner_text().split(" · ")[0].strip() for i in range(2)
@@ -108,8 +108,8 @@ def test_publish_a_numbered_batch_and_download_it(page: Page, tmp_path: Path) ->
     try:
         visitor.goto("/")
         newest = visitor.get_by_test_id("newest-batch")
-        expect(newest).to_contain_text(f"{date.today().year}年第二批场景机会清单")
-        newest.get_by_role("link", name=f"{date.today().year}年第二批场景机会清单").click()
+        expect(newest).to_contain_text(f"{clock.today().year}年第二批场景机会清单")
+        newest.get_by_role("link", name=f"{clock.today().year}年第二批场景机会清单").click()
         items = visitor.get_by_test_id("batch-items")
         for name in names:
             expect(items).to_contain_text(name)

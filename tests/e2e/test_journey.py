@@ -17,6 +17,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from app import clock
 from app.config import ROOT
 from app.validators import uscc_check_char
 
@@ -277,7 +278,7 @@ def test_scenario_meets_capability_through_review(new_person: Callable[[], Page]
 
     # e, f. each writes a listing and submits it
     create_capability(firm)
-    create_scenario(publisher, deadline=date.today() + timedelta(days=90))
+    create_scenario(publisher, deadline=clock.today() + timedelta(days=90))
 
     # g. the capability is published first, then the scenario; a job queues its pairs
     approve_listing(admin, CAPABILITY["title"], "能力")

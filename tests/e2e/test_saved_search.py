@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from app import clock
 from tests.e2e.test_journey import approve_listing, check_all, enter_date, flash, sign_in
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ def save_search(firm: Page) -> None:
     firm.get_by_role("button", name="搜索", exact=True).click()
     expect(firm).to_have_url(re.compile(r"/scenarios\?q="))
     firm.get_by_role("button", name="保存此搜索").click()
-    expect(flash(firm)).to_contain_text("已保存搜索：“管廊 巡检” · 城市治理")
+    expect(flash(firm)).to_contain_text("已保存搜索“管廊 巡检 · 城市治理”")
     firm.goto("/my/searches/")
     expect(firm.get_by_test_id("saved-search")).to_contain_text("提醒已开启")
 
@@ -43,7 +44,7 @@ def publish_scenario(publisher: Page) -> None:
     publisher.get_by_label("开放方式", exact=True).select_option("公开招标")
     publisher.get_by_label("预算（万元）", exact=True).fill("120")
     enter_date(
-        publisher.get_by_label("申报截止日期", exact=True), date.today() + timedelta(days=45)
+        publisher.get_by_label("申报截止日期", exact=True), clock.today() + timedelta(days=45)
     )
     publisher.get_by_label("现状与痛点", exact=True).fill(
         "城区地下综合管廊里程长，目前靠人工下井巡检，环境密闭、风险高，异常发现不及时。"

@@ -122,6 +122,7 @@ MATRIX = [
     ("GET", "/capabilities/{draft_capability}", [404, 404, 200, 404, 404, 200, 404, 404, 404]),
     ("GET", "/my/", [LOGIN, 200, 200, 200, 200, 403, 403, 403, 403]),
     ("GET", "/my/scenarios/new", [LOGIN, 200, 403, 200, 403, 403, 403, 403, 403]),
+    ("POST", "/my/submit", [LOGIN, 302, 302, 302, 302, 403, 403, 403, 403]),
     ("GET", "/my/scenarios/{draft_scenario}/edit", [LOGIN, 200, 403, 404, 403, 403, 403, 403, 403]),
     (
         "POST",
@@ -159,6 +160,7 @@ MATRIX = [
     ),
     ("GET", "/review/matches", [LOGIN, 403, 403, 403, 403, 200, 403, 403, 403]),
     ("POST", "/review/matches/999999/decide", [LOGIN, 403, 403, 403, 403, 404, 403, 403, 403]),
+    ("POST", "/review/matches/bulk", [LOGIN, 403, 403, 403, 403, 302, 403, 403, 403]),
     # listing lifecycle, versions and the review queue
     (
         "GET",
@@ -405,6 +407,7 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "dashboard.public",
         "dashboard.public_download",
         "industry.index",
+        "i18n.switch",
         "ops.healthz",
         "ops.readyz",
     }

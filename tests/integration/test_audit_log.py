@@ -112,7 +112,14 @@ def test_the_export_is_csv_with_a_bom_of_the_filtered_records_and_is_audited(
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert table[0][:6] == ["序号", "时间(UTC)", "操作人ID", "操作人邮箱", "操作人角色", "操作"]
+    assert table[0][:6] == [
+        "序号",
+        "时间(北京时间)",
+        "操作人ID",
+        "操作人邮箱",
+        "操作人角色",
+        "操作",
+    ]
     assert [row[5] for row in table[1:]] == ["login"]
     assert table[1][9:12] == ["198.51.100.23", "", "密码错误"]
     export = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit_export"))

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from app.auth import totp
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
-from tests.conftest import PASSWORD, make_org, make_user, valid_uscc
+from tests.conftest import PASSWORD, login, make_org, make_user, valid_uscc
 
 VALID_USCC = "91350100M000100Y43"  # the standard's published example
 
@@ -213,3 +213,22 @@ def test_the_login_page_carries_next_from_the_gate(client: FlaskClient) -> None:
     assert response.headers["Location"] == "/auth/login?next=/my/capabilities/new"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'value="/my/capabilities/new"' in page
+
+
+def test_a_refused_registration_keeps_the_passwords_unless_they_were_refused(
+    client: FlaskClient,
+) -> None:
+    page = client.post("/auth/register", data=form(uscc="123")).get_data(as_text=True)
+    assert page.count('value="Lake-Bridge-47"') == 2  # only the credit code is to be retyped
+    page = client.post("/auth/register", data=form(confirm="Lake-Bridge-48")).get_data(as_text=True)
+    assert "两次输入的密码不一致" in page
+    assert 'value="Lake-Bridge-48"' not in page
+
+
+def test_a_staff_header_names_the_duty_once(client: FlaskClient, admin: User) -> None:
+    admin.name = admin.role.label
+    db.session.commit()
+    login(client, admin)
+    page = client.get("/review/").get_data(as_text=True)
+    assert f"{admin.role.label} · {admin.role.label}" not in page
+    assert f'<span class="who">{admin.role.label}</span>' in page

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from app import clock
 from app.batches import services
 from app.errors import DomainError
 from app.extensions import db
@@ -38,7 +39,7 @@ def test_numbers_run_per_kind_and_titles_read_like_the_citys(admin) -> None:
     third = services.create(admin, BatchKind.SCENARIO)
     other = services.create(admin, BatchKind.CAPABILITY)
     assert (first.number, second.number, third.number, other.number) == (1, 2, 3, 1)
-    year = date.today().year
+    year = clock.today().year
     assert third.title == f"{year}年第三批场景机会清单"
     assert other.title == f"{year}年第一批能力清单"
     assert services.chinese_number(10) == "十"
@@ -68,16 +69,16 @@ def test_only_published_listings_of_the_batchs_kind_can_be_chosen(admin, scenari
 def test_an_empty_batch_or_a_past_date_cannot_be_published(admin, scenarios) -> None:
     batch = services.create(admin, BatchKind.SCENARIO)
     with pytest.raises(DomainError, match="批次中还没有内容"):
-        services.publish(admin, batch, date.today())
+        services.publish(admin, batch, clock.today())
     services.update(admin, batch, batch.title, "", scenarios)
     with pytest.raises(DomainError, match="发布日期不能早于今天"):
-        services.publish(admin, batch, date.today() - timedelta(days=1))
+        services.publish(admin, batch, clock.today() - timedelta(days=1))
 
 
 def test_a_scheduled_batch_is_hidden_until_its_day(
     client: FlaskClient, admin, scenarios, monkeypatch
 ) -> None:
-    later = date.today() + timedelta(days=3)
+    later = clock.today() + timedelta(days=3)
     batch = make_batch(admin, scenarios, on=later)
     assert client.get(f"/batches/{batch.id}").status_code == 404
     assert client.get(f"/batches/{batch.id}.xlsx").status_code == 404
@@ -85,14 +86,14 @@ def test_a_scheduled_batch_is_hidden_until_its_day(
     login(client, admin)
     assert "计划于" in client.get(f"/batches/{batch.id}").text  # the administrator previews it
     login(client, None)
-    monkeypatch.setattr(services, "today", lambda: later)
+    monkeypatch.setattr(clock, "today", lambda: later)
     assert client.get(f"/batches/{batch.id}").status_code == 200
     assert batch.title in client.get("/batches/").text
     assert batch.title in client.get("/").text
 
 
 def test_a_published_batch_is_frozen(client: FlaskClient, admin, scenarios) -> None:
-    batch = make_batch(admin, scenarios[:1], on=date.today())
+    batch = make_batch(admin, scenarios[:1], on=clock.today())
     with pytest.raises(DomainError, match="该批次已经发布，不能再修改"):
         services.update(admin, batch, batch.title, "", scenarios)
     with pytest.raises(DomainError, match="该批次已经发布"):
@@ -119,7 +120,7 @@ def test_the_admin_composes_and_publishes_through_the_pages(
         data={"title": "2026年第三批场景机会清单", "intro": "", "listing": scenarios[:2]},
     )
     response = client.post(
-        f"/batches/{batch.id}/publish", data={"publish_on": date.today().isoformat()}
+        f"/batches/{batch.id}/publish", data={"publish_on": clock.today().isoformat()}
     )
     assert response.headers["Location"] == f"/batches/{batch.id}/edit"
     login(client, None)
@@ -141,8 +142,8 @@ def test_the_admin_composes_and_publishes_through_the_pages(
 def test_the_home_page_shows_the_newest_published_batch(
     client: FlaskClient, admin, scenarios
 ) -> None:
-    make_batch(admin, scenarios[:1], on=date.today())
-    newer = make_batch(admin, scenarios[1:], on=date.today())
+    make_batch(admin, scenarios[:1], on=clock.today())
+    newer = make_batch(admin, scenarios[1:], on=clock.today())
     make_batch(admin, scenarios[:1])  # still being composed
     page = client.get("/").text
     assert 'data-testid="newest-batch"' in page
@@ -158,8 +159,8 @@ def test_an_unpublished_batch_can_be_deleted(client: FlaskClient, admin, scenari
 
 
 def test_publish_due_reports_what_became_public_and_what_waits(app, admin, scenarios) -> None:
-    make_batch(admin, scenarios[:1], on=date.today())
-    later = make_batch(admin, scenarios[1:], on=date.today() + timedelta(days=7))
+    make_batch(admin, scenarios[:1], on=clock.today())
+    later = make_batch(admin, scenarios[1:], on=clock.today() + timedelta(days=7))
     result = app.test_cli_runner().invoke(args=["batches", "publish-due"])
     assert result.exit_code == 0, result.output
     assert "起公开的批次：1 个" in result.output

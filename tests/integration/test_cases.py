@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app import clock
 from app.cases import services
 from app.errors import DomainError
 from app.extensions import db
@@ -31,8 +31,8 @@ def landed(publisher: User, firm: User) -> Engagement:
         firm,
         stage=EngagementStage.LANDED,
         contract_amount_wan=Decimal("120"),
-        contract_date=date.today(),
-        golive_date=date.today(),
+        contract_date=clock.today(),
+        golive_date=clock.today(),
         result_summary="病害发现时间缩短一半",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import storage
+from app import clock, storage
 from app.engagements import lifecycle, services
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
@@ -33,7 +33,7 @@ from tests.conftest import login, make_capability, make_org, make_scenario, make
 from tests.integration.test_storage import files_migration
 
 S = EngagementStage
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def make_engagement(publisher: User, firm: User, **fields: object) -> Engagement:
@@ -689,3 +689,16 @@ def test_an_engaged_firm_still_opens_its_scenario_after_the_deadline(
     assert client.post(f"/scenarios/{scenario.id}/contact").status_code == 404
     login(client, None)
     assert client.get(f"/scenarios/{scenario.id}").status_code == 404
+
+
+def test_amounts_read_the_same_in_the_timeline_as_on_the_page(
+    client: FlaskClient, publisher: User, firm: User
+) -> None:
+    engagement = make_engagement(publisher, firm, stage=S.NEGOTIATING)
+    login(client, publisher)
+    page = move(
+        client, engagement, "signed", contract_amount_wan="260.00", contract_date=TODAY.isoformat()
+    ).get_data(as_text=True)
+    assert "合同金额 260 万元" in page  # the timeline note
+    assert '<dd data-testid="contract-amount">260 万元</dd>' in page
+    assert "260.00" not in page

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 
+from app import clock
 from app.errors import DomainError
 from app.excel import services
 from app.excel.columns import columns
@@ -33,7 +34,7 @@ from app.recommendations.documents import document
 from app.recommendations.live import live
 from tests.conftest import login, make_org, make_user
 
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = clock.today().year + 1
 
 
 def scenario_row(n: int = 1, **over: Any) -> dict[str, Any]:
@@ -408,7 +409,7 @@ def test_other_date_forms_are_refused(publisher, cell: str) -> None:
 
 
 def test_a_past_deadline_is_refused(publisher) -> None:
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (clock.today() - timedelta(days=1)).isoformat()
     preview = services.check(
         workbook_bytes("scenario", [scenario_row(**{"申报截止日期": past})]), "scenario", publisher
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from app import clock
 from app.extensions import db
 from app.models import Capability, ListingStatus, OrgStatus, Role, Scenario, User
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
@@ -25,7 +26,7 @@ def scenario_form(**overrides: Any) -> dict[str, Any]:
         "tags": ["物联网", "数字孪生"],
         "budget_wan": "300",
         "opening_method": "揭榜挂帅",
-        "deadline": (date.today() + timedelta(days=90)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=90)).isoformat(),
         "contact_name": "李科长",
         "contact_phone": "0531-66608001",
     }

@@ -43,13 +43,13 @@ def test_an_expired_copy_is_rendered_by_one_request_while_the_others_get_it_a_mo
     old = client.get("/scenarios")
     make_scenario(publisher.organization, title="第二个场景")
     store = cached.extensions["page_cache"]
-    store.delete("fresh:/scenarios?")  # the copy is now older than PAGE_CACHE_SECONDS
-    store.add("refresh:/scenarios?", 1)  # and another worker is rendering the page
+    store.delete("fresh:zh_Hans:/scenarios?")  # the copy is now older than PAGE_CACHE_SECONDS
+    store.add("refresh:zh_Hans:/scenarios?", 1)  # and another worker is rendering the page
     waiting = client.get("/scenarios")
     assert waiting.headers["X-Page-Cache"] == "stale"
     assert waiting.get_data() == old.get_data()
 
-    store.delete("refresh:/scenarios?")  # that worker died before storing anything
+    store.delete("refresh:zh_Hans:/scenarios?")  # that worker died before storing anything
     renderer = client.get("/scenarios")
     assert renderer.headers["X-Page-Cache"] == "miss"
     assert "第二个场景" in renderer.get_data(as_text=True)

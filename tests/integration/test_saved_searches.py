@@ -54,9 +54,9 @@ def test_saving_keeps_the_canonical_search_and_returns_to_its_results(
         == "/scenarios?q=%E5%B7%A1%E6%A3%80&domain=%E6%99%BA%E6%85%A7%E4%BA%A4%E9%80%9A"
     )
     [one] = saved(firm)
-    assert (one.name, one.side, one.alerts) == ("“巡检” · 智慧交通", "scenario", True)
+    assert (one.name, one.side, one.alerts) == ("巡检 · 智慧交通", "scenario", True)
     page = client.get("/my/searches/").get_data(as_text=True)
-    assert "“巡检” · 智慧交通" in page
+    assert "已保存搜索“巡检 · 智慧交通”" in page
     assert "提醒已开启" in page
 
 
@@ -163,3 +163,18 @@ def test_capability_searches_are_alerted_by_new_capabilities(
     client.post(f"/review/capabilities/{capability.id}/decide", data={"decision": "approve"})
     [hit] = hits(publisher)
     assert hit.link == f"/capabilities/{capability.id}"
+
+
+def test_a_searched_phrase_is_quoted_once_in_names_and_alerts(
+    client: FlaskClient, publisher: User, firm: User, admin: User
+) -> None:
+    login(client, firm)
+    save(client, "q=道路病害")
+    [search] = saved(firm)
+    assert search.name == "道路病害"
+    scenario = make_scenario(publisher.organization, ListingStatus.PENDING, published_at=None)
+    _submit_and_approve(client, admin, scenario)
+    [hit] = hits(firm)
+    assert hit.title.startswith("订阅“道路病害”有新结果")
+    assert "““" not in hit.title + hit.body
+    assert "””" not in hit.title + hit.body

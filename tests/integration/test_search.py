@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import taxonomy
+from app import clock, taxonomy
 from app.extensions import db
 from app.jobs import enqueue
 from app.models import (
@@ -46,7 +46,7 @@ def found(client: FlaskClient, path: str, titles: tuple[str, ...] = TITLES) -> l
 def scenarios(publisher: User) -> dict[str, Scenario]:
     """Four published scenarios with different words, budgets, deadlines and tags."""
     org = publisher.organization
-    today = date.today()
+    today = clock.today()
     return {
         "road": make_scenario(org, title=TITLES[0], budget_wan=Decimal("200")),
         "insurance": make_scenario(
@@ -166,7 +166,7 @@ def test_a_scenario_past_its_deadline_is_not_listed_even_before_the_expiry_sweep
     client: FlaskClient, scenarios: dict[str, Scenario]
 ) -> None:
     scenario = scenarios["plants"]
-    scenario.deadline = date.today() - timedelta(days=1)
+    scenario.deadline = clock.today() - timedelta(days=1)
     db.session.commit()
     assert TITLES[3] not in found(client, "/scenarios")
     assert TITLES[3] not in found(client, "/scenarios?q=病害")
@@ -361,7 +361,7 @@ def test_every_order_reads_the_same_forwards_and_backwards(
 ) -> None:
     # 25 scenarios over three pages: page 1 is read forwards, pages 2 and 3 from the end
     size = app.config["PAGE_SIZE"]
-    today, start = date.today(), utcnow() - timedelta(days=30)
+    today, start = clock.today(), utcnow() - timedelta(days=30)
     made = []
     for n in range(size * 2 + 1):
         budget = None if n % 5 == 0 else Decimal(n % 3 * 100)  # ties, and 面议
@@ -400,7 +400,7 @@ def test_totals_leave_out_scenarios_past_their_deadline_before_the_sweep(
     make_scenario(org, title="桥梁病害检测")
     make_scenario(org, title="隧道病害巡查")
     late = make_scenario(org, title="涵洞病害普查")
-    late.deadline = date.today() - timedelta(days=1)  # the expiry sweep has not run yet
+    late.deadline = clock.today() - timedelta(days=1)  # the expiry sweep has not run yet
     db.session.commit()
     for path in (
         "/scenarios?q=病害",  # counted in the full-text index, one word by levels

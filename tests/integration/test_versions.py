@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import clock
 from app.extensions import db
 from app.listings import services
 from app.models import (
@@ -25,7 +26,6 @@ from app.models import (
     User,
     VersionStatus,
 )
-from app.models import listing as listing_models
 from tests.conftest import login, make_capability, make_scenario, make_user
 from tests.integration.test_listings import capability_form, scenario_form
 
@@ -377,11 +377,11 @@ def test_withdrawing_drops_a_waiting_revision(client: FlaskClient, publisher: Us
 
 @pytest.fixture
 def later(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Move the platform's calendar forward by some days (deadline logic uses local_today)."""
+    """Move the platform's calendar forward by some days (every date rule reads clock.today)."""
 
     def move(days: int) -> date:
-        target = date.today() + timedelta(days=days)
-        monkeypatch.setattr(listing_models, "local_today", lambda: target)
+        target = clock.today() + timedelta(days=days)
+        monkeypatch.setattr(clock, "today", lambda: target)
         return target
 
     return move
@@ -391,7 +391,7 @@ def test_a_scenario_past_its_deadline_never_shows_as_open(
     client: FlaskClient, app: Flask, publisher: User, later: Any
 ) -> None:
     scenario = make_scenario(
-        publisher.organization, title="即将截止的场景", deadline=date.today() + timedelta(days=3)
+        publisher.organization, title="即将截止的场景", deadline=clock.today() + timedelta(days=3)
     )
     assert "即将截止的场景" in client.get("/scenarios").get_data(as_text=True)
     later(4)
@@ -418,7 +418,7 @@ def test_a_scenario_past_its_deadline_never_shows_as_open(
 
 
 def test_the_deadline_day_itself_is_still_open(publisher: User, later: Any) -> None:
-    scenario = make_scenario(publisher.organization, deadline=date.today() + timedelta(days=2))
+    scenario = make_scenario(publisher.organization, deadline=clock.today() + timedelta(days=2))
     later(2)
     assert services.expire_due() == []
     assert db.session.get(Scenario, scenario.id).is_published
@@ -427,7 +427,7 @@ def test_the_deadline_day_itself_is_still_open(publisher: User, later: Any) -> N
 def test_expired_scenarios_leave_the_recommendations(
     client: FlaskClient, publisher: User, firm: User, later: Any
 ) -> None:
-    make_scenario(publisher.organization, deadline=date.today() + timedelta(days=1))
+    make_scenario(publisher.organization, deadline=clock.today() + timedelta(days=1))
     capability = make_capability(firm.organization)
     login(client, firm)
     assert "城市道路病害智能巡检" in client.get(f"/capabilities/{capability.id}").get_data(
@@ -451,3 +451,28 @@ def test_the_workspace_marks_listings_whose_revision_waits(
     row = page[page.index("桥梁监测场景甲") :]
     assert row.index("修改待审核") < row.index("</tr>")
     assert page.count('class="badge badge-warn">修改待审核') == 1
+
+
+def test_editing_again_after_a_rejected_revision_hides_the_old_reason(
+    client: FlaskClient, firm: User, admin: User
+) -> None:
+    capability = make_capability(firm.organization, title="道路病害智能识别系统")
+    login(client, firm)
+    client.post(
+        f"/my/capabilities/{capability.id}/edit",
+        data=capability_form(title="道路病害智能识别系统第二版"),
+    )
+    login(client, admin)
+    client.post(
+        f"/review/capabilities/{capability.id}/decide",
+        data={"decision": "reject", "preset": "资质或案例信息无法核实", "reason": "请上传证书"},
+    )
+    login(client, firm)
+    client.post(
+        f"/my/capabilities/{capability.id}/edit",
+        data=capability_form(title="道路病害智能识别系统第三版"),
+    )
+    page = client.get(f"/capabilities/{capability.id}").get_data(as_text=True)
+    assert 'data-testid="revision-pending"' in page
+    assert "请上传证书" not in page  # the new revision waits; the old reason was about the last one
+    assert "请上传证书" not in client.get("/my/").get_data(as_text=True)

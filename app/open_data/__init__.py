@@ -1,0 +1,1 @@
+"""Open data: stable public identifiers, the release history of published listings, bulk downloads."""
