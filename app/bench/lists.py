@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from app import create_app, taxonomy
+from app import clock, create_app, taxonomy
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.matching import Tokenizer
@@ -44,7 +44,7 @@ from app.models import (
     Scenario,
     SearchDocument,
 )
-from app.models.listing import capability_domains, capability_tags, local_today, scenario_tags
+from app.models.listing import capability_domains, capability_tags, scenario_tags
 from app.models.org import organization_honours
 from app.search.documents import document_row
 from app.search.services import tokenizer
@@ -156,7 +156,7 @@ def _scenarios(rng: random.Random, count: int, publishers: list[int], cut: Cutte
     clauses = _clauses(d["description"] for d in demo)
     districts = taxonomy.names("district")
     tags = taxonomy.lookup("tag")
-    now, today = datetime.now(UTC), local_today()
+    now, today = datetime.now(UTC), clock.today()
     rows, links, docs = [], [], []
     first = (db.session.scalar(sa.select(sa.func.max(Scenario.id))) or 0) + 1
     for n in range(count):
