@@ -87,18 +87,19 @@ lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allo
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard and pages at city scale (writes docs/performance*.md)
+bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, pages and the API at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
 	$(BIN)/python -m app.bench.dashboard
 	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)
 	@command -v wrk >/dev/null || { echo "make bench: the page benchmark needs wrk (apt-get install wrk)"; exit 2; }
 	$(BIN)/python -m app.bench.web $(BENCH_WEB_ARGS)
+	$(BIN)/python -m app.bench.api $(BENCH_API_ARGS)
 
 # The English catalogue (docs/i18n.md): messages.mo is committed, and a test fails when it is
 # stale, so `make run` and `make test` need no compile step.
 POT := app/translations/messages.pot
 translations: $(VENV)/.installed-dev ## collect the strings marked for translation into app/translations/en and compile it
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=jinan-scenarios --version=0.1.0 -o $(POT) .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --ignore-dirs=".*" --no-location --sort-output --project=jinan-scenarios --version=0.1.0 -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d app/translations --no-wrap --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d app/translations --statistics
 	@rm -f $(POT)

@@ -30,6 +30,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_languages(app)
     _register_security(app)
+    _register_api(app)
     _register_template_helpers(app)
     _register_jobs(app)
     _register_cli(app)
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.questions import bp as questions_bp
     from app.review import bp as review_bp
     from app.saved_searches import bp as saved_searches_bp
+    from app.site import bp as site_bp
     from app.staff import bp as staff_bp
     from app.workspace import bp as workspace_bp
 
@@ -109,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(site_bp)
 
 
 def _register_languages(app: Flask) -> None:
@@ -130,6 +133,13 @@ def _register_security(app: Flask) -> None:
     page_cache.init_app(app)  # after the access check: only public pages are cached
     headers.init_app(app)
     errors.init_app(app)
+
+
+def _register_api(app: Flask) -> None:
+    """The open-data API under /api/v1: after the security hooks (the request id is set)."""
+    from app import api
+
+    api.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -168,6 +168,15 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "济南数字化应用场景平台 <noreply@localhost>")
     # the public address used in e-mailed links
     SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000").rstrip("/")
+    # the footer of a government website (GB/T 39735-2020); the defaults are demo placeholders
+    # (docs/accessibility.md "Footer"): set the real filings before going live
+    SITE_SPONSOR = os.environ.get("SITE_SPONSOR", "济南市工业和信息化局")  # 主办单位
+    SITE_ORGANIZER = os.environ.get("SITE_ORGANIZER", "济南市大数据局")  # 承办单位
+    SITE_CONTACT_PHONE = os.environ.get("SITE_CONTACT_PHONE", "0531-12345678")
+    SITE_CONTACT_EMAIL = os.environ.get("SITE_CONTACT_EMAIL", "service@example.com")
+    SITE_ICP = os.environ.get("SITE_ICP", "鲁ICP备00000000号")  # ICP备案号
+    SITE_PSB = os.environ.get("SITE_PSB", "鲁公网安备37010202000000号")  # 公安机关备案号
+    SITE_CODE = os.environ.get("SITE_CODE", "3701000000")  # 网站标识码
     # Background jobs: RQ on this Redis when set; without it jobs run in a thread pool inside
     # each process (the embedded default), so `make run` needs nothing else.
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -222,6 +231,14 @@ class Config:
     # process and machine), else in each process's memory.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on the 429 page itself
+    # The open-data API (docs/api.md): requests per client address without a token, per
+    # partner token with one; how long clients and proxies may keep a public answer.
+    API_RATE_ANONYMOUS = env_rate("API_RATE_ANONYMOUS", "60 per minute")
+    API_RATE_TOKEN = env_rate("API_RATE_TOKEN", "600 per minute")
+    API_CACHE_SECONDS = env_int_or_zero("API_CACHE_SECONDS", 30)
+    # the API's successful answers are kept this long and shared by every worker (Redis when
+    # REDIS_URL is set), like the public pages; 0 turns it off
+    API_RESPONSE_CACHE_SECONDS = env_int_or_zero("API_RESPONSE_CACHE_SECONDS", 5)
 
     @classmethod
     def secret_key(cls) -> str:
@@ -270,6 +287,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures
     PAGE_CACHE_SECONDS = 0  # likewise fresh pages (tests of the page cache turn it on)
+    API_RESPONSE_CACHE_SECONDS = 0  # and fresh API answers
     # jobs run synchronously once the transaction that asked for them commits (deterministic);
     # tests of the thread pool and of RQ on Redis build apps with their own mode
     JOBS_MODE = "eager"

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from app.api import problems
 from app.extensions import db, login_manager
 from app.ops import outage
 
@@ -55,7 +56,9 @@ def wants_json() -> bool:
 
 
 def render_error(code: int, message: str | None = None) -> tuple[Response | str, int]:
-    """One error response, in the format the client accepts."""
+    """One error response, in the format the client accepts (a problem document on /api/)."""
+    if problems.is_api_request():
+        return problems.problem_response(code, message), code
     text = str(message or MESSAGES.get(code, MESSAGES[400]))
     request_id = g.get("request_id", "-")
     if wants_json():
@@ -122,9 +125,11 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    def _http(error: HTTPException) -> tuple[Response | str, int] | HTTPException | Response:
         if error.code is None or error.code < 400:
             return error
+        if problems.is_api_request():
+            return problems.error_response(error, error.code)
         return render_error(error.code)
 
     @app.errorhandler(sa_exc.IntegrityError)

@@ -46,6 +46,10 @@ TRANSLATED_ENDPOINTS = frozenset(
         "cases.detail",
         "dashboard.public",
         "industry.index",
+        "site.help",
+        "site.sitemap",
+        "site.privacy",
+        "site.terms",
     }
 )
 
@@ -153,7 +157,9 @@ def init_app(app: Flask) -> None:
         locale_selector=_select_locale,
     )
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(html_lang=html_lang, language_switch_links=language_switch_links)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, language_switch_links=language_switch_links, translate=translate
+    )
     app.jinja_env.filters["translate"] = translate
 
     @app.after_request

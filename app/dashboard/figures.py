@@ -31,16 +31,18 @@ class Figure:
 
     key: str
     label: str  # marked for the catalogue: templates show it with |translate
-    definition: str
+    definition: str  # marked too: the tooltip, shown with |translate
 
 
 FIGURES: dict[str, Figure] = {
     f.key: f
     for f in (
-        Figure("scenarios", N_("累计发布场景"), "审核通过并公开发布过的场景（含已关闭、已过期）"),
-        Figure("capabilities", N_("累计发布能力"), "审核通过并公开发布过的能力（含已关闭）"),
-        Figure("firms", N_("入驻数字企业"), "通过平台审核的数字企业"),
-        Figure("recommended", N_("平台推荐对接"), "由平台推荐促成的供需对接（任一阶段）"),
+        Figure(
+            "scenarios", N_("累计发布场景"), N_("审核通过并公开发布过的场景（含已关闭、已过期）")
+        ),
+        Figure("capabilities", N_("累计发布能力"), N_("审核通过并公开发布过的能力（含已关闭）")),
+        Figure("firms", N_("入驻数字企业"), N_("通过平台审核的数字企业")),
+        Figure("recommended", N_("平台推荐对接"), N_("由平台推荐促成的供需对接（任一阶段）")),
     )
 }
 

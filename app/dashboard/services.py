@@ -38,6 +38,7 @@ from flask import current_app
 from app import clock, taxonomy
 from app.dashboard import figures
 from app.extensions import db
+from app.i18n import N_
 from app.models import (
     Capability,
     Engagement,
@@ -84,10 +85,19 @@ class Chart:
     private: bool = False
     plot_rows: int | None = None  # only the first n rows are drawn (the rest are table-only)
 
-    def spec(self) -> dict[str, Any]:
-        """What dashboard.js needs to draw the chart (JSON-serialisable)."""
+    def spec(self, label: Callable[[str], str] = str) -> dict[str, Any]:
+        """What dashboard.js needs to draw the chart (JSON-serialisable).
+
+        label shows a Chinese label (title, column, text cell) in the page's language: the
+        template passes app.i18n.translate; the chart itself stays Chinese.
+        """
         rows = self.rows if self.plot_rows is None else self.rows[: self.plot_rows]
-        return {"kind": self.kind, "title": self.title, "columns": self.columns, "rows": rows}
+        return {
+            "kind": self.kind,
+            "title": label(self.title),
+            "columns": tuple(label(c) for c in self.columns),
+            "rows": tuple(tuple(label(v) if isinstance(v, str) else v for v in r) for r in rows),
+        }
 
 
 @dataclass(frozen=True)
@@ -401,7 +411,11 @@ def by_domain() -> Chart:
         capabilities[names[term_id]] = capabilities.get(names[term_id], 0) + n
     rows = [(d, scenarios.get(d, 0), capabilities.get(d, 0)) for d in taxonomy.names("domain")]
     return Chart(
-        "domains", "按应用领域：已发布场景与能力", "bar", ("应用领域", "场景", "能力"), tuple(rows)
+        "domains",
+        N_("按应用领域：已发布场景与能力"),
+        "bar",
+        (N_("应用领域"), N_("场景"), N_("能力")),
+        tuple(rows),
     )
 
 
@@ -459,16 +473,16 @@ def by_technology() -> Chart:
     for term in taxonomy.lookup("tag").values():
         total, local = supply.get(term.id, (0, 0))
         wanted = demand.get(term.id, 0)
-        gap = "无本地供给" if wanted and not local else ""
+        gap = N_("无本地供给") if wanted and not local else ""
         rows.append((term.position, term.name, wanted, total, local, gap))
     rows.sort(key=lambda r: (-r[2], -r[4], r[0]))
     return Chart(
         "technologies",
-        "技术方向：需求（在招场景）与供给（在架能力）",
+        N_("技术方向：需求（在招场景）与供给（在架能力）"),
         "bar",
-        ("技术方向", "需求场景", "供给能力", "其中本地企业", "缺口"),
+        (N_("技术方向"), N_("需求场景"), N_("供给能力"), N_("其中本地企业"), N_("缺口")),
         tuple(r[1:] for r in rows),
-        note="缺口：有场景需求但尚无本地企业的在架能力。",
+        note=N_("缺口：有场景需求但尚无本地企业的在架能力。"),
     )
 
 
@@ -515,11 +529,11 @@ def by_district() -> Chart:
     ]
     return Chart(
         "districts",
-        "区县活跃度",
+        N_("区县活跃度"),
         "grid",
-        ("区县", "场景", "能力", "对接", "签约"),
+        (N_("区县"), N_("场景"), N_("能力"), N_("对接"), N_("签约")),
         tuple(rows),
-        note="场景按场景所在区县，能力按企业所在区县，对接与签约按场景所在区县统计。",
+        note=N_("场景按场景所在区县，能力按企业所在区县，对接与签约按场景所在区县统计。"),
     )
 
 
@@ -537,9 +551,9 @@ def by_month() -> Chart:
     rows = [(m, *(s.get(m, 0) for s in series)) for m in months]
     return Chart(
         "months",
-        "按月：发布、对接与签约",
+        N_("按月：发布、对接与签约"),
         "line",
-        ("月份", "发布场景", "发布能力", "新增对接", "签约"),
+        (N_("月份"), N_("发布场景"), N_("发布能力"), N_("新增对接"), N_("签约")),
         tuple(rows),
     )
 
@@ -627,9 +641,9 @@ def contracts() -> Chart:
     rows = [(m, n, amount) for m, (n, amount) in sorted(contracts_by_month_raw().items())]
     return Chart(
         "contracts",
-        "签约数与签约金额（万元）",
+        N_("签约数与签约金额（万元）"),
         "bar",
-        ("月份", "签约数", "金额（万元）"),
+        (N_("月份"), N_("签约数"), N_("金额（万元）")),
         tuple(rows),
     )
 
@@ -640,9 +654,9 @@ def recommendations() -> Chart:
     rows = [(status.label, counts[status]) for status in RecommendationStatus]
     return Chart(
         "recommendations",
-        "平台推荐：审核结果",
+        N_("平台推荐：审核结果"),
         "pie",
-        ("状态", "推荐数"),
+        (N_("状态"), N_("推荐数")),
         tuple(rows),
         private=True,
     )
@@ -677,11 +691,11 @@ def funnel() -> Chart:
     rows.append((terminated.label, current[terminated], current[terminated], None))
     return Chart(
         "funnel",
-        "对接漏斗",
+        N_("对接漏斗"),
         "funnel",
-        ("阶段", "到达该阶段", "当前处于该阶段", "较上一阶段转化率（%）"),
+        (N_("阶段"), N_("到达该阶段"), N_("当前处于该阶段"), N_("较上一阶段转化率（%）")),
         tuple(rows),
-        note="到达该阶段：当前处于该阶段或已越过该阶段（已终止的对接计入其终止前所处阶段）。",
+        note=N_("到达该阶段：当前处于该阶段或已越过该阶段（已终止的对接计入其终止前所处阶段）。"),
         plot_rows=len(FUNNEL),
     )
 
@@ -717,9 +731,9 @@ def origins() -> Chart:
     rows = [(label, n, signed, _num(amount)) for label, n, signed, amount in rows]
     return Chart(
         "origins",
-        "对接来源",
+        N_("对接来源"),
         "bar",
-        ("来源", "对接数", "签约数", "签约金额（万元）"),
+        (N_("来源"), N_("对接数"), N_("签约数"), N_("签约金额（万元）")),
         tuple(rows),
     )
 
@@ -730,13 +744,13 @@ def local_share() -> Chart:
     total = sum(n for n, _ in found.values())
     rows = [
         (label, *found.get(local, (0, 0.0)), _pct(found.get(local, (0, 0.0))[0], total))
-        for local, label in ((True, "本地企业"), (False, "外地企业"))
+        for local, label in ((True, N_("本地企业")), (False, N_("外地企业")))
     ]
     return Chart(
         "local",
-        "签约对接：本地企业占比",
+        N_("签约对接：本地企业占比"),
         "pie",
-        ("企业", "签约数", "签约金额（万元）", "占比（%）"),
+        (N_("企业"), N_("签约数"), N_("签约金额（万元）"), N_("占比（%）")),
         tuple(rows),
     )
 

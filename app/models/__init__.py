@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the services use this)."""
 
+from app.models.api_tokens import ApiToken
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent, Outcome
 from app.models.base import Base
@@ -52,6 +53,7 @@ from app.models.submission import FormSubmission
 from app.models.versions import ListingVersion, VersionStatus
 
 __all__ = [
+    "ApiToken",
     "PasswordResetToken",
     "Attachment",
     "AuditEvent",

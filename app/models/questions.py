@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, enum_column, utcnow
 from app.models.listing import Scenario
 
@@ -21,7 +22,7 @@ class QuestionStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The name users see."""
-        return {"pending": "待答复", "answered": "已答复"}[self.value]
+        return {"pending": N_("待答复"), "answered": N_("已答复")}[self.value]
 
 
 class ScenarioQuestion(Base):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app import audit, clock
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import N_
 from app.models import (
     Engagement,
     ListingStatus,
@@ -66,8 +67,8 @@ def closed_message(scenario: Scenario) -> str | None:
     if scenario.is_published:
         return None
     if scenario.is_past_deadline or scenario.status is ListingStatus.EXPIRED:
-        return f"{CLOSED}：该场景申报截止日期已过。"
-    return "该场景不在发布状态，不能提问。"
+        return N_("提问已截止：该场景申报截止日期已过。")  # starts with CLOSED
+    return N_("该场景不在发布状态，不能提问。")
 
 
 def asked_recently(user: Any) -> int:

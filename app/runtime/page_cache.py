@@ -46,6 +46,10 @@ CACHEABLE_ENDPOINTS = frozenset(
         "cases.detail",
         "dashboard.public",
         "industry.index",
+        "site.sitemap",
+        "site.help",
+        "site.privacy",
+        "site.terms",
     }
 )
 KEY_PREFIX = "page:"

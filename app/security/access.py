@@ -12,6 +12,9 @@ PUBLIC = "public"
 SIGNED_IN = "signed-in"
 # machines, not people: no login; an allowed address or the bearer token (app/ops/metrics.py)
 SCRAPERS = "scrapers"
+# the open-data API (app/api): anyone, no session consulted; an optional partner token
+# (Authorization: Bearer) is checked by app.api.hooks, which also limits the rate
+API = "api"
 Gate = str | frozenset[Role]
 
 OWNERS = frozenset({Role.PUBLISHER, Role.FIRM})
@@ -144,6 +147,8 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     # the separated staff duties (三权分立)
     "staff.accounts": SYSADMINS,
     "staff.account_active": SYSADMINS,
+    "staff.api_tokens": SYSADMINS,  # partners' tokens of the open-data API
+    "staff.api_token_revoke": SYSADMINS,
     "staff.roles": SECADMINS,
     "staff.grant": SECADMINS,
     "staff.unlock": SECADMINS,
@@ -158,6 +163,25 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,
     "ops.metrics": SCRAPERS,  # anyone else gets 404, signed in or not
+    # site information: 网站地图, 帮助中心, 隐私声明, 使用条款
+    "site.sitemap": PUBLIC,
+    "site.help": PUBLIC,
+    "site.privacy": PUBLIC,
+    "site.terms": PUBLIC,
+    # the open-data API (app/api) and its documentation
+    "api-docs.openapi_json": API,
+    "api_docs.page": API,
+    "api_listings.scenarios": API,
+    "api_listings.scenario": API,
+    "api_listings.capabilities": API,
+    "api_listings.capability": API,
+    "api_collections.batches": API,
+    "api_collections.batch": API,
+    "api_collections.cases": API,
+    "api_collections.case": API,
+    "api_collections.organizations": API,
+    "api_collections.organization": API,
+    "api_figures.dashboard": API,
 }
 
 
@@ -174,7 +198,7 @@ def check_request() -> Response | None:
     if gate is None:
         current_app.logger.error("endpoint %s is missing from the access map", request.endpoint)
         abort(403)
-    if gate == PUBLIC:
+    if gate in (PUBLIC, API):
         return None
     if gate == SCRAPERS:
         from app.ops.metrics import scraper_allowed

@@ -50,7 +50,7 @@ def test_a_revision_is_reviewed_before_the_public_sees_it(
     visitor = new_person()
     visitor.goto(detail_url)
     expect(visitor.get_by_role("heading", level=1)).to_have_text(old_title)
-    expect(visitor.locator("section.prose")).not_to_contain_text(EXPECTED)
+    expect(visitor.get_by_test_id("listing-content")).not_to_contain_text(EXPECTED)
 
     # the administrator sees the diff in the queue and approves the revision
     admin = new_person()
@@ -76,7 +76,7 @@ def test_a_revision_is_reviewed_before_the_public_sees_it(
     # now the public page shows the new text
     visitor.reload()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(new_title)
-    expect(visitor.locator("section.prose")).to_contain_text(EXPECTED)
+    expect(visitor.get_by_test_id("listing-content")).to_contain_text(EXPECTED)
 
     # the version history shows what changed, who submitted it and who approved it
     publisher.goto(detail_url)

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app.models import Role
 from app.models.org import STAFF_ROLES
-from app.security.access import ENDPOINT_ACCESS, PUBLIC, SCRAPERS
+from app.security.access import API, ENDPOINT_ACCESS, PUBLIC, SCRAPERS
 from tests.conftest import login, make_capability, make_org, make_scenario, make_user
 
 
@@ -332,6 +332,8 @@ MATRIX = [
     ("POST", "/review/engine/rebuild", [LOGIN, 403, 403, 403, 403, 403, 302, 403, 403]),
     ("GET", "/staff/accounts", [LOGIN, 403, 403, 403, 403, 403, 200, 403, 403]),
     ("POST", "/staff/accounts/{firm_user}/active", [LOGIN, 403, 403, 403, 403, 403, 302, 403, 403]),
+    ("GET", "/staff/api-tokens", [LOGIN, 403, 403, 403, 403, 403, 200, 403, 403]),
+    ("POST", "/staff/api-tokens/999999/revoke", [LOGIN, 403, 403, 403, 403, 403, 404, 403, 403]),
     ("GET", "/staff/roles", [LOGIN, 403, 403, 403, 403, 403, 403, 200, 403]),
     ("POST", "/staff/roles/{firm_user}", [LOGIN, 403, 403, 403, 403, 403, 403, 302, 403]),
     (
@@ -353,6 +355,12 @@ MATRIX = [
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/metrics", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/metrics|203.0.113.9", [404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    # the open-data API: the same for everyone, whatever the session cookie says
+    ("GET", "/api/v1/scenarios", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/dashboard", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/docs", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/scenarios", [405, 405, 405, 405, 405, 405, 405, 405, 405]),
 ]
 
 
@@ -410,7 +418,18 @@ def test_public_endpoints_are_only_those_meant_to_be_public() -> None:
         "i18n.switch",
         "ops.healthz",
         "ops.readyz",
+        "site.sitemap",
+        "site.help",
+        "site.privacy",
+        "site.terms",
     }
+
+
+def test_api_gate_is_exactly_the_api_paths(app: Flask) -> None:
+    api = {e for e, gate in ENDPOINT_ACCESS.items() if gate == API}
+    under_api = {r.endpoint for r in app.url_map.iter_rules() if r.rule.startswith("/api/")}
+    assert api == under_api
+    assert "api_listings.scenarios" in api
 
 
 def test_metrics_need_no_login_but_an_allowed_address_or_the_token() -> None:

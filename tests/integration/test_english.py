@@ -180,6 +180,116 @@ def test_the_detail_pages_in_english(client: FlaskClient, publisher: User, firm:
     assert "民营企业" in page  # the organisation's kind is its own data
 
 
+def test_the_home_page_in_english(client: FlaskClient, publisher: User, firm: User) -> None:
+    make_scenario(publisher.organization, title="智慧停车诱导系统")
+    make_capability(firm.organization, title="城市大脑停车平台")
+    english(client)
+    page = text(client, "/")
+    for label in (
+        "Products for scenarios, scenarios for products",
+        "Search scenarios",
+        "Scenarios published",
+        "Capabilities published",
+        "Registered digital firms",
+        "Latest scenarios",
+        "View all",
+        "Digital firms approved by the platform",  # a figure's tooltip
+        "Skip to main content",
+        "Privacy statement",  # the footer
+        "Website ID: ",
+    ):
+        assert label in page, label
+    assert "智慧停车诱导系统" in page  # listings as written
+    assert "城市大脑停车平台" in page
+    assert "最新场景机会" not in page
+    assert "累计发布场景" not in page
+
+
+def test_the_scenario_page_in_english(client: FlaskClient, publisher: User, firm: User) -> None:
+    scenario = make_scenario(publisher.organization, title="智慧停车诱导系统", budget_wan=None)
+    english(client)
+    page = text(client, f"/scenarios/{scenario.id}")
+    for label in (
+        "Scenario opportunity list",
+        "Publisher",
+        "Current situation and pain points",
+        "Negotiable",
+        "Sign in to apply",
+        "Register free of charge",
+        "No questions have been answered publicly yet.",
+        "Sign in to ask a question</a>",
+    ):
+        assert label in page, label
+    assert "<h1>智慧停车诱导系统</h1>" in page
+    assert scenario.description in page
+    assert publisher.organization.name in page
+    for chinese in ("现状与痛点", "登录后揭榜", "暂无公开答疑"):
+        assert chinese not in page, chinese
+
+    login(client, firm)  # a signed-in firm: its way in and the 答疑 form in English too
+    page = text(client, f"/scenarios/{scenario.id}")
+    for label in ("Apply</a>", "Submit question", "Follow this scenario"):
+        assert label in page, label
+
+
+def test_an_expired_scenario_says_why_in_english(client: FlaskClient, publisher: User) -> None:
+    from app.models import ListingStatus
+    from app.questions import services as questions
+
+    scenario = make_scenario(publisher.organization)
+    scenario.status = ListingStatus.EXPIRED
+    db.session.commit()
+    assert questions.closed_message(scenario) == "提问已截止：该场景申报截止日期已过。"  # Chinese
+    login(english(client), publisher)  # an ended scenario: its owner still sees the page
+    page = text(client, f"/scenarios/{scenario.id}")
+    assert "Questions are closed: the application deadline of this scenario has passed." in page
+    client.set_cookie(i18n.COOKIE, "zh")
+    assert "提问已截止：该场景申报截止日期已过。" in text(client, f"/scenarios/{scenario.id}")
+
+
+def test_the_dashboard_in_english(app: Flask, client: FlaskClient, publisher: User) -> None:
+    make_scenario(publisher.organization, title="智慧停车诱导系统")
+    english(client)
+    page = text(client, "/dashboard")
+    for label in (
+        "Jinan digital application scenarios dashboard",
+        "The public version shows aggregate figures only.",
+        "Key figures",
+        "By domain: published scenarios and capabilities",
+        "Data table",
+        "Domain",
+        "Conversion from the previous stage (%)",
+        "Download:",
+    ):
+        assert label in page, label
+    assert "智慧交通" in page  # the taxonomy's domains as written
+    for chinese in ("数据表", "核心指标", "按应用领域"):
+        assert chinese not in page, chinese
+    assert "按应用领域" in text(app.test_client(), "/dashboard")  # Chinese without the cookie
+
+
+@pytest.mark.parametrize(
+    ("path", "labels"),
+    [
+        ("/help", ("Help centre", "Registering and signing in", "Frequently asked questions")),
+        ("/sitemap", ("Site map", "Sections", "Accounts", "Industry map")),
+        ("/privacy", ("Privacy statement", "What personal information we keep, and why")),
+        ("/terms", ("Terms of use", "1. What the platform is", "privacy statement</a>")),
+    ],
+)
+def test_the_site_pages_in_english(
+    app: Flask, client: FlaskClient, path: str, labels: tuple[str, ...]
+) -> None:
+    chinese = text(client, path)
+    page = text(english(client), path)
+    for label in labels:
+        assert label in page, label
+        assert label not in chinese, label
+    assert '<html lang="en">' in page
+    assert app.config["SITE_SPONSOR"] in page  # the sponsor's name as configured
+    assert app.config["SITE_CONTACT_PHONE"] in page
+
+
 def test_batches_in_english(client: FlaskClient, admin: User, publisher: User) -> None:
     scenario = make_scenario(publisher.organization, title="智慧社区养老服务", budget_wan=120)
     batch = batches.create(admin, BatchKind.SCENARIO)
@@ -242,6 +352,9 @@ def test_the_unavailable_page_follows_the_language(app: Flask) -> None:
         html = render_template("errors/unavailable.html", code=503, message="-", request_id="r")
     assert '<html lang="en">' in html
     assert "Service temporarily unavailable" in html
+    assert 'rel="icon"' in html
+    assert '<a class="skip-link" href="#main">Skip to main content</a>' in html
+    assert 'id="main"' in html
     with requesting(app, "/scenarios"):
         html = render_template("errors/unavailable.html", code=503, message="-", request_id="r")
     assert '<html lang="zh-CN">' in html
@@ -316,6 +429,13 @@ def test_the_page_cache_keeps_a_copy_per_language(
     assert store.get("zh_Hans:/scenarios?") == first.get_data()
     assert store.get("en:/scenarios?") == other.get_data()
 
+    for path in ("/", "/dashboard", "/help", "/sitemap", "/privacy", "/terms"):
+        chinese.get(path)
+        assert store.get(f"zh_Hans:{path}?") is not None, path
+        english_page = visitor.get(path)
+        assert english_page.headers["X-Page-Cache"] == "miss", path  # not the Chinese copy
+        assert store.get(f"en:{path}?") == english_page.get_data(), path
+
 
 # --- the catalogue -----------------------------------------------------------------------------
 
@@ -355,6 +475,10 @@ def test_the_compiled_catalogue_matches_the_po_file() -> None:
             assert got == message.string, "stale messages.mo: run make translations"
 
 
+def _not_hidden(path: str) -> bool:
+    return not Path(path).name.startswith(".")
+
+
 def test_every_marked_string_is_in_the_catalogue() -> None:
     keywords = {
         "_": None,
@@ -368,7 +492,10 @@ def test_every_marked_string_is_in_the_catalogue() -> None:
     known = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in _catalogue() if m.id}
     missing = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT / "app"), method_map=method_map, keywords=keywords
+        str(ROOT / "app"),
+        method_map=method_map,
+        keywords=keywords,
+        directory_filter=_not_hidden,  # templates/_macros too, as --ignore-dirs=".*" does
     ):
         msgid = message if isinstance(message, str) else message[0]
         if msgid and (context, msgid) not in known:
@@ -380,4 +507,6 @@ def test_babel_cfg_and_the_test_extract_the_same_files() -> None:
     config = (ROOT / "babel.cfg").read_text(encoding="utf-8")
     assert "[python: app/**.py]" in config
     assert "[jinja2: app/templates/**.html]" in config
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert '--ignore-dirs=".*"' in makefile  # Babel skips "_" directories (_macros) by default
     assert Path(CATALOGUE / "messages.mo").exists()

@@ -1,0 +1,60 @@
+"""API tokens of partner systems (系统管理员): issue (the token shown once), list, revoke."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.api import tokens
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models.base import utcnow
+from app.staff import bp
+from app.staff.forms import ApiTokenForm
+
+
+def _page(form: ApiTokenForm, secret: str | None = None) -> str:
+    return render_template(
+        "staff/api_tokens.html",
+        form=form,
+        tokens=tokens.all_tokens(),
+        empty=EmptyForm(),
+        secret=secret,
+        now=utcnow(),
+    )
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+def api_tokens() -> str:
+    """Every token; a new one, whose secret this one answer shows (系统管理员)."""
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            issued = tokens.issue(
+                current_user, form.partner.data, form.note.data or "", form.days.data
+            )
+        except DomainError as error:
+            form.partner.errors = [*form.partner.errors, error.message]
+        else:
+            db.session.commit()
+            return _page(ApiTokenForm(formdata=None), secret=issued.secret)
+    return _page(form)
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+def api_token_revoke(token_id: int) -> Response:
+    """Revoke a token at once (系统管理员)."""
+    token = tokens.get(token_id)
+    if token is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            tokens.revoke(current_user, token)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已吊销 {token.partner} 的访问令牌（{token.prefix}…）。", "success")
+    return redirect(url_for("staff.api_tokens"))
