@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
+from app import clock
 from app.extensions import db
 from app.models import Capability, Organization, Scenario
-from app.models import listing as listing_models
 from app.open_data.identifiers import public_id
 from app.paging import MAX_ID
 from app.search import services as search
@@ -69,7 +69,7 @@ def page(
     side: str, filters: Filters, limit: int, after: Position | None
 ) -> tuple[list[Listing], Position | None]:
     """Up to `limit` listed listings after a position, newest first, and the next position."""
-    today = listing_models.local_today()
+    today = clock.today()
     conditions = filter_conditions(side, filters, today)
     if after is not None:
         conditions.append(_after(side, after))

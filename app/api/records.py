@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.api import keyset
 from app.api.listing_pages import contact
-from app.batches import services as batches
 from app.cases import services as cases
 from app.extensions import db
 from app.models import Batch, BatchItem, BatchKind, ExcellentCase, Organization, OrgStatus, Role
@@ -25,9 +25,7 @@ PUBLIC_ROLES = (Role.PUBLISHER, Role.FIRM)
 
 
 def _public_batches(kind: str | None) -> sa.Select:
-    query = sa.select(Batch).where(
-        Batch.publish_on.is_not(None), Batch.publish_on <= batches.today()
-    )
+    query = sa.select(Batch).where(Batch.publish_on.is_not(None), Batch.publish_on <= clock.today())
     return query.where(Batch.kind == BatchKind(kind)) if kind else query
 
 

@@ -4,8 +4,9 @@ listings, a public batch, a published case, approved organisations) and what mus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app import clock
 from app.batches import services as batches
 from app.extensions import db
 from app.models import (
@@ -70,7 +71,7 @@ def build(admin: User) -> World:
         for status in (ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.WITHDRAWN)
     ]
     late = make_scenario(org, title=HIDDEN_TITLE)
-    late.deadline = date.today() - timedelta(days=2)
+    late.deadline = clock.today() - timedelta(days=2)
     caps = [make_capability(firm.organization, title=f"道路病害识别{n}") for n in range(3)]
     hidden_caps = [
         make_capability(firm.organization, status=ListingStatus.DRAFT, title=HIDDEN_TITLE),
@@ -78,7 +79,7 @@ def build(admin: User) -> World:
     ]
     batch = batches.create(admin, BatchKind.SCENARIO)
     batches.update(admin, batch, batch.title, "首批", [s.id for s in shown])
-    batches.publish(admin, batch, date.today())
+    batches.publish(admin, batch, clock.today())
     pending = make_org(Role.FIRM, status=OrgStatus.PENDING, name="待审核企业")
     db.session.commit()
     return World(

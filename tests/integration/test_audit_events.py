@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import clock
 from app.batches import services as batches
 from app.extensions import db
 from app.models import AuditEvent, BatchKind, Engagement, ListingStatus, Outcome, Role, User
@@ -52,7 +53,7 @@ def test_a_batch_download_is_recorded(client: FlaskClient, admin: User) -> None:
     ids = [make_scenario(make_org(Role.PUBLISHER)).id]
     batch = batches.create(admin, BatchKind.SCENARIO)
     batches.update(admin, batch, batch.title, "", ids)
-    batches.publish(admin, batch, batches.today())
+    batches.publish(admin, batch, clock.today())
     db.session.commit()
     batch_id, title = batch.id, batch.title
     login(client, None)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.batches import services as batches
+from app import clock
 from app.config import ROOT
 from app.extensions import db
 from app.models import (
@@ -65,9 +65,9 @@ def test_the_demo_has_a_published_batch_on_the_home_page(app: Flask) -> None:
     load_demo(ROOT / "seed", min_score=0.2, top=5)
     db.session.commit()
     batch = db.session.scalars(sa.select(Batch)).one()
-    title = f"{batches.today().year}年第一批场景机会清单"
+    title = f"{clock.today().year}年第一批场景机会清单"
     assert (batch.kind, batch.number, batch.title) == (BatchKind.SCENARIO, 1, title)
-    assert batch.publish_on == batches.today()
+    assert batch.publish_on == clock.today()
     assert 10 <= len(batch.items) <= 15
     listed = [item.scenario for item in batch.items]
     assert all(s is not None and s.is_published for s in listed)
