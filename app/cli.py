@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import ListingStatus, Role, Scenario
 from app.recommendations import maintenance
 from app.recommendations import services as recommendations
+from app.recommendations.levels import review_min_score
 from app.validators import password_error
 
 
@@ -56,7 +57,7 @@ def seed_demo(if_empty: bool) -> None:
         raise click.ClickException("数据库不为空；演示数据只能加载到空数据库。")
     report = seed.load_demo(
         current_app.config["SEED_DIR"],
-        min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
+        min_score=review_min_score(),
         top=current_app.config["MATCH_TOP_N"],
     )
     db.session.commit()
@@ -139,7 +140,7 @@ def match_refresh() -> None:
     added = sum(
         recommendations.queue_for(
             scenario,
-            min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
+            min_score=review_min_score(),
             top=current_app.config["MATCH_TOP_N"],
         )
         for scenario in db.session.scalars(
@@ -198,6 +199,24 @@ def match_train() -> None:
     click.echo(f"模型 {row.version}（样本 {row.trained_on} 条）{state}：{row.reason}")
     click.echo(f"  基础评分（检验集）：{row.base_metrics}")
     click.echo(f"  学习模型（检验集）：{row.learned_metrics}")
+
+
+@match_group.command("calibrate")
+def match_calibrate() -> None:
+    """Refit the match-level calibration on the review decisions (approved = relevant)."""
+    from app.recommendations import levels
+
+    try:
+        row = levels.refit()
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    ece = "—" if row.ece is None else f"{row.ece:.3f}"
+    click.echo(
+        f"已按 {row.pairs} 条审核决定（通过 {row.positives} 条）重新校准匹配等级："
+        f"a={row.a:.3f} b={row.b:.3f}，交叉验证校准误差 {ece}；"
+        f"审核队列门槛：匹配度 ≥ {review_min_score():.3f}。"
+    )
 
 
 @click.group("listings")

@@ -148,9 +148,16 @@ class Config:
     # How many contacts one user may reveal in 24 hours (each reveal is logged).
     CONTACT_REVEAL_DAILY_LIMIT = env_int("CONTACT_REVEAL_DAILY_LIMIT", 50)
     PAGE_SIZE = env_int("PAGE_SIZE", 12)
-    # Pairs scoring at least this are queued for administrators to review.
-    MATCH_REVIEW_MIN_SCORE = env_float("MATCH_REVIEW_MIN_SCORE", 0.20)
+    # Match levels (docs/matching.md, 匹配等级): a pair's score is calibrated into the estimated
+    # probability that it is relevant; these are the probabilities each level starts at.
+    MATCH_LEVEL_HIGH = env_float("MATCH_LEVEL_HIGH", 0.70)  # 高度匹配
+    MATCH_LEVEL_MEDIUM = env_float("MATCH_LEVEL_MEDIUM", 0.40)  # 较为匹配
+    MATCH_FLOOR = env_float("MATCH_FLOOR", 0.15)  # 可能相关; below it not a recommendation
+    # Pairs estimated at least this likely to be relevant are queued for review.
+    MATCH_REVIEW_MIN_PROBABILITY = env_float("MATCH_REVIEW_MIN_PROBABILITY", 0.50)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 10)
+    # At most this many capabilities of one organisation in a scenario's recommendations.
+    MATCH_ORG_CAP = env_int("MATCH_ORG_CAP", 2)
     SEED_DIR = ROOT / "seed"
     # E-mail delivery (`flask notifications send`); with no MAIL_SERVER mail is written to the log
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

@@ -92,9 +92,11 @@ def init_app(app: Flask) -> None:
         fmt_amount=amounts.plain,
     )
     from app.recommendations.explain import reasons
+    from app.recommendations.levels import level
 
     app.jinja_env.globals.update(
         reasons=reasons,
+        level_of=level,
         page_url=page_url,
         unread_notifications=unread_notifications,
         Role=Role,

@@ -26,6 +26,7 @@ def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[
     between); run again, it adds nothing twice (pairs and alerts are checked first).
     """
     from app.recommendations import services as recommendations
+    from app.recommendations.levels import review_min_score
     from app.saved_searches import services as saved_searches
 
     listing = db.session.get(Scenario if side == "scenario" else Capability, listing_id)
@@ -34,7 +35,7 @@ def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[
     alerted = saved_searches.alert_for(listing) if first else 0
     queued = recommendations.queue_for(
         listing,
-        min_score=current_app.config["MATCH_REVIEW_MIN_SCORE"],
+        min_score=review_min_score(),
         top=current_app.config["MATCH_TOP_N"],
     )
     return {"queued_pairs": queued, "alerted_users": alerted}

@@ -97,3 +97,19 @@ def plain_tfidf_rank(
         n = len(queries)
         scores = (matrix[:n] @ matrix[n:].T).toarray()
     return [_to_matches(np.clip(row, 0.0, 1.0), candidates, top, min_score) for row in scores]
+
+
+def char_bigram_tfidf_rank(
+    queries: Sequence[Listing],
+    candidates: Sequence[Listing],
+    top: int = 10,
+    min_score: float = 0.0,
+) -> list[list[Match]]:
+    """Rank by cosine of TF-IDF over the character bigrams of title and description."""
+    if not candidates or top <= 0:
+        return [[] for _ in queries]
+    docs = [f"{x.title} {x.description}" for x in (*queries, *candidates)]
+    matrix = TfidfVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform(docs)
+    n = len(queries)
+    scores = (matrix[:n] @ matrix[n:].T).toarray()
+    return [_to_matches(np.clip(row, 0.0, 1.0), candidates, top, min_score) for row in scores]

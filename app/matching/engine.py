@@ -68,6 +68,14 @@ class Engine:
         self.scorer = scorer
         self._cache = FeatureCache(cache_size)
 
+    def with_weights(self, weights: Weights) -> Engine:
+        """An engine with other weights sharing this one's tokenizer, synonyms and feature
+        cache (features do not depend on weights; the tokenizer is not touched again)."""
+        other = object.__new__(Engine)
+        other.__dict__.update(self.__dict__)
+        other.weights = weights
+        return other
+
     def features(self, listing: Listing) -> Features:
         """Tokenise a listing (cached by value)."""
         cached = self._cache.get(listing)

@@ -24,6 +24,13 @@ from scipy import sparse
 
 from app.matching.features import Features, char_bigrams
 from app.matching.parallel import parallel_map
+from app.matching.specificity import (
+    PHRASE_JOIN,
+    BackgroundFactor,
+    Platform,
+    display,
+    is_specific,
+)
 from app.matching.synonyms import CONCEPT_PREFIX, Synonyms
 from app.matching.topics import Topics
 from app.matching.types import Bridge, Explanation, Filters, Match
@@ -34,7 +41,7 @@ MERGE_AT = 4096
 # listings (IDF below 1 + ln 4): they barely move a cosine and cost the most to read. Stage 2
 # computes the exact scores of the pool with every word.
 STAGE1_MIN_IDF = 1.0 + math.log(4.0)
-MAX_TERMS = 6
+MAX_TERMS = 5  # specific shared terms shown as reasons, most contributing first
 SCORE_DIGITS = 6
 OTHER_DOMAIN_BIT = 62  # domains beyond the 62nd share one bit (taxonomies have 14)
 DTYPE = np.float32
@@ -76,13 +83,32 @@ class Segment:
 
 
 class Vocabulary:
-    """Terms to column ids, with document frequencies frozen at build time."""
+    """Terms to column ids, with document frequencies frozen at build time.
 
-    def __init__(self) -> None:
+    `weight` is the IDF times the term's factor (a word's background specificity:
+    specificity.BackgroundFactor; 1 without a factor): what vectors are weighted with.
+    """
+
+    def __init__(self, factor: BackgroundFactor | None = None) -> None:
         self.ids: dict[str, int] = {}
         self.terms: list[str] = []
+        self.factor = factor  # scaled to the corpus when frozen (for_corpus)
         self.idf = np.zeros(0, dtype=DTYPE)
+        self.weight = np.zeros(0, dtype=DTYPE)
+        self.df = np.zeros(0, dtype=np.int64)
+        self.documents = 0
         self.unseen_idf = 1.0
+
+    def get(self, term: str, default: int = 0, /) -> int:
+        """A term's document frequency at build time (specificity.Frequencies)."""
+        col = self.ids.get(term)
+        return default if col is None or col >= len(self.df) else int(self.df[col])
+
+    def _factors(self, terms: Sequence[str]) -> np.ndarray:
+        # a background faded below 0.1% (an index of tens of thousands) changes nothing
+        if self.factor is None or self.factor.strength < 1e-3:
+            return np.ones(len(terms), dtype=DTYPE)
+        return np.fromiter(map(self.factor, terms), dtype=DTYPE, count=len(terms))
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -103,11 +129,17 @@ class Vocabulary:
         if weigh_new and len(vocabulary) > before:
             extra = np.full(len(vocabulary) - before, self.unseen_idf, dtype=DTYPE)
             self.idf = np.concatenate([self.idf, extra])
+            self.weight = np.concatenate([self.weight, extra * self._factors(vocabulary[before:])])
         return out
 
     def freeze(self, df: np.ndarray, n_docs: int) -> None:
         """Smooth IDF as scikit-learn computes it: ln((1+n)/(1+df)) + 1."""
         self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(DTYPE)
+        if self.factor is not None:
+            self.factor = self.factor.for_corpus(int(n_docs))
+        self.weight = (self.idf * self._factors(self.terms)).astype(DTYPE)
+        self.df = np.asarray(df, dtype=np.int64)
+        self.documents = int(n_docs)
         self.unseen_idf = float(np.log(1.0 + n_docs) + 1.0)
 
 
@@ -132,8 +164,9 @@ class Growable:
 class Space:
     """One vector space (words, or character bigrams): main CSR/CSC segment plus a delta."""
 
-    def __init__(self, with_csc: bool) -> None:
-        self.vocab = Vocabulary()
+    def __init__(self, with_csc: bool, factor: BackgroundFactor | None = None) -> None:
+        self.factor = factor
+        self.vocab = Vocabulary(factor)
         self.with_csc = with_csc
         self.main = sparse.csr_matrix((0, 0), dtype=DTYPE)
         self.main_csc: sparse.csc_matrix | None = None
@@ -165,7 +198,7 @@ class Space:
 
     def start(self) -> None:
         """Begin a build: documents are then fed one by one, in row order."""
-        self.vocab = Vocabulary()
+        self.vocab = Vocabulary(self.factor)
         # C arrays, not Python lists: a city's listings hold tens of millions of tokens
         self._cols, self._vals, self._lengths = array("i"), array("f"), array("q")
 
@@ -196,7 +229,7 @@ class Space:
     @staticmethod
     def count(docs: Iterable[tuple[Sequence[str], Sequence[float]]]) -> Counts:
         """Term counts of some documents with their own vocabulary (a worker's share)."""
-        space = Space(with_csc=False)
+        space = Space(with_csc=False)  # counts only: the merging space weighs them
         space.start()
         for terms, weights in docs:
             space.feed(terms, weights)
@@ -208,7 +241,7 @@ class Space:
         Each block's vocabulary lists its terms in first-occurrence order, so merging them in
         order gives the columns a streaming build would: the two builds are identical.
         """
-        self.vocab = Vocabulary()
+        self.vocab = Vocabulary(self.factor)
         parts = []
         for block in blocks:
             mapping = np.asarray(self.vocab.grow(block.terms, weigh_new=False), dtype=np.int32)
@@ -234,7 +267,7 @@ class Space:
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Sublinear tf (log1p: field weights make counts fractional) times IDF, rows L2-normalised."""
-        data = np.log1p(counts.data.astype(np.float64)) * self.vocab.idf[counts.indices]
+        data = np.log1p(counts.data.astype(np.float64)) * self.vocab.weight[counts.indices]
         lengths = np.diff(counts.indptr)
         rows = np.repeat(np.arange(counts.shape[0]), lengths)
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
@@ -253,7 +286,7 @@ class Space:
             return Vector(np.zeros(0, np.int64), np.zeros(0, DTYPE))
         cols, inverse = np.unique(np.asarray(ids), return_inverse=True)
         tf = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64))
-        vals = np.log1p(tf) * self.vocab.idf[cols]
+        vals = np.log1p(tf) * self.vocab.weight[cols]
         norm = float(np.sqrt(np.dot(vals, vals))) or 1.0
         return Vector(cols, (vals / norm).astype(DTYPE))
 
@@ -358,7 +391,10 @@ class Index:
         self.lock = threading.RLock()
 
     def _reset(self) -> None:
-        self.words = Space(with_csc=True)
+        self.words = Space(
+            with_csc=True,
+            factor=BackgroundFactor(self.weights.background, self.weights.background_prior),
+        )
         self.chars = Space(with_csc=False)
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
@@ -372,6 +408,7 @@ class Index:
         self.district_codes: dict[str, int] = {}
         self.domain_bit_of: dict[str, int] = {}
         self.topics: Topics | None = None  # fitted by fit_topics; a rebuild drops it
+        self._reasons: dict[str, bool] = {}  # term -> specific enough to be a reason
         self._topic_rows: list[np.ndarray] = []  # unit topic vectors of the rows, in chunks
 
     # ------------------------------------------------------------------ building
@@ -396,6 +433,10 @@ class Index:
             concepts = [c for c in map(concept, tokens) if c]
             terms.extend(concepts)
             weights.extend([weight * w.concept] * len(concepts))
+            if w.phrase > 0 and len(tokens) > 1:
+                grams = phrases(tokens)
+                terms.extend(grams)
+                weights.extend([weight * w.phrase] * len(grams))
         return terms, weights
 
     def char_terms(self, f: Features) -> tuple[list[str], list[float]]:
@@ -498,15 +539,25 @@ class Index:
         the other side's index may share (use_topics); None when there are too few listings.
         """
         docs = [docs[i] for i in Topics.sample(len(docs))]
-        topics = Topics.fit([self.word_terms(f) for f in docs])
+        terms = [self.word_terms(f) for f in docs]
+        topics = Topics.fit(terms)
+        if topics is not None:  # both sides' document frequencies: what a reason must beat
+            topics.platform = Platform.count(t for t, _ in terms)
         self.use_topics(topics)
         return topics
+
+    def platform(self) -> Platform:
+        """Document frequencies of the platform's listings: both sides' when a topic space was
+        fitted on them, else this side's own."""
+        both = getattr(self.topics, "platform", None)
+        return both if both is not None else Platform(self.words.vocab, self.words.vocab.documents)
 
     def use_topics(self, topics: Topics | None) -> None:
         """Score with a fitted topic space, projecting every row; None turns the signal off
         (the `topic` signal is then 0 and its weight is left out of the score)."""
         with self.lock:
             self.topics = topics
+            self._reasons = {}  # the platform's document frequencies changed with it
             self._topic_rows = []
             if topics is not None:  # every row at once, through the word space
                 words, vocab = self.words, self.words.vocab
@@ -515,7 +566,7 @@ class Index:
                     (main.data, main.indices, main.indptr), shape=(main.shape[0], len(vocab))
                 )
                 rows = sparse.vstack([main, words.delta_csr()]) if words.delta else main
-                projected = rows @ topics.basis_for(vocab.ids, vocab.idf)
+                projected = rows @ topics.basis_for(vocab.ids, vocab.weight)
                 norms = np.linalg.norm(projected, axis=1, keepdims=True)
                 norms[norms == 0] = 1.0
                 self._topic_rows = [(projected / norms).astype(DTYPE)]
@@ -695,6 +746,7 @@ class Index:
             return (), ()
         contribution = query.words.vals[q_at] * row_vals[r_at]
         vocab = self.words.vocab.terms
+        specific = self._is_reason
         words: list[str] = []
         bridges: list[Bridge] = []
         row_terms: set[int] | None = None
@@ -703,11 +755,23 @@ class Index:
             if term.startswith(CONCEPT_PREFIX):
                 row_terms = row_terms if row_terms is not None else set(row_cols.tolist())
                 bridge = self._bridge(term[len(CONCEPT_PREFIX) :], query.tokens, row_terms)
-                if bridge is not None and len(bridges) < MAX_TERMS:
+                if (
+                    bridge is not None
+                    and len(bridges) < MAX_TERMS
+                    and specific(bridge.query_term)
+                    and specific(bridge.candidate_term)
+                ):
                     bridges.append(bridge)
-            elif len(term) > 1 and len(words) < MAX_TERMS:  # a lone character reads as noise
-                words.append(term)
-        return tuple(words), tuple(bridges)
+            elif len(words) < MAX_TERMS and specific(term):
+                words.append(display(term))  # generic words (系统, 平台, 数据) are never reasons
+        return tuple(dict.fromkeys(words)), tuple(bridges)
+
+    def _is_reason(self, term: str) -> bool:
+        """Whether a shared term is specific enough to be shown (remembered per term)."""
+        known = self._reasons.get(term)
+        if known is None:
+            known = self._reasons[term] = is_specific(term, self.platform())
+        return known
 
     def _bridge(
         self, label: str, query_words: frozenset[str], row_terms: set[int]
@@ -719,6 +783,17 @@ class Index:
         if not ours or not theirs or set(ours) & set(theirs):
             return None  # the same word on both sides is already a shared term
         return Bridge(ours[0], theirs[0], label)
+
+
+def phrases(tokens: Sequence[str]) -> list[str]:
+    """Adjacent word pairs of a field (信号 + 配时), each a term of its own: two listings that
+    share a multi-word term in the same order score more than ones sharing its words apart.
+    Pairs with a single character are left out (mostly a cut the dictionary lacks)."""
+    return [
+        a + PHRASE_JOIN + b
+        for a, b in zip(tokens, tokens[1:], strict=False)
+        if len(a) > 1 and len(b) > 1 and a != b
+    ]
 
 
 def _report(progress: Progress | None, done: int, total: int) -> None:

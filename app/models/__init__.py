@@ -28,6 +28,7 @@ from app.models.listing import (
 from app.models.matching import (
     IndexArtifact,
     IndexArtifactChunk,
+    MatchCalibration,
     MatchChange,
     Recommendation,
     RecommendationImpression,
@@ -98,6 +99,7 @@ __all__ = [
     "RecommendationImpression",
     "RecommendationStatus",
     "ReferenceCase",
+    "MatchCalibration",
     "RerankerModel",
     "QuestionStatus",
     "Role",

@@ -220,6 +220,22 @@ class RerankerModel(Base):
     created_by: Mapped[User | None] = relationship()
 
 
+class MatchCalibration(Base):
+    """A score-to-probability calibration refitted on review decisions; the newest is used
+    (without one, the dev-set calibration in seed/matching/calibration.json)."""
+
+    __tablename__ = "match_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a: Mapped[float]  # probability = 1 / (1 + exp(-(a · score + b)))
+    b: Mapped[float]
+    pairs: Mapped[int]  # decided pairs it was fitted on
+    positives: Mapped[int]  # of them approved
+    ece: Mapped[float | None]  # cross-validated expected calibration error, when measurable
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
 class VocabularyKind(enum.StrEnum):
     """What an administrator adds to the engine's language."""
 

@@ -89,11 +89,13 @@ def scenario_detail(scenario_id: int) -> str:
         abort(404)
     show = policies.can_see_recommendations(current_user, scenario)
     filters, shown = _rec_filters()
-    suggestions, unavailable = _recommendations(scenario, filters) if show else ([], False)
+    shown_recs, unavailable = _recommendations(scenario, filters) if show else (NONE_SHOWN, False)
     return render_template(
         "portal/scenario_detail.html",
         scenario=scenario,
-        suggestions=suggestions,
+        suggestions=shown_recs.suggestions,
+        more_suggestions=shown_recs.more,
+        insufficient_basis=shown_recs.insufficient,
         recommendations_unavailable=unavailable,
         rec_filters=shown,
         rec_choices=_rec_choices() if show else {},
@@ -113,11 +115,13 @@ def capability_detail(capability_id: int) -> str:
         abort(404)
     show = policies.can_see_recommendations(current_user, capability)
     filters, shown = _rec_filters()
-    suggestions, unavailable = _recommendations(capability, filters) if show else ([], False)
+    shown_recs, unavailable = _recommendations(capability, filters) if show else (NONE_SHOWN, False)
     return render_template(
         "portal/capability_detail.html",
         capability=capability,
-        suggestions=suggestions,
+        suggestions=shown_recs.suggestions,
+        more_suggestions=shown_recs.more,
+        insufficient_basis=shown_recs.insufficient,
         recommendations_unavailable=unavailable,
         rec_filters=shown,
         rec_choices=_rec_choices() if show else {},
@@ -133,17 +137,20 @@ def _top() -> int:
     return int(current_app.config["MATCH_TOP_N"])
 
 
+NONE_SHOWN = recommendations.Shown([], "")
+
+
 def _recommendations(
     listing: Scenario | Capability, filters: Filters
-) -> tuple[list[recommendations.Suggestion], bool]:
+) -> tuple[recommendations.Shown, bool]:
     """The engine's suggestions for a detail page (recorded as shown), and whether the
     matching service was unavailable (the page then says so and shows everything else)."""
     try:
         shown = recommendations.recommend(listing, _top(), filters=filters)
     except recommendations.MatchingUnavailable:
-        return [], True
+        return NONE_SHOWN, True
     recommendations.record_impression(current_user, listing, shown, filters)
-    return shown.suggestions, False
+    return shown, False
 
 
 def _rec_filters() -> tuple[Filters, dict[str, object]]:

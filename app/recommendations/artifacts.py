@@ -34,7 +34,8 @@ from app.recommendations.state import ENGINES, Served, Vocabulary
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the pickled layout (or a pickled class) changes incompatibly
+FORMAT = 2  # bump when the pickled layout (or a pickled class) changes incompatibly
+# 2: vocabularies carry term weights, document frequencies and the background factor (issue 15)
 CHUNK_BYTES = 64 * 1024 * 1024
 KEEP = 3  # artifacts kept; older ones are deleted after a new one is stored
 _KEY_CONTEXT = b"jinan-matching-index-artifact-v1"

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.matching import Explanation
+from app.matching.specificity import is_specific
+
+MAX_TERMS = 5  # the most specific shared terms shown
 
 SIGNAL_LABELS = {
     "word": "关键词相似",
@@ -32,14 +35,20 @@ class Part:
 class Reasons:
     """Everything the page shows about why two listings were paired."""
 
-    terms: list[str]
-    bridges: list[str]
+    terms: list[str]  # specific shared words only (系统, 平台, 数据 never)
+    bridges: list[str]  # synonym bridges whose two words are both specific
     domains: list[str]
     tags: list[str]
     same_district: bool
     is_local: bool
     local_bonus: float
     parts: list[Part]
+
+    @property
+    def specific(self) -> bool:
+        """Whether there is a reason of substance: a specific shared word or a bridge
+        (shared labels and the local preference alone are not)."""
+        return bool(self.terms or self.bridges)
 
 
 def as_dict(explanation: Explanation | dict[str, Any] | None) -> dict[str, Any]:
@@ -54,17 +63,27 @@ def reasons(
 ) -> Reasons:
     """Readable reasons; pairs stored before explanations were kept show only their terms."""
     data = as_dict(explanation)
-    bridges = [_bridge(b) for b in data.get("bridges", [])]
+    bridges = [
+        _bridge(b)
+        for b in data.get("bridges", [])
+        if is_specific(b["query_term"]) and is_specific(b["candidate_term"])
+    ]
+    tags = list(data.get("shared_tags", []))
+    shared = [  # a shared technology tag is its own line, not a shared keyword
+        t
+        for t in (data.get("terms") or terms or [])
+        if is_specific(t) and not any(t in tag for tag in tags)
+    ]
     parts = [
         Part(SIGNAL_LABELS.get(name, name), value, _five(value))
         for name, value in data.get("contributions", [])
         if value > 0.0005
     ]
     return Reasons(
-        terms=list(data.get("terms") or terms or []),
+        terms=shared[:MAX_TERMS],
         bridges=bridges,
         domains=list(data.get("shared_domains", [])),
-        tags=list(data.get("shared_tags", [])),
+        tags=tags,
         same_district=bool(data.get("same_district")),
         is_local=bool(data.get("is_local")),
         local_bonus=float(data.get("local_bonus", 0.0)),

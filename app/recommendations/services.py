@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,10 @@ from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.recommendations.client import MatchingUnavailable, filters_to_json
 from app.recommendations.documents import document, side, store_features
+from app.recommendations.exposure import cap_per_organization
+from app.recommendations.levels import Level, level
 from app.recommendations.live import live
+from app.recommendations.specific import has_reason, listing_basis
 from app.recommendations.state import read_vocabulary
 
 __all__ = ["MatchingUnavailable"]
@@ -41,22 +44,35 @@ logger = logging.getLogger(__name__)
 # Candidates asked for beyond the page: one withdrawn a moment ago (the matcher drops it
 # within a second) is left out here without leaving the page short.
 SLACK = 5
+# A scenario's capabilities are asked for this many times over: the cap per organisation
+# (MATCH_ORG_CAP) may skip some, and the page still fills with the next ones.
+CAP_FACTOR = 3
+MORE = 5  # candidates listed under 更多可能相关
+MAX_ASK = 200  # the matching service answers at most this many (matching_service.views.MAX_TOP)
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A recommended listing with the engine's score and explanation."""
+    """A recommended listing with the engine's score, explanation and match level."""
 
     listing: Scenario | Capability
     match: Match
+    level: Level | None = None  # None below the floor (then listed under 更多可能相关 at most)
 
 
 @dataclass(frozen=True)
 class Shown:
-    """The recommendations of one listing and the version of the engine that ranked them."""
+    """The recommendations of one listing and the version of the engine that ranked them.
+
+    suggestions: at or above the floor, with a specific reason; more: the next candidates
+    below the floor that still have one (更多可能相关); insufficient: the listing itself
+    holds too few specific words to recommend on (推荐依据不足).
+    """
 
     suggestions: list[Suggestion]
     engine_version: str
+    more: list[Suggestion] = field(default_factory=list)
+    insufficient: bool = False
 
 
 def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
@@ -87,19 +103,29 @@ def recommend(
 ) -> Shown:
     """The best published listings of the other side; MatchingUnavailable when the matching
     service cannot answer now."""
-    client = live(current_app).client()
-    query = document(listing)
-    answer = client.recommend(
-        side(listing), listing.id, query, top + SLACK, filters, min_score, sync
+    app = current_app
+    if not listing_basis(listing, live(app).engine()):
+        return Shown([], "", insufficient=True)
+    for_scenario = isinstance(listing, Scenario)
+    ask = min(top * (CAP_FACTOR if for_scenario else 1) + SLACK, MAX_ASK)
+    answer = (
+        live(app)
+        .client()
+        .recommend(side(listing), listing.id, document(listing), ask, filters, min_score, sync)
     )
-    model = Scenario if isinstance(listing, Capability) else Capability
+    model = Capability if for_scenario else Scenario
     rows = _load(model, [int(m.id) for m in answer.matches])
-    suggestions = [
-        Suggestion(rows[int(m.id)], m)
+    candidates = [
+        Suggestion(rows[int(m.id)], m, level(m.score))
         for m in answer.matches
         if m.score > 0 and int(m.id) in rows and rows[int(m.id)].is_published
     ]
-    return Shown(suggestions[:top], answer.engine_version)
+    reasoned = [s for s in candidates if has_reason(s.match.explanation)]
+    if for_scenario:  # a broad product does not crowd out specialists
+        reasoned = cap_per_organization(reasoned, int(app.config["MATCH_ORG_CAP"]))
+    shown = [s for s in reasoned if s.level is not None][:top]
+    more = [s for s in reasoned if s.level is None][:MORE]
+    return Shown(shown, answer.engine_version, more)
 
 
 def _load(model: type[Scenario] | type[Capability], ids: Sequence[int]) -> dict[int, Any]:

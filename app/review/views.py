@@ -29,8 +29,8 @@ from app.models import (
     VocabularyKind,
 )
 from app.paging import page_arg, parse_id
+from app.recommendations import exposure, learning, levels, maintenance, vocabulary
 from app.recommendations import jobs as matching_jobs
-from app.recommendations import learning, maintenance, vocabulary
 from app.recommendations import services as recommendations
 from app.review import bp, services
 from app.review import matches as matches_service
@@ -51,6 +51,9 @@ def index() -> str:
         "review/index.html",
         **services.pending_counts(),
         matches=matches_service.queue_size(_min_score()),
+        calibration=levels.calibration(),
+        review_min_score=levels.review_min_score(),
+        exposure=exposure.statistics(),
     )
 
 
@@ -200,10 +203,11 @@ MATCH_PAGE_SIZE = 25
 
 @bp.route("/matches")
 def matches() -> str:
-    """Recommended pairs at or above the score threshold (not yet engaged), side by side."""
-    min_score = _min_score()
+    """Recommended pairs (not yet engaged) estimated at least as likely to be relevant as the
+    threshold, both texts side by side."""
+    min_probability = _min_probability()
     page = db.paginate(
-        matches_service.queue(min_score),
+        matches_service.queue(levels.score_for(min_probability)),
         page=page_arg(),
         per_page=MATCH_PAGE_SIZE,
         error_out=False,
@@ -211,7 +215,7 @@ def matches() -> str:
     return render_template(
         "review/matches.html",
         page=page,
-        min_score=min_score,
+        min_probability=min_probability,
         form=DecisionForm(),
         bulk_form=DecisionForm(prefix="bulk"),
     )
@@ -246,7 +250,7 @@ def matches_bulk() -> Response:
 
 
 def _match_args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k in ("min_score", "page")}
+    return {k: v for k, v in request.args.items() if k in ("min_probability", "page")}
 
 
 def _match_outcome(ids: list[int], form: DecisionForm, back: str = "") -> Response:
@@ -293,13 +297,19 @@ def _decide(apply: Any, back: str, subject: str) -> Response:
     return redirect(url_for(back))
 
 
-def _min_score() -> float:
-    """The queue's threshold: configured, or narrowed by the reviewer in the query string."""
-    default = float(current_app.config["MATCH_REVIEW_MIN_SCORE"])
-    value = request.args.get("min_score", default, type=float)
+def _min_probability() -> float:
+    """The queue's threshold, an estimated probability that a pair is relevant: configured
+    (MATCH_REVIEW_MIN_PROBABILITY), or set by the reviewer in the query string."""
+    default = float(current_app.config["MATCH_REVIEW_MIN_PROBABILITY"])
+    value = request.args.get("min_probability", default, type=float)
     if value is None or not math.isfinite(value):
         return default
     return min(max(value, 0.0), 1.0)
+
+
+def _min_score() -> float:
+    """The score at which a pair reaches the queue's probability threshold."""
+    return levels.score_for(_min_probability())
 
 
 @bp.route("/engine")
@@ -315,6 +325,9 @@ def engine() -> str:
         entries=vocabulary.entries(),
         form=VocabularyForm(),
         action=EmptyForm(),
+        calibration=levels.calibration(),
+        review_min_score=levels.review_min_score(),
+        exposure=exposure.statistics(),
     )
 
 

@@ -54,6 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from app.extensions import db
+    from app.recommendations.levels import review_min_score
     from app.seed import load_demo
 
     tmp = tmp_path_factory.mktemp("e2e")
@@ -66,7 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade(directory=str(ROOT / "migrations"))
         load_demo(
             ROOT / "seed",
-            min_score=application.config["MATCH_REVIEW_MIN_SCORE"],
+            min_score=review_min_score(),
             top=application.config["MATCH_TOP_N"],
         )
         db.session.commit()

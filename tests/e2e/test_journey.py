@@ -296,14 +296,18 @@ def test_scenario_meets_capability_through_review(new_person: Callable[[], Page]
     )
     expect(suggestion).to_have_count(1)
     expect(suggestion).to_contain_text(firm_account.org_name)
-    expect(suggestion.locator(".meta")).to_contain_text(re.compile(r"匹配度 \d+%"))
+    expect(suggestion.get_by_test_id("match-level")).to_have_text(
+        re.compile(r"高度匹配|较为匹配|可能相关")
+    )
     expect(suggestion.locator(".reasons").first).to_contain_text("推荐理由：共同关键词")
     explanation = suggestion.locator(".explanation")
     expect(explanation.locator("mark").filter(has_text="桥梁")).not_to_have_count(0)
     expect(explanation.locator("mark").filter(has_text="挠度")).to_have_count(1)
     explanation.get_by_text("评分构成").click()  # each signal's share, folded by default
     expect(explanation.locator(".parts")).to_contain_text("关键词相似")
-    score = int(re.search(r"匹配度 (\d+)%", suggestion.locator(".meta").inner_text()).group(1))
+    suggestion.locator(".level-number summary").click()  # the number behind the level
+    number = suggestion.locator(".level-number").inner_text()
+    probability = int(re.search(r"估计相关概率 (\d+)%", number).group(1))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     publisher.screenshot(path=str(SCREENSHOTS / "recommendations.png"), full_page=True)
 
@@ -312,7 +316,7 @@ def test_scenario_meets_capability_through_review(new_person: Callable[[], Page]
     admin.get_by_role("navigation", name="审核中心").get_by_role(
         "link", name="推荐匹配审核"
     ).click()
-    admin.get_by_label("最低匹配度").fill(f"{max(score - 5, 0) / 100:.2f}")
+    admin.get_by_label("最低估计相关概率").fill(f"{max(probability - 5, 0) / 100:.2f}")
     admin.get_by_role("button", name="筛选").click()
     pair = (
         admin.locator("article.match")

@@ -175,7 +175,9 @@ def ranked_titles(scenario_id: int) -> list[str]:
     from app.recommendations import services as recommendations
 
     scenario = db.session.get(Scenario, scenario_id)
-    return [s.listing.title for s in recommendations.capabilities_for(scenario, top=5)]
+    shown = recommendations.recommend(scenario, top=5)
+    # the ranking itself: the pairs above the floor, then those below it (更多可能相关)
+    return [s.listing.title for s in (*shown.suggestions, *shown.more)]
 
 
 def test_a_reranker_learned_from_decisions_moves_rankings_toward_them(

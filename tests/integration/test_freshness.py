@@ -111,7 +111,9 @@ def test_both_sides_share_one_topic_space_and_new_listings_join_it(app: Flask) -
     assert scenarios.topics is not None  # fitted once, on both sides' published listings
     assert capabilities.topics is scenarios.topics
 
-    scenario = make_scenario(publisher, title="停车泊位错时共享", description="泊位错时共享。")
+    scenario = make_scenario(  # its needs too (the default needs are about road defects)
+        publisher, title="停车泊位错时共享", description="泊位错时共享。", needs="泊位错时共享。"
+    )
     [first, *_] = recommendations.capabilities_for(scenario, top=3)
     assert first.listing.title == "智慧停车诱导系统"
     assert dict(first.match.signals)["topic"] > 0  # the signal takes part in the live site

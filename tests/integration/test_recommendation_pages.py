@@ -33,13 +33,13 @@ def crowded_market() -> tuple[User, Scenario, set[int]]:
     the scenario and the local capabilities' ids."""
     owner = make_user(make_org(Role.PUBLISHER))
     scenario = make_scenario(owner.organization)
-    remote = make_org(Role.FIRM, is_local=False, district="")
-    local = make_org(Role.FIRM, is_local=True)
+    # one firm each: at most MATCH_ORG_CAP capabilities of one firm are recommended
     for n in range(12):
+        remote = make_org(Role.FIRM, is_local=False, district="")
         make_capability(remote, title=f"道路病害智能识别系统{n}")
     locals_ = {
         make_capability(
-            local,
+            make_org(Role.FIRM, is_local=True),
             title=f"城市道路巡检服务{n}",
             description="提供道路巡查人员和巡检车辆，记录路面问题，按月出具巡检报告。",
             keywords="道路巡检",

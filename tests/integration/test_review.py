@@ -155,9 +155,9 @@ def publish_pair(client: FlaskClient, admin: User, publisher: User, firm: User) 
 
 
 def app_min_score() -> float:
-    from flask import current_app
+    from app.recommendations.levels import review_min_score
 
-    return float(current_app.config["MATCH_REVIEW_MIN_SCORE"])
+    return review_min_score()
 
 
 def test_publishing_queues_the_fitting_pair_with_its_reasons(
@@ -178,12 +178,15 @@ def test_publishing_queues_the_fitting_pair_with_its_reasons(
 def test_the_queue_hides_pairs_below_the_threshold(
     client: FlaskClient, admin: User, publisher: User, firm: User
 ) -> None:
+    from app.recommendations.levels import probability
+
     recommendation = publish_pair(client, admin, publisher, firm)
-    above = client.get(f"/review/matches?min_score={recommendation.score - 0.01:.3f}")
+    p = probability(recommendation.score)
+    above = client.get(f"/review/matches?min_probability={p - 0.01:.3f}")
     assert f"match-{recommendation.id}" in above.get_data(as_text=True)
-    below = client.get(f"/review/matches?min_score={recommendation.score + 0.01:.3f}")
+    below = client.get(f"/review/matches?min_probability={p + 0.01:.3f}")
     assert f"match-{recommendation.id}" not in below.get_data(as_text=True)
-    assert client.get("/review/matches?min_score=nan").status_code == 200
+    assert client.get("/review/matches?min_probability=nan").status_code == 200
 
 
 def test_an_approved_pair_appears_to_both_organisations_as_platform_recommendation(
