@@ -1,7 +1,7 @@
 """Match-level calibrations refitted on review decisions (issue 15).
 
 Revision ID: e15a7c3b9d21
-Revises: e7a3c91b5d20
+Revises: d7a3e5c1b820
 Create Date: 2026-12-07 15:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e15a7c3b9d21'
-down_revision = 'e7a3c91b5d20'
+down_revision = 'd7a3e5c1b820'
 branch_labels = None
 depends_on = None
 
