@@ -98,7 +98,7 @@ def audit(page: Page) -> Audit:
 def test_public_pages(audit: Audit) -> None:
     page = audit.page
     audit.visit("/", "/scenarios", "/capabilities", "/batches/", "/cases", "/industry")
-    audit.visit("/dashboard", "/help", "/sitemap", "/privacy", "/terms")
+    audit.visit("/dashboard", "/help", "/sitemap", "/privacy", "/terms", "/open-data")
     audit.visit("/scenarios?q=数据&sort=deadline", "/no-such-page")
     scenario = audit.first_link("/scenarios", r"/scenarios/\d+")
     audit.visit(scenario, audit.first_link("/capabilities", r"/capabilities/\d+"))
