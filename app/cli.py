@@ -17,6 +17,7 @@ from app.models import ListingStatus, Role, Scenario
 from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.recommendations.levels import review_min_score
+from app.runtime.sqlite import writing
 from app.validators import password_error
 
 
@@ -61,15 +62,20 @@ def seed_demo(if_empty: bool) -> None:
         top=current_app.config["MATCH_TOP_N"],
     )
     db.session.commit()
-    from app.open_data import backfill  # the demo's listings are published directly
+    from app.open_data import backfill, exports  # the demo's listings are published directly
 
-    released = backfill.backfill()  # their releases; the downloads follow (a job)
+    released = backfill.backfill()  # their releases
     db.session.commit()
+    # the downloads now: a refresh queued by this command would die with its process when
+    # jobs run in-process (no REDIS_URL), and the 开放数据 page would stay empty until the
+    # daily build
+    with writing():
+        files = exports.build_all()
     click.echo(
         f"已加载演示数据：单位 {report.organizations} 家，场景 {report.scenarios} 个，"
         f"能力 {report.capabilities} 项，用户 {report.users} 个，待审核推荐 {report.recommendations} 条，"
         f"示意对接 {report.engagements} 条，已发布批次 {report.batches} 个，"
-        f"开放数据收录 {released} 条。"
+        f"开放数据收录 {released} 条，下载文件 {len(files)} 个。"
     )
 
 

@@ -52,6 +52,8 @@ def test_seed_demo_loads_a_populated_platform_once(app: Flask) -> None:
     assert count(Recommendation) > 0, "the review queue is filled"
     assert {u.role for u in db.session.scalars(sa.select(User))} == set(Role)
     assert "已发布批次 1 个" in result.output
+    downloads = app.test_client().get("/api/v1/downloads").get_json()
+    assert {"scenarios.csv", "capabilities.jsonl.gz"} <= {f["name"] for f in downloads["files"]}
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "跳过" in again.output
     assert count(Scenario) >= 60
