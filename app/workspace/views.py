@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import clock, submissions
+from app import amounts, submissions
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
@@ -305,16 +304,9 @@ def pending_revision(listing: Scenario | Capability) -> Any:
     return services.pending_version(listing)
 
 
-@bp.app_template_filter("fmt_when")
-def fmt_when(value: datetime | None) -> str:
-    """A moment in China time, to the minute, or a dash."""
-    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
 @bp.app_template_filter("fmt_budget_range")
 def fmt_budget_range(scenario: Scenario) -> str:
     """A scenario's budget: an amount, a range (下限–上限 万元) or 面议."""
     if scenario.budget_max_wan is None or scenario.budget_wan is None:
         return fmt_budget(scenario.budget_wan)
-    low = fmt_budget(scenario.budget_wan).removesuffix(" 万元")
-    return f"{low}–{fmt_budget(scenario.budget_max_wan)}"
+    return f"{amounts.plain(scenario.budget_wan)}–{fmt_budget(scenario.budget_max_wan)}"
