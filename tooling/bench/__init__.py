@@ -1,4 +1,4 @@
 """Benchmarks of the web application at city scale (list pages, search, dashboard).
 
-The matching engine's own benchmark lives in app.matching.bench; `make bench` runs all.
+The matching engine's own benchmark lives in tooling.matching.bench; `make bench` runs all.
 """
