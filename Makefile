@@ -63,14 +63,14 @@ worker: $(VENV)/.installed ## the job worker and the periodic scheduler (needs R
 test: $(VENV)/.installed-dev ## run the whole suite (TEST_DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev ## ruff check and format check
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+lint: $(VENV)/.installed-dev ## ruff check and format check of app, tests and tooling
+	$(BIN)/ruff check app tests tooling
+	$(BIN)/ruff format --check app tests tooling
 
 audit: $(VENV)/.installed-dev ## security gates: lock complete, privacy inventory, bandit, pip-audit of the lock (deploy/audit-waivers.toml)
 	$(BIN)/python -m app.gates lock-check
 	$(BIN)/python -m app.gates privacy
-	$(BIN)/bandit -q -c pyproject.toml -r app
+	$(BIN)/bandit -q -c pyproject.toml -r app tooling
 	$(BIN)/python -m app.gates audit
 
 # pip freeze --all: pip and setuptools are in every virtualenv, so they are pinned and audited too
@@ -87,14 +87,15 @@ lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allo
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
 
-bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, open-data export, pages and the API at city scale (writes docs/performance*.md)
-	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
-	$(BIN)/python -m app.bench.dashboard
-	$(BIN)/python -m app.bench.lists $(BENCH_LISTS_ARGS)
-	$(BIN)/python -m app.bench.exports $(BENCH_EXPORTS_ARGS)
+# The benchmarks are tooling/ (not installed with the app): they run from the checkout.
+bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, open-data export, pages and the API at city scale (tooling/; writes docs/performance*.md)
+	$(BIN)/python -m tooling.matching.bench $(BENCH_ARGS)
+	$(BIN)/python -m tooling.bench.dashboard
+	$(BIN)/python -m tooling.bench.lists $(BENCH_LISTS_ARGS)
+	$(BIN)/python -m tooling.bench.exports $(BENCH_EXPORTS_ARGS)
 	@command -v wrk >/dev/null || { echo "make bench: the page benchmark needs wrk (apt-get install wrk)"; exit 2; }
-	$(BIN)/python -m app.bench.web $(BENCH_WEB_ARGS)
-	$(BIN)/python -m app.bench.api $(BENCH_API_ARGS)
+	$(BIN)/python -m tooling.bench.web $(BENCH_WEB_ARGS)
+	$(BIN)/python -m tooling.bench.api $(BENCH_API_ARGS)
 
 # The English catalogue (docs/i18n.md): messages.mo is committed, and a test fails when it is
 # stale, so `make run` and `make test` need no compile step.

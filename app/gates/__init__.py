@@ -1,4 +1,4 @@
 """Security gates run by `make audit` and CI: the dependency lock, pip-audit, the privacy inventory.
 
-Development tools, like app.bench: nothing the web application imports.
+Development tools run from the checkout: nothing the web application imports.
 """

@@ -1,24 +1,35 @@
-"""Command line: batch `rank` of JSONL listings, `evaluate` and `tune` on a labelled dev set."""
+"""Command line: batch `rank` of JSONL listings.
+
+`evaluate`, `tune` and `calibrate` on a labelled dev set are the tooling's
+(`python -m tooling.matching`); they are passed on to it when it is beside the app.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.matching import default_matcher
-from app.matching.calibration import DEFAULT_CALIBRATION_PATH
-from app.matching.io import InputError, read_capabilities, read_qrels, read_scenarios
+from app.matching.io import InputError, read_capabilities, read_scenarios
 from app.matching.types import Listing, Match
-from app.matching.weights import DEFAULT_WEIGHTS_PATH
 
-Ranker = Callable[[Sequence[Listing], Sequence[Listing], int], list[list[Match]]]
 ID_KEYS = {"s2c": ("scenario_id", "capability_id"), "c2s": ("capability_id", "scenario_id")}
+# run by the tooling beside the app (tooling/matching), from a source checkout
+TOOLING_COMMANDS = {
+    "evaluate": "score the engine and baselines on a dev set (python -m tooling.matching)",
+    "tune": "choose the weights by cross-validation on a dev set (python -m tooling.matching)",
+    "calibrate": "fit the score-to-probability calibration on a dev set (python -m tooling.matching)",
+}
+TOOLING_MISSING = (
+    "the evaluation tooling is not installed with the app: run it from a source checkout"
+)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -31,45 +42,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     rank.add_argument("--direction", choices=sorted(ID_KEYS), default="s2c")
     rank.add_argument("--top", type=int, default=10)
     rank.add_argument("--out", type=Path, help="output file (default: standard output)")
-    evaluate = commands.add_parser("evaluate", help="score the engine and baselines on a dev set")
-    evaluate.add_argument(
-        "--data",
-        type=Path,
-        required=True,
-        help="folder with scenarios.jsonl, capabilities.jsonl, qrels.tsv",
-    )
-    evaluate.add_argument("--top", type=int, default=10, help="cut-off k of the metrics")
-    evaluate.add_argument(
-        "--review-probability",
-        type=float,
-        default=0.5,
-        help="estimated probability a pair needs to be queued (precision is reported there)",
-    )
-    calibrate = commands.add_parser(
-        "calibrate", help="fit the score-to-probability calibration on a dev set and write it"
-    )
-    calibrate.add_argument("--data", type=Path, required=True, help="dev-set folder")
-    calibrate.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_CALIBRATION_PATH,
-        help="file to write (default: seed/matching/calibration.json)",
-    )
-    tune = commands.add_parser(
-        "tune", help="choose the weights by cross-validation on a dev set and write them"
-    )
-    tune.add_argument(
-        "--data",
-        type=Path,
-        required=True,
-        help="folder with scenarios.jsonl, capabilities.jsonl, qrels.tsv",
-    )
-    tune.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_WEIGHTS_PATH,
-        help="weights file to write (default: seed/matching/weights.json)",
-    )
+    for name, help_text in TOOLING_COMMANDS.items():
+        commands.add_parser(name, help=help_text)  # listed here; main passes them on unparsed
     return parser.parse_args(argv)
 
 
@@ -114,58 +88,35 @@ def run_rank(args: argparse.Namespace) -> None:
         write_atomically(args.out, text)
 
 
-def run_evaluate(args: argparse.Namespace) -> None:
-    """Cross-validated held-out figures of the engine, BM25 and TF-IDF, with calibration."""
-    from app.matching.evaluation import evaluate, format_table  # scikit-learn: ~0.6 s
+def tooling_root() -> Path | None:
+    """The folder holding the tooling package beside the app, or None when it is absent.
 
-    started = time.perf_counter()
-    rows, chosen = evaluate(args.data, default_matcher(), args.top, args.review_probability)
-    sys.stdout.write(
-        "Held-out figures, 5 folds by scenario (seed 0): the CV-selected engine chooses its\n"
-        "configuration on the other folds; ECE and precision use a calibration fitted on the\n"
-        "other folds' s2c pairs (relevant = grade >= 1, pairs of the top k).\n\n"
-    )
-    sys.stdout.write(format_table(rows, args.top, args.review_probability))
-    sys.stdout.write("\nconfiguration chosen per fold: " + "; ".join(chosen) + "\n")
-    sys.stdout.write(f"({time.perf_counter() - started:.1f} s)\n")
+    Found, never imported: the app does not depend on its tooling.
+    """
+    spec = importlib.util.find_spec("tooling")
+    for location in (spec and spec.submodule_search_locations) or ():
+        if (Path(location) / "matching" / "__main__.py").is_file():
+            return Path(location).parent
+    return None
 
 
-def run_calibrate(args: argparse.Namespace) -> None:
-    """Fit the calibration of the shipped engine on DIR and write it."""
-    from app.matching.evaluation import calibrate
-
-    data = calibrate(args.data, default_matcher())
-    write_atomically(args.out, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.write(f"a={data['a']} b={data['b']} pairs={data['pairs']}\nwrote {args.out}\n")
-
-
-def run_tune(args: argparse.Namespace) -> None:
-    """Cross-validate the tuning recipes on DIR, print the figures, write the chosen weights."""
-    from app.matching.tune import format_report, tune, weights_json  # scikit-learn: ~0.6 s
-
-    scenarios = read_scenarios(args.data / "scenarios.jsonl")
-    capabilities = read_capabilities(args.data / "capabilities.jsonl")
-    qrels = read_qrels(args.data / "qrels.tsv")
-    engine = default_matcher()
-    result = tune(engine, scenarios, capabilities, qrels)
-    sys.stdout.write(format_report(result))
-    payload = json.dumps(weights_json(result, args.data), ensure_ascii=False, indent=2)
-    write_atomically(args.out, payload + "\n")
-    sys.stdout.write(f"wrote {args.out}\n")
+def run_tooling(argv: Sequence[str]) -> int:
+    """Run `python -m tooling.matching ARGV` in this interpreter; its exit status."""
+    root = tooling_root()
+    if root is None:
+        print(f"error: {TOOLING_MISSING} (python -m tooling.matching {argv[0]})", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    sys.stdout.flush()
+    command = [sys.executable, "-m", "tooling.matching", *argv]
+    return subprocess.run(command, env=env, check=False).returncode  # noqa: S603 -- this interpreter, the user's own arguments, no shell
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; return 2 with `error: FILE:LINE: reason` on bad input."""
-    args = parse_args(argv)
+def run_reporting_errors(command: Callable[[], None]) -> int:
+    """Run command; return 2 with `error: FILE:LINE: reason` on bad input, else 0."""
     try:
-        if args.command == "rank":
-            run_rank(args)
-        elif args.command == "tune":
-            run_tune(args)
-        elif args.command == "calibrate":
-            run_calibrate(args)
-        else:
-            run_evaluate(args)
+        command()
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -173,6 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return 2 with `error: FILE:LINE: reason` on bad input."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in TOOLING_COMMANDS:
+        return run_tooling(argv)  # the tooling parses its own options
+    args = parse_args(argv)
+    return run_reporting_errors(lambda: run_rank(args))
 
 
 if __name__ == "__main__":

@@ -180,6 +180,78 @@ def split_groups(
     return None
 
 
+def _refusal(examples: Sequence[Example], min_examples: int) -> str | None:
+    """Why the examples cannot train a model (too few, or malformed), or None."""
+    if len(examples) < min_examples:
+        return f"too few examples: {len(examples)} < {min_examples}"
+    bad = [e for e in examples if len(e.signals) != len(SIGNALS) or e.label not in (0, 1)]
+    if bad:
+        return f"{len(bad)} examples lack {len(SIGNALS)} signals or a 0/1 label"
+    return None
+
+
+def _label_refusal(labels: np.ndarray, groups: np.ndarray) -> str | None:
+    """Why the labels and queries leave nothing to learn or to hold out, or None."""
+    if len(set(labels.tolist())) < 2:
+        kind = "approvals" if labels[0] == 1 else "rejections"
+        return f"only {kind}: a model needs both labels"
+    if len(np.unique(groups)) < 2:
+        return "a single query: nothing to hold out"
+    return None
+
+
+def _held_out_figures(
+    signals: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    tests: Sequence[np.ndarray],
+    base_weights: Weights,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The base score's and the learned model's figures on the held-out parts, averaged."""
+    base_runs, learned_runs = [], []
+    for test in tests:
+        coef, intercept = fit(signals[~test], labels[~test])
+        learned_scores = signals[test] @ np.asarray(coef) + intercept
+        base_scores_ = base_scores(signals[test], base_weights)
+        base_runs.append(_figures(base_scores_, labels[test], groups[test]))
+        learned_runs.append(_figures(learned_scores, labels[test], groups[test]))
+    base = {k: float(np.mean([r[k] for r in base_runs])) for k in base_runs[0]}
+    learned = {k: float(np.mean([r[k] for r in learned_runs])) for k in learned_runs[0]}
+    return base, learned
+
+
+def _verdict(
+    base: dict[str, float], learned: dict[str, float], splits: int, held_out: int
+) -> tuple[bool, str]:
+    """Whether the learned model wins by both margins, and the sentence that says so."""
+    gain_map = learned["map"] - base["map"]
+    gain_auc = learned["auc"] - base["auc"]
+    activate = gain_map >= MAP_MARGIN and gain_auc >= AUC_MARGIN
+    reason = (
+        f"{splits} splits holding out {held_out} queries each: MAP {learned['map']:.3f} vs "
+        f"{base['map']:.3f} ({gain_map:+.3f}), AUC {learned['auc']:.3f} vs {base['auc']:.3f} "
+        f"({gain_auc:+.3f}); "
+        + ("the learned model ranks better" if activate else "not better by the margin")
+    )
+    return activate, reason
+
+
+def _final_model(
+    signals: np.ndarray, labels: np.ndarray, base: dict[str, float], learned: dict[str, float]
+) -> RerankerModel:
+    """The model refitted on every example, carrying the held-out figures it was judged by."""
+    coef_all, intercept_all = fit(signals, labels)
+    return RerankerModel(
+        version=MODEL_VERSION,
+        features=SIGNALS,
+        coef=coef_all,
+        intercept=intercept_all,
+        trained_on=len(labels),
+        metrics={f"heldout_{k}": v for k, v in learned.items()}
+        | {f"base_{k}": v for k, v in base.items()},
+    )
+
+
 def train_and_decide(
     examples: Sequence[Example],
     base_weights: Weights,
@@ -195,53 +267,20 @@ def train_and_decide(
     The model is recommended (activate=True) only when it wins by MAP_MARGIN and AUC_MARGIN.
     The returned model is then refitted on every example with the same recipe.
     """
-    if len(examples) < min_examples:
-        return Decision(None, {}, {}, False, f"too few examples: {len(examples)} < {min_examples}")
-    bad = [e for e in examples if len(e.signals) != len(SIGNALS) or e.label not in (0, 1)]
-    if bad:
-        return Decision(
-            None, {}, {}, False, f"{len(bad)} examples lack {len(SIGNALS)} signals or a 0/1 label"
-        )
+    refusal = _refusal(examples, min_examples)
+    if refusal:
+        return Decision(None, {}, {}, False, refusal)
     signals = np.array([e.signals for e in examples], dtype=np.float64)
     labels = np.array([e.label for e in examples], dtype=np.int64)
     groups = np.array([e.group for e in examples])
-    if len(set(labels.tolist())) < 2:
-        kind = "approvals" if labels[0] == 1 else "rejections"
-        return Decision(None, {}, {}, False, f"only {kind}: a model needs both labels")
-    if len(np.unique(groups)) < 2:
-        return Decision(None, {}, {}, False, "a single query: nothing to hold out")
+    refusal = _label_refusal(labels, groups)
+    if refusal:
+        return Decision(None, {}, {}, False, refusal)
     rng = np.random.default_rng(seed)
     splits = [split_groups(groups, labels, holdout, rng) for _ in range(REPEATS)]
     tests = [t for t in splits if t is not None]
     if not tests:
         return Decision(None, {}, {}, False, "no split by query leaves both labels on both sides")
-    base_runs, learned_runs = [], []
-    for test in tests:
-        coef, intercept = fit(signals[~test], labels[~test])
-        learned_scores = signals[test] @ np.asarray(coef) + intercept
-        base_scores_ = base_scores(signals[test], base_weights)
-        base_runs.append(_figures(base_scores_, labels[test], groups[test]))
-        learned_runs.append(_figures(learned_scores, labels[test], groups[test]))
-    base = {k: float(np.mean([r[k] for r in base_runs])) for k in base_runs[0]}
-    learned = {k: float(np.mean([r[k] for r in learned_runs])) for k in learned_runs[0]}
-    gain_map = learned["map"] - base["map"]
-    gain_auc = learned["auc"] - base["auc"]
-    activate = gain_map >= MAP_MARGIN and gain_auc >= AUC_MARGIN
-    held_out = len(np.unique(groups[tests[0]]))
-    reason = (
-        f"{len(tests)} splits holding out {held_out} queries each: MAP {learned['map']:.3f} vs "
-        f"{base['map']:.3f} ({gain_map:+.3f}), AUC {learned['auc']:.3f} vs {base['auc']:.3f} "
-        f"({gain_auc:+.3f}); "
-        + ("the learned model ranks better" if activate else "not better by the margin")
-    )
-    coef_all, intercept_all = fit(signals, labels)
-    model = RerankerModel(
-        version=MODEL_VERSION,
-        features=SIGNALS,
-        coef=coef_all,
-        intercept=intercept_all,
-        trained_on=len(examples),
-        metrics={f"heldout_{k}": v for k, v in learned.items()}
-        | {f"base_{k}": v for k, v in base.items()},
-    )
-    return Decision(model, base, learned, activate, reason)
+    base, learned = _held_out_figures(signals, labels, groups, tests, base_weights)
+    activate, reason = _verdict(base, learned, len(tests), len(np.unique(groups[tests[0]])))
+    return Decision(_final_model(signals, labels, base, learned), base, learned, activate, reason)

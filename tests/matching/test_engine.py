@@ -18,9 +18,9 @@ from app.matching import (
     Weights,
     default_matcher,
 )
-from app.matching.baselines import bm25_rank, plain_tfidf_rank
 from app.matching.engine import Engine, FeatureCache
 from app.matching.synonyms import parse_groups
+from tooling.matching.baselines import bm25_rank, plain_tfidf_rank
 
 PARKING = Listing(
     "S1",

@@ -6,7 +6,6 @@ import pytest
 
 from app.matching import Engine, Listing
 from app.matching.calibration import Calibration, expected_calibration_error, fit
-from app.matching.heldout import folds
 from app.matching.specificity import (
     BackgroundFactor,
     Platform,
@@ -15,6 +14,7 @@ from app.matching.specificity import (
     jieba_dictionary,
     specificity,
 )
+from tooling.matching.heldout import folds
 
 GENERIC = ["系统", "平台", "数据", "生成", "自动", "中心", "管理", "服务", "数据管理", "服务平台"]
 SPECIFIC = ["信号配时", "绿波协调", "跌倒检测", "输液监控", "井盖", "中间件", "摄像头"]

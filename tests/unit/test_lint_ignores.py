@@ -6,13 +6,14 @@ import re
 
 from app.config import ROOT
 
+SCANNED = ("app", "tooling", "tests")
 NOQA = re.compile(r"#\s*noqa:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)(.*)$")
 
 
 def security_noqas_without_reason() -> list[str]:
-    """`# noqa: S…` comments in app/ and tests/ with no reason after the codes."""
+    """`# noqa: S…` comments in app/, tooling/ and tests/ with no reason after the codes."""
     bare = []
-    for path in sorted([*(ROOT / "app").rglob("*.py"), *(ROOT / "tests").rglob("*.py")]):
+    for path in sorted(p for folder in SCANNED for p in (ROOT / folder).rglob("*.py")):
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             found = NOQA.search(line)
             security = found and any(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import app.matching
-from app.matching.bench import baselines, corpus, run
+from tooling.matching.bench import baselines, corpus, run
 
 TINY = [
     "--capabilities", "1000",
@@ -120,7 +120,7 @@ def test_harness_writes_the_report(tmp_path: Path) -> None:
     report = out.read_text(encoding="utf-8")
     assert report.startswith("# Matching performance")
     assert f"**{os.cpu_count()} cores**" in report
-    assert "python -m app.matching.bench --capabilities 1000" in report
+    assert "python -m tooling.matching.bench --capabilities 1000" in report
     assert "| operation | engine | target | result |" in report
     assert "rank_bm25" in report
     assert "naive" in report

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from app.matching.calibration import fit
 from app.matching.engine import Engine
-from app.matching.heldout import DEPTH, Ranker, Run, choose, cross_validate, pairs, run_system
 from app.matching.io import read_capabilities, read_qrels, read_scenarios
 from app.matching.types import Listing
 from app.matching.weights import Weights
+from tooling.matching.heldout import DEPTH, Ranker, Run, choose, cross_validate, pairs, run_system
 
 # The grid the CV-selected engine chooses from, on the training folds only.
 # (Also tried, on all dev queries: the aside weight 0.5 and a background that never fades
@@ -63,7 +63,7 @@ def evaluate(
     folder: Path, engine: Engine, k: int = 10, threshold: float = 0.5
 ) -> tuple[list[tuple[str, dict[str, dict[str, float]]]], list[str]]:
     """Held-out summaries per system and direction, and the configuration each fold chose."""
-    from app.matching.baselines import bm25_rank, char_bigram_tfidf_rank, plain_tfidf_rank
+    from tooling.matching.baselines import bm25_rank, char_bigram_tfidf_rank, plain_tfidf_rank
 
     scenarios, capabilities, qrels = read_devset(folder)
 
@@ -121,7 +121,7 @@ def calibrate(folder: Path, engine: Engine, k: int = 10) -> dict:
     calibration = fit(*pairs(run, "s2c", queries, k), source="devset")
     data = calibration.to_json()
     data["_comment"] = (
-        f"Written by `python -m app.matching calibrate --data {folder.name}`: Platt scaling of "
+        f"Written by `python -m tooling.matching calibrate --data {folder.name}`: Platt scaling of "
         f"the engine's score on the top {k} capabilities of every scenario, relevant = grade >= 1."
     )
     return data

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench import lists
+from tooling.bench import lists
 
 
 def test_the_list_benchmark_generates_measures_and_reports(

@@ -1,4 +1,4 @@
-"""Cross-validated tuning of the engine's weights on a labelled dev set (`python -m app.matching tune`).
+"""Cross-validated tuning of the engine's weights on a labelled dev set (`python -m tooling.matching tune`).
 
 The dev set is small (tens of scenarios), so every choice is judged on queries it was not made
 on. Scenarios are split into folds; a recipe picks weights on the other folds' queries (both
@@ -32,9 +32,9 @@ import numpy as np
 from app.matching.engine import Engine
 from app.matching.index import SCORE_DIGITS, Index
 from app.matching.learn import fit
-from app.matching.metrics import K, transpose
 from app.matching.types import Listing
 from app.matching.weights import SIGNALS, Weights
+from tooling.matching.metrics import K, transpose
 
 # field weights: each combination costs an index build per direction
 FIELD_GRID: dict[str, tuple[float, ...]] = {
@@ -349,7 +349,7 @@ def weights_json(result: TuneResult, data_dir: Path) -> dict[str, Any]:
         else f"the defaults (tuning did not beat them held out by {MIN_GAIN})"
     )
     comment = (
-        f"Written by `python -m app.matching tune --data {data_dir.name}`: {how}. "
+        f"Written by `python -m tooling.matching tune --data {data_dir.name}`: {how}. "
         f"Held-out nDCG@10 over {len(SEEDS)}x{FOLDS}-fold scenario splits, s2c/c2s: "
         + "; ".join(f"{name} {held[name]['s2c']:.4f}/{held[name]['c2s']:.4f}" for name in held)
         + "."

@@ -1,6 +1,6 @@
-"""`python -m app.bench.worker`: a job worker's memory, idle and while it imports 5,000 rows.
+"""`python -m tooling.bench.worker`: a job worker's memory, idle and while it imports 5,000 rows.
 
-    python -m app.bench.worker --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_worker
+    python -m tooling.bench.worker --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_worker
 
 The database's schema is DROPPED and rebuilt. A job worker is started as deployed
 (`flask jobs worker`, RQ on Redis database 11, which is emptied); its resident memory is read
@@ -29,8 +29,8 @@ from redis import Redis
 from rq import Worker
 
 from app import clock
-from app.bench.matching_service import SECRET, Sampler, bench_app, machine, rss_mib
 from app.config import ROOT
+from tooling.bench.matching_service import SECRET, Sampler, bench_app, machine, rss_mib
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 ROWS = 5_000
@@ -76,9 +76,9 @@ def prepare(url: str) -> int:
     from flask_migrate import upgrade
 
     from app import taxonomy
-    from app.bench.lists import reset_database
     from app.extensions import db
     from app.models import Organization, OrgStatus, Role, User
+    from tooling.bench.lists import reset_database
 
     reset_database(url)
     with bench_app(url).app_context():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench import dashboard as bench
+from tooling.bench import dashboard as bench
 
 
 def test_a_tiny_run_prints_its_section(

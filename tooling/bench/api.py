@@ -1,14 +1,14 @@
-"""`python -m app.bench.api`: the open-data API's list endpoints through real HTTP under gunicorn.
+"""`python -m tooling.bench.api`: the open-data API's list endpoints through real HTTP under gunicorn.
 
 For each database (a SQLite file, and PostgreSQL with Redis when --postgresql is given):
-100,000 scenarios and 100,000 capabilities bulk-inserted by app/bench/lists.py, then the web
+100,000 scenarios and 100,000 capabilities bulk-inserted by tooling/bench/lists.py, then the web
 tier as deployed (deploy/gunicorn.conf.py) and a hello-world app under the same settings,
 loaded by wrk in the same run. Targets: p99 ≤ 100 ms and at least 25% of the hello-world
 rate for every list endpoint. Anonymous requests run with the address limit lifted (the
 benchmark has one address); "with a token" requests are each authenticated and audited.
 Writes its section of docs/performance-api.md.
 
-    python -m app.bench.api --sqlite /tmp/bench-api.db [--postgresql URL] [--reuse]
+    python -m tooling.bench.api --sqlite /tmp/bench-api.db [--postgresql URL] [--reuse]
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
-from app.bench import http
-from app.bench.lists import _holds_data, generate, reset_database
 from app.config import ROOT, TestConfig
+from tooling.bench import http
+from tooling.bench.lists import _holds_data, generate, reset_database
 
 DOC = ROOT / "docs" / "performance-api.md"
 SECRET = "bench-api-secret-key-not-for-production-0000"  # noqa: S105 -- the bench's own key
@@ -45,8 +45,8 @@ def prepare(url: str, count: int, reuse: bool) -> dict[str, Any]:
     """The data set (generated unless reused), settled, and a partner token for the run."""
     from app import create_app
     from app.api import tokens
-    from app.bench.web import settle
     from app.extensions import db
+    from tooling.bench.web import settle
 
     started = time.perf_counter()
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
@@ -140,7 +140,7 @@ def bench_database(label: str, url: str, redis: bool, args: argparse.Namespace) 
         import redis as redis_client
 
         redis_client.Redis.from_url(REDIS_URL).flushdb()
-    hello = http.serve_web("app.bench.hello:app", HELLO_PORT, env)
+    hello = http.serve_web("tooling.bench.hello:app", HELLO_PORT, env)
     web = http.serve_web("app.wsgi:app", WEB_PORT, env)
     base = f"http://127.0.0.1:{WEB_PORT}"
     try:
@@ -188,7 +188,7 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """The list endpoints' section of docs/performance-api.md."""
     lines = [
         BEGIN,
-        "## List endpoints through real HTTP (`python -m app.bench.api`)",
+        "## List endpoints through real HTTP (`python -m tooling.bench.api`)",
         "",
         f"wrk, {args.c} connections, {args.seconds} s per row, against gunicorn as deployed "
         "(deploy/gunicorn.conf.py) on the machine's "

@@ -1,7 +1,7 @@
-"""`python -m app.bench.exports`: the open-data bulk export of 100,000 + 100,000 listings.
+"""`python -m tooling.bench.exports`: the open-data bulk export of 100,000 + 100,000 listings.
 
 Builds a fresh database (a temporary SQLite file, and the PostgreSQL database named by
-BENCH_DATABASE_URL, whose schema is DROPPED and rebuilt, as app.bench.lists does), inserts the
+BENCH_DATABASE_URL, whose schema is DROPPED and rebuilt, as tooling.bench.lists does), inserts the
 releases of N scenarios and N capabilities (a fifth of them revised once: two releases) and a
 public batch of each kind, then runs the export (app.open_data.exports.build_all: every file,
 from one snapshot) in a fresh process per size and records its wall time and peak memory
@@ -31,13 +31,13 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from app import create_app
-from app.bench.lists import _clauses, _read, reset_database
 from app.config import ROOT, TestConfig
 from app.extensions import db
 from app.models import Batch, BatchItem, BatchKind, ListingRelease, OpenDataFile
 from app.open_data import schema
 from app.open_data.identifiers import public_id
 from app.open_data.releases import iso
+from tooling.bench.lists import _clauses, _read, reset_database
 
 TARGET_S = 120.0  # the whole export of 100,000 + 100,000 listings
 CHUNK = 5_000
@@ -199,7 +199,7 @@ def measure(url: str) -> dict[str, Any]:
 
 def _measure_in_child(url: str) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603 - this interpreter, this module, our own URL
-        [sys.executable, "-m", "app.bench.exports", "--measure", url],
+        [sys.executable, "-m", "tooling.bench.exports", "--measure", url],
         check=False,
         capture_output=True,
         text=True,
@@ -232,7 +232,7 @@ def section(runs: dict[str, list[dict[str, Any]]]) -> str:
     lines = [
         SECTION,
         "",
-        "Written by `python -m app.bench.exports` (`make bench`; app/bench/exports.py). The",
+        "Written by `python -m tooling.bench.exports` (`make bench`; tooling/bench/exports.py). The",
         "releases of N scenarios and N capabilities (a fifth revised once: two releases) and a",
         "public batch of 100 per kind; the export builds every file (per kind and per batch:",
         "release packages as JSON Lines gzip, the current state as CSV with a BOM) from one",

@@ -1,14 +1,14 @@
-"""`python -m app.bench.web`: the pages through real HTTP under gunicorn, at city scale.
+"""`python -m tooling.bench.web`: the pages through real HTTP under gunicorn, at city scale.
 
 For each database (PostgreSQL with Redis, as in production; SQLite, the embedded database,
 without Redis): 100,000 scenarios and 100,000 capabilities (the matching benchmark's synthetic
-listings, app/bench/matching_service.py), re-tokenised over every core and built into an index
+listings, tooling/bench/matching_service.py), re-tokenised over every core and built into an index
 artifact; then a matching process and the web tier are started as they are deployed
 (deploy/gunicorn-matching.conf.py, deploy/gunicorn.conf.py) and wrk loads each page for a few
 seconds. A hello-world Flask app under the same gunicorn settings, measured in the same run,
 is the ceiling. Written to docs/performance-web.md.
 
-    python -m app.bench.web --postgresql postgresql+psycopg://postgres@127.0.0.1:5432/bench_web \\
+    python -m tooling.bench.web --postgresql postgresql+psycopg://postgres@127.0.0.1:5432/bench_web \\
         --sqlite /tmp/bench-web.db [--reuse]
 
 The PostgreSQL database's schema and the SQLite file are DROPPED and rebuilt (unless --reuse).
@@ -32,9 +32,9 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
-from app.bench import http
-from app.bench.matching_service import SECRET, machine, rss_mib, run_step
 from app.config import ROOT
+from tooling.bench import http
+from tooling.bench.matching_service import SECRET, machine, rss_mib, run_step
 
 DOC = ROOT / "docs" / "performance-web.md"
 PASSWORD = "Bench-web-2026!"  # noqa: S105 -- the bench accounts' password
@@ -49,11 +49,11 @@ def accounts(url: str) -> dict[str, Any]:
     """A publisher account owning a scenario, and a pending capability to publish later."""
     from werkzeug.security import generate_password_hash
 
-    from app.bench.matching_service import bench_app
     from app.extensions import db
     from app.models import Capability, ListingStatus, Role, Scenario, User
     from app.recommendations.documents import store_features
     from app.recommendations.live import live
+    from tooling.bench.matching_service import bench_app
 
     app = bench_app(url)
     with app.app_context():
@@ -191,10 +191,10 @@ def load_pages(
 def freshness(base: str, world: dict[str, Any], url: str) -> dict[str, float]:
     """Seconds from an approval's commit until search (on the web tier) and recommendations
     (on the matching process) show the newly published capability."""
-    from app.bench.matching_service import bench_app
     from app.extensions import db
     from app.listings import services as listings
     from app.models import Capability, User
+    from tooling.bench.matching_service import bench_app
 
     # as a web worker of the deployment: the publication job asks the matching process
     app = bench_app(
@@ -264,10 +264,10 @@ def settle(url: str) -> None:
     generated listing) into one row per side; PostgreSQL's autovacuum (off on the test
     servers) marks the rewritten pages all-visible, so list pages read their index alone, and
     refreshes the planner's statistics; SQLite's ANALYZE."""
-    from app.bench.matching_service import bench_app
     from app.extensions import db
     from app.search.documents import SIDES
     from app.search.jobs import compact
+    from tooling.bench.matching_service import bench_app
 
     with bench_app(url).app_context():
         for side in SIDES:
@@ -302,7 +302,7 @@ def bench_database(label: str, url: str, redis: bool, args: argparse.Namespace) 
 
         redis_client.Redis.from_url(REDIS_URL).flushdb()
     matching = http.serve_matching(MATCHING_PORT, env)
-    hello = http.serve_web("app.bench.hello:app", HELLO_PORT, env)
+    hello = http.serve_web("tooling.bench.hello:app", HELLO_PORT, env)
     try:
         result["matching_ready_s"] = round(
             http.wait_until_ok(f"http://127.0.0.1:{MATCHING_PORT}/readyz"), 1
@@ -404,7 +404,7 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace, path: 
     lines = [
         "# Web pages through real HTTP at city scale",
         "",
-        f"Measured by `python -m app.bench.web` (part of `make bench`) on {machine()}.",
+        f"Measured by `python -m tooling.bench.web` (part of `make bench`) on {machine()}.",
         "",
         f"Data: {args.listings:,} scenarios and {args.listings:,} capabilities, all published, "
         "re-tokenised and built into an index artifact. Servers as deployed: the web tier "

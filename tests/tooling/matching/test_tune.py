@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import app.matching.tune as tune_module
+import tooling.matching.tune as tune_module
 from app.matching import Engine, Tokenizer, Weights
-from app.matching.__main__ import main
 from app.matching.io import read_capabilities, read_qrels, read_scenarios
-from app.matching.metrics import ndcg_at_k
 from app.matching.synonyms import parse_groups
-from app.matching.tune import build_data, ndcg, splits, tune, weights_json
 from app.matching.weights import load_weights
+from tooling.matching.__main__ import main
+from tooling.matching.metrics import ndcg_at_k
+from tooling.matching.tune import build_data, ndcg, splits, tune, weights_json
 
 TOPICS = [
     (

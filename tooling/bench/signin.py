@@ -1,4 +1,4 @@
-"""Sign-in protection, measured through the test client: `python -m app.bench.signin`.
+"""Sign-in protection, measured through the test client: `python -m tooling.bench.signin`.
 
 Prints the time for an attacker to lock an account, the request at which an address gets 429,
 and the answer times for a known and an unknown e-mail (real scrypt hashes, as in production).

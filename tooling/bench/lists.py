@@ -1,4 +1,4 @@
-"""`python -m app.bench.lists`: list pages and search at 100,000 listings, on SQLite or PostgreSQL.
+"""`python -m tooling.bench.lists`: list pages and search at 100,000 listings, on SQLite or PostgreSQL.
 
 Builds a fresh database (a temporary SQLite file, or the PostgreSQL database named by
 BENCH_DATABASE_URL, whose public schema, or the schema of its search_path option, is DROPPED
@@ -8,7 +8,7 @@ time in the database) and writes docs/performance-lists.md. --reuse measures dat
 generated before (--sqlite names the file), e.g.
 
     BENCH_DATABASE_URL='postgresql+psycopg://postgres@127.0.0.1:5432/test_search?options=-csearch_path%3Dbench' \
-        python -m app.bench.lists --sqlite /tmp/bench.db --reuse
+        python -m tooling.bench.lists --sqlite /tmp/bench.db --reuse
 """
 
 from __future__ import annotations
@@ -373,7 +373,7 @@ def write_report(path: Path, runs: dict[str, dict[str, Any]]) -> None:
     lines = [
         "# List pages and search at city scale",
         "",
-        "Written by `python -m app.bench.lists` (see app/bench/lists.py). Per page: wall-clock",
+        "Written by `python -m tooling.bench.lists` (see tooling/bench/lists.py). Per page: wall-clock",
         "milliseconds through the Flask test client (routing, search, SQL, template) and the",
         "milliseconds spent in the database (SQL statements, timed by engine events), p50 and",
         f"p95, against targets of {TARGET_MS:.0f} ms and {SQL_TARGET_MS:.0f} ms; the most SQL",

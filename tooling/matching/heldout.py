@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.matching.calibration import Calibration, expected_calibration_error, fit
-from app.matching.metrics import mrr_at_k, ndcg_at_k, recall_at_k, transpose
 from app.matching.types import Listing, Match
+from tooling.matching.metrics import mrr_at_k, ndcg_at_k, recall_at_k, transpose
 
 FOLDS = 5
 SEED = 0

@@ -1,6 +1,6 @@
 """Driving real servers for the web benchmark: gunicorn processes, wrk, memory and start times.
 
-Nothing here knows about the platform's pages: app/bench/web.py says what to serve and ask.
+Nothing here knows about the platform's pages: tooling/bench/web.py says what to serve and ask.
 """
 
 from __future__ import annotations

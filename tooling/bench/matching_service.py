@@ -1,11 +1,11 @@
-"""`python -m app.bench.matching_service`: the matching process at city scale on PostgreSQL.
+"""`python -m tooling.bench.matching_service`: the matching process at city scale on PostgreSQL.
 
-The data are the engine benchmark's synthetic listings (app/matching/bench/corpus.py), written
+The data are the engine benchmark's synthetic listings (tooling/matching/bench/corpus.py), written
 as database rows with explicit ids (the sequences are then advanced with setval, so the
 database stays usable). Each step runs in a process of its own, so its memory figures are its
 own; the matching processes are real gunicorn processes (deploy/gunicorn-matching.conf.py).
 
-    python -m app.bench.matching_service --database postgresql+psycopg://…/bench_matching \\
+    python -m tooling.bench.matching_service --database postgresql+psycopg://…/bench_matching \\
         --change-database postgresql+psycopg://…/bench_matching_change
 
 The schemas of both databases are DROPPED and rebuilt. Steps: generate 100,000 capabilities
@@ -168,12 +168,12 @@ def generate(url: str, capabilities: int, scenarios: int, seed: int) -> dict[str
     from flask_migrate import upgrade
 
     from app import taxonomy
-    from app.bench.lists import reset_database
     from app.extensions import db
-    from app.matching.bench import corpus
     from app.models import Capability, ListingStatus, Organization, OrgStatus, Role, Scenario
     from app.models.listing import capability_domains, capability_tags, scenario_tags
     from app.validators import uscc_check_char
+    from tooling.bench.lists import reset_database
+    from tooling.matching.bench import corpus
 
     result: dict[str, Any] = {"capabilities": capabilities, "scenarios": scenarios}
     reset_database(url)
@@ -610,7 +610,14 @@ def run_step(name: str, **kwargs: Any) -> dict[str, Any]:
     """One step in a fresh process (its memory figures are its own); its result."""
     print(f"[bench] {name} {kwargs}", file=sys.stderr, flush=True)
     out = subprocess.run(  # noqa: S603 -- this module
-        [sys.executable, "-m", "app.bench.matching_service", "--step", name, json.dumps(kwargs)],
+        [
+            sys.executable,
+            "-m",
+            "tooling.bench.matching_service",
+            "--step",
+            name,
+            json.dumps(kwargs),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -664,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     log = ROOT / "instance" / "bench-matching-service.log"
     log.parent.mkdir(exist_ok=True)
     results: dict[str, Any] = {
-        "command": " ".join(["python -m app.bench.matching_service", *(argv or sys.argv[1:])])
+        "command": " ".join(["python -m tooling.bench.matching_service", *(argv or sys.argv[1:])])
     }
     if args.only in (None, "main"):
         url = args.database

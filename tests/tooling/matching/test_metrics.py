@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from app.matching.metrics import (
+from tooling.matching.metrics import (
     clean_ranking,
     evaluate_run,
     mrr_at_k,

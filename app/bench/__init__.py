@@ -1,4 +1,0 @@
-"""Benchmarks of the web application at city scale (list pages, search, dashboard).
-
-The matching engine's own benchmark lives in app.matching.bench; `make bench` runs all.
-"""
