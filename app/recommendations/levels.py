@@ -29,6 +29,9 @@ LABELS = {HIGH: "高度匹配", MEDIUM: "较为匹配", POSSIBLE: "可能相关"
 CACHE_SECONDS = 5.0  # outside a request, the calibration is read again after this long
 MIN_DECISIONS = 30  # decided pairs (both outcomes present) needed to refit on review
 FOLDS = 5
+# An estimate is never certainty: the number shown stops at 99 % (a logistic curve only
+# nears 1, and "100 %" would read as a guarantee).
+MAX_PERCENT = 99
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,9 @@ class Level:
 
     @property
     def percent(self) -> int:
-        """The probability in whole percent, for the number shown on demand."""
-        return int(round(self.probability * 100))
+        """The probability in whole percent, for the number shown on demand (at most
+        MAX_PERCENT)."""
+        return min(int(round(self.probability * 100)), MAX_PERCENT)
 
 
 _cached: tuple[float, Calibration] | None = None

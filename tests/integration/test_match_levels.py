@@ -256,3 +256,10 @@ def test_exposure_statistics_for_administrators(
         assert "专精特新等中小企业占比" in page
         assert "前 10 家单位占比" in page
         assert small.name in page
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"), [(0.994, 99), (0.995, 99), (0.9999, 99), (1.0, 99), (0.5, 50)]
+)
+def test_the_probability_shown_never_reaches_100_percent(probability: float, shown: int) -> None:
+    assert levels.Level(levels.HIGH, "高度匹配", probability).percent == shown
