@@ -21,7 +21,13 @@ from flask import current_app, g, has_request_context
 
 from app.errors import DomainError
 from app.extensions import db
-from app.matching.calibration import Calibration, expected_calibration_error, fit, load_calibration
+from app.matching.calibration import (
+    S2C,
+    Calibration,
+    expected_calibration_error,
+    fit,
+    load_calibration,
+)
 from app.models import MatchCalibration, Recommendation, RecommendationStatus
 
 HIGH, MEDIUM, POSSIBLE = "high", "medium", "possible"
@@ -29,6 +35,9 @@ LABELS = {HIGH: "高度匹配", MEDIUM: "较为匹配", POSSIBLE: "可能相关"
 CACHE_SECONDS = 5.0  # outside a request, the calibration is read again after this long
 MIN_DECISIONS = 30  # decided pairs (both outcomes present) needed to refit on review
 FOLDS = 5
+# An estimate is never certainty: the number shown stops at 99 % (a logistic curve only
+# nears 1, and "100 %" would read as a guarantee).
+MAX_PERCENT = 99
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,9 @@ class Level:
 
     @property
     def percent(self) -> int:
-        """The probability in whole percent, for the number shown on demand."""
-        return int(round(self.probability * 100))
+        """The probability in whole percent, for the number shown on demand (at most
+        MAX_PERCENT)."""
+        return min(int(round(self.probability * 100)), MAX_PERCENT)
 
 
 _cached: tuple[float, Calibration] | None = None
@@ -65,10 +75,14 @@ def calibration() -> Calibration:
     now = time.monotonic()
     if has_request_context() or _cached is None or now - _cached[0] > CACHE_SECONDS:
         row = db.session.scalar(sa.select(MatchCalibration).order_by(MatchCalibration.id.desc()))
+        # review decisions are on recommendations for scenarios (s2c): a capability's
+        # scenarios keep the shipped c2s curve
         value = (
             shipped()
             if row is None
-            else Calibration(row.a, row.b, row.pairs, row.positives, source="review")
+            else Calibration(
+                row.a, row.b, row.pairs, row.positives, source="review", c2s=shipped().c2s
+            )
         )
         _cached = (now, value)
     if has_request_context():
@@ -84,15 +98,16 @@ def forget() -> None:
         g.pop("match_calibration", None)
 
 
-def probability(score: float) -> float:
-    """The estimated probability that a pair with this score is relevant."""
-    return calibration().probability(score)
+def probability(score: float, direction: str = S2C) -> float:
+    """The estimated probability that a pair with this score is relevant (direction: S2C for
+    a scenario's capabilities, C2S for a capability's scenarios)."""
+    return calibration().probability(score, direction)
 
 
-def level(score: float) -> Level | None:
+def level(score: float, direction: str = S2C) -> Level | None:
     """The level of a pair's score; None below the floor (not a recommendation)."""
     config = current_app.config
-    p = probability(score)
+    p = probability(score, direction)
     if p >= config["MATCH_LEVEL_HIGH"]:
         key = HIGH
     elif p >= config["MATCH_LEVEL_MEDIUM"]:
@@ -104,9 +119,9 @@ def level(score: float) -> Level | None:
     return Level(key, LABELS[key], p)
 
 
-def below_floor(score: float) -> Level:
+def below_floor(score: float, direction: str = S2C) -> Level:
     """The probability of a pair under the floor (listed under 更多可能相关)."""
-    return Level(POSSIBLE, LABELS[POSSIBLE], probability(score))
+    return Level(POSSIBLE, LABELS[POSSIBLE], probability(score, direction))
 
 
 def review_min_score() -> float:

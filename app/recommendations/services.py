@@ -16,6 +16,7 @@ from app import audit
 from app.errors import DomainError
 from app.extensions import db
 from app.matching import Filters, Match
+from app.matching.calibration import C2S, S2C
 from app.models import (
     Capability,
     IndexArtifact,
@@ -116,7 +117,7 @@ def recommend(
     model = Capability if for_scenario else Scenario
     rows = _load(model, [int(m.id) for m in answer.matches])
     candidates = [
-        Suggestion(rows[int(m.id)], m, level(m.score))
+        Suggestion(rows[int(m.id)], m, level(m.score, S2C if for_scenario else C2S))
         for m in answer.matches
         if m.score > 0 and int(m.id) in rows and rows[int(m.id)].is_published
     ]

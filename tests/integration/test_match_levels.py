@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from app import taxonomy
 from app.errors import DomainError
 from app.extensions import db
+from app.matching.calibration import Calibration
 from app.models import (
     MatchCalibration,
     Recommendation,
@@ -256,3 +257,23 @@ def test_exposure_statistics_for_administrators(
         assert "专精特新等中小企业占比" in page
         assert "前 10 家单位占比" in page
         assert small.name in page
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"), [(0.994, 99), (0.995, 99), (0.9999, 99), (1.0, 99), (0.5, 50)]
+)
+def test_the_probability_shown_never_reaches_100_percent(probability: float, shown: int) -> None:
+    assert levels.Level(levels.HIGH, "高度匹配", probability).percent == shown
+
+
+def test_a_capabilitys_scenarios_are_read_on_the_c2s_curve(app: Flask, admin: User) -> None:
+    shipped = levels.shipped()
+    assert shipped.c2s is not None
+    assert levels.probability(0.3, "c2s") == pytest.approx(shipped.c2s.probability(0.3))
+    assert levels.probability(0.3, "c2s") != levels.probability(0.3)
+    db.session.add(MatchCalibration(a=5.0, b=-1.0, pairs=40, positives=20))
+    db.session.flush()
+    levels.forget()
+    # a refit on review decisions (recommendations for scenarios) replaces the s2c curve only
+    assert levels.probability(0.3) == pytest.approx(Calibration(5.0, -1.0).probability(0.3))
+    assert levels.probability(0.3, "c2s") == pytest.approx(shipped.c2s.probability(0.3))

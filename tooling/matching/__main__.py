@@ -63,7 +63,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     sys.stdout.write(
         "Held-out figures, 5 folds by scenario (seed 0): the CV-selected engine chooses its\n"
         "configuration on the other folds; ECE and precision use a calibration fitted on the\n"
-        "other folds' s2c pairs (relevant = grade >= 1, pairs of the top k).\n\n"
+        "other folds' pairs of each direction (relevant = grade >= 1, pairs of the top k).\n\n"
     )
     sys.stdout.write(format_table(rows, args.top, args.review_probability))
     sys.stdout.write("\nconfiguration chosen per fold: " + "; ".join(chosen) + "\n")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from app.matching.calibration import fit
+from app.matching.calibration import fit_directions
 from app.matching.engine import Engine
 from app.matching.io import read_capabilities, read_qrels, read_scenarios
 from app.matching.types import Listing
@@ -114,14 +114,18 @@ def format_table(
 
 
 def calibrate(folder: Path, engine: Engine, k: int = 10) -> dict:
-    """The calibration of the engine's scores on every labelled s2c pair of a dev set."""
+    """The calibration of the engine's scores, a curve per direction, on a dev set's pairs."""
     scenarios, capabilities, qrels = read_devset(folder)
     run = run_system(engine_ranker(engine), scenarios, capabilities, qrels, DEPTH)
     queries = [q for q in run.s2c if any(run.qrels[q].values())]
-    calibration = fit(*pairs(run, "s2c", queries, k), source="devset")
+    c2s_queries = [q for q in run.c2s if any(run.c2s_qrels[q].values())]
+    calibration = fit_directions(
+        pairs(run, "s2c", queries, k), pairs(run, "c2s", c2s_queries, k), source="devset"
+    )
     data = calibration.to_json()
     data["_comment"] = (
         f"Written by `python -m tooling.matching calibrate --data {folder.name}`: Platt scaling of "
-        f"the engine's score on the top {k} capabilities of every scenario, relevant = grade >= 1."
+        f"the engine's score on the top {k} capabilities of every scenario (under c2s: the top "
+        f"{k} scenarios of every judged capability), relevant = grade >= 1."
     )
     return data

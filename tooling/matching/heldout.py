@@ -8,8 +8,9 @@ deterministic). For each fold, anything chosen from labels is chosen on the othe
 - *engine (CV-selected)*: the engine configuration (a small grid over the specificity
   strength, phrase terms and the weight of what a scenario already has) with the best mean
   nDCG@10 of both directions on the training folds;
-- the calibration (calibration.fit) on the training folds' s2c pairs, then applied to the
-  held-out fold's pairs of both directions.
+- the calibration of each direction (calibration.fit_directions) on the training folds'
+  pairs of that direction (c2s: without pairs with a fold scenario), then applied to the
+  held-out fold's pairs of that direction.
 
 Held-out s2c queries are the fold's scenarios; held-out c2s queries are the capabilities
 judged against a fold scenario (ranking every scenario). A fixed system (the engine's
@@ -19,10 +20,10 @@ shipped weights, the baselines) has held-out figures equal to its all-query figu
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from app.matching.calibration import Calibration, expected_calibration_error, fit
+from app.matching.calibration import Calibration, expected_calibration_error, fit_directions
 from app.matching.types import Listing, Match
 from tooling.matching.metrics import mrr_at_k, ndcg_at_k, recall_at_k, transpose
 
@@ -146,13 +147,15 @@ def choose(runs: Mapping[str, Run], fold: set[str], k: int) -> str:
 
 
 def pairs(
-    run: Run, direction: str, queries: Sequence[str], k: int
+    run: Run, direction: str, queries: Sequence[str], k: int, skip: Set[str] = frozenset()
 ) -> tuple[list[float], list[bool]]:
-    """(score, relevant) of the top k pairs of the given queries."""
+    """(score, relevant) of the top k pairs of the given queries, but those with skipped ids."""
     scores, labels = [], []
     for q in queries:
         judged = run.judged(direction)[q]
         for m in run.ranked(direction)[q][:k]:
+            if m.id in skip:
+                continue
             scores.append(m.score)
             labels.append(judged.get(m.id, 0) >= PAIR_RELEVANT)
     return scores, labels
@@ -170,7 +173,11 @@ def cross_validate(
         name = choose(runs, fold, k) if select else next(iter(runs))
         chosen.append(name)
         run = runs[name]
-        calibration = fit(*pairs(run, "s2c", train_queries(run, "s2c", fold), k), source="cv")
+        calibration = fit_directions(  # each direction's curve on its own training pairs
+            pairs(run, "s2c", train_queries(run, "s2c", fold), k),
+            pairs(run, "c2s", train_queries(run, "c2s", fold), k, skip=fold),
+            source="cv",
+        )
         for direction in ("s2c", "c2s"):
             add_fold(out[direction], run, direction, test_queries(run, direction, fold), k)
             _calibrate(out[direction], run, direction, fold, calibration, k)
@@ -198,5 +205,5 @@ def _calibrate(
         for m in run.ranked(direction)[q][:k]:
             if direction == "c2s" and m.id not in fold:
                 continue
-            figures.probabilities.append(cal.probability(m.score))
+            figures.probabilities.append(cal.probability(m.score, direction))
             figures.labels.append(judged.get(m.id, 0) >= PAIR_RELEVANT)
