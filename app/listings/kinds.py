@@ -40,11 +40,19 @@ class ListingKind:
     # "module:attribute", imported on first use (the form module imports the services)
     form_path: str
     columns_path: str
+    # who may open a listing's page: the public while published, its owner and reviewers always
+    # (app.security.policies.can_view); a kind others engage with may say more
+    view_policy_path: str = "app.security.policies:can_view"
+
+    @property
+    def foreign_key(self) -> str:
+        """The column naming a listing of this kind in rows about listings: scenario_id."""
+        return f"{self.name}_id"
 
     @property
     def id_arg(self) -> str:
-        """The name of the id in its per-kind routes: scenario_id."""
-        return f"{self.name}_id"
+        """The name of the id in its per-kind routes (the foreign key's name)."""
+        return self.foreign_key
 
     @property
     def detail_endpoint(self) -> str:
@@ -61,9 +69,12 @@ class ListingKind:
         return f"workspace.{self.name}_{action}"
 
     def template(self, page: str) -> str:
-        """The kind's template for a page: portal/scenario_detail.html, workspace/…_form.html."""
-        folder = "workspace" if page == "form" else "portal"
-        return f"{folder}/{self.name}_{page}.html"
+        """The kind's template for a page: "form" (the owner's), "detail" or "list" (public)."""
+        return {
+            "form": f"workspace/{self.name}_form.html",
+            "detail": f"portal/{self.name}_detail.html",
+            "list": f"portal/{self.segment}.html",
+        }[page]
 
     def detail_url(self, listing: Any) -> str:
         """The public page of one listing of this kind."""
@@ -80,6 +91,10 @@ class ListingKind:
     def columns(self) -> tuple[Any, ...]:
         """The spreadsheet columns (app.excel.columns), without the organisation column."""
         return _resolve(self.columns_path)
+
+    def may_view(self, user: Any, listing: Any) -> bool:
+        """Whether the user may open this listing's page."""
+        return bool(_resolve(self.view_policy_path)(user, listing))
 
     def engine_document(self, listing: Any) -> Listing:
         """A stored listing as the matching engine sees it."""
@@ -111,6 +126,8 @@ SCENARIO = ListingKind(
     content=documents.scenario_content,
     form_path="app.workspace.forms:ScenarioForm",
     columns_path="app.excel.columns:SCENARIO_COLUMNS",
+    # after its deadline a firm engaged with a scenario still sees it
+    view_policy_path="app.engagements.services:may_view_scenario",
 )
 
 CAPABILITY = ListingKind(
@@ -156,6 +173,32 @@ def kind_of(listing: Any) -> ListingKind:
 def of_role(role: Role) -> ListingKind | None:
     """The kind an organisation of this role posts (None for roles that post none)."""
     return next((kind for kind in KINDS if kind.owner_role is role), None)
+
+
+def route_each_kind(
+    blueprint: Any, rule: str, endpoint: str, view: Callable, **options: Any
+) -> None:
+    """Register one view once per kind, keeping each kind's own paths and endpoint names.
+
+    rule and endpoint are templates: {segment} is the kind's URL segment, {id} its id argument
+    (`<int:scenario_id>`, so url_for(…, scenario_id=…) keeps working), {name} its name (the
+    endpoint may also use {segment}). The view
+    is called as view(kind) or view(kind, listing_id).
+    """
+    for kind in KINDS:
+        path = rule.format(segment=kind.segment, id=f"<int:{kind.id_arg}>")
+        name = endpoint.format(name=kind.name, segment=kind.segment)
+        blueprint.add_url_rule(path, name, _for_kind(view, kind, name), **options)
+
+
+def _for_kind(view: Callable, kind: ListingKind, name: str) -> Callable:
+    def bound(**args: Any) -> Any:
+        if kind.id_arg in args:
+            return view(kind, args[kind.id_arg])
+        return view(kind)
+
+    bound.__name__, bound.__doc__ = name, view.__doc__
+    return bound
 
 
 class KindConverter(BaseConverter):

@@ -103,6 +103,9 @@ class LockedForm(Form):
         """The listing version the user saw ('' on create forms)."""
         return parse_id(self.lock_version.data)
 
+    def ready_to_show(self) -> None:
+        """Prepare the form for display (a kind's form may add empty rows to type into)."""
+
 
 class ScenarioForm(LockedForm):
     """A scenario opportunity."""
@@ -255,6 +258,11 @@ class CapabilityForm(LockedForm):
         self.domains.choices = taxonomy.choices("domain")
         self.tags.choices = taxonomy.choices("tag")
         self.qualifications.choices = taxonomy.choices("qualification")
+
+    def ready_to_show(self) -> None:
+        """One empty case row to type into when JavaScript (which adds rows) is off."""
+        if len(self.cases) < self.cases.max_entries and not self.cases[-1].form.is_blank():
+            self.cases.append_entry()
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         """Field checks, then each case row's cross-field rule and the length of the whole."""
