@@ -40,6 +40,10 @@ class ListingKind:
     # "module:attribute", imported on first use (the form module imports the services)
     form_path: str
     columns_path: str
+    # the long texts a search result's snippet is taken from, in this order
+    snippet_fields: tuple[str, ...]
+    # the kind the matching engine pairs this one with (the other side of a Recommendation)
+    counterpart_name: str
     # who may open a listing's page: the public while published, its owner and reviewers always
     # (app.security.policies.can_view); a kind others engage with may say more
     view_policy_path: str = "app.security.policies:can_view"
@@ -92,6 +96,11 @@ class ListingKind:
         """The spreadsheet columns (app.excel.columns), without the organisation column."""
         return _resolve(self.columns_path)
 
+    @property
+    def counterpart(self) -> ListingKind:
+        """The kind recommended for listings of this one."""
+        return by_name(self.counterpart_name)
+
     def may_view(self, user: Any, listing: Any) -> bool:
         """Whether the user may open this listing's page."""
         return bool(_resolve(self.view_policy_path)(user, listing))
@@ -126,6 +135,8 @@ SCENARIO = ListingKind(
     content=documents.scenario_content,
     form_path="app.workspace.forms:ScenarioForm",
     columns_path="app.excel.columns:SCENARIO_COLUMNS",
+    snippet_fields=("description", "needs", "expected"),
+    counterpart_name="capability",
     # after its deadline a firm engaged with a scenario still sees it
     view_policy_path="app.engagements.services:may_view_scenario",
 )
@@ -142,6 +153,8 @@ CAPABILITY = ListingKind(
     content=documents.capability_content,
     form_path="app.workspace.forms:CapabilityForm",
     columns_path="app.excel.columns:CAPABILITY_COLUMNS",
+    snippet_fields=("description", "keywords"),
+    counterpart_name="scenario",
 )
 
 KINDS: tuple[ListingKind, ...] = (SCENARIO, CAPABILITY)

@@ -10,9 +10,10 @@ from app.batches import services as batches
 from app.dashboard import figures
 from app.extensions import db
 from app.forms import EmptyForm
+from app.listings import kinds
 from app.listings.kinds import ListingKind, route_each_kind
 from app.matching import Filters
-from app.models import Capability, Scenario
+from app.models import Capability, Role, Scenario
 from app.paging import page_arg
 from app.portal import bp, services
 from app.recommendations import services as recommendations
@@ -22,6 +23,22 @@ from app.search.filters import Filters as ListFilters
 from app.security import policies
 
 LATEST = 6
+
+
+@bp.app_template_global()
+def listing_kind(of: object) -> ListingKind:
+    """The kind of a listing, of a kind's name ('scenario') or of the role that posts it."""
+    if isinstance(of, str):
+        return kinds.by_name(of)
+    if isinstance(of, Role):
+        found = kinds.of_role(of)
+        if found is None:
+            raise KeyError(of)
+        return found
+    return kinds.kind_of(of)
+
+
+bp.add_app_template_global(kinds.KINDS, "listing_kinds")
 
 
 @bp.route("/")
