@@ -28,13 +28,13 @@ LATEST = 6
 @bp.app_template_global()
 def listing_kind(of: object) -> ListingKind:
     """The kind of a listing, of a kind's name ('scenario') or of the role that posts it."""
-    if isinstance(of, str):
-        return kinds.by_name(of)
-    if isinstance(of, Role):
+    if isinstance(of, Role):  # before str: a Role is a StrEnum
         found = kinds.of_role(of)
         if found is None:
             raise KeyError(of)
         return found
+    if isinstance(of, str):
+        return kinds.by_name(of)
     return kinds.kind_of(of)
 
 
