@@ -183,7 +183,10 @@ def _check_related(result: RowCheck) -> None:
     phone = values.get("contact_phone")
     if phone and phone_error(phone):
         result.problems.append(("联系电话", phone_error(phone) or ""))
-    if "budget_max_wan" in values:
+    budget_refused = any(
+        column == SCENARIO_RULES["budget_wan"].label for column, _ in result.problems
+    )
+    if "budget_max_wan" in values and not budget_refused:
         problem = budget_range_error(values.get("budget_wan"), values["budget_max_wan"])
         if problem:
             result.problems.append((SCENARIO_RULES["budget_max_wan"].label, problem))

@@ -42,11 +42,12 @@ class ListingKind:
     columns_path: str
     # the long texts a search result's snippet is taken from, in this order
     snippet_fields: tuple[str, ...]
-    # the kind the matching engine pairs this one with (the other side of a Recommendation)
-    counterpart_name: str
     # who may open a listing's page: the public while published, its owner and reviewers always
     # (app.security.policies.can_view); a kind others engage with may say more
     view_policy_path: str = "app.security.policies:can_view"
+    # the kind the matching engine pairs this one with (the other side of a Recommendation);
+    # None for a kind that takes no part in matching
+    counterpart_name: str | None = None
 
     @property
     def foreign_key(self) -> str:
@@ -98,7 +99,9 @@ class ListingKind:
 
     @property
     def counterpart(self) -> ListingKind:
-        """The kind recommended for listings of this one."""
+        """The kind recommended for listings of this one (KeyError if it is not matched)."""
+        if self.counterpart_name is None:
+            raise KeyError(f"{self.name} is not matched with another kind")
         return by_name(self.counterpart_name)
 
     def may_view(self, user: Any, listing: Any) -> bool:
