@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import ROOT, Config, check_audit_retention, config_from_env
+from app.listings.kinds import KindConverter
 from app.paging import IdConverter
 
 
@@ -24,6 +25,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     check_audit_retention(app.config["AUDIT_RETENTION_DAYS"])
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.url_map.converters["kind"] = KindConverter  # a registered listing kind's URL segment
     _configure_runtime(app)
     _init_extensions(app)
     _register_ops(app)

@@ -11,13 +11,15 @@ from app.api import records, schemas
 from app.api.caching import last_modified_headers
 from app.api.paging import decode_cursor, page_body
 from app.api.problems import abort_problem
+from app.listings.kinds import KINDS as LISTING_KINDS
 
 blp = Blueprint(
     "api_collections",
     __name__,
     description="第N批清单、优秀案例和单位公开信息（与公开页面相同的内容）",
 )
-KINDS = "<any(scenario, capability):kind>"
+# a batch (第N批) lists one kind of listing: any registered kind's name
+KINDS = f"<any({', '.join(kind.name for kind in LISTING_KINDS)}):kind>"
 
 
 @blp.route("/batches")

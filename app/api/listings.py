@@ -12,6 +12,7 @@ from app.api import schemas
 from app.api.caching import last_modified_headers
 from app.api.paging import BAD_CURSOR, decode_cursor, page_body
 from app.api.problems import abort_problem
+from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
 from app.open_data.identifiers import parse_public_id
 
 blp = Blueprint(
@@ -29,12 +30,28 @@ def _after(args: dict[str, Any]) -> pages.Position | None:
     return position
 
 
-def _listing(side: str, text: str, what: str) -> Any:
+# the API's own representation of each kind: a summary in lists, the whole of one
+SUMMARY = {SCENARIO.name: pages.scenario_summary, CAPABILITY.name: pages.capability_summary}
+DETAIL = {SCENARIO.name: pages.scenario_detail, CAPABILITY.name: pages.capability_detail}
+
+
+def _page(kind: ListingKind, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of a kind's published listings, newest first."""
+    filters = pages.filters_from(args, kind.name)
+    rows, position = pages.page(kind.name, filters, args["limit"], _after(args))
+    return page_body([SUMMARY[kind.name](row) for row in rows], position)
+
+
+def _one(kind: ListingKind, text: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A published listing of the kind by its public identifier, or a 404 problem."""
     parsed = parse_public_id(text)
-    listing = pages.get(side, parsed[1]) if parsed and parsed[0] == side else None
-    if listing is None:
-        abort_problem(404, NOT_FOUND.format(what=what))
-    return listing
+    found = pages.get(kind.name, parsed[1]) if parsed and parsed[0] == kind.name else None
+    if found is None:
+        abort_problem(404, NOT_FOUND.format(what=kind.noun))
+    return DETAIL[kind.name](found), 200, last_modified_headers(found.updated_at)
+
+
+# the routes of the two kinds differ in their documented arguments and response schemas
 
 
 @blp.route("/scenarios")
@@ -42,9 +59,7 @@ def _listing(side: str, text: str, what: str) -> Any:
 @blp.response(200, schemas.ScenarioPage)
 def scenarios(args: dict[str, Any]) -> dict[str, Any]:
     """场景机会清单：已发布且未截止的场景，最新发布在前。"""
-    filters = pages.filters_from(args, "scenario")
-    rows, position = pages.page("scenario", filters, args["limit"], _after(args))
-    return page_body([pages.scenario_summary(s) for s in rows], position)
+    return _page(SCENARIO, args)
 
 
 @blp.route("/scenarios/<string:public_id>")
@@ -52,8 +67,7 @@ def scenarios(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, schemas.Scenario)
 def scenario(_args: dict[str, Any], public_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """一个已发布的场景（联系方式已脱敏，同公开页面）。"""
-    found = _listing("scenario", public_id, "场景")
-    return pages.scenario_detail(found), 200, last_modified_headers(found.updated_at)
+    return _one(SCENARIO, public_id)
 
 
 @blp.route("/capabilities")
@@ -61,9 +75,7 @@ def scenario(_args: dict[str, Any], public_id: str) -> tuple[dict[str, Any], int
 @blp.response(200, schemas.CapabilityPage)
 def capabilities(args: dict[str, Any]) -> dict[str, Any]:
     """能力清单：已发布的能力，最新发布在前。"""
-    filters = pages.filters_from(args, "capability")
-    rows, position = pages.page("capability", filters, args["limit"], _after(args))
-    return page_body([pages.capability_summary(c) for c in rows], position)
+    return _page(CAPABILITY, args)
 
 
 @blp.route("/capabilities/<string:public_id>")
@@ -71,5 +83,4 @@ def capabilities(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, schemas.Capability)
 def capability(_args: dict[str, Any], public_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """一项已发布的能力（企业联系方式已脱敏，同公开页面）。"""
-    found = _listing("capability", public_id, "能力")
-    return pages.capability_detail(found), 200, last_modified_headers(found.updated_at)
+    return _one(CAPABILITY, public_id)

@@ -14,6 +14,7 @@ from app import audit, storage
 from app.attachments import sniff
 from app.errors import DomainError
 from app.extensions import db
+from app.listings.kinds import kind_of
 from app.models import Attachment, Capability, Scenario
 from app.models.attachment import ATTACHMENT_KINDS
 from app.security import policies
@@ -26,7 +27,7 @@ MAX_PER_LISTING = 20
 
 def attachments_of(listing: Scenario | Capability) -> list[Attachment]:
     """A listing's attachments, oldest first."""
-    column = Attachment.scenario_id if isinstance(listing, Scenario) else Attachment.capability_id
+    column = getattr(Attachment, kind_of(listing).foreign_key)
     query = (
         sa.select(Attachment)
         .where(column == listing.id)
@@ -74,7 +75,7 @@ def add(
         size=upload.size,
         sha256=upload.sha256,
         uploader_id=user.id,
-        **{"scenario_id" if isinstance(listing, Scenario) else "capability_id": listing.id},
+        **{kind_of(listing).foreign_key: listing.id},
     )
     db.session.add(attachment)
     db.session.flush()

@@ -14,6 +14,7 @@ from app.attachments.forms import UploadForm
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
+from app.listings.kinds import kind_of
 from app.models import Attachment, Capability, Scenario
 from app.security import policies
 
@@ -71,9 +72,8 @@ def _manage(listing: Scenario | Capability, back: str) -> Response | str:
 
 
 def _self_url(listing: Scenario | Capability) -> str:
-    if isinstance(listing, Scenario):
-        return url_for("attachments.scenario_files", scenario_id=listing.id)
-    return url_for("attachments.capability_files", capability_id=listing.id)
+    kind = kind_of(listing)
+    return url_for(f"attachments.{kind.name}_files", **{kind.id_arg: listing.id})
 
 
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import audit, clock
 from app.errors import DomainError
 from app.extensions import db
+from app.listings import kinds
 from app.models import (
     Batch,
     BatchItem,
@@ -71,7 +72,7 @@ def _require_unpublished(batch: Batch) -> None:
 
 def model_of(kind: BatchKind) -> type[Scenario] | type[Capability]:
     """The listing model a batch kind lists."""
-    return Scenario if kind is BatchKind.SCENARIO else Capability
+    return kinds.by_name(kind.value).model
 
 
 def update(admin: Any, batch: Batch, title: str, intro: str, listing_ids: Sequence[int]) -> None:

@@ -1,16 +1,24 @@
-"""The columns of the scenario and capability spreadsheets: header, meaning and rules."""
+"""The columns of the scenario and capability spreadsheets: header, meaning and rules.
+
+A column's rules (required, lengths, ranges, how many terms) are the field's rules in
+app.listings.fields, the ones the owners' form checks; only the header note and the width are
+the spreadsheet's own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["scenario", "capability"]
-KINDS: tuple[Kind, ...] = ("scenario", "capability")
-KIND_LABELS = {"scenario": "场景", "capability": "能力"}
+from app.listings import kinds
+from app.listings.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule, FieldType
 
-# how a cell is read: free text, one taxonomy term, several terms, a number, a year or a date
-CellType = Literal["text", "term", "terms", "decimal", "year", "date"]
+Kind = Literal["scenario", "capability"]
+KINDS: tuple[Kind, ...] = tuple(kind.name for kind in kinds.KINDS)  # type: ignore[assignment]
+KIND_LABELS = {kind.name: kind.noun for kind in kinds.KINDS}
+
+# how a cell is read: the field's type (an e-mail or a phone number is text checked further)
+CellType = FieldType
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,27 @@ class Column:
     max_items: int = 0  # for terms columns
     note: str = ""
     width: int = 16
+    rule: FieldRule | None = None
+    # added to the template later: a file made from an older template may lack it
+    header_optional: bool = False
+
+    @classmethod
+    def of(cls, rule: FieldRule, note: str = "", width: int = 16, **extra: bool) -> Column:
+        """The column of a listing field, checked by the field's rule."""
+        return cls(
+            rule.key,
+            rule.label,
+            rule.type,
+            rule.required,
+            rule.taxonomy,
+            rule.min_len,
+            rule.max_len,
+            rule.max_items,
+            note,
+            width,
+            rule,
+            **extra,
+        )
 
 
 ORG_COLUMN = Column(
@@ -36,113 +65,49 @@ ORG_COLUMN = Column(
     width=24,
 )
 
+_S = SCENARIO_RULES
 SCENARIO_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "title",
-        "场景名称",
-        required=True,
-        min_len=4,
-        max_len=100,
-        width=30,
-        note="4至100个字；同一单位内名称相同的行视为同一场景，重复导入会跳过。",
+    Column.of(_S["title"], "4至100个字；同一单位内名称相同的行视为同一场景，重复导入会跳过。", 30),
+    Column.of(_S["domain"]),
+    Column.of(_S["district"]),
+    Column.of(_S["description"], "20至5000个字。", 40),
+    Column.of(_S["needs"], width=40),
+    Column.of(_S["expected"], width=30),
+    Column.of(_S["tags"], "1至5项，多项用顿号“、”或逗号分隔。", 24),
+    Column.of(_S["budget_wan"], "数字，可留空；预算为区间时填写下限。"),
+    Column.of(
+        _S["budget_max_wan"],
+        "预算为区间时填写上限，可留空；须同时填写预算下限，且不低于下限。",
+        header_optional=True,
     ),
-    Column("domain", "应用领域", "term", required=True, taxonomy="domain"),
-    Column("district", "所在区县", "term", required=True, taxonomy="district"),
-    Column(
-        "description",
-        "现状与痛点",
-        required=True,
-        min_len=20,
-        max_len=5000,
-        width=40,
-        note="20至5000个字。",
+    Column.of(_S["opening_method"]),
+    Column.of(
+        _S["deadline"], "可留空；格式 2026-12-31、2026/12/31 或 2026年12月31日，不早于今天。"
     ),
-    Column("needs", "建设需求", max_len=5000, width=40),
-    Column("expected", "预期成效", max_len=2000, width=30),
-    Column(
-        "tags",
-        "技术方向",
-        "terms",
-        required=True,
-        taxonomy="tag",
-        max_items=5,
-        width=24,
-        note="1至5项，多项用顿号“、”或逗号分隔。",
-    ),
-    Column("budget_wan", "预算（万元）", "decimal", note="数字，可留空。"),
-    Column("opening_method", "开放方式", "term", required=True, taxonomy="opening_method"),
-    Column(
-        "deadline",
-        "申报截止日期",
-        "date",
-        width=16,
-        note="可留空；格式 2026-12-31、2026/12/31 或 2026年12月31日，不早于今天。",
-    ),
-    Column("contact_name", "联系人", required=True, max_len=40),
-    Column(
-        "contact_phone",
-        "联系电话",
-        required=True,
-        max_len=20,
-        note="手机号或座机号，如 13905310000、0531-88888888。",
-    ),
+    Column.of(_S["contact_name"]),
+    Column.of(_S["contact_phone"], "手机号或座机号，如 13905310000、0531-88888888。"),
+    Column.of(_S["contact_email"], "可留空。", 24, header_optional=True),
 )
 
+_C = CAPABILITY_RULES
 CAPABILITY_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "title",
-        "能力名称",
-        required=True,
-        min_len=4,
-        max_len=100,
-        width=30,
-        note="4至100个字；同一单位内名称相同的行视为同一能力，重复导入会跳过。",
-    ),
-    Column("cap_type", "能力类型", "term", required=True, taxonomy="capability_type"),
-    Column("maturity", "成熟度", "term", required=True, taxonomy="maturity"),
-    Column(
-        "domains",
-        "适用领域",
-        "terms",
-        required=True,
-        taxonomy="domain",
-        max_items=3,
-        width=24,
-        note="1至3项，多项用顿号“、”或逗号分隔。",
-    ),
-    Column(
-        "tags",
-        "技术方向",
-        "terms",
-        required=True,
-        taxonomy="tag",
-        max_items=5,
-        width=24,
-        note="1至5项，多项用顿号“、”或逗号分隔。",
-    ),
-    Column(
-        "description",
-        "能力介绍",
-        required=True,
-        min_len=20,
-        max_len=5000,
-        width=40,
-        note="20至5000个字。",
-    ),
-    Column("keywords", "关键词", max_len=200, width=24, note="用逗号或顿号分隔。"),
-    Column("qualifications", "资质认证", max_len=200, width=24),
-    Column(
-        "case_client", "案例客户", max_len=100, width=20, note="可留空；填写时须同时填写案例年份。"
-    ),
-    Column("case_year", "案例年份", "year", note="1990至2100之间的年份。"),
-    Column("case_result", "案例成效", max_len=2000, width=30),
+    Column.of(_C["title"], "4至100个字；同一单位内名称相同的行视为同一能力，重复导入会跳过。", 30),
+    Column.of(_C["cap_type"]),
+    Column.of(_C["maturity"]),
+    Column.of(_C["domains"], "1至3项，多项用顿号“、”或逗号分隔。", 24),
+    Column.of(_C["tags"], "1至5项，多项用顿号“、”或逗号分隔。", 24),
+    Column.of(_C["description"], "20至5000个字。", 40),
+    Column.of(_C["keywords"], "用逗号或顿号分隔。", 24),
+    Column.of(_C["qualifications"], width=24),
+    Column.of(_C["case_client"], "可留空；填写时须同时填写案例年份。", 20),
+    Column.of(_C["case_year"], "1990至2100之间的年份。"),
+    Column.of(_C["case_result"], width=30),
 )
 
 
 def columns(kind: Kind) -> tuple[Column, ...]:
     """The columns of a kind's template, the organisation column last."""
-    own = SCENARIO_COLUMNS if kind == "scenario" else CAPABILITY_COLUMNS
-    return (*own, ORG_COLUMN)
+    return (*kinds.by_name(kind).columns, ORG_COLUMN)
 
 
 def sheet_title(kind: Kind) -> str:

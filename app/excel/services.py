@@ -24,6 +24,9 @@ from app import audit, clock, taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
+from app.listings import kinds
+from app.listings.documents import ORG_DISTRICT, ORG_LOCAL
+from app.listings.fields import SCENARIO_RULES, budget_range_error, email_error
 from app.matching import Listing
 from app.models import Capability, ListingStatus, Organization, Role, Scenario
 from app.models.base import utcnow
@@ -32,20 +35,16 @@ from app.models.listing import (
     capability_domains,
     capability_tags,
     scenario_tags,
-    split_keywords,
 )
 from app.recommendations.live import live
 from app.validators import CONTROL_MESSAGE, has_control_chars, normalize_uscc, phone_error
 
-MAX_BUDGET = Decimal(1_000_000)
 _DATE_FORMATS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 )
 _TERM_SPLIT = re.compile(r"[、，,;；\s]+")
-OWNER_ROLE = {"scenario": Role.PUBLISHER, "capability": Role.FIRM}
-MODEL = {"scenario": Scenario, "capability": Capability}
 
 
 @dataclass
@@ -102,7 +101,7 @@ def check(data: bytes, kind: Kind, user: Any) -> Preview:
     """Check every row of an uploaded file (FileRefused when the file itself is unusable)."""
     admin = user.role is Role.REVIEWER
     cols = columns(kind)
-    required = {c.header for c in cols if c.key != "organization"}
+    required = {c.header for c in cols if c.key != "organization" and not c.header_optional}
     if admin:
         required.add(ORG_COLUMN.header)
     raw = read_rows(data, cols, required)
@@ -134,7 +133,7 @@ class _OrgFinder:
     def load(cls, kind: Kind) -> _OrgFinder:
         orgs = list(db.session.scalars(sa.select(Organization)))
         return cls(
-            OWNER_ROLE[kind],
+            kinds.by_name(kind).owner_role,
             {o.name: o for o in orgs},
             {o.uscc: o for o in orgs if o.uscc},
         )
@@ -184,6 +183,13 @@ def _check_related(result: RowCheck) -> None:
     phone = values.get("contact_phone")
     if phone and phone_error(phone):
         result.problems.append(("联系电话", phone_error(phone) or ""))
+    budget_refused = any(
+        column == SCENARIO_RULES["budget_wan"].label for column, _ in result.problems
+    )
+    if "budget_max_wan" in values and not budget_refused:
+        problem = budget_range_error(values.get("budget_wan"), values["budget_max_wan"])
+        if problem:
+            result.problems.append((SCENARIO_RULES["budget_max_wan"].label, problem))
     if "case_client" in values and bool(values.get("case_client")) != bool(values.get("case_year")):
         result.problems.append(("案例年份", "案例客户和案例年份须同时填写或同时留空。"))
 
@@ -202,7 +208,7 @@ def _convert(column: Column, value: Any, rules: _Rules) -> tuple[Any, str | None
     """The cell's value in the service's terms, or why it is refused."""
     empty = value is None or (isinstance(value, str) and not value)
     if empty:
-        default: Any = [] if column.type == "terms" else "" if column.type == "text" else None
+        default: Any = [] if column.type == "terms" else "" if column.type in TEXTS else None
         return default, ("必填，不能为空。" if column.required else None)
     if isinstance(value, str) and has_control_chars(value):
         return None, CONTROL_MESSAGE  # never stored, nor echoed in the preview
@@ -238,22 +244,31 @@ def _as_terms(column: Column, value: Any, rules: _Rules) -> tuple[Any, str | Non
     return items, None
 
 
-def _as_decimal(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
+def _as_email(column: Column, value: Any, rules: _Rules) -> tuple[Any, str | None]:
+    text, problem = _as_text(column, value, rules)
+    return text, problem or email_error(text)
+
+
+def _as_decimal(column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
     if isinstance(value, bool):
         return None, "应为数字。"
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
         return None, f"“{value}”不是数字。"
-    if not amount.is_finite() or amount < 0 or amount > MAX_BUDGET:
-        return None, "应在0至1000000之间。"
+    if not amount.is_finite():
+        return None, f"“{value}”不是数字。"
+    problem = column.rule.range_error(amount) if column.rule else None
+    if problem:
+        return None, problem
     return amount.quantize(Decimal("0.01")), None
 
 
-def _as_year(_column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
+def _as_year(column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
     text = _text(value)
-    if not (text.isascii() and text.isdigit()) or not 1990 <= int(text[:5]) <= 2100:
-        return None, f"“{text}”不是1990至2100之间的年份。"
+    low, high = (column.rule.minimum, column.rule.maximum) if column.rule else (None, None)
+    if not (text.isascii() and text.isdigit()) or not low <= int(text[:5]) <= high:
+        return None, f"“{text}”不是{low}至{high}之间的年份。"
     return int(text), None
 
 
@@ -287,8 +302,11 @@ def parse_date(value: Any) -> date | None:
     return None
 
 
+TEXTS = ("text", "phone", "email")
 CONVERTERS: dict[str, Callable[[Column, Any, _Rules], tuple[Any, str | None]]] = {
     "text": _as_text,
+    "phone": _as_text,  # the number itself is checked with the row (_check_related)
+    "email": _as_email,
     "term": _as_term,
     "terms": _as_terms,
     "decimal": _as_decimal,
@@ -305,9 +323,7 @@ def _mark_duplicates(checks: list[RowCheck], kind: Kind) -> None:
             continue
         first = seen.setdefault((row.organization_id, row.key), row.number)
         if first != row.number:
-            row.problems.append(
-                ("场景名称" if kind == "scenario" else "能力名称", f"与第{first}行重复。")
-            )
+            row.problems.append((kinds.by_name(kind).rules["title"].label, f"与第{first}行重复。"))
     existing = _existing_keys(kind, {row.key for row in checks if row.key})
     for row in checks:
         if (row.organization_id, row.key) in existing:
@@ -315,7 +331,7 @@ def _mark_duplicates(checks: list[RowCheck], kind: Kind) -> None:
 
 
 def _existing_keys(kind: Kind, keys: set[str]) -> set[tuple[int, str]]:
-    model = MODEL[kind]
+    model = kinds.by_name(kind).model
     found: set[tuple[int, str]] = set()
     ordered = sorted(keys)
     for start in range(0, len(ordered), 1000):  # bounded IN lists
@@ -347,7 +363,7 @@ def import_valid(
     status = ListingStatus.PENDING if user.role is Role.REVIEWER else ListingStatus.DRAFT
     scenario = preview.kind == "scenario"
     engine = live(current_app).engine()
-    docs = _scenario_docs(rows) if scenario else _capability_docs(rows)
+    docs = _documents(preview.kind, rows)
     features = []
     for done, doc in enumerate(docs, start=1):
         features.append(engine.features(doc).to_json())
@@ -359,7 +375,7 @@ def import_valid(
         ids += insert(rows[start : start + CHUNK], status, features[start : start + CHUNK])
         if progress is not None:
             progress(min(start + CHUNK, len(rows)), len(rows), "写入")
-    _audit(user, MODEL[preview.kind].__tablename__, ids)
+    _audit(user, kinds.by_name(preview.kind).model.__tablename__, ids)
     return ImportResult(len(ids), preview.count("skip"), preview.count("error"))
 
 
@@ -384,50 +400,23 @@ def _listing_row(row: RowCheck, status: ListingStatus, features: dict) -> dict[s
     }
 
 
-def _scenario_docs(rows: list[RowCheck]) -> list[Listing]:
-    """The rows as the engine sees scenarios."""
-    tags = taxonomy.lookup("tag")
-    return [
-        Listing(
-            id="0",
-            title=row.values["title"],
-            description="\n".join(
-                p
-                for p in (row.values["description"], row.values["needs"], row.values["expected"])
-                if p
-            ),
-            tags=tuple(_ordered(tags, row.values["tags"])),
-            domains=(row.values["domain"],),
-            district=row.values["district"],
-        )
-        for row in rows
-    ]
-
-
-def _capability_docs(rows: list[RowCheck]) -> list[Listing]:
-    """The rows as the engine sees capabilities (district and locality are the firm's)."""
-    tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
+def _documents(kind: Kind, rows: list[RowCheck]) -> list[Listing]:
+    """The rows as the engine sees listings of the kind: the mapping the form's listings use."""
+    spec = kinds.by_name(kind)
+    lists = [c for c in columns(kind) if c.type == "terms"]
+    terms = {c.taxonomy: taxonomy.lookup(c.taxonomy) for c in lists}
+    org_ids = {r.organization_id for r in rows}
     orgs = {
         o.id: o
-        for o in db.session.scalars(
-            sa.select(Organization).where(Organization.id.in_({r.organization_id for r in rows}))
-        )
+        for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))
     }
     docs = []
     for row in rows:
-        v, org = row.values, orgs[row.organization_id]
-        keywords = [k for k in split_keywords(v["keywords"]) if k]
-        docs.append(
-            Listing(
-                id="0",
-                title=v["title"],
-                description=v["description"],
-                tags=tuple(_ordered(tags, v["tags"]) + keywords),
-                domains=tuple(_ordered(domains, v["domains"])),
-                district=org.district,
-                is_local=org.is_local,
-            )
-        )
+        org = orgs[row.organization_id]
+        content = dict(row.values)
+        content.update({c.key: _ordered(terms[c.taxonomy], row.values[c.key]) for c in lists})
+        content.update({ORG_DISTRICT: org.district, ORG_LOCAL: org.is_local})
+        docs.append(spec.document(content, "0"))
     return docs
 
 
@@ -437,10 +426,12 @@ SCENARIO_FIELDS = (
     "needs",
     "expected",
     "budget_wan",
+    "budget_max_wan",
     "opening_method",
     "deadline",
     "contact_name",
     "contact_phone",
+    "contact_email",
 )
 
 

@@ -8,8 +8,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.jobs import JobContext, job
-from app.listings import services
-from app.models import Capability, Scenario
+from app.listings import kinds, services
 
 
 @job("listings.expire", label="场景到期处理")
@@ -29,7 +28,7 @@ def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[
     from app.recommendations.levels import review_min_score
     from app.saved_searches import services as saved_searches
 
-    listing = db.session.get(Scenario if side == "scenario" else Capability, listing_id)
+    listing = db.session.get(kinds.by_name(side).model, listing_id)
     if listing is None or not listing.is_published:
         return {"skipped": "no longer published"}
     alerted = saved_searches.alert_for(listing) if first else 0

@@ -16,7 +16,8 @@ from app import audit, clock, taxonomy
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import enqueue
-from app.listings import lifecycle
+from app.listings import kinds, lifecycle
+from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
 from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
 from app.listings.versions import (
     QUALIFICATION_SEPARATOR,
@@ -36,7 +37,6 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
-from app.models.org import Role
 from app.notifications import services as notifications
 from app.open_data import releases
 from app.recommendations import services as recommendations
@@ -59,7 +59,7 @@ class StaleListingError(DomainError):
 
 def kind_of(listing: Listing) -> str:
     """'scenario' or 'capability'."""
-    return "scenario" if isinstance(listing, Scenario) else "capability"
+    return kinds.kind_of(listing).name
 
 
 def check_fresh(listing: Listing, seen_version: int | None) -> None:
@@ -71,28 +71,26 @@ def check_fresh(listing: Listing, seen_version: int | None) -> None:
 # ---------------------------------------------------------------- writing
 
 
+def create(kind: ListingKind, user: Any, data: ListingInput) -> Listing:
+    """A new draft of the kind owned by the user's organisation (only its owner role may)."""
+    if user.role is not kind.owner_role:
+        raise DomainError(f"只有{kind.owner_role.label}可以发布{kind.noun}。")
+    listing = kind.model(organization_id=user.organization_id)
+    _fill(listing, data)
+    db.session.add(listing)
+    recommendations.refresh_features(listing)
+    audit.record(user, "create", listing)
+    return listing
+
+
 def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     """A new draft scenario owned by the user's organisation."""
-    if user.role is not Role.PUBLISHER:
-        raise DomainError("只有场景发布单位可以发布场景。")
-    scenario = Scenario(organization_id=user.organization_id)
-    _fill(scenario, data)
-    db.session.add(scenario)
-    recommendations.refresh_features(scenario)
-    audit.record(user, "create", scenario)
-    return scenario
+    return create(SCENARIO, user, data)  # type: ignore[return-value]
 
 
 def create_capability(user: Any, data: CapabilityInput) -> Capability:
     """A new draft capability owned by the user's firm."""
-    if user.role is not Role.FIRM:
-        raise DomainError("只有数字企业可以发布能力。")
-    capability = Capability(organization_id=user.organization_id)
-    _fill(capability, data)
-    db.session.add(capability)
-    recommendations.refresh_features(capability)
-    audit.record(user, "create", capability)
-    return capability
+    return create(CAPABILITY, user, data)  # type: ignore[return-value]
 
 
 def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
@@ -202,11 +200,7 @@ def with_pending_revision(listings: list[Listing]) -> set[int]:
     published = [item.id for item in listings if item.status is ListingStatus.PUBLISHED]
     if not published:
         return set()
-    fk = (
-        ListingVersion.scenario_id
-        if isinstance(listings[0], Scenario)
-        else ListingVersion.capability_id
-    )
+    fk = getattr(ListingVersion, kinds.kind_of(listings[0]).foreign_key)
     query = sa.select(fk).where(fk.in_(published), ListingVersion.status == VersionStatus.PENDING)
     return set(db.session.scalars(query))
 
@@ -218,9 +212,7 @@ def draft_of(listing: Listing) -> ListingInput:
 
 
 def _version_owner(listing: Listing) -> sa.ColumnElement[bool]:
-    if isinstance(listing, Scenario):
-        return ListingVersion.scenario_id == listing.id
-    return ListingVersion.capability_id == listing.id
+    return getattr(ListingVersion, kinds.kind_of(listing).foreign_key) == listing.id
 
 
 def _new_version(
@@ -230,11 +222,10 @@ def _new_version(
     last = db.session.scalar(
         sa.select(sa.func.max(ListingVersion.number)).where(_version_owner(listing))
     )
-    kind = kind_of(listing)
+    kind = kinds.kind_of(listing)
     version = ListingVersion(
-        kind=kind,
-        scenario_id=listing.id if kind == "scenario" else None,
-        capability_id=listing.id if kind == "capability" else None,
+        kind=kind.name,
+        **{kind.foreign_key: listing.id},
         number=(last or 0) + 1,
         snapshot=snapshot,
         is_revision=is_revision,
@@ -410,7 +401,7 @@ def expire_due(today: date | None = None) -> list[Scenario]:
 
 
 def _tell_owner(listing: Listing, title: str, body: str = "") -> None:
-    kind = "scenarios" if isinstance(listing, Scenario) else "capabilities"
+    kind = kinds.kind_of(listing).segment
     link = f"/my/{kind}/{listing.id}/edit" if listing.is_editable else f"/{kind}/{listing.id}"
     notifications.notify_organization(
         listing.organization_id, "listing_reviewed", title, link, body

@@ -174,18 +174,16 @@ def split_qualifications(text: str) -> list[str]:
 
 def input_of(listing: Scenario | Capability) -> ListingInput:
     """A listing row's current content."""
-    return (
-        ScenarioInput.of(listing) if isinstance(listing, Scenario) else CapabilityInput.of(listing)
-    )
+    from app.listings.kinds import kind_of  # noqa: PLC0415 - the registry imports this module
+
+    return kind_of(listing).input_of(listing)
 
 
 def input_from(kind: str, snap: dict[str, Any]) -> ListingInput:
     """A snapshot's content for a kind ('scenario' or 'capability')."""
-    return (
-        ScenarioInput.from_snapshot(snap)
-        if kind == "scenario"
-        else CapabilityInput.from_snapshot(snap)
-    )
+    from app.listings.kinds import by_name  # noqa: PLC0415 - the registry imports this module
+
+    return by_name(kind).input_from(snap)
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.listings.kinds import KINDS
 from app.models import (
     ListingVersion,
     Notification,
@@ -29,7 +30,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-NOUNS = {"scenario": "场景", "capability": "能力"}
+NOUNS = {kind.name: kind.noun for kind in KINDS}
 
 
 def _reviewers(session: Session) -> list[User]:

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.listings import kinds
 from app.models import Capability, ListingRelease, ListingStatus, Scenario
 from app.models.base import utcnow
 from app.open_data.identifiers import Kind, public_id
@@ -41,7 +42,7 @@ TAG_OF_STATUS = {
 
 def kind_of(listing: Listing) -> Kind:
     """'scenario' or 'capability'."""
-    return "scenario" if isinstance(listing, Scenario) else "capability"
+    return kinds.kind_of(listing).name  # type: ignore[return-value]
 
 
 def iso(moment: datetime) -> str:

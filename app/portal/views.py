@@ -8,11 +8,12 @@ from flask_login import current_user
 from app import taxonomy
 from app.batches import services as batches
 from app.dashboard import figures
-from app.engagements import services as engagements
 from app.extensions import db
 from app.forms import EmptyForm
+from app.listings import kinds
+from app.listings.kinds import ListingKind, route_each_kind
 from app.matching import Filters
-from app.models import Capability, Scenario
+from app.models import Capability, Role, Scenario
 from app.paging import page_arg
 from app.portal import bp, services
 from app.recommendations import services as recommendations
@@ -22,6 +23,22 @@ from app.search.filters import Filters as ListFilters
 from app.security import policies
 
 LATEST = 6
+
+
+@bp.app_template_global()
+def listing_kind(of: object) -> ListingKind:
+    """The kind of a listing, of a kind's name ('scenario') or of the role that posts it."""
+    if isinstance(of, Role):  # before str: a Role is a StrEnum
+        found = kinds.of_role(of)
+        if found is None:
+            raise KeyError(of)
+        return found
+    if isinstance(of, str):
+        return kinds.by_name(of)
+    return kinds.kind_of(of)
+
+
+bp.add_app_template_global(kinds.KINDS, "listing_kinds")
 
 
 @bp.route("/")
@@ -37,16 +54,9 @@ def index() -> str:
     )
 
 
-@bp.route("/scenarios")
-def scenarios() -> str:
-    """Published scenarios: Chinese search, filters, sort orders and pages."""
-    return _list_page("scenario", "portal/scenarios.html")
-
-
-@bp.route("/capabilities")
-def capabilities() -> str:
-    """Published capabilities: Chinese search, filters, sort orders and pages."""
-    return _list_page("capability", "portal/capabilities.html")
+def list_page(kind: ListingKind) -> str:
+    """Published listings of a kind: Chinese search, filters, sort orders and pages."""
+    return _list_page(kind.name, kind.template("list"))
 
 
 def _list_page(side: str, template: str) -> str:
@@ -81,56 +91,34 @@ def _list_choices(side: str) -> dict[str, object]:
     return choices
 
 
-@bp.route("/scenarios/<int:scenario_id>")
-def scenario_detail(scenario_id: int) -> str:
-    """A scenario; its owner and administrators also see recommended capabilities."""
-    scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not engagements.may_view_scenario(current_user, scenario):
+def detail(kind: ListingKind, listing_id: int) -> str:
+    """A listing; its owner and administrators also see the recommended other side."""
+    listing = db.session.get(kind.model, listing_id)
+    if listing is None or not kind.may_view(current_user, listing):
         abort(404)
-    show = policies.can_see_recommendations(current_user, scenario)
+    show = policies.can_see_recommendations(current_user, listing)
     filters, shown = _rec_filters()
-    shown_recs, unavailable = _recommendations(scenario, filters) if show else (NONE_SHOWN, False)
+    shown_recs, unavailable = _recommendations(listing, filters) if show else (NONE_SHOWN, False)
     return render_template(
-        "portal/scenario_detail.html",
-        scenario=scenario,
+        kind.template("detail"),
         suggestions=shown_recs.suggestions,
         more_suggestions=shown_recs.more,
         insufficient_basis=shown_recs.insufficient,
         recommendations_unavailable=unavailable,
         rec_filters=shown,
         rec_choices=_rec_choices() if show else {},
-        approved=recommendations.approved_for(scenario) if show else [],
+        approved=recommendations.approved_for(listing) if show else [],
         show_recommendations=show,
-        is_owner=policies.is_owner(current_user, scenario),
-        can_submit=policies.can_submit(current_user, scenario),
+        is_owner=policies.is_owner(current_user, listing),
+        can_submit=policies.can_submit(current_user, listing),
         form=EmptyForm(),
+        **{kind.name: listing},
     )
 
 
-@bp.route("/capabilities/<int:capability_id>")
-def capability_detail(capability_id: int) -> str:
-    """A capability; its firm and administrators also see recommended scenarios."""
-    capability = db.session.get(Capability, capability_id)
-    if capability is None or not policies.can_view(current_user, capability):
-        abort(404)
-    show = policies.can_see_recommendations(current_user, capability)
-    filters, shown = _rec_filters()
-    shown_recs, unavailable = _recommendations(capability, filters) if show else (NONE_SHOWN, False)
-    return render_template(
-        "portal/capability_detail.html",
-        capability=capability,
-        suggestions=shown_recs.suggestions,
-        more_suggestions=shown_recs.more,
-        insufficient_basis=shown_recs.insufficient,
-        recommendations_unavailable=unavailable,
-        rec_filters=shown,
-        rec_choices=_rec_choices() if show else {},
-        approved=recommendations.approved_for(capability) if show else [],
-        show_recommendations=show,
-        is_owner=policies.is_owner(current_user, capability),
-        can_submit=policies.can_submit(current_user, capability),
-        form=EmptyForm(),
-    )
+# /scenarios and /scenarios/<id> as portal.scenarios and portal.scenario_detail, and so on
+route_each_kind(bp, "/{segment}", "{segment}", list_page)
+route_each_kind(bp, "/{segment}/{id}", "{name}_detail", detail)
 
 
 def _top() -> int:

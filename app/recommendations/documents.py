@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
+from app.listings.kinds import kind_of
 from app.matching import Engine, Features, Listing
 from app.models import Capability, Scenario
-
-SIDE_OF = {Scenario: "scenario", Capability: "capability"}
 
 
 def side(listing: Scenario | Capability) -> str:
     """'scenario' or 'capability'."""
-    return SIDE_OF[type(listing)]
-
-
-def scenario_doc(scenario: Scenario) -> Listing:
-    """A scenario as the engine sees it."""
-    text = "\n".join(p for p in (scenario.description, scenario.needs, scenario.expected) if p)
-    return Listing(
-        id=str(scenario.id),
-        title=scenario.title,
-        description=text,
-        tags=tuple(scenario.tag_names),
-        domains=(scenario.domain,),
-        district=scenario.district,
-    )
-
-
-def capability_doc(capability: Capability) -> Listing:
-    """A capability as the engine sees it."""
-    return Listing(
-        id=str(capability.id),
-        title=capability.title,
-        description=capability.description,
-        tags=tuple(capability.tag_names + capability.keyword_list),
-        domains=tuple(capability.domain_names),
-        district=capability.organization.district,
-        is_local=capability.organization.is_local,
-    )
+    return kind_of(listing).name
 
 
 def document(listing: Scenario | Capability) -> Listing:
-    """Either kind of listing as the engine sees it."""
-    return scenario_doc(listing) if isinstance(listing, Scenario) else capability_doc(listing)
+    """A listing as the engine sees it: the kind's one mapping (app.listings.documents)."""
+    return kind_of(listing).engine_document(listing)
 
 
 def features_of(listing: Scenario | Capability, engine: Engine) -> Features:

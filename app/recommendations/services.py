@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
+from app.listings.kinds import kind_of
 from app.matching import Filters, Match
 from app.matching.calibration import C2S, S2C
 from app.models import (
@@ -114,7 +115,7 @@ def recommend(
         .client()
         .recommend(side(listing), listing.id, document(listing), ask, filters, min_score, sync)
     )
-    model = Capability if for_scenario else Scenario
+    model = kind_of(listing).counterpart.model
     rows = _load(model, [int(m.id) for m in answer.matches])
     candidates = [
         Suggestion(rows[int(m.id)], m, level(m.score, S2C if for_scenario else C2S))
@@ -286,9 +287,7 @@ def approved_for(listing: Scenario | Capability) -> list[Recommendation]:
 
 def _pair_column(listing: Scenario | Capability) -> sa.orm.InstrumentedAttribute[int]:
     """The recommendation column that points at this kind of listing."""
-    if isinstance(listing, Scenario):
-        return Recommendation.scenario_id
-    return Recommendation.capability_id
+    return getattr(Recommendation, kind_of(listing).foreign_key)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.jobs import admin as jobs_admin
 from app.jobs import enqueue
+from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
 from app.listings.services import StaleListingError
 from app.listings.services import close as close_listing
 from app.models import (
@@ -115,13 +116,13 @@ QUEUE_ARGS = ("kind", "domain", "district", "org", "change", "page")
 @bp.route("/scenarios/<int:scenario_id>/decide", methods=["POST"])
 def scenario_decide(scenario_id: int) -> Response:
     """Publish or reject a scenario, or its revision."""
-    return _decide_listing(_get(Scenario, scenario_id), "场景")
+    return _decide_listing(_get(Scenario, scenario_id), SCENARIO.noun)
 
 
 @bp.route("/capabilities/<int:capability_id>/decide", methods=["POST"])
 def capability_decide(capability_id: int) -> Response:
     """Publish or reject a capability, or its revision."""
-    return _decide_listing(_get(Capability, capability_id), "能力")
+    return _decide_listing(_get(Capability, capability_id), CAPABILITY.noun)
 
 
 def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
@@ -171,15 +172,12 @@ def listings_bulk() -> Response:
     return redirect(back)
 
 
-@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/close", methods=["POST"])
-def listing_close(kind: str, listing_id: int) -> Response:
+@bp.route("/<kind:kind>/<int:listing_id>/close", methods=["POST"])
+def listing_close(kind: ListingKind, listing_id: int) -> Response:
     """Close a published listing (e.g. it breaks the rules), telling its owner why."""
-    listing = _get(Scenario if kind == "scenarios" else Capability, listing_id)
+    listing = _get(kind.model, listing_id)
     form = CloseForm()
-    if isinstance(listing, Scenario):
-        back = url_for("portal.scenario_detail", scenario_id=listing.id)
-    else:
-        back = url_for("portal.capability_detail", capability_id=listing.id)
+    back = kind.detail_url(listing)
     if not form.validate_on_submit():
         flash("关闭时请填写原因。", "danger")
         return redirect(back)

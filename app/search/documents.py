@@ -10,20 +10,18 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from app.listings.kinds import KINDS, kind_of
 from app.matching import Tokenizer
 from app.models import Capability, ListingStatus, Scenario, SearchDocument
 from app.search.lexemes import can_be_part, joined_parts, lexemes
 
 Listing = Scenario | Capability
-SIDES: dict[str, type[Scenario] | type[Capability]] = {
-    "scenario": Scenario,
-    "capability": Capability,
-}
+SIDES: dict[str, type[Scenario] | type[Capability]] = {kind.name: kind.model for kind in KINDS}
 
 
 def side_of(listing: Listing) -> str:
     """'scenario' or 'capability'."""
-    return "scenario" if isinstance(listing, Scenario) else "capability"
+    return kind_of(listing).name
 
 
 def texts(listing: Listing) -> tuple[str, list[str]]:

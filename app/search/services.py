@@ -13,9 +13,9 @@ from markupsafe import Markup
 
 from app import clock
 from app.extensions import db
+from app.listings.kinds import kind_of
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
-from app.models import Scenario
 from app.paging import MAX_PAGE
 from app.recommendations.live import live as live_matching
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
@@ -153,9 +153,8 @@ def _hits(rows: Sequence[Listing], terms: Sequence[str]) -> list[Hit]:
 
 def _snippet_text(listing: Listing) -> str:
     """Where the snippet is taken from: the description first, then the other long texts."""
-    if isinstance(listing, Scenario):
-        return " ".join(p for p in (listing.description, listing.needs, listing.expected) if p)
-    return " ".join(p for p in (listing.description, listing.keywords) if p)
+    texts = (getattr(listing, name) for name in kind_of(listing).snippet_fields)
+    return " ".join(p for p in texts if p)
 
 
 class TermCache:

@@ -6,6 +6,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.listings.kinds import KINDS
 from app.models.org import Role
 
 PUBLIC = "public"
@@ -40,10 +41,9 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "open_data_api.release_record": API,
     "open_data_api.downloads": API,
     "portal.index": PUBLIC,
-    "portal.scenarios": PUBLIC,
-    "portal.scenario_detail": PUBLIC,
-    "portal.capabilities": PUBLIC,
-    "portal.capability_detail": PUBLIC,
+    # each listing kind's public list and detail pages (app.listings.kinds)
+    **{kind.list_endpoint: PUBLIC for kind in KINDS},
+    **{kind.detail_endpoint: PUBLIC for kind in KINDS},
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
     "auth.forgot": PUBLIC,
@@ -54,12 +54,12 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "auth.password": SIGNED_IN,
     "workspace.index": OWNERS,
     "workspace.bulk_submit": OWNERS,
-    "workspace.scenario_new": PUBLISHERS,
-    "workspace.scenario_edit": PUBLISHERS,
-    "workspace.scenario_submit": PUBLISHERS,
-    "workspace.capability_new": FIRMS,
-    "workspace.capability_edit": FIRMS,
-    "workspace.capability_submit": FIRMS,
+    # writing a listing of a kind: only the role that posts that kind
+    **{
+        kind.endpoint(action): frozenset({kind.owner_role})
+        for kind in KINDS
+        for action in ("new", "edit", "submit")
+    },
     "review.index": REVIEWERS,
     "review.organizations": REVIEWERS,
     "review.organization_decide": REVIEWERS,

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, NumberRange, ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 from app import clock, taxonomy
 from app.forms import (
@@ -34,6 +34,13 @@ from app.forms import (
     strip,
     submission_token,
 )
+from app.listings.fields import (
+    CAPABILITY_RULES,
+    SCENARIO_RULES,
+    FieldRule,
+    budget_range_error,
+    email_error,
+)
 from app.listings.versions import (
     QUALIFICATION_SEPARATOR,
     CapabilityInput,
@@ -45,9 +52,45 @@ from app.models.base import utcnow
 from app.paging import parse_id
 from app.validators import phone_error
 
-MAX_TEXT = 5000
 MAX_CASES = 10
-BUDGET_RANGE = NumberRange(min=0, max=1_000_000, message="预算应在0至100万万元之间。")
+
+
+def _email(_form: Any, field: Any) -> None:
+    error = email_error(field.data) if field.data else None
+    if error:
+        raise ValidationError(error)
+
+
+def checks(rule: FieldRule) -> list[Any]:
+    """The WTForms validators of a field rule (app.listings.fields, shared with Excel)."""
+    if rule.type == "term":
+        return [chosen()]
+    if rule.type == "terms":
+        return [ValidChoices(minimum=rule.min_items, maximum=rule.max_items or 99)]
+    validators: list[Any] = [required() if rule.required else optional()]
+    if rule.min_len:
+        validators.append(between(rule.min_len, rule.max_len))
+    elif rule.max_len:
+        validators.append(at_most(rule.max_len))
+    if rule.minimum is not None or rule.maximum is not None:
+        validators.append(NumberRange(rule.minimum, rule.maximum, rule.range_message))
+    if rule.type == "email":
+        validators.append(_email)
+    return validators
+
+
+def _text(rules: dict[str, FieldRule], key: str, field: Any = StringField, **kw: Any) -> Any:
+    rule = rules[key]
+    return field(rule.label, filters=[strip], validators=checks(rule), **kw)
+
+
+def _choice(rules: dict[str, FieldRule], key: str) -> Any:
+    rule = rules[key]
+    field = CheckboxListField if rule.type == "terms" else SelectField
+    return field(rule.label, validators=checks(rule))
+
+
+_S, _C = SCENARIO_RULES, CAPABILITY_RULES
 
 
 class LockedForm(Form):
@@ -60,37 +103,34 @@ class LockedForm(Form):
         """The listing version the user saw ('' on create forms)."""
         return parse_id(self.lock_version.data)
 
+    def ready_to_show(self) -> None:
+        """Prepare the form for display (a kind's form may add empty rows to type into)."""
+
 
 class ScenarioForm(LockedForm):
     """A scenario opportunity."""
 
-    title = StringField("场景名称", filters=[strip], validators=[required(), between(4, 100)])
-    domain = SelectField("应用领域", validators=[chosen()])
-    district = SelectField("所在区县", validators=[chosen()])
-    description = TextAreaField(
-        "现状与痛点", filters=[strip], validators=[required(), between(20, MAX_TEXT)]
-    )
-    needs = TextAreaField("建设需求", filters=[strip], validators=[optional(), at_most(MAX_TEXT)])
-    expected = TextAreaField("预期成效", filters=[strip], validators=[optional(), at_most(2000)])
-    tags = CheckboxListField("技术方向", validators=[ValidChoices(minimum=1, maximum=5)])
+    title = _text(_S, "title")
+    domain = _choice(_S, "domain")
+    district = _choice(_S, "district")
+    description = _text(_S, "description", TextAreaField)
+    needs = _text(_S, "needs", TextAreaField)
+    expected = _text(_S, "expected", TextAreaField)
+    tags = _choice(_S, "tags")
     budget_wan = DecimalField(
-        "预算（万元）",
+        _S["budget_wan"].label,
         places=2,
-        validators=[optional(), BUDGET_RANGE],
+        validators=checks(_S["budget_wan"]),
         description="填写金额；预算为区间时填写下限，并在右侧填写上限。",
     )
     budget_max_wan = DecimalField(
-        "预算上限（万元）", places=2, validators=[optional(), BUDGET_RANGE]
+        _S["budget_max_wan"].label, places=2, validators=checks(_S["budget_max_wan"])
     )
-    opening_method = SelectField("开放方式", validators=[chosen()])
-    deadline = DateField("申报截止日期", validators=[optional()])
-    contact_name = StringField("联系人", filters=[strip], validators=[required(), at_most(40)])
-    contact_phone = StringField("联系电话", filters=[strip], validators=[required(), at_most(20)])
-    contact_email = EmailField(
-        "联系邮箱",
-        filters=[strip],
-        validators=[optional(), at_most(254), Email(message="请输入有效的邮箱地址。")],
-    )
+    opening_method = _choice(_S, "opening_method")
+    deadline = DateField(_S["deadline"].label, validators=checks(_S["deadline"]))
+    contact_name = _text(_S, "contact_name")
+    contact_phone = _text(_S, "contact_phone")
+    contact_email = _text(_S, "contact_email", EmailField)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -106,12 +146,9 @@ class ScenarioForm(LockedForm):
 
     def validate_budget_max_wan(self, field: DecimalField) -> None:
         """A range needs its lower end, and the upper end may not be below it."""
-        if field.data is None:
-            return
-        if self.budget_wan.data is None:
-            raise ValidationError("填写预算上限时请同时填写预算下限。")
-        if field.data < self.budget_wan.data:
-            raise ValidationError("预算上限应不低于预算下限。")
+        error = budget_range_error(self.budget_wan.data, field.data)
+        if error:
+            raise ValidationError(error)
 
     def validate_contact_phone(self, field: StringField) -> None:
         """A mobile or a landline."""
@@ -164,15 +201,11 @@ class ScenarioForm(LockedForm):
 class CaseForm(SubForm):
     """One reference case row (a sub-form: the CSRF token is the parent's)."""
 
-    client = StringField("案例客户", filters=[strip], validators=[optional(), at_most(100)])
+    client = _text(_C, "case_client")
     year = IntegerField(
-        "年份",
-        validators=[
-            optional(),
-            NumberRange(min=1990, max=2100, message="年份应在1990至2100之间。"),
-        ],
+        _C["case_year"].label.removeprefix("案例"), validators=checks(_C["case_year"])
     )
-    result = TextAreaField("案例成效", filters=[strip], validators=[optional(), at_most(1000)])
+    result = _text(_C, "case_result", TextAreaField)
 
     def validate_year(self, field: IntegerField) -> None:
         """A case cannot be from the future."""
@@ -200,25 +233,20 @@ class CaseForm(SubForm):
 class CapabilityForm(LockedForm):
     """A product, solution, service or platform."""
 
-    title = StringField("能力名称", filters=[strip], validators=[required(), between(4, 100)])
-    cap_type = SelectField("能力类型", validators=[chosen()])
-    maturity = SelectField("成熟度", validators=[chosen()])
-    domains = CheckboxListField("适用领域", validators=[ValidChoices(minimum=1, maximum=3)])
-    tags = CheckboxListField("技术方向", validators=[ValidChoices(minimum=1, maximum=5)])
-    description = TextAreaField(
-        "能力介绍", filters=[strip], validators=[required(), between(20, MAX_TEXT)]
+    title = _text(_C, "title")
+    cap_type = _choice(_C, "cap_type")
+    maturity = _choice(_C, "maturity")
+    domains = _choice(_C, "domains")
+    tags = _choice(_C, "tags")
+    description = _text(_C, "description", TextAreaField)
+    keywords = _text(_C, "keywords", description="用逗号或顿号分隔。")
+    qualifications = CheckboxListField(
+        _C["qualifications"].label,
+        validators=[ValidChoices(maximum=_C["qualifications"].max_items)],
     )
-    keywords = StringField(
-        "关键词",
-        filters=[strip],
-        validators=[optional(), at_most(200)],
-        description="用逗号或顿号分隔。",
-    )
-    qualifications = CheckboxListField("资质认证", validators=[ValidChoices(maximum=20)])
-    other_qualifications = StringField(
-        "其他资质",
-        filters=[strip],
-        validators=[optional(), at_most(100)],
+    other_qualifications = _text(
+        _C,
+        "other_qualifications",
         description="列表中没有的资质，用顿号分隔，如：CMMI5、等保三级测评。",
     )
     cases = FieldList(FormField(CaseForm), label="应用案例", min_entries=1, max_entries=MAX_CASES)
@@ -231,6 +259,11 @@ class CapabilityForm(LockedForm):
         self.tags.choices = taxonomy.choices("tag")
         self.qualifications.choices = taxonomy.choices("qualification")
 
+    def ready_to_show(self) -> None:
+        """One empty case row to type into when JavaScript (which adds rows) is off."""
+        if len(self.cases) < self.cases.max_entries and not self.cases[-1].form.is_blank():
+            self.cases.append_entry()
+
     def validate(self, extra_validators: dict | None = None) -> bool:
         """Field checks, then each case row's cross-field rule and the length of the whole."""
         valid = super().validate(extra_validators)
@@ -239,10 +272,11 @@ class CapabilityForm(LockedForm):
 
     def _qualifications_fit(self) -> bool:
         # the stored column holds 200 characters: the chosen and the typed names together
-        if len(QUALIFICATION_SEPARATOR.join(self._qualification_names())) > 200:
+        limit = _C["qualifications"].max_len
+        if len(QUALIFICATION_SEPARATOR.join(self._qualification_names())) > limit:
             self.other_qualifications.errors = [
                 *self.other_qualifications.errors,
-                "资质认证合计不能超过200个字。",
+                f"资质认证合计不能超过{limit}个字。",
             ]
             return False
         return True

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.errors import DomainError
 from app.extensions import db
+from app.listings import kinds
 from app.listings import services as listings
 from app.models import (
     Capability,
@@ -24,7 +25,6 @@ from app.models import (
     Scenario,
 )
 from app.paging import parse_id
-from app.workspace.forms import CapabilityForm, ScenarioForm
 
 SUBMITTABLE = (ListingStatus.DRAFT, ListingStatus.REJECTED, ListingStatus.WITHDRAWN)
 BULK_LIMIT = 200
@@ -81,7 +81,7 @@ def todo(user: Any) -> list[Todo]:
     """What waits for this publisher or firm user, with counts (zero lines left out)."""
     org_id = user.organization_id
     publisher = user.role is Role.PUBLISHER
-    model = Scenario if publisher else Capability
+    model = kinds.of_role(user.role).model
     lines = [
         Todo(  # drafts and withdrawn ones; rejected ones are the next line (counted once)
             "drafts",
@@ -131,7 +131,7 @@ def _as_typed(data: dict[str, Any], prefix: str = "") -> MultiDict[str, str]:
 
 def _check_complete(listing: Scenario | Capability) -> None:
     """Refuse a draft its edit form would refuse (an imported draft may lack a field)."""
-    form_class: Any = ScenarioForm if isinstance(listing, Scenario) else CapabilityForm
+    form_class: Any = kinds.kind_of(listing).form_class
     typed = _as_typed(form_class.data_of(listings.draft_of(listing)))
     form = form_class(formdata=typed, meta={"csrf": False})
     if form.validate():
@@ -154,7 +154,7 @@ class BulkResult:
 
 def bulk_submit(user: Any, keys: list[str]) -> BulkResult:
     """Submit each chosen draft for review on its own: one refused leaves the others done."""
-    model = Scenario if user.role is Role.PUBLISHER else Capability
+    model = kinds.of_role(user.role).model
     result = BulkResult()
     for key in list(dict.fromkeys(keys))[:BULK_LIMIT]:
         listing_id = parse_id(key)

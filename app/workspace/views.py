@@ -13,38 +13,29 @@ from app import amounts, submissions
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
-from app.listings import services
+from app.listings import kinds, services
+from app.listings.kinds import ListingKind, kind_of, route_each_kind
 from app.listings.services import StaleListingError
 from app.listings.versions import diff
-from app.models import Capability, ListingStatus, Role, Scenario
+from app.models import Capability, ListingStatus, Scenario
 from app.recommendations import services as recommendations
 from app.security import policies
 from app.template_helpers import fmt_budget
 from app.workspace import bp
 from app.workspace import services as workspace
-from app.workspace.forms import CapabilityForm, EndForm, ScenarioForm
-
-MODELS: dict[str, type[Scenario] | type[Capability]] = {
-    "scenarios": Scenario,
-    "capabilities": Capability,
-}
-DETAIL = {"scenarios": "portal.scenario_detail", "capabilities": "portal.capability_detail"}
-ID_ARG = {"scenarios": "scenario_id", "capabilities": "capability_id"}
-NOUN = {"scenarios": "场景", "capabilities": "能力"}
+from app.workspace.forms import EndForm
 
 
-def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
+def _own(kind: ListingKind, listing_id: int) -> Any:
     """The listing if it belongs to the user's organisation; 404 otherwise (no hint it exists)."""
-    listing = db.session.get(model, listing_id)
+    listing = db.session.get(kind.model, listing_id)
     if listing is None or not policies.is_owner(current_user, listing):
         abort(404)
     return listing
 
 
 def _detail(listing: Scenario | Capability) -> Response:
-    if isinstance(listing, Scenario):
-        return redirect(url_for("portal.scenario_detail", scenario_id=listing.id))
-    return redirect(url_for("portal.capability_detail", capability_id=listing.id))
+    return redirect(kind_of(listing).detail_url(listing))
 
 
 def _create(form: Any, create: Any, saved: str) -> Response | None:
@@ -71,7 +62,8 @@ def _create(form: Any, create: Any, saved: str) -> Response | None:
 def index() -> str:
     """The organisation's status, its listings and the platform's recommendations."""
     org = current_user.organization
-    listings = org.scenarios if current_user.role is Role.PUBLISHER else org.capabilities
+    # an organisation's listings of its kind: the relationship is named like the URL segment
+    listings = getattr(org, kinds.of_role(current_user.role).segment)
     return render_template(
         "workspace/index.html",
         org=org,
@@ -103,60 +95,41 @@ def bulk_submit() -> Response:
     return redirect(back)
 
 
-@bp.route("/scenarios/new", methods=["GET", "POST"])
-def scenario_new() -> Response | str:
-    """Write a new scenario as a draft."""
-    form = ScenarioForm()
+def new(kind: ListingKind) -> Response | str:
+    """Write a new listing of the kind as a draft."""
+    form = kind.form_class()
     if form.validate_on_submit():
         created = _create(
-            form, services.create_scenario, "场景已保存为草稿。确认无误后请提交审核。"
+            form,
+            lambda user, data: services.create(kind, user, data),
+            f"{kind.noun}已保存为草稿。确认无误后请提交审核。",
         )
         if created is not None:
             return created
-    return render_template("workspace/scenario_form.html", form=form, scenario=None)
+    form.ready_to_show()
+    return render_template(kind.template("form"), form=form, **{kind.name: None})
 
 
-@bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
-def scenario_edit(scenario_id: int) -> Response | str:
-    """Edit a scenario: in place while a draft, as a revision for review once published."""
-    return _edit(_own(Scenario, scenario_id), ScenarioForm, "workspace/scenario_form.html")
+def edit(kind: ListingKind, listing_id: int) -> Response | str:
+    """Edit a listing: in place while a draft, as a revision for review once published."""
+    return _edit(_own(kind, listing_id))
 
 
-@bp.route("/scenarios/<int:scenario_id>/submit", methods=["POST"])
-def scenario_submit(scenario_id: int) -> Response:
-    """Send a scenario to review."""
-    return _submit(_own(Scenario, scenario_id))
+def submit(kind: ListingKind, listing_id: int) -> Response:
+    """Send a listing to review."""
+    return _submit(_own(kind, listing_id))
 
 
-@bp.route("/capabilities/new", methods=["GET", "POST"])
-def capability_new() -> Response | str:
-    """Write a new capability as a draft."""
-    form = CapabilityForm()
-    if form.validate_on_submit():
-        created = _create(
-            form, services.create_capability, "能力已保存为草稿。确认无误后请提交审核。"
-        )
-        if created is not None:
-            return created
-    _blank_case_row(form)
-    return render_template("workspace/capability_form.html", form=form, capability=None)
+# /my/scenarios/new, /my/scenarios/<id>/edit … as workspace.scenario_new, scenario_edit …
+route_each_kind(bp, "/{segment}/new", "{name}_new", new, methods=["GET", "POST"])
+route_each_kind(bp, "/{segment}/{id}/edit", "{name}_edit", edit, methods=["GET", "POST"])
+route_each_kind(bp, "/{segment}/{id}/submit", "{name}_submit", submit, methods=["POST"])
 
 
-@bp.route("/capabilities/<int:capability_id>/edit", methods=["GET", "POST"])
-def capability_edit(capability_id: int) -> Response | str:
-    """Edit a capability: in place while a draft, as a revision for review once published."""
-    return _edit(_own(Capability, capability_id), CapabilityForm, "workspace/capability_form.html")
-
-
-@bp.route("/capabilities/<int:capability_id>/submit", methods=["POST"])
-def capability_submit(capability_id: int) -> Response:
-    """Send a capability to review."""
-    return _submit(_own(Capability, capability_id))
-
-
-def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> Response | str:
+def _edit(listing: Scenario | Capability) -> Response | str:
     """The edit form; a save based on a stale copy is refused and the typed input kept."""
-    noun = "场景" if isinstance(listing, Scenario) else "能力"
+    kind = kind_of(listing)
+    noun, form_class = kind.noun, kind.form_class
     if not (listing.is_editable or listing.status is ListingStatus.PUBLISHED):
         flash(f"“{listing.status.label}”状态的{noun}不能修改。", "warning")
         return _detail(listing)
@@ -180,11 +153,11 @@ def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> Res
             else:
                 flash(f"{noun}已保存。", "success")
             return _detail(listing)
-    if isinstance(form, CapabilityForm):
-        _blank_case_row(form)
-    context = {"scenario" if isinstance(listing, Scenario) else "capability": listing}
+    form.ready_to_show()
     status = 409 if conflict else 200
-    return render_template(template, form=form, conflict=conflict, **context), status
+    return render_template(
+        kind.template("form"), form=form, conflict=conflict, **{kind.name: listing}
+    ), status
 
 
 def _initial(listing: Scenario | Capability, form_class: Any) -> dict[str, Any]:
@@ -211,12 +184,6 @@ def _form_error(form: Any, error: DomainError) -> None:
         flash(error.message, "danger")
 
 
-def _blank_case_row(form: CapabilityForm) -> None:
-    """One empty case row to type into when JavaScript (which adds rows) is off."""
-    if len(form.cases) < form.cases.max_entries and not form.cases[-1].form.is_blank():
-        form.cases.append_entry()
-
-
 def _submit(listing: Scenario | Capability) -> Response:
     if EmptyForm().validate_on_submit():
         try:
@@ -230,19 +197,19 @@ def _submit(listing: Scenario | Capability) -> Response:
     return _detail(listing)
 
 
-@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/withdraw", methods=["POST"])
-def withdraw(kind: str, listing_id: int) -> Response:
+@bp.route("/<kind:kind>/<int:listing_id>/withdraw", methods=["POST"])
+def withdraw(kind: ListingKind, listing_id: int) -> Response:
     """The owner takes a listing back from review or publication, with a reason."""
-    listing = _own(MODELS[kind], listing_id)
+    listing = _own(kind, listing_id)
     return _end(
         listing, lambda reason, seen: services.withdraw(current_user, listing, reason, seen), "撤回"
     )
 
 
-@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/close", methods=["POST"])
-def close(kind: str, listing_id: int) -> Response:
+@bp.route("/<kind:kind>/<int:listing_id>/close", methods=["POST"])
+def close(kind: ListingKind, listing_id: int) -> Response:
     """The owner closes a published listing, with a reason."""
-    listing = _own(MODELS[kind], listing_id)
+    listing = _own(kind, listing_id)
     return _end(
         listing, lambda reason, seen: services.close(current_user, listing, reason, seen), "关闭"
     )
@@ -269,10 +236,10 @@ def _end(listing: Scenario | Capability, apply: Any, verb: str) -> Response:
     return _detail(listing)
 
 
-@bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/versions")
-def versions(kind: str, listing_id: int) -> str:
+@bp.route("/<kind:kind>/<int:listing_id>/versions")
+def versions(kind: ListingKind, listing_id: int) -> str:
     """Every version of a listing with what changed, who submitted and who decided it."""
-    listing = db.session.get(MODELS[kind], listing_id)
+    listing = db.session.get(kind.model, listing_id)
     if listing is None or not (
         policies.is_owner(current_user, listing) or policies.is_reviewer(current_user)
     ):
@@ -280,9 +247,9 @@ def versions(kind: str, listing_id: int) -> str:
     return render_template(
         "workspace/versions.html",
         listing=listing,
-        kind=kind,
-        noun=NOUN[kind],
-        detail_url=url_for(DETAIL[kind], **{ID_ARG[kind]: listing.id}),
+        kind=kind.segment,
+        noun=kind.noun,
+        detail_url=kind.detail_url(listing),
         history=_history(listing),
     )
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Capability, ListingStatus, Scenario, User
-from app.recommendations.documents import capability_doc
+from app.recommendations.documents import document
 from tests.conftest import login, make_capability
 from tests.integration.test_listings import capability_form, scenario_form
 
@@ -123,7 +123,7 @@ def test_older_free_text_qualifications_survive_an_edit(client: FlaskClient, fir
 
 def test_the_matching_document_is_fed_the_same_text(firm: User) -> None:
     capability = make_capability(firm.organization, qualifications="CMMI、首版次软件")
-    doc = capability_doc(capability)
+    doc = document(capability)
     assert doc.description == capability.description
     assert "CMMI" not in doc.tags  # qualifications are shown to people, not matched on
 
