@@ -8,7 +8,6 @@ from flask_login import current_user
 from app import taxonomy
 from app.batches import services as batches
 from app.dashboard import figures
-from app.engagements import services as engagements
 from app.extensions import db
 from app.forms import EmptyForm
 from app.matching import Filters
@@ -20,6 +19,7 @@ from app.search import services as search
 from app.search.filters import DEADLINES, SIDE_SORTS, SORTS
 from app.search.filters import Filters as ListFilters
 from app.security import policies
+from app.security.visibility import may_view_scenario
 
 LATEST = 6
 
@@ -85,7 +85,7 @@ def _list_choices(side: str) -> dict[str, object]:
 def scenario_detail(scenario_id: int) -> str:
     """A scenario; its owner and administrators also see recommended capabilities."""
     scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not engagements.may_view_scenario(current_user, scenario):
+    if scenario is None or not may_view_scenario(current_user, scenario):
         abort(404)
     show = policies.can_see_recommendations(current_user, scenario)
     filters, shown = _rec_filters()
