@@ -80,14 +80,6 @@ def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
     db.session.add(MatchChange(side=side(listing), listing_id=listing.id, op=op))
 
 
-def record_engine_change() -> None:
-    """Build the engine and indexes again for the deployment (an alias kept for callers that
-    predate maintenance.request_rebuild: no re-tokenising)."""
-    from app.recommendations.maintenance import request_rebuild
-
-    request_rebuild(refeaturize=False)
-
-
 def refresh_features(listing: Scenario | Capability) -> None:
     """Tokenise a listing now that it was saved, and keep the tokens with it."""
     db.session.flush()  # relationships (tags, organisation) must be loaded for the document

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask
 
+from app.engine_builds import maintenance
 from app.extensions import db
 from app.models import (
     Capability,
@@ -17,7 +18,6 @@ from app.models import (
     Scenario,
     User,
 )
-from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
 from app.review import services as review
