@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,9 +27,8 @@ from app.models import (
     Scenario,
 )
 from app.notifications import services as notifications
-from app.recommendations.documents import document
+from app.recommendations import provider
 from app.recommendations.explain import Reasons, reasons
-from app.recommendations.live import live
 from app.security.visibility import existing
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
@@ -278,8 +276,7 @@ def _best_matches(scenario: Scenario, capabilities: list[Capability]) -> dict[in
     unique = list({c.id: c for c in capabilities}.values())
     if not unique:
         return {}
-    answer = live(current_app).client().score(document(scenario), [document(c) for c in unique])
-    return {int(m.id): m for m in answer.matches}
+    return {int(m.id): m for m in provider.score(scenario, unique)}
 
 
 def pending_for(org: Organization) -> dict[int, set[int]]:

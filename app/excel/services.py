@@ -18,7 +18,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app import audit, clock, taxonomy
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
@@ -34,7 +33,7 @@ from app.models.listing import (
     scenario_tags,
     split_keywords,
 )
-from app.recommendations.live import live
+from app.recommendations import provider
 from app.validators import CONTROL_MESSAGE, has_control_chars, normalize_uscc, phone_error
 
 MAX_BUDGET = Decimal(1_000_000)
@@ -346,7 +345,7 @@ def import_valid(
     rows = preview.valid
     status = ListingStatus.PENDING if user.role is Role.REVIEWER else ListingStatus.DRAFT
     scenario = preview.kind == "scenario"
-    engine = live(current_app).engine()
+    engine = provider.engine()
     docs = _scenario_docs(rows) if scenario else _capability_docs(rows)
     features = []
     for done, doc in enumerate(docs, start=1):

@@ -39,7 +39,7 @@ from app.models.base import utcnow
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.open_data import releases
-from app.recommendations import services as recommendations
+from app.recommendations import provider
 from app.search import services as search
 from app.security import policies
 
@@ -78,7 +78,7 @@ def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     scenario = Scenario(organization_id=user.organization_id)
     _fill(scenario, data)
     db.session.add(scenario)
-    recommendations.refresh_features(scenario)
+    provider.refresh_features(scenario)
     audit.record(user, "create", scenario)
     return scenario
 
@@ -90,7 +90,7 @@ def create_capability(user: Any, data: CapabilityInput) -> Capability:
     capability = Capability(organization_id=user.organization_id)
     _fill(capability, data)
     db.session.add(capability)
-    recommendations.refresh_features(capability)
+    provider.refresh_features(capability)
     audit.record(user, "create", capability)
     return capability
 
@@ -106,7 +106,7 @@ def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | No
     check_fresh(listing, seen_version)
     if listing.is_editable:
         _fill(listing, data)
-        recommendations.refresh_features(listing)
+        provider.refresh_features(listing)
         audit.record(user, "edit", listing)
         return False
     next_status(listing.status, "revise", OWNER)
@@ -290,7 +290,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
     revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
     if revision is not None:
         _fill(listing, input_from(kind_of(listing), revision.snapshot))
-        recommendations.refresh_features(listing)
+        provider.refresh_features(listing)
         _decide_version(revision, admin, VersionStatus.APPROVED, "")
         listing.review_note = ""
         _published(listing, first=False)
@@ -313,7 +313,7 @@ def _published(listing: Listing, first: bool) -> None:
     """Searchable, matchable and in the open data once this commits; the rest follows in a
     background job."""
     search.index_listing(listing)  # its search words (the public text may have changed)
-    recommendations.record_change(listing)
+    provider.record_change(listing)
     releases.record(listing, "publication" if first else "revision")
     db.session.flush()
     enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
@@ -381,7 +381,7 @@ def _end(
     releases.record_end(listing, was_public)  # a listing never published has no release
     # a waiting version ends with the listing; only an administrator counts as its reviewer
     _drop_pending_version(user if actor == ADMIN else None, listing, f"内容{listing.status.label}")
-    recommendations.record_change(listing, op="remove")
+    provider.record_change(listing, op="remove")
     audit.record(user, action, listing, reason)
 
 
@@ -402,7 +402,7 @@ def expire_due(today: date | None = None) -> list[Scenario]:
         scenario.status = next_status(scenario.status, "expire", SYSTEM)
         scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
         _drop_pending_version(None, scenario, "场景已过期")
-        recommendations.record_change(scenario, op="remove")
+        provider.record_change(scenario, op="remove")
         releases.record(scenario, "expiry")
         audit.record(None, "expire", scenario)
     db.session.flush()

@@ -20,7 +20,6 @@ from app.models import (
     Capability,
     IndexArtifact,
     ListingStatus,
-    MatchChange,
     Organization,
     Recommendation,
     RecommendationImpression,
@@ -30,7 +29,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.recommendations.client import MatchingUnavailable, filters_to_json
-from app.recommendations.documents import document, side, store_features
+from app.recommendations.documents import document, side
 from app.recommendations.exposure import cap_per_organization
 from app.recommendations.levels import Level, level
 from app.recommendations.live import live
@@ -73,17 +72,6 @@ class Shown:
     engine_version: str
     more: list[Suggestion] = field(default_factory=list)
     insufficient: bool = False
-
-
-def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
-    """Tell every matcher that a listing changed (applied once committed)."""
-    db.session.add(MatchChange(side=side(listing), listing_id=listing.id, op=op))
-
-
-def refresh_features(listing: Scenario | Capability) -> None:
-    """Tokenise a listing now that it was saved, and keep the tokens with it."""
-    db.session.flush()  # relationships (tags, organisation) must be loaded for the document
-    store_features(listing, live(current_app).engine())
 
 
 def recommend(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from markupsafe import Markup
 
 from app import clock
@@ -17,7 +16,7 @@ from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
 from app.models import Scenario
 from app.paging import MAX_PAGE
-from app.recommendations.live import live as live_matching
+from app.recommendations import provider
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
@@ -85,7 +84,7 @@ class ResultPage:
 
 def tokenizer() -> Tokenizer:
     """The matching engine's tokenizer (seed dictionary plus administrators' words)."""
-    return live_matching(current_app).engine().tokenizer
+    return provider.tokenizer()
 
 
 def query_tokens(

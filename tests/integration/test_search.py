@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.recommendations import services as recommendations
+from app.recommendations import provider
 from app.search import services as search
 from app.search import words
 from app.search.filters import Filters
@@ -221,7 +221,7 @@ def test_the_index_follows_approval_and_withdrawal(
     # withdrawn through the feed, as the other lifecycle paths do
     road = db.session.get(Scenario, scenarios["road"].id)
     road.status = ListingStatus.WITHDRAWN
-    recommendations.record_change(road, "remove")
+    provider.record_change(road, "remove")
     db.session.commit()
     assert found(client, "/scenarios?q=道路病害") == []
 
