@@ -10,7 +10,7 @@ from marshmallow import RAISE
 from app.api import records, schemas
 from app.api.caching import last_modified_headers
 from app.api.paging import decode_cursor, page_body
-from app.api.problems import abort_problem
+from app.errors.problems import abort_problem
 
 blp = Blueprint(
     "api_collections",

@@ -19,7 +19,6 @@ from app.jobs import enqueue
 from app.listings import lifecycle
 from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
 from app.listings.versions import (
-    QUALIFICATION_SEPARATOR,
     CapabilityInput,
     CaseInput,
     ListingInput,
@@ -36,6 +35,7 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
+from app.models.listing import QUALIFICATION_SEPARATOR
 from app.models.org import Role
 from app.notifications import services as notifications
 from app.open_data import releases

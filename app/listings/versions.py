@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import Capability, Scenario
-
-QUALIFICATION_SEPARATOR = "、"
+from app.models.listing import split_qualifications
 
 
 @dataclass(frozen=True)
@@ -163,13 +162,6 @@ class CapabilityInput:
 
 
 ListingInput = ScenarioInput | CapabilityInput
-
-
-def split_qualifications(text: str) -> list[str]:
-    """The stored qualifications string as names (older rows used commas too)."""
-    for sep in ("，", ",", ";", "；"):
-        text = text.replace(sep, QUALIFICATION_SEPARATOR)
-    return [q.strip() for q in text.split(QUALIFICATION_SEPARATOR) if q.strip()]
 
 
 def input_of(listing: Scenario | Capability) -> ListingInput:

@@ -10,9 +10,9 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from app.lexemes import can_be_part, joined_parts, lexemes
 from app.matching import Tokenizer
 from app.models import Capability, ListingStatus, Scenario, SearchDocument
-from app.search.lexemes import can_be_part, joined_parts, lexemes
 
 Listing = Scenario | Capability
 SIDES: dict[str, type[Scenario] | type[Capability]] = {

@@ -34,14 +34,9 @@ from app.forms import (
     strip,
     submission_token,
 )
-from app.listings.versions import (
-    QUALIFICATION_SEPARATOR,
-    CapabilityInput,
-    CaseInput,
-    ScenarioInput,
-    split_qualifications,
-)
+from app.listings.versions import CapabilityInput, CaseInput, ScenarioInput
 from app.models.base import utcnow
+from app.models.listing import QUALIFICATION_SEPARATOR, split_qualifications
 from app.paging import parse_id
 from app.validators import phone_error
 
