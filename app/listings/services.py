@@ -15,8 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import audit, clock, taxonomy
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import enqueue
-from app.listings import lifecycle
+from app.listings import lifecycle, publication
 from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
 from app.listings.versions import (
     CapabilityInput,
@@ -40,7 +39,6 @@ from app.models.org import Role
 from app.notifications import services as notifications
 from app.open_data import releases
 from app.recommendations import provider
-from app.search import services as search
 from app.security import policies
 
 __all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
@@ -293,7 +291,7 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
         provider.refresh_features(listing)
         _decide_version(revision, admin, VersionStatus.APPROVED, "")
         listing.review_note = ""
-        _published(listing, first=False)
+        publication.published(listing, first=False)
         audit.record(admin, "approve_revision", listing, f"第{revision.number}版")
         _tell_owner(listing, f"“{listing.title}”的修改已审核通过，公开页面已更新。")
         return
@@ -304,19 +302,9 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
         None, listing, input_of(listing).to_snapshot(), is_revision=False
     )  # listings submitted before versions existed get their first version now
     _decide_version(version, admin, VersionStatus.APPROVED, "")
-    _published(listing, first=True)
+    publication.published(listing, first=True)
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
-
-
-def _published(listing: Listing, first: bool) -> None:
-    """Searchable, matchable and in the open data once this commits; the rest follows in a
-    background job."""
-    search.index_listing(listing)  # its search words (the public text may have changed)
-    provider.record_change(listing)
-    releases.record(listing, "publication" if first else "revision")
-    db.session.flush()
-    enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
 
 
 def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
