@@ -12,11 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Capability,
-    EngagementStage,
-    Scenario,
-)
+from app.models import Capability, EngagementStage, Scenario
 
 SIGNED = (EngagementStage.SIGNED, EngagementStage.LANDED)
 BEIJING = timezone(timedelta(hours=8))
@@ -28,6 +24,7 @@ MEMO: ContextVar[dict[str, Any] | None] = ContextVar("dashboard_memo", default=N
 
 
 def dialect() -> str:
+    """The database's dialect name (postgresql or sqlite)."""
     return db.session.get_bind().dialect.name
 
 
@@ -49,6 +46,7 @@ def days_between(later: Any, earlier: Any) -> Any:
 
 
 def count_if(condition: Any) -> Any:
+    """How many rows of a group meet the condition (0, not NULL, when none)."""
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
@@ -58,14 +56,17 @@ def as_amount(value: Any) -> float:
 
 
 def as_int(value: Any) -> int:
+    """A SQL count (or NULL) as an int."""
     return int(value or 0)
 
 
 def ever_published(model: type[Scenario] | type[Capability]) -> Any:
+    """Published at least once (closed and expired listings stay in the record)."""
     return model.published_at.is_not(None)
 
 
 def percent(part: int, whole: int) -> float | None:
+    """part of whole in percent, to one decimal (None of nothing)."""
     return round(100.0 * part / whole, 1) if whole else None
 
 

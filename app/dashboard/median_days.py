@@ -6,10 +6,7 @@ import sqlalchemy as sa
 
 from app.dashboard.aggregates import days_between, dialect
 from app.extensions import db
-from app.models import (
-    Engagement,
-    Scenario,
-)
+from app.models import Engagement, Scenario
 
 
 def _first_engagement_days() -> sa.Subquery:
