@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import ROOT, Config, check_audit_retention, config_from_env
-from app.listings.kinds import KindConverter
+from app.listing_kinds import KindConverter
 from app.paging import IdConverter
 
 
@@ -121,14 +121,16 @@ def _register_blueprints(app: Flask) -> None:
 def _register_languages(app: Flask) -> None:
     """Chinese by default; English on the translated public pages for visitors who chose it."""
     from app import i18n
+    from app.extensions import babel
 
-    i18n.init_app(app)
+    # passed in: app.i18n sits below the models, which mark their labels with its N_
+    i18n.init_app(app, babel)
 
 
 def _register_security(app: Flask) -> None:
     from app import errors
-    from app.runtime import page_cache
-    from app.security import access, headers, query_args, request_id, sessions
+    from app.runtime import page_cache, request_id
+    from app.security import access, headers, query_args, sessions
 
     request_id.init_app(app)
     query_args.init_app(app)  # before any view or the page cache reads the query string

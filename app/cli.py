@@ -11,10 +11,10 @@ from flask import Flask, current_app
 
 from app import seed, taxonomy
 from app.auth import services as auth
+from app.engine_builds import maintenance
 from app.errors import DomainError
 from app.extensions import db
 from app.models import ListingStatus, Role, Scenario
-from app.recommendations import maintenance
 from app.recommendations import services as recommendations
 from app.recommendations.levels import review_min_score
 from app.runtime.sqlite import writing
@@ -197,7 +197,7 @@ def _advance(bar: Any) -> Callable[[int, int], None]:
 @match_group.command("train")
 def match_train() -> None:
     """Train a re-ranker on review decisions; it is activated only if it beats the base score."""
-    from app.recommendations import learning
+    from app.engine_builds import learning
 
     row = learning.train()
     db.session.commit()

@@ -18,8 +18,10 @@ a template translates one where it shows it, with the `translate` filter.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import Babel, get_locale, gettext
 from werkzeug.wrappers import Response
+
+from app.validators import safe_next  # the sign-in's rule for `next`, one definition
 
 DEFAULT = "zh_Hans"
 ENGLISH = "en"
@@ -97,8 +99,6 @@ def html_lang() -> str:
 
 def safe_target(target: str | None) -> str:
     """A same-site path to go back to, or the home page."""
-    from app.auth.views import safe_next  # the sign-in's rule for `next`, one definition
-
     return safe_next(target) or url_for("portal.index")
 
 
@@ -146,10 +146,8 @@ def language_switch_links() -> list[dict[str, str | bool]]:
     ]
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, babel: Babel) -> None:
     """Flask-Babel with the locale selector, the switch, and the templates' helpers."""
-    from app.extensions import babel
-
     babel.init_app(
         app,
         default_locale=DEFAULT,

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app import clock, taxonomy
 from app.batches import services as batches
@@ -34,9 +33,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.recommendations import provider
 from app.recommendations import services as recommendations
-from app.recommendations.documents import store_features
-from app.recommendations.live import live
 from app.search.documents import store_document
 from app.validators import uscc_error
 
@@ -95,10 +93,10 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     db.session.flush()
     engagements = _load_engagements(demo / "engagements.json", scenarios, capabilities, orgs)
     published = _load_batches(demo / "batches.json", scenarios, users)
-    engine = live(current_app).engine()
+    engine = provider.engine()
     for listing in (*scenarios, *capabilities):
-        store_features(listing, engine)
-        recommendations.record_change(listing)  # every matcher indexes the published ones
+        provider.store_features(listing, engine)
+        provider.record_change(listing)  # every matcher indexes the published ones
         if listing.status is ListingStatus.PUBLISHED:  # found by words on the list pages
             store_document(db.session, listing, engine.tokenizer)
     db.session.commit()

@@ -1,10 +1,12 @@
-"""Pure validators for what people type: control characters, USCC, phone numbers, passwords."""
+"""Pure validators for what people type: control characters, USCC, phone numbers, passwords,
+and the `next` path of a redirect."""
 
 from __future__ import annotations
 
 import functools
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -105,3 +107,13 @@ def common_passwords() -> frozenset[str]:
         if line.strip() and not line.startswith("#"):
             words.add(line.strip().lower())
     return frozenset(words)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go to after sign-in, or None."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target

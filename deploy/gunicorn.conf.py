@@ -57,8 +57,8 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Load jieba's dictionary before this worker takes its first request (app/runtime/warm.py)."""
-    from app.runtime.warm import warm
+    """Load jieba's dictionary before this worker takes its first request (app/search/warm.py)."""
+    from app.search.warm import warm
 
     try:
         warm(worker.wsgi)

@@ -5,7 +5,7 @@ declare its endpoints in app/security/access.py (gate ``API``), and add the modu
 ``BLUEPRINTS`` below. Every blueprint registered here gets, without doing anything
 (app.api.hooks): no cookies or session, CSRF exemption, optional ``Authorization: Bearer``
 tokens (401 problem when bad), rate limits (429 problem with ``Retry-After``), the audit of
-every token use, problem documents for every error (app.api.problems), ETag/Last-Modified/304
+every token use, problem documents for every error (app.errors.problems), ETag/Last-Modified/304
 and Cache-Control (app.api.caching), gzip. Lists page with app.api.paging.
 
 The document is at /api/v1/openapi.json, its readable page at /api/v1/docs (app.api.docs).

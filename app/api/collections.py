@@ -10,8 +10,8 @@ from marshmallow import RAISE
 from app.api import records, schemas
 from app.api.caching import last_modified_headers
 from app.api.paging import decode_cursor, page_body
-from app.api.problems import abort_problem
-from app.listings.kinds import KINDS as LISTING_KINDS
+from app.errors.problems import abort_problem
+from app.listing_kinds import KINDS as LISTING_KINDS
 
 blp = Blueprint(
     "api_collections",

@@ -23,7 +23,7 @@ from limits import parse
 from werkzeug.wrappers import Response
 
 from app.api import caching, response_cache, tokens
-from app.api.problems import abort_problem, is_api_request
+from app.errors.problems import abort_problem, is_api_request
 from app.extensions import db, limiter, login_manager
 
 compress = Compress()

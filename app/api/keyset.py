@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.api.paging import BAD_CURSOR
-from app.api.problems import abort_problem
+from app.errors.problems import abort_problem
 from app.extensions import db
 from app.paging import MAX_ID
 

@@ -11,8 +11,8 @@ from app.api import listing_pages as pages
 from app.api import schemas
 from app.api.caching import last_modified_headers
 from app.api.paging import BAD_CURSOR, decode_cursor, page_body
-from app.api.problems import abort_problem
-from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
+from app.errors.problems import abort_problem
+from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
 from app.open_data.identifiers import parse_public_id
 
 blp = Blueprint(

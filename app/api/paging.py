@@ -29,7 +29,7 @@ from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import Schema, fields, validate
 
-from app.api.problems import abort_problem
+from app.errors.problems import abort_problem
 
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100

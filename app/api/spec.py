@@ -8,15 +8,15 @@ from flask_smorest import Api
 from flask_smorest.arguments import ArgumentsMixin
 from flask_smorest.utils import prepare_response
 
-from app.api.problems import MIMETYPE
 from app.api.schemas import ProblemDocument
+from app.errors.problems import MIMETYPE
 
 # invalid query arguments are a 400 (documented so), as every other bad request
 ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS = 400
 
 
 class OpenDataApi(Api):
-    """flask-smorest's Api without its error handler: app/errors.py answers every error
+    """flask-smorest's Api without its error handler: app.errors answers every error
     (problem documents under /api/, the site's pages elsewhere)."""
 
     ERROR_SCHEMA = ProblemDocument

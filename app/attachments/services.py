@@ -14,7 +14,7 @@ from app import audit, storage
 from app.attachments import sniff
 from app.errors import DomainError
 from app.extensions import db
-from app.listings.kinds import kind_of
+from app.listing_kinds import kind_of
 from app.models import Attachment, Capability, Scenario
 from app.models.attachment import ATTACHMENT_KINDS
 from app.security import policies

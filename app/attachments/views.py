@@ -14,7 +14,7 @@ from app.attachments.forms import UploadForm
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
-from app.listings.kinds import kind_of
+from app.listing_kinds import kind_of
 from app.models import Attachment, Capability, Scenario
 from app.security import policies
 

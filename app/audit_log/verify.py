@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from app.audit_log import chain
+from app.audit import chain
 from app.audit_log.retention import PURGE_ACTION, anchor_of
 from app.models import AuditEvent
 

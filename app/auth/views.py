@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -34,16 +33,7 @@ from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.models import Role, User
 from app.security import sessions
-
-
-def safe_next(target: str | None) -> str | None:
-    """A same-site path to go to after sign-in, or None."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
-        return None
-    return target
+from app.validators import safe_next
 
 
 def per_address(setting: str) -> Callable[[], str]:

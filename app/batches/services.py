@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, clock
+from app import listing_kinds as kinds
 from app.errors import DomainError
 from app.extensions import db
-from app.listings import kinds
 from app.models import (
     Batch,
     BatchItem,

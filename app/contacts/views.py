@@ -7,20 +7,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.contacts import bp, services
-from app.engagements import services as engagements
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Capability, Organization, Scenario
 from app.paging import id_arg, page_arg
 from app.security import policies
+from app.security.visibility import may_view_scenario
 
 
 @bp.route("/scenarios/<int:scenario_id>/contact", methods=["POST"])
 def reveal_scenario(scenario_id: int) -> Response:
     """Reveal a scenario's contact person (logged)."""
     scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not engagements.may_view_scenario(current_user, scenario):
+    if scenario is None or not may_view_scenario(current_user, scenario):
         abort(404)
     back = url_for("portal.scenario_detail", scenario_id=scenario.id)
     return _reveal(scenario.organization, back, scenario=scenario)

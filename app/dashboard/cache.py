@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from app.dashboard import services, snapshots
-from app.dashboard.services import Chart, Dashboard
+from app.dashboard import assemble, snapshots
+from app.dashboard.tables import Chart, Dashboard
 from app.models.base import utcnow
 
 # served up to this many times DASHBOARD_CACHE_SECONDS old before being recomputed in-request
@@ -23,7 +23,7 @@ STALE_FACTOR = 10
 
 def compute(app: Flask, admin: bool) -> Dashboard:
     """A dashboard computed now."""
-    return services.build(admin=admin, now=utcnow(), workers=app.config["DASHBOARD_WORKERS"])
+    return assemble.build(admin=admin, now=utcnow(), workers=app.config["DASHBOARD_WORKERS"])
 
 
 def refresh(app: Flask) -> None:
@@ -49,5 +49,5 @@ def dashboard(app: Flask, admin: bool) -> Dashboard:
 def chart(app: Flask, key: str, admin: bool) -> Chart | None:
     """One chart, from the copy the page shows (so downloads match the page)."""
     if app.config["DASHBOARD_CACHE_SECONDS"] <= 0:
-        return services.chart(key, admin=admin)
+        return assemble.chart(key, admin=admin)
     return dashboard(app, admin).chart(key)

@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.dashboard.services import Cell, Chart
+from app.dashboard.tables import Cell, Chart
 
 # Cells starting with these are formulas to a spreadsheet: titles and reasons typed by users
 # must stay text (CSV/formula injection).

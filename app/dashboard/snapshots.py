@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.dashboard.services import Chart, Dashboard, Summary
+from app.dashboard.tables import Chart, Dashboard, Summary
 from app.extensions import db
 from app.models import DashboardSnapshot
 from app.runtime.sqlite import writing

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,34 +27,12 @@ from app.models import (
     Scenario,
 )
 from app.notifications import services as notifications
-from app.recommendations.documents import document
+from app.recommendations import provider
 from app.recommendations.explain import Reasons, reasons
-from app.recommendations.live import live
-from app.security import policies
+from app.security.visibility import existing
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
 ALREADY_APPLIED = "贵单位已申请过该场景，请在“我的对接”中查看进展。"
-
-
-def may_view_scenario(user: Any, scenario: Scenario) -> bool:
-    """Open scenarios are public; after its deadline a firm engaged with one still sees it."""
-    if policies.can_view(user, scenario):
-        return True
-    firm_id = getattr(user, "organization_id", None)
-    return (
-        scenario.published_at is not None
-        and firm_id is not None
-        and existing(scenario.id, firm_id) is not None
-    )
-
-
-def existing(scenario_id: int, firm_id: int) -> Engagement | None:
-    """The firm's engagement with the scenario, if any (there is at most one)."""
-    return db.session.scalar(
-        sa.select(Engagement).where(
-            Engagement.scenario_id == scenario_id, Engagement.firm_id == firm_id
-        )
-    )
 
 
 def can_apply(user: Any, scenario: Scenario) -> bool:
@@ -299,8 +276,7 @@ def _best_matches(scenario: Scenario, capabilities: list[Capability]) -> dict[in
     unique = list({c.id: c for c in capabilities}.values())
     if not unique:
         return {}
-    answer = live(current_app).client().score(document(scenario), [document(c) for c in unique])
-    return {int(m.id): m for m in answer.matches}
+    return {int(m.id): m for m in provider.score(scenario, unique)}
 
 
 def pending_for(org: Organization) -> dict[int, set[int]]:

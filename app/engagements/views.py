@@ -28,7 +28,7 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, EngagementStage, Recommendation, Scenario
 from app.paging import page_arg
-from app.recommendations.client import MatchingUnavailable
+from app.recommendations.provider import MatchingUnavailable
 from app.security import policies
 
 STALE = "该对接已被对方或他人更新，请刷新页面查看最新进展后再操作。"

@@ -1,7 +1,7 @@
 """The columns of the scenario and capability spreadsheets: header, meaning and rules.
 
 A column's rules (required, lengths, ranges, how many terms) are the field's rules in
-app.listings.fields, the ones the owners' form checks; only the header note and the width are
+app.listing_kinds.fields, the ones the owners' form checks; only the header note and the width are
 the spreadsheet's own.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from app.listings import kinds
-from app.listings.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule, FieldType
+from app import listing_kinds as kinds
+from app.listing_kinds.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule, FieldType
 
 Kind = Literal["scenario", "capability"]
 KINDS: tuple[Kind, ...] = tuple(kind.name for kind in kinds.KINDS)  # type: ignore[assignment]

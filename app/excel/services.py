@@ -18,15 +18,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app import audit, clock, taxonomy
+from app import listing_kinds as kinds
 from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
-from app.listings import kinds
-from app.listings.documents import ORG_DISTRICT, ORG_LOCAL
-from app.listings.fields import SCENARIO_RULES, budget_range_error, email_error
+from app.listing_kinds.documents import ORG_DISTRICT, ORG_LOCAL
+from app.listing_kinds.fields import SCENARIO_RULES, budget_range_error, email_error
 from app.matching import Listing
 from app.models import Capability, ListingStatus, Organization, Role, Scenario
 from app.models.base import utcnow
@@ -36,7 +35,7 @@ from app.models.listing import (
     capability_tags,
     scenario_tags,
 )
-from app.recommendations.live import live
+from app.recommendations import provider
 from app.validators import CONTROL_MESSAGE, has_control_chars, normalize_uscc, phone_error
 
 _DATE_FORMATS = (
@@ -362,7 +361,7 @@ def import_valid(
     rows = preview.valid
     status = ListingStatus.PENDING if user.role is Role.REVIEWER else ListingStatus.DRAFT
     scenario = preview.kind == "scenario"
-    engine = live(current_app).engine()
+    engine = provider.engine()
     docs = _documents(preview.kind, rows)
     features = []
     for done, doc in enumerate(docs, start=1):

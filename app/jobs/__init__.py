@@ -14,8 +14,10 @@ from flask import Flask
 
 from app.config import ConfigError
 from app.jobs.dispatch import enqueue, enqueue_later
+from app.jobs.gauges import StateCollector
 from app.jobs.registry import job, load
 from app.jobs.runner import JobContext
+from app.ops import metrics
 
 __all__ = ["JobContext", "enqueue", "enqueue_later", "init_app", "job"]
 
@@ -23,6 +25,7 @@ __all__ = ["JobContext", "enqueue", "enqueue_later", "init_app", "job"]
 def init_app(app: Flask) -> None:
     """Register the jobs; in the embedded mode, start this process's scheduler on first use."""
     load()
+    metrics.add_collector(app, StateCollector(app))
     if app.config["JOBS_MODE"] == "rq" and not app.config["REDIS_URL"]:
         raise ConfigError("JOBS_MODE=rq needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
     if app.config["JOBS_MODE"] != "thread" or not app.config["JOBS_LOCAL_SCHEDULER"]:

@@ -17,7 +17,7 @@ JOB_MODULES = (
     "app.listings.jobs",
     "app.notifications.jobs",
     "app.open_data.jobs",
-    "app.recommendations.jobs",
+    "app.engine_builds.jobs",
     "app.search.jobs",
 )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from flask import Flask
@@ -21,6 +20,7 @@ from rq.job import Job
 from app.jobs import runner
 from app.jobs.registry import spec
 from app.models import JobRun, JobStatus
+from app.runtime.redis_connections import connection
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,6 @@ _worker_pid = 0  # the process that set the app; forked work horses have another
 
 class AttemptFailed(Exception):
     """Raised to RQ when an attempt failed, so RQ records it and schedules the retry."""
-
-
-@cache
-def connection(url: str) -> Redis:
-    """One client (and connection pool) per Redis URL and process."""
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def redis_of(app: Flask) -> Redis:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
+from app import listing_kinds as kinds
 from app.extensions import db
 from app.jobs import JobContext, job
-from app.listings import kinds, services
+from app.listings import publication, services
 
 
 @job("listings.expire", label="场景到期处理")
@@ -17,24 +16,14 @@ def expire(ctx: JobContext) -> dict[str, Any]:
     return {"expired": [scenario.id for scenario in services.expire_due()]}
 
 
-@job("listings.published", label="发布后的推荐匹配与订阅提醒")
+@job(publication.FOLLOW_UP, label="发布后的推荐匹配与订阅提醒")
 def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[str, Any]:
     """What follows a publication: its best pairs queued for review, saved searches alerted.
 
     Skipped when the listing is no longer published by the time the job runs (withdrawn in
     between); run again, it adds nothing twice (pairs and alerts are checked first).
     """
-    from app.recommendations import services as recommendations
-    from app.recommendations.levels import review_min_score
-    from app.saved_searches import services as saved_searches
-
     listing = db.session.get(kinds.by_name(side).model, listing_id)
     if listing is None or not listing.is_published:
         return {"skipped": "no longer published"}
-    alerted = saved_searches.alert_for(listing) if first else 0
-    queued = recommendations.queue_for(
-        listing,
-        min_score=review_min_score(),
-        top=current_app.config["MATCH_TOP_N"],
-    )
-    return {"queued_pairs": queued, "alerted_users": alerted}
+    return publication.follow_up(listing, first)

@@ -13,14 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import audit, clock, taxonomy
+from app import listing_kinds as kinds
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import enqueue
-from app.listings import kinds, lifecycle
-from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
-from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
-from app.listings.versions import (
-    QUALIFICATION_SEPARATOR,
+from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
+from app.listing_kinds.versions import (
     CapabilityInput,
     CaseInput,
     ListingInput,
@@ -28,6 +25,8 @@ from app.listings.versions import (
     input_from,
     input_of,
 )
+from app.listings import lifecycle, publication
+from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, next_status
 from app.models import (
     Capability,
     ListingStatus,
@@ -37,10 +36,10 @@ from app.models import (
     VersionStatus,
 )
 from app.models.base import utcnow
+from app.models.listing import QUALIFICATION_SEPARATOR
 from app.notifications import services as notifications
 from app.open_data import releases
-from app.recommendations import services as recommendations
-from app.search import services as search
+from app.recommendations import provider
 from app.security import policies
 
 __all__ = ["CapabilityInput", "CaseInput", "ScenarioInput"]
@@ -78,7 +77,7 @@ def create(kind: ListingKind, user: Any, data: ListingInput) -> Listing:
     listing = kind.model(organization_id=user.organization_id)
     _fill(listing, data)
     db.session.add(listing)
-    recommendations.refresh_features(listing)
+    provider.refresh_features(listing)
     audit.record(user, "create", listing)
     return listing
 
@@ -104,7 +103,7 @@ def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | No
     check_fresh(listing, seen_version)
     if listing.is_editable:
         _fill(listing, data)
-        recommendations.refresh_features(listing)
+        provider.refresh_features(listing)
         audit.record(user, "edit", listing)
         return False
     next_status(listing.status, "revise", OWNER)
@@ -281,10 +280,10 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
     revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
     if revision is not None:
         _fill(listing, input_from(kind_of(listing), revision.snapshot))
-        recommendations.refresh_features(listing)
+        provider.refresh_features(listing)
         _decide_version(revision, admin, VersionStatus.APPROVED, "")
         listing.review_note = ""
-        _published(listing, first=False)
+        publication.published(listing, first=False)
         audit.record(admin, "approve_revision", listing, f"第{revision.number}版")
         _tell_owner(listing, f"“{listing.title}”的修改已审核通过，公开页面已更新。")
         return
@@ -295,19 +294,9 @@ def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> No
         None, listing, input_of(listing).to_snapshot(), is_revision=False
     )  # listings submitted before versions existed get their first version now
     _decide_version(version, admin, VersionStatus.APPROVED, "")
-    _published(listing, first=True)
+    publication.published(listing, first=True)
     audit.record(admin, "approve", listing)
     _tell_owner(listing, f"“{listing.title}”已审核通过并发布。")
-
-
-def _published(listing: Listing, first: bool) -> None:
-    """Searchable, matchable and in the open data once this commits; the rest follows in a
-    background job."""
-    search.index_listing(listing)  # its search words (the public text may have changed)
-    recommendations.record_change(listing)
-    releases.record(listing, "publication" if first else "revision")
-    db.session.flush()
-    enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
 
 
 def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
@@ -372,7 +361,7 @@ def _end(
     releases.record_end(listing, was_public)  # a listing never published has no release
     # a waiting version ends with the listing; only an administrator counts as its reviewer
     _drop_pending_version(user if actor == ADMIN else None, listing, f"内容{listing.status.label}")
-    recommendations.record_change(listing, op="remove")
+    provider.record_change(listing, op="remove")
     audit.record(user, action, listing, reason)
 
 
@@ -393,7 +382,7 @@ def expire_due(today: date | None = None) -> list[Scenario]:
         scenario.status = next_status(scenario.status, "expire", SYSTEM)
         scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
         _drop_pending_version(None, scenario, "场景已过期")
-        recommendations.record_change(scenario, op="remove")
+        provider.record_change(scenario, op="remove")
         releases.record(scenario, "expiry")
         audit.record(None, "expire", scenario)
     db.session.flush()

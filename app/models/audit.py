@@ -23,7 +23,7 @@ class AuditEvent(Base):
 
     The actor is a snapshot (id, e-mail, role), not a foreign key: a record outlives any change
     to its user. `seq` orders the chain; `hash` is an HMAC over the row and `prev_hash`
-    (app.audit_log.chain), so an edited or deleted record breaks verification.
+    (app.audit.chain), so an edited or deleted record breaks verification.
     """
 
     __tablename__ = "audit_events"

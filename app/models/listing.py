@@ -239,6 +239,16 @@ def split_keywords(text: str) -> list[str]:
     return [part.strip() for part in text.split(",")]
 
 
+QUALIFICATION_SEPARATOR = "、"
+
+
+def split_qualifications(text: str) -> list[str]:
+    """The stored qualifications string as names (older rows used commas too)."""
+    for sep in ("，", ",", ";", "；"):
+        text = text.replace(sep, QUALIFICATION_SEPARATOR)
+    return [q.strip() for q in text.split(QUALIFICATION_SEPARATOR) if q.strip()]
+
+
 class ReferenceCase(Base):
     """Where a capability has been used before: client, year and result."""
 

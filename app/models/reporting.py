@@ -1,4 +1,4 @@
-"""The dashboard's stored snapshots, and the indexes its aggregations need (app.dashboard.services).
+"""The dashboard's stored snapshots, and the indexes its aggregations need (app.dashboard).
 
 Each index lets a GROUP BY read a narrow index instead of the wide table rows (measured in
 docs/performance-dashboard.md): covering indexes for the whole-table aggregates, and

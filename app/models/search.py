@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from app.lexemes import joined_parts
 from app.models.base import Base, TimestampMixin
 from app.models.listing import Capability, Scenario
-from app.search.lexemes import joined_parts
 
 SEARCH_SIDES = ("scenario", "capability")
 
@@ -123,7 +123,7 @@ def include_object(
 class SearchDocument(Base):
     """A listing's jieba tokens, cut once when it is published, and their parts.
 
-    The parts (substrings, app.search.lexemes) are set whenever the tokens are, so a row is
+    The parts (substrings, app.lexemes) are set whenever the tokens are, so a row is
     never searchable by stale fragments.
     """
 

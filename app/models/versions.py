@@ -59,7 +59,7 @@ class ListingVersion(Base):
         sa.ForeignKey("capabilities.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int]
-    # the content as the owner submitted it (see app.listings.versions for the fields)
+    # the content as the owner submitted it (see app.listing_kinds.versions for the fields)
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
     status: Mapped[VersionStatus] = mapped_column(
         enum_column(VersionStatus, "version_status"), default=VersionStatus.PENDING, index=True

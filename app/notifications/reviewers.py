@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.listings.kinds import KINDS
+from app.listing_kinds import KINDS
 from app.models import (
     ListingVersion,
     Notification,

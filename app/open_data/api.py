@@ -12,7 +12,7 @@ from flask import request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.api.problems import abort_problem
+from app.errors.problems import abort_problem
 from app.extensions import db
 from app.open_data import changes, releases
 from app.open_data.identifiers import parse_public_id

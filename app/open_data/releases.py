@@ -15,10 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import listing_kinds as kinds
 from app.extensions import db
-from app.listings import kinds
 from app.models import Capability, ListingRelease, ListingStatus, Scenario
 from app.models.base import utcnow
+from app.models.listing import split_qualifications
 from app.open_data.identifiers import Kind, public_id
 from app.open_data.schema import SCHEMA_VERSION
 from app.template_helpers import mask_email, mask_phone
@@ -135,8 +136,6 @@ def scenario_fields(scenario: Scenario) -> dict[str, Any]:
 
 def capability_fields(capability: Capability) -> dict[str, Any]:
     """A capability's public fields."""
-    from app.listings.versions import split_qualifications
-
     return {
         "title": capability.title,
         "type": capability.cap_type,

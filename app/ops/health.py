@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy.engine import Connection, Engine
 
 from app.config import ROOT
-from app.ops import outage
+from app.errors import outage
 
 logger = logging.getLogger(__name__)
 

@@ -12,19 +12,17 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from ipaddress import ip_address
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
-from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.wrappers import Response
 
 from app.config import ConfigError
-from app.ops import multiproc, outage
+from app.ops import multiproc
 from app.runtime.proxy import Network, networks
 
 logger = logging.getLogger(__name__)
@@ -127,77 +125,9 @@ def job_failed(name: str, final: bool) -> None:
 # --- state read at scrape time ----------------------------------------------------------
 
 
-class StateCollector:
-    """Gauges computed when scraped: job records per status, the queues, what is reachable."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-
-    def collect(self) -> Iterator[Metric]:
-        """Everything read from the database and Redis now."""
-        yield from self._job_runs()
-        if self.app.config["JOBS_MODE"] == "rq":
-            yield from self._queues()
-
-    def _job_runs(self) -> Iterator[Metric]:
-        from app.extensions import db
-        from app.jobs import admin
-        from app.models import JobRun, JobStatus
-        from app.models.base import utcnow
-
-        up = GaugeMetricFamily("jinan_database_up", "1 when the database answered this scrape.")
-        try:
-            counts = admin.overview().counts
-            oldest = db.session.scalar(
-                sa.select(sa.func.min(JobRun.enqueued_at)).where(JobRun.status == JobStatus.QUEUED)
-            )
-        except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
-            logger.warning("metrics: the database did not answer: %s", outage.summary(error))
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        runs = GaugeMetricFamily("jinan_job_runs", "Job records by status.", labels=["status"])
-        for status, count in sorted(counts.items()):
-            runs.add_metric([status], count)
-        yield runs
-        age = GaugeMetricFamily(
-            "jinan_job_oldest_queued_seconds",
-            "Age of the oldest queued job record (0 when none waits).",
-        )
-        age.add_metric([], (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0)
-        yield age
-
-    def _queues(self) -> Iterator[Metric]:
-        from redis.exceptions import RedisError
-
-        from app.jobs import rq_backend
-
-        up = GaugeMetricFamily("jinan_redis_up", "1 when Redis answered this scrape.")
-        try:
-            lengths = rq_backend.queue_lengths(self.app)
-        except RedisError as error:
-            logger.warning("metrics: Redis did not answer: %s", error)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        queued = GaugeMetricFamily(
-            "jinan_jobs_queue_length", "Jobs waiting in each RQ queue.", labels=["queue"]
-        )
-        for name, length in sorted(lengths.items()):
-            queued.add_metric([name], length)
-        yield queued
-
-
-def _aware(moment: Any) -> Any:
-    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def add_collector(app: Flask, collector: Any) -> None:
+    """Read collector's gauges at every scrape (the jobs package adds its state this way)."""
+    app.extensions.setdefault("metrics_collectors", []).append(collector)
 
 
 def exposition(app: Flask) -> bytes:
@@ -207,7 +137,8 @@ def exposition(app: Flask) -> bytes:
         MultiProcessCollector(registry)
     else:
         registry.register(REGISTRY)  # type: ignore[arg-type]  # a registry is a collector
-    registry.register(StateCollector(app))
+    for collector in app.extensions.get("metrics_collectors", ()):
+        registry.register(collector)
     return generate_latest(registry)
 
 

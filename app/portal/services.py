@@ -1,82 +1,17 @@
-"""Queries behind the home page (counts and latest listings) and the spreadsheet export
-(list pages use app.search)."""
+"""Queries behind the home page: counts and latest listings (list pages use app.search)."""
 
 from __future__ import annotations
 
 from typing import cast
 
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-
 from app.dashboard import figures
-from app.models import (
-    Capability,
-    ListingStatus,
-    Organization,
-    Scenario,
-    TaxonomyTerm,
-)
+from app.models import Capability, Scenario
 from app.search import queries
-from app.search.filters import Filters
 
 
 def counts() -> dict[str, int]:
     """The headline figures on the home page: the dashboard's definitions (one statement)."""
     return figures.headline()
-
-
-def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
-    """Published scenarios matching the filters, newest first."""
-    query = (
-        sa.select(Scenario)
-        .where(Scenario.open_clause())  # published and not past its deadline
-        .options(selectinload(Scenario.tags), selectinload(Scenario.organization))
-    )
-    if filters.q:
-        query = query.where(
-            sa.or_(
-                Scenario.title.icontains(filters.q, autoescape=True),
-                Scenario.description.icontains(filters.q, autoescape=True),
-                Scenario.needs.icontains(filters.q, autoescape=True),
-            )
-        )
-    if filters.domain:
-        query = query.where(Scenario.domain == filters.domain)
-    if filters.district:
-        query = query.where(Scenario.district == filters.district)
-    return query.order_by(Scenario.published_at.desc(), Scenario.id.desc())
-
-
-def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
-    """Published capabilities matching the filters, newest first."""
-    query = (
-        sa.select(Capability)
-        .join(Capability.organization)
-        .where(Capability.status == ListingStatus.PUBLISHED)
-        .options(
-            selectinload(Capability.tags),
-            selectinload(Capability.domains),
-            selectinload(Capability.organization),
-        )
-    )
-    if filters.q:
-        query = query.where(
-            sa.or_(
-                Capability.title.icontains(filters.q, autoescape=True),
-                Capability.description.icontains(filters.q, autoescape=True),
-                Capability.keywords.icontains(filters.q, autoescape=True),
-                Organization.name.icontains(filters.q, autoescape=True),
-            )
-        )
-    if filters.domain:
-        query = query.where(
-            Capability.domains.any(
-                sa.and_(TaxonomyTerm.kind == "domain", TaxonomyTerm.name == filters.domain)
-            )
-        )
-    if filters.district:
-        query = query.where(Organization.district == filters.district)
-    return query.order_by(Capability.published_at.desc(), Capability.id.desc())
 
 
 def latest_scenarios(limit: int) -> list[Scenario]:

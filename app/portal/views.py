@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
+from app import listing_kinds as kinds
 from app import taxonomy
 from app.batches import services as batches
 from app.dashboard import figures
 from app.extensions import db
 from app.forms import EmptyForm
-from app.listings import kinds
-from app.listings.kinds import ListingKind, route_each_kind
+from app.listing_kinds import ListingKind, route_each_kind
 from app.matching import Filters
 from app.models import Capability, Role, Scenario
 from app.paging import page_arg

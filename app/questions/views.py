@@ -10,13 +10,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app import submissions
-from app.engagements.services import may_view_scenario
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Role, Scenario, ScenarioQuestion
 from app.paging import page_arg
 from app.questions import bp, policies, services
 from app.questions.forms import AnswerForm, AskForm, FollowForm, HideForm
+from app.security.visibility import may_view_scenario
 
 PER_PAGE = 20
 STALE = "该提问刚被同事答复或修改，请查看最新内容后再操作。"

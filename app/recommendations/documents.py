@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.listings.kinds import kind_of
+from app.listing_kinds import kind_of
 from app.matching import Engine, Features, Listing
 from app.models import Capability, Scenario
 
@@ -13,7 +13,7 @@ def side(listing: Scenario | Capability) -> str:
 
 
 def document(listing: Scenario | Capability) -> Listing:
-    """A listing as the engine sees it: the kind's one mapping (app.listings.documents)."""
+    """A listing as the engine sees it: the kind's one mapping (app.listing_kinds.documents)."""
     return kind_of(listing).engine_document(listing)
 
 

@@ -1,6 +1,6 @@
 """The change feed (match_changes): read so that no committed change is ever skipped.
 
-Writers add a row in the transaction that changes a listing (`services.record_change`) or
+Writers add a row in the transaction that changes a listing (`provider.record_change`) or
 publishes an index artifact (`artifacts.store`). Readers (every matcher) keep a `Position`.
 
 PostgreSQL allocates row ids when a row is flushed, not when its transaction commits, so a

@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session, selectinload
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.listings.kinds import kind_of
+from app.listing_kinds import kind_of
 from app.matching import Filters, Match
 from app.matching.calibration import C2S, S2C
 from app.models import (
     Capability,
     IndexArtifact,
     ListingStatus,
-    MatchChange,
     Organization,
     Recommendation,
     RecommendationImpression,
@@ -32,7 +31,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.recommendations.client import MatchingUnavailable, filters_to_json
-from app.recommendations.documents import document, side, store_features
+from app.recommendations.documents import document, side
 from app.recommendations.exposure import cap_per_organization
 from app.recommendations.levels import Level, level
 from app.recommendations.live import live
@@ -75,25 +74,6 @@ class Shown:
     engine_version: str
     more: list[Suggestion] = field(default_factory=list)
     insufficient: bool = False
-
-
-def record_change(listing: Scenario | Capability, op: str = "upsert") -> None:
-    """Tell every matcher that a listing changed (applied once committed)."""
-    db.session.add(MatchChange(side=side(listing), listing_id=listing.id, op=op))
-
-
-def record_engine_change() -> None:
-    """Build the engine and indexes again for the deployment (an alias kept for callers that
-    predate maintenance.request_rebuild: no re-tokenising)."""
-    from app.recommendations.maintenance import request_rebuild
-
-    request_rebuild(refeaturize=False)
-
-
-def refresh_features(listing: Scenario | Capability) -> None:
-    """Tokenise a listing now that it was saved, and keep the tokens with it."""
-    db.session.flush()  # relationships (tags, organisation) must be loaded for the document
-    store_features(listing, live(current_app).engine())
 
 
 def recommend(

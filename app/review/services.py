@@ -13,8 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
+from app.listing_kinds.versions import FieldChange, diff, input_of
 from app.listings import services as listings
-from app.listings.versions import FieldChange, diff, input_of
 from app.models import (
     Capability,
     ListingStatus,

@@ -12,12 +12,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app import audit, taxonomy
+from app.engine_builds import jobs as matching_jobs
+from app.engine_builds import learning, maintenance, vocabulary
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.jobs import admin as jobs_admin
 from app.jobs import enqueue
-from app.listings.kinds import CAPABILITY, SCENARIO, ListingKind
+from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
 from app.listings.services import StaleListingError
 from app.listings.services import close as close_listing
 from app.models import (
@@ -30,8 +32,7 @@ from app.models import (
     VocabularyKind,
 )
 from app.paging import page_arg, parse_id
-from app.recommendations import exposure, learning, levels, maintenance, vocabulary
-from app.recommendations import jobs as matching_jobs
+from app.recommendations import exposure, levels
 from app.recommendations import services as recommendations
 from app.review import bp, services
 from app.review import matches as matches_service

@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
-from app.security.request_id import RequestIdFilter
+from app.runtime.request_id import RequestIdFilter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"

@@ -79,7 +79,7 @@ class Breaker:
 
 def _backend(app: Flask) -> Any:
     if app.config["REDIS_URL"]:
-        from app.jobs.rq_backend import connection
+        from app.runtime.redis_connections import connection
 
         client = connection(app.config["REDIS_URL"])
         return RedisCache(host=client, key_prefix=KEY_PREFIX)

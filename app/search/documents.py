@@ -10,10 +10,10 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from app.listings.kinds import KINDS, kind_of
+from app.lexemes import can_be_part, joined_parts, lexemes
+from app.listing_kinds import KINDS, kind_of
 from app.matching import Tokenizer
 from app.models import Capability, ListingStatus, Scenario, SearchDocument
-from app.search.lexemes import can_be_part, joined_parts, lexemes
 
 Listing = Scenario | Capability
 SIDES: dict[str, type[Scenario] | type[Capability]] = {kind.name: kind.model for kind in KINDS}

@@ -12,7 +12,7 @@ a stored document:
   same. At 100,000 listings a common word then costs 40 ms to a second. The class digit
   makes each class its own posting list instead; a class is chosen with OR, levels of
   classes are differences of sets (app.search.words), never NOT.
-* The lexemes are the stored jieba words themselves, quoted (app.search.lexemes): neither
+* The lexemes are the stored jieba words themselves, quoted (app.lexemes): neither
   query nor index goes through PostgreSQL's text parser or FTS5's word splitting.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
-from app.search.lexemes import CLASSES, can_be_part, fts5_phrase, tsquery_lexeme
+from app.lexemes import CLASSES, can_be_part, fts5_phrase, tsquery_lexeme
 
 # search_documents.lexemes exists on PostgreSQL only (a generated column the migration adds),
 # so it is described here rather than on the model

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from markupsafe import Markup
 
 from app import clock
 from app.extensions import db
-from app.listings.kinds import kind_of
+from app.listing_kinds import kind_of
 from app.matching import Tokenizer
 from app.matching.text import is_content_token, normalise
 from app.paging import MAX_PAGE
-from app.recommendations.live import live as live_matching
+from app.recommendations import provider
 from app.search.documents import SIDES, Listing, Record, facet, record_of, side_of, store_document
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
@@ -85,7 +84,7 @@ class ResultPage:
 
 def tokenizer() -> Tokenizer:
     """The matching engine's tokenizer (seed dictionary plus administrators' words)."""
-    return live_matching(current_app).engine().tokenizer
+    return provider.tokenizer()
 
 
 def query_tokens(

@@ -10,10 +10,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.lexemes import CLASSES
 from app.models import Scenario
 from app.search.documents import SIDES, Listing
 from app.search.fulltext import FullText, full_text
-from app.search.lexemes import CLASSES
 from app.search.queries import (
     Slice,
     ids_in,

@@ -6,7 +6,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.listings.kinds import KINDS
+from app.listing_kinds import KINDS
 from app.models.org import Role
 
 PUBLIC = "public"
@@ -41,7 +41,7 @@ ENDPOINT_ACCESS: dict[str, Gate] = {
     "open_data_api.release_record": API,
     "open_data_api.downloads": API,
     "portal.index": PUBLIC,
-    # each listing kind's public list and detail pages (app.listings.kinds)
+    # each listing kind's public list and detail pages (app.listing_kinds)
     **{kind.list_endpoint: PUBLIC for kind in KINDS},
     **{kind.detail_endpoint: PUBLIC for kind in KINDS},
     "auth.login": PUBLIC,

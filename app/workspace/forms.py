@@ -34,21 +34,16 @@ from app.forms import (
     strip,
     submission_token,
 )
-from app.listings.fields import (
+from app.listing_kinds.fields import (
     CAPABILITY_RULES,
     SCENARIO_RULES,
     FieldRule,
     budget_range_error,
     email_error,
 )
-from app.listings.versions import (
-    QUALIFICATION_SEPARATOR,
-    CapabilityInput,
-    CaseInput,
-    ScenarioInput,
-    split_qualifications,
-)
+from app.listing_kinds.versions import CapabilityInput, CaseInput, ScenarioInput
 from app.models.base import utcnow
+from app.models.listing import QUALIFICATION_SEPARATOR, split_qualifications
 from app.paging import parse_id
 from app.validators import phone_error
 
@@ -62,7 +57,7 @@ def _email(_form: Any, field: Any) -> None:
 
 
 def checks(rule: FieldRule) -> list[Any]:
-    """The WTForms validators of a field rule (app.listings.fields, shared with Excel)."""
+    """The WTForms validators of a field rule (app.listing_kinds.fields, shared with Excel)."""
     if rule.type == "term":
         return [chosen()]
     if rule.type == "terms":

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
+from app import listing_kinds as kinds
 from app.errors import DomainError
 from app.extensions import db
-from app.listings import kinds
 from app.listings import services as listings
 from app.models import (
     Capability,

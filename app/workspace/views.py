@@ -10,13 +10,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from app import amounts, submissions
+from app import listing_kinds as kinds
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
-from app.listings import kinds, services
-from app.listings.kinds import ListingKind, kind_of, route_each_kind
+from app.listing_kinds import ListingKind, kind_of, route_each_kind
+from app.listing_kinds.versions import diff
+from app.listings import services
 from app.listings.services import StaleListingError
-from app.listings.versions import diff
 from app.models import Capability, ListingStatus, Scenario
 from app.recommendations import services as recommendations
 from app.security import policies

@@ -79,7 +79,7 @@ def _drop_triggers(dialect):
 
 def _chain_existing_records():
     """Snapshot the actors of older records, number them in id order and chain them."""
-    from app.audit_log.chain import GENESIS, key, seal
+    from app.audit.chain import GENESIS, key, seal
 
     connection = op.get_bind()
     events = sa.table(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.extensions import db
+from app.listing_kinds.versions import input_of
 from app.listings import services
-from app.listings.versions import input_of
 from app.models import Capability, ListingStatus, Role, Scenario, User
 from tests.conftest import make_capability, make_org, make_scenario, make_user
 

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app.engine_builds.maintenance import Built, build_and_publish
 from app.extensions import db
 from app.matching import Listing
 from app.models import IndexArtifact, IndexArtifactChunk, MatchChange, Role
 from app.recommendations import artifacts
-from app.recommendations.maintenance import Built, build_and_publish
 from app.recommendations.matcher import Matcher
 from tests.conftest import make_capability, make_org, make_scenario
 

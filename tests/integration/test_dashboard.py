@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from app.dashboard import cache, services
+from app.dashboard import assemble, cache, headline, median_days, public_charts, tables
 from app.dashboard.export import safe_cell, to_csv
 from app.extensions import db
 from app.jobs import enqueue
@@ -175,13 +175,13 @@ def data() -> dict[str, Any]:
 
 
 def rows(key: str, admin: bool = False) -> list[tuple[Any, ...]]:
-    chart = services.chart(key, admin=admin)
+    chart = assemble.chart(key, admin=admin)
     assert chart is not None
     return list(chart.rows)
 
 
 def test_the_headline_figures(data: dict[str, Any]) -> None:
-    s = services.summary()
+    s = headline.summary()
     assert (s.scenarios_published, s.capabilities_published) == (4, 2)
     assert (s.recommendations_made, s.recommendations_approved, s.recommendations_rejected) == (
         3,
@@ -195,21 +195,21 @@ def test_the_headline_figures(data: dict[str, Any]) -> None:
 
 
 def test_the_median_both_ways(data: dict[str, Any]) -> None:
-    assert services.median_days_portable() == 3.0
+    assert median_days.median_days_portable() == 3.0
     if db.engine.dialect.name == "postgresql":
-        assert services.median_days_percentile_cont() == 3.0
+        assert median_days.median_days_percentile_cont() == 3.0
 
 
 def test_the_median_of_an_odd_count_and_of_nothing(publisher: User, firm: User) -> None:
-    assert services.median_days_to_first_engagement() is None
+    assert median_days.median_days_to_first_engagement() is None
     org = publisher.organization
     for days in (5, 1, 7):
         scenario = make_scenario(org, published_at=at("2026-04-01"))
         engage(scenario, firm.organization, days, EngagementStage.INTENT)
         # a later engagement of the same scenario does not move its first one
         engage(scenario, make_org(Role.FIRM), days + 30, EngagementStage.INTENT)
-    assert services.median_days_portable() == 5.0
-    assert services.median_days_to_first_engagement() == 5.0
+    assert median_days.median_days_portable() == 5.0
+    assert median_days.median_days_to_first_engagement() == 5.0
 
 
 def test_the_funnel_counts_stages_reached_and_conversion(data: dict[str, Any]) -> None:
@@ -220,7 +220,7 @@ def test_the_funnel_counts_stages_reached_and_conversion(data: dict[str, Any]) -
         ("已落地", 1, 1, 33.3),
         ("已终止", 1, 1, None),
     ]
-    spec = services.funnel().spec()
+    spec = public_charts.funnel().spec()
     assert len(spec["rows"]) == 4  # 已终止 is in the table, not in the funnel
 
 
@@ -265,11 +265,11 @@ def test_contracts_origins_and_local_share(data: dict[str, Any]) -> None:
     assert rows("local") == [("本地企业", 2, 130.0, 66.7), ("外地企业", 1, 50.5, 33.3)]
     # the review queue is internal: its outcomes are on the administrators' dashboard only
     assert rows("recommendations", admin=True) == [("待审核", 1), ("已推荐", 1), ("已驳回", 1)]
-    assert services.chart("recommendations", admin=False) is None
+    assert assemble.chart("recommendations", admin=False) is None
 
 
 def test_private_charts_exist_only_for_administrators(data: dict[str, Any]) -> None:
-    assert services.chart("firms", admin=False) is None
+    assert assemble.chart("firms", admin=False) is None
     assert rows("firms", admin=True) == [
         ("本地甲软件公司", "是", 2, 130.0),
         ("外地丙信息公司", "否", 1, 50.5),
@@ -280,12 +280,12 @@ def test_private_charts_exist_only_for_administrators(data: dict[str, Any]) -> N
     assert statuses["已关闭"] == (1, 0)
     (rejection,) = rows("rejections", admin=True)
     assert rejection[1:] == ("s2", "道路病害智能识别系统", "=预算不匹配")
-    public_keys = {c.key for c in services.build(admin=False).charts}
+    public_keys = {c.key for c in assemble.build(admin=False).charts}
     assert public_keys.isdisjoint({"firms", "statuses", "rejections"})
 
 
 def test_an_empty_platform_has_zeros_and_no_median() -> None:
-    s = services.summary()
+    s = headline.summary()
     assert (s.engagements, s.contracts_signed, s.local_share) == (0, 0, None)
     assert s.median_days_to_first_engagement is None
     assert rows("funnel")[1] == ("洽谈中", 0, 0, None)
@@ -355,7 +355,7 @@ def test_formula_like_text_is_neutralised() -> None:
     assert safe_cell("-3") == "'-3"
     assert safe_cell(-3) == -3
     assert safe_cell(None) == ""
-    chart = services.Chart("k", "t", "table", ("a",), (("@SUM(A1)",),))
+    chart = tables.Chart("k", "t", "table", ("a",), (("@SUM(A1)",),))
     assert to_csv(chart).decode("utf-8-sig").splitlines()[1] == "'@SUM(A1)"
 
 
@@ -404,12 +404,12 @@ def test_every_machine_serves_the_same_stored_copy(
 
 
 def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
-    assert services._shares_connections()  # the suite's database is a file or a server
+    assert assemble._shares_connections()  # the suite's database is a file or a server
     for admin in (False, True):
-        serial = services.build(admin=admin, workers=1)
-        concurrent = services.build(admin=admin, workers=2)
+        serial = assemble.build(admin=admin, workers=1)
+        concurrent = assemble.build(admin=admin, workers=2)
         assert concurrent == serial
-        assert [c.key for c in concurrent.charts] == list(services.chart_keys(admin))
+        assert [c.key for c in concurrent.charts] == list(assemble.chart_keys(admin))
     assert serial.summary.engagements == 6
 
 
@@ -421,7 +421,7 @@ def test_figures_several_charts_share_are_computed_once_per_build(data: dict[str
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        services.build(admin=True, workers=2)
+        assemble.build(admin=True, workers=2)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     # the stage × origin pass feeds the summary, the funnel and the origins chart

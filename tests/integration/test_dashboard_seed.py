@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.config import ROOT
-from app.dashboard import services
+from app.dashboard import headline, public_charts
 from app.extensions import db
 from app.models import Engagement, EngagementStage
 from app.models.base import utcnow
@@ -39,11 +39,11 @@ def test_the_demo_engagements_load_with_coherent_timelines(app: Flask) -> None:
             assert e.created_at.date() <= e.contract_date <= now.date()
         if e.golive_date is not None:
             assert e.contract_date <= e.golive_date <= now.date()
-    summary = services.summary()
+    summary = headline.summary()
     assert summary.contracts_signed >= 15
     assert 0.5 < (summary.local_share or 0) < 1  # mostly, not only, local firms
     assert summary.median_days_to_first_engagement is not None
-    funnel = dict((r[0], r[1]) for r in services.funnel().rows)
+    funnel = dict((r[0], r[1]) for r in public_charts.funnel().rows)
     assert funnel["意向"] > funnel["洽谈中"] > funnel["已签约"] > funnel["已落地"] > 0
 
 

@@ -16,6 +16,7 @@ from app import submissions
 from app.batches import services as batch_services
 from app.cases import services as case_services
 from app.engagements import services as engagement_services
+from app.engine_builds import vocabulary
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
@@ -32,7 +33,6 @@ from app.models import (
     VocabularyEntry,
 )
 from app.models.base import utcnow
-from app.recommendations import vocabulary
 from app.saved_searches import services as saved_search_services
 from app.security import access
 from tests.conftest import login, make_org, make_scenario

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.engine_builds import learning
 from app.extensions import db
 from app.models import (
     IndexArtifact,
@@ -20,7 +21,6 @@ from app.models import (
     VocabularyKind,
 )
 from app.models.base import utcnow
-from app.recommendations import learning
 from app.recommendations.live import live
 from tests.conftest import login, make_capability, make_org, make_scenario
 

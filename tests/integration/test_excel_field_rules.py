@@ -12,8 +12,8 @@ from flask import Flask
 from app.excel import services
 from app.excel.columns import columns
 from app.extensions import db
+from app.listing_kinds.versions import CapabilityInput, CaseInput, ScenarioInput
 from app.listings import services as listings
-from app.listings.versions import CapabilityInput, CaseInput, ScenarioInput
 from app.models import Capability, Scenario
 from app.recommendations.documents import document
 from app.recommendations.live import live

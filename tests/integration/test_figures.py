@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.dashboard import cache, figures, services, snapshots
+from app.dashboard import assemble, cache, figures, snapshots
 from app.extensions import db
 from app.models import (
     DashboardSnapshot,
@@ -86,7 +86,7 @@ def test_home_and_dashboard_show_the_same_value_for_each_shared_figure(
         assert label in board
     assert figures.headline() == {k: int(v) for k, v in expected.items()}
     # the origins chart's 平台推荐 row counts the same engagements as the headline
-    origins = {row[0]: row[1] for row in services.chart("origins", admin=False).rows}
+    origins = {row[0]: row[1] for row in assemble.chart("origins", admin=False).rows}
     assert origins["平台推荐"] == 1
     # the industry map counts the same settled firms
     industry = client.get("/industry").get_data(as_text=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask
 
+from app.engine_builds import maintenance
 from app.extensions import db
 from app.models import (
     Capability,
@@ -17,7 +18,7 @@ from app.models import (
     Scenario,
     User,
 )
-from app.recommendations import maintenance
+from app.recommendations import provider
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
 from app.review import services as review
@@ -66,7 +67,7 @@ def test_uncommitted_changes_are_not_applied(app: Flask, fresh_app: Callable[...
     with app.app_context():
         row = db.session.get(Capability, capability.id)
         row.status = ListingStatus.PUBLISHED
-        recommendations.record_change(row)
+        provider.record_change(row)
         db.session.flush()  # not committed: the other worker must not serve it
         assert capability.id not in suggested_ids(other, scenario.id)
         db.session.rollback()

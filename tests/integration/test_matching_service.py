@@ -33,6 +33,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.recommendations import provider
 from app.recommendations import services as recommendations
 from app.recommendations.client import HttpMatching, MatchingUnavailable, listing_to_json
 from app.recommendations.documents import document
@@ -326,7 +327,7 @@ def test_a_published_listing_is_recommended_by_the_running_service_within_second
     with web.app_context():  # withdrawn
         listing = db.session.get(Capability, capability_id)
         listing.status = ListingStatus.CLOSED
-        recommendations.record_change(listing, op="remove")
+        provider.record_change(listing, op="remove")
         db.session.commit()
     withdrawn = time.monotonic()
     while str(capability_id) in recommended(service, scenario_id)[1]:

@@ -92,7 +92,7 @@ def test_a_rejected_revision_is_not_released(admin: User) -> None:
 
 
 def _renamed(scenario, title):  # noqa: ANN001, ANN202 - a short local helper
-    from app.listings.versions import input_of
+    from app.listing_kinds.versions import input_of
 
     data = input_of(scenario)
     return type(data)(**{**data.__dict__, "title": title})

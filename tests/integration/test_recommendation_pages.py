@@ -147,7 +147,7 @@ def test_the_web_tier_starts_without_scikit_learn() -> None:
         "from app import create_app\n"
         "from app.config import TestConfig\n"
         "create_app(TestConfig, SQLALCHEMY_DATABASE_URI='sqlite://')\n"
-        "import app.recommendations.learning, app.review.views\n"
+        "import app.engine_builds.learning, app.review.views\n"
         "print(sorted(m for m in ('sklearn', 'scipy.stats') if m in sys.modules))\n"
     )
     result = subprocess.run(  # noqa: S603 -- our own interpreter and code

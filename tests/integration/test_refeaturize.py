@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 
+from app.engine_builds.refeaturize import refeaturize_all
 from app.extensions import db
 from app.models import Capability, ListingStatus, Role, Scenario, SearchDocument, VocabularyEntry
 from app.models.matching import VocabularyKind
 from app.recommendations.documents import document
 from app.recommendations.live import live
-from app.recommendations.refeaturize import refeaturize_all
 from tests.conftest import make_capability, make_org, make_scenario
 
 

@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.recommendations import services as recommendations
+from app.recommendations import provider
 from app.search import services as search
 from app.search import words
 from app.search.filters import Filters
@@ -221,7 +221,7 @@ def test_the_index_follows_approval_and_withdrawal(
     # withdrawn through the feed, as the other lifecycle paths do
     road = db.session.get(Scenario, scenarios["road"].id)
     road.status = ListingStatus.WITHDRAWN
-    recommendations.record_change(road, "remove")
+    provider.record_change(road, "remove")
     db.session.commit()
     assert found(client, "/scenarios?q=道路病害") == []
 
@@ -255,8 +255,8 @@ def test_filters_round_trip_through_a_canonical_query_string() -> None:
 def test_retokenising_recuts_stored_search_words_and_every_worker_reloads_them(
     app: Flask, client: FlaskClient, publisher: User
 ) -> None:
+    from app.engine_builds import maintenance
     from app.models import SearchDocument
-    from app.recommendations import maintenance
 
     scenario = make_scenario(
         publisher.organization, title="醫院預約掛號", description="門診號源緊張。"
@@ -271,12 +271,12 @@ def test_retokenising_recuts_stored_search_words_and_every_worker_reloads_them(
             body_tokens="門診",
         )
     )
-    recommendations.record_engine_change()  # any worker loads the stored rows afresh
+    maintenance.request_rebuild(refeaturize=False)  # any worker loads the stored rows afresh
     db.session.commit()
     assert found(client, "/scenarios?q=医院预约", ("醫院預約掛號",)) == []
 
     maintenance.refeaturize()  # what `flask match rebuild --refeaturize` runs first
-    recommendations.record_engine_change()
+    maintenance.request_rebuild(refeaturize=False)
     db.session.commit()
     [document] = db.session.scalars(sa.select(SearchDocument)).all()
     assert document.title_tokens.split() == ["医院", "预约挂号"]

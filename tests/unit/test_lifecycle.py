@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from app.errors import DomainError
+from app.listing_kinds.versions import CapabilityInput, CaseInput, ScenarioInput, diff
 from app.listings.lifecycle import ADMIN, OWNER, SYSTEM, TRANSITIONS, allows, next_status
-from app.listings.versions import CapabilityInput, CaseInput, ScenarioInput, diff
 from app.models import ListingStatus as S
 
 

@@ -6,8 +6,8 @@ import pytest
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
-from app.listings import kinds
-from app.listings.kinds import CAPABILITY, KINDS, SCENARIO, KindConverter
+from app import listing_kinds as kinds
+from app.listing_kinds import CAPABILITY, KINDS, SCENARIO, KindConverter
 from app.models import Capability, Role, Scenario
 
 

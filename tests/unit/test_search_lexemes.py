@@ -6,9 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from app.matching import Tokenizer
-from app.search.documents import Record
-from app.search.lexemes import (
+from app.lexemes import (
     MAX_PART,
     MAX_PART_SOURCE,
     fts5_phrase,
@@ -17,6 +15,8 @@ from app.search.lexemes import (
     tsquery_lexeme,
     words,
 )
+from app.matching import Tokenizer
+from app.search.documents import Record
 from app.search.services import query_tokens
 
 

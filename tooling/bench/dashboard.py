@@ -398,18 +398,18 @@ def time_requests(app: Flask, url: str, user_id: int | None, repeat: int, warmup
 
 def time_charts(app: Flask, repeat: int) -> list[Timing]:
     """Each chart's and the summary's queries on their own."""
-    from app.dashboard import services
+    from app.dashboard import assemble, headline, median_days
 
     builders: dict[str, Callable[[], object]] = {
-        "summary": services.summary,
-        "median (portable)": services.median_days_portable,
-        **services.PUBLIC_CHARTS,
-        **services.PRIVATE_CHARTS,
+        "summary": headline.summary,
+        "median (portable)": median_days.median_days_portable,
+        **assemble.PUBLIC_CHARTS,
+        **assemble.PRIVATE_CHARTS,
     }
     timings = []
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            builders["median (percentile_cont)"] = services.median_days_percentile_cont
+            builders["median (percentile_cont)"] = median_days.median_days_percentile_cont
         for label, build in builders.items():
             samples = []
             for _ in range(repeat):

@@ -284,8 +284,8 @@ def _org(org_id: int, role: Any, district: str, is_local: bool, uscc: str | None
 # ---------------------------------------------------------------------- steps
 def refeaturize(url: str) -> dict[str, Any]:
     """refeaturize_all over every core."""
+    from app.engine_builds.refeaturize import refeaturize_all
     from app.matching.parallel import workers_available
-    from app.recommendations.refeaturize import refeaturize_all
 
     result: dict[str, Any] = {"workers": workers_available()}
     app = bench_app(url)
@@ -301,8 +301,8 @@ def refeaturize(url: str) -> dict[str, Any]:
 
 def build(url: str) -> dict[str, Any]:
     """One engine build: an index artifact from the stored features."""
+    from app.engine_builds.maintenance import build_and_publish
     from app.extensions import db
-    from app.recommendations.maintenance import build_and_publish
 
     result: dict[str, Any] = {}
     app = bench_app(url)
@@ -538,9 +538,9 @@ class Load(threading.Thread):
 
 def engine_change(url: str, log: Path) -> dict[str, Any]:
     """A dictionary word added through the web tier, until two matching processes serve it."""
+    from app.engine_builds import vocabulary
     from app.extensions import db
     from app.models import VocabularyKind
-    from app.recommendations import vocabulary
 
     asked = queries(url, 400, seed=3)
     first, second = MatchingProcess(url, 5011, log), MatchingProcess(url, 5012, log)

@@ -9,13 +9,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.engine_builds.maintenance import request_rebuild
 from app.errors import DomainError
 from app.extensions import db
 from app.matching.synonyms import SEPARATOR, parse_groups
 from app.matching.text import is_content_token, normalise
 from app.models import VocabularyEntry, VocabularyKind
 from app.recommendations.live import live
-from app.recommendations.maintenance import request_rebuild
 
 MAX_WORD = 20
 

@@ -22,11 +22,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.engine_builds.refeaturize import refeaturize_all
 from app.extensions import db
 from app.jobs import enqueue
 from app.recommendations import artifacts, feed
 from app.recommendations.live import live
-from app.recommendations.refeaturize import refeaturize_all
 from app.recommendations.state import Progress, Served, build_from_database
 
 logger = logging.getLogger(__name__)

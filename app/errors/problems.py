@@ -9,7 +9,7 @@ Interface for every /api/v1 blueprint (app.api and app.open_data.api):
   instead of raising).
 - ``is_api_request()`` says whether the request is one of the API's (path under /api/).
 
-app/errors.py calls ``error_response`` for every error of an API request (404 and 405 from
+app/errors/__init__.py calls ``error_response`` for every error of an API request (404 and 405 from
 routing, 422 validation errors — answered as 400 —, 429, 500, 503), so a view never builds
 an error by hand. Problem ``type`` URIs are relative references into docs/api.md.
 """
@@ -119,7 +119,7 @@ def _validation_errors(error: HTTPException) -> dict[str, Any] | None:
 
 
 def error_response(error: HTTPException | None, status: int, detail: str | None = None) -> Response:
-    """The problem document answering an error of an API request (app/errors.py calls it)."""
+    """The problem document answering an error of an API request (app/errors/__init__.py calls it)."""
     if isinstance(error, Problem):
         return problem_response(
             error.code or status,

@@ -4,7 +4,7 @@ A record is written in the caller's transaction, at its commit, after the change
 when it cannot be written the change fails with it, and a change rolled back takes its record
 with it. Time, client address and request id are taken from the request when there is one
 (jobs and commands have none); the record is chained to the previous one as it is inserted
-(app.audit_log.chain).
+(app.audit.chain).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy.orm import Session
 
+from app.audit import chain
 from app.extensions import db
 from app.models import AuditEvent, Outcome
 from app.models.base import utcnow
@@ -91,8 +92,6 @@ def record_event(
 
 def record_bulk(actor: User | None, action: str, subject_type: str, subject_ids: list[int]) -> None:
     """Append one event per subject with a single multi-row INSERT (imports of thousands)."""
-    from app.audit_log import chain
-
     if not subject_ids:
         return
     template = AuditEvent(
@@ -138,8 +137,6 @@ def _complete(event: AuditEvent) -> None:
 
 def _chain_new_events(session: Session, _context: Any, _instances: Any) -> None:
     """Before a flush inserts audit events, complete them and link them to the chain."""
-    from app.audit_log import chain  # the viewer's package imports this module
-
     events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not events:
         return

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.engine_builds.maintenance import request_rebuild
 from app.extensions import db
 from app.matching.weights import SIGNALS
 from app.models import Recommendation, RecommendationStatus, RerankerModel
 from app.models.base import utcnow
 from app.recommendations.live import live
-from app.recommendations.maintenance import request_rebuild
 
 if TYPE_CHECKING:  # scikit-learn is imported where training happens (the job worker), not
     from app.matching.learn import Example  # by every web process at start-up

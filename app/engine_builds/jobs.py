@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.engine_builds import maintenance
 from app.extensions import db
 from app.jobs import JobContext, job
 from app.models import JobRun, JobStatus, User
-from app.recommendations import maintenance
 
 TRAIN = "matching.train"
 
@@ -50,7 +50,7 @@ def prune_feed(ctx: JobContext) -> dict[str, Any]:
 @job(TRAIN, label="训练推荐重排序模型", queue="bulk", attempts=1, timeout=1800)
 def train(ctx: JobContext, admin_id: int | None = None) -> dict[str, Any]:
     """Train on the decisions; the model is activated only if it beats the base score."""
-    from app.recommendations import learning  # scikit-learn: loaded by the worker only
+    from app.engine_builds import learning  # scikit-learn: loaded by the worker only
 
     admin = db.session.get(User, admin_id) if admin_id is not None else None
     row = learning.train(admin)

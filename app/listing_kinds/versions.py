@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.models import Capability, Scenario
-
-QUALIFICATION_SEPARATOR = "、"
+from app.models.listing import split_qualifications
 
 
 @dataclass(frozen=True)
@@ -165,23 +164,16 @@ class CapabilityInput:
 ListingInput = ScenarioInput | CapabilityInput
 
 
-def split_qualifications(text: str) -> list[str]:
-    """The stored qualifications string as names (older rows used commas too)."""
-    for sep in ("，", ",", ";", "；"):
-        text = text.replace(sep, QUALIFICATION_SEPARATOR)
-    return [q.strip() for q in text.split(QUALIFICATION_SEPARATOR) if q.strip()]
-
-
 def input_of(listing: Scenario | Capability) -> ListingInput:
     """A listing row's current content."""
-    from app.listings.kinds import kind_of  # noqa: PLC0415 - the registry imports this module
+    from app.listing_kinds import kind_of  # noqa: PLC0415 - the registry imports this module
 
     return kind_of(listing).input_of(listing)
 
 
 def input_from(kind: str, snap: dict[str, Any]) -> ListingInput:
     """A snapshot's content for a kind ('scenario' or 'capability')."""
-    from app.listings.kinds import by_name  # noqa: PLC0415 - the registry imports this module
+    from app.listing_kinds import by_name  # noqa: PLC0415 - the registry imports this module
 
     return by_name(kind).input_from(snap)
 

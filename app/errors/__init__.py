@@ -14,9 +14,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from app.api import problems
+from app.errors import outage, problems
 from app.extensions import db, login_manager
-from app.ops import outage
 
 DUPLICATE = "该内容已存在（可能是重复提交，或他人刚刚提交了相同的内容），请刷新页面查看后再试。"
 # how long a client (or a crawler) is asked to wait when the database is unavailable

@@ -16,9 +16,9 @@ from typing import Any
 
 from werkzeug.routing import BaseConverter
 
-from app.listings import documents
-from app.listings.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule
-from app.listings.versions import CapabilityInput, ScenarioInput
+from app.listing_kinds import documents
+from app.listing_kinds.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule
+from app.listing_kinds.versions import CapabilityInput, ScenarioInput
 from app.matching import Listing
 from app.models import Capability, Role, Scenario
 
@@ -34,7 +34,7 @@ class ListingKind:
     owner_role: Role
     rules: Mapping[str, FieldRule]
     input_type: type[ScenarioInput] | type[CapabilityInput]
-    # the one listing -> engine document mapping (app.listings.documents)
+    # the one listing -> engine document mapping (app.listing_kinds.documents)
     document: Callable[[documents.Content, str], Listing]
     content: Callable[[Any], dict[str, Any]]
     # "module:attribute", imported on first use (the form module imports the services)
@@ -141,7 +141,7 @@ SCENARIO = ListingKind(
     snippet_fields=("description", "needs", "expected"),
     counterpart_name="capability",
     # after its deadline a firm engaged with a scenario still sees it
-    view_policy_path="app.engagements.services:may_view_scenario",
+    view_policy_path="app.security.visibility:may_view_scenario",
 )
 
 CAPABILITY = ListingKind(
