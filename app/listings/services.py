@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import audit, clock, taxonomy
-from app.errors import DomainError
+from app.errors import DomainError, StaleError
 from app.extensions import db
 from app.jobs import enqueue
 from app.listings import lifecycle
@@ -50,7 +50,7 @@ Listing = Scenario | Capability
 STALE_MESSAGE = "该内容已被他人修改，请核对最新内容后重新提交。"
 
 
-class StaleListingError(DomainError):
+class StaleListingError(StaleError):
     """The user worked on a copy that someone else has changed since."""
 
     def __init__(self, message: str = STALE_MESSAGE) -> None:
