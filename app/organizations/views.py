@@ -89,5 +89,3 @@ def _profile_input(form: ProfileForm) -> services.Profile:
         contact_phone=form.contact_phone.data,
         contact_email=form.contact_email.data or "",
     )
-
-
