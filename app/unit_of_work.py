@@ -16,7 +16,7 @@ Jobs queued by the request are handed to their queue only once this commit happe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +61,11 @@ def attempt(
     stale_category: str | None = None,
     quiet: bool = False,
 ) -> Iterator[Outcome]:
-    """Run a use case in a savepoint; a domain error (or a version conflict, shown as `stale`
-    or the 409 text) rolls it back and is shown on `form`'s field it names (or on `field`
-    when it names none), else flashed as `category` (a conflict as `stale_category`). `quiet` leaves showing it to the view (outcome.error)."""
+    """Run a use case in a savepoint; a refusal rolls it back and is shown (unless `quiet`).
+
+    A domain error goes on the field of `form` it names (or on `field` when it names none),
+    else is flashed as `category`; a version conflict is flashed as `stale` (or its own
+    message, or the 409 text) in `stale_category`."""
     outcome = Outcome()
     savepoint = db.session.begin_nested()
     try:
@@ -74,9 +76,9 @@ def attempt(
             savepoint.rollback()
         outcome.stale = True
         message = stale or getattr(error, "message", None) or str(MESSAGES[409])
-        outcome.error = error if isinstance(error, DomainError) else DomainError(message)
+        outcome.error = StaleError(message)
         if not quiet:
-            flash(stale or outcome.error.message, stale_category or category)
+            flash(message, stale_category or category)
         return
     except DomainError as error:
         if savepoint.is_active:
@@ -109,22 +111,27 @@ def finish(response: Response) -> Response:
     """Commit the request's work if it succeeded (or was kept), else roll it back."""
     ok = response.status_code < 400 or g.get(KEEP_KEY, False)
     if not ok or g.get(FAILED_KEY, False):
-        db.session.rollback()
+        _rollback()
         return response
     try:
         db.session.commit()
     except sa_exc.IntegrityError as error:
-        db.session.rollback()
+        _rollback()
         if not is_duplicate(error):
             raise
         return make_response(render_error(409, DUPLICATE))
     except StaleDataError:
-        db.session.rollback()
+        _rollback()
         return make_response(render_error(409))
     except BaseException:
-        db.session.rollback()
-        raise
+        _rollback()
+        raise  # an outage becomes the 503 page, anything else the 500 page (app/errors.py)
     return response
+
+
+def _rollback() -> None:
+    with suppress(sa_exc.SQLAlchemyError):  # during an outage the connection may be gone
+        db.session.rollback()
 
 
 def _failed(_sender: Flask, **_extra: Any) -> None:
@@ -134,7 +141,7 @@ def _failed(_sender: Flask, **_extra: Any) -> None:
 
 def _end(error: BaseException | None) -> None:
     if error is not None:
-        db.session.rollback()
+        _rollback()
 
 
 def init_app(app: Flask) -> None:
