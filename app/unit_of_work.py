@@ -15,6 +15,7 @@ Jobs queued by the request are handed to their queue only once this commit happe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from app.extensions import db
 
 KEEP_KEY = "unit_of_work_keep"
 FAILED_KEY = "unit_of_work_failed"
+PACE_KEY = "unit_of_work_answer_at"
 
 
 @dataclass
@@ -49,6 +51,12 @@ def keep() -> None:
     """Commit this request's work even though it answers with an error status (4xx/5xx
     other than an exception): e.g. the audit record of a refusal, a failed-login count."""
     g.setdefault(KEEP_KEY, True)
+
+
+def answer_no_sooner_than(seconds: float) -> None:
+    """Hold the answer until `seconds` after now, counting the commit (and the hand-off of
+    its jobs): answers whose writes differ then take the same time (no timing oracle)."""
+    g.setdefault(PACE_KEY, time.monotonic() + seconds)
 
 
 @contextmanager
@@ -109,6 +117,14 @@ def show(
 
 def finish(response: Response) -> Response:
     """Commit the request's work if it succeeded (or was kept), else roll it back."""
+    try:
+        return _commit_or_roll_back(response)
+    finally:
+        if PACE_KEY in g:
+            time.sleep(max(0.0, g.pop(PACE_KEY) - time.monotonic()))
+
+
+def _commit_or_roll_back(response: Response) -> Response:
     ok = response.status_code < 400 or g.get(KEEP_KEY, False)
     if not ok or g.get(FAILED_KEY, False):
         _rollback()

@@ -4,6 +4,7 @@ request commits once when it succeeds, and a refused use case leaves nothing beh
 from __future__ import annotations
 
 import ast
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -174,6 +175,12 @@ def _routes(application: Flask) -> None:
             unit_of_work.keep()
         raise RuntimeError("boom")
 
+    @application.route("/uow/paced/<token>", methods=["POST"])
+    def paced_view(token: str) -> str:
+        unit_of_work.answer_no_sooner_than(0.2)
+        _add(token)
+        return "paced"
+
     @application.route("/uow/duplicate/<token>", methods=["POST"])
     def duplicate_view(token: str) -> str:
         db.session.add(FormSubmission(token=token, location="again"))  # met at the commit
@@ -293,3 +300,24 @@ def test_a_commit_that_fails_replaces_the_answer(probe: Flask) -> None:
     response = probe.test_client().post(f"/uow/duplicate/{token}")
     assert response.status_code == 409
     assert DUPLICATE in response.text
+
+
+def test_a_paced_answer_leaves_after_its_commit_and_no_sooner(probe: Flask) -> None:
+    """The forgotten-password answer takes the same time whatever it wrote (app/auth/views.py)."""
+    token = _token()
+    committed: list[float] = []
+
+    def note(_session: Session) -> None:
+        committed.append(time.monotonic())
+
+    event.listen(Session, "after_commit", note)
+    try:
+        started = time.monotonic()
+        probe.test_client().post(f"/uow/paced/{token}")
+        answered = time.monotonic()
+    finally:
+        event.remove(Session, "after_commit", note)
+    assert _stored(token)
+    assert answered - started >= 0.2
+    assert committed
+    assert committed[0] < started + 0.2  # the wait comes after the commit
