@@ -35,6 +35,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _register_api(app)
     _register_template_helpers(app)
     _register_jobs(app)
+    _register_unit_of_work(app)  # last: its commit is the first after_request hook to run
     _register_cli(app)
     return app
 
@@ -158,6 +159,13 @@ def _register_jobs(app: Flask) -> None:
     from app import jobs
 
     jobs.init_app(app)
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    """The request's one commit (or rollback): see app/unit_of_work.py."""
+    from app import unit_of_work
+
+    unit_of_work.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

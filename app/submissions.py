@@ -28,6 +28,8 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 class Repeated(DomainError):
     """This form was submitted already; `location` is where the first submission led."""
 
+    category = "warning"  # not a mistake of the user's: the first submission went through
+
     def __init__(self, location: str) -> None:
         super().__init__(REPEATED)
         self.location = location
@@ -39,11 +41,10 @@ def claim(token: str | None, user: Any) -> FormSubmission | None:
         return None
     _refuse_if_taken(token, user)
     submission = FormSubmission(token=token, user_id=getattr(user, "id", None))
-    db.session.add(submission)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a refusal undoes the claim only, not the request
+            db.session.add(submission)
     except IntegrityError:  # the same form is being saved by a simultaneous request
-        db.session.rollback()
         _refuse_if_taken(token, user)  # its transaction has committed: send the user there
         raise Repeated("") from None  # it rolled back after all: nothing to show
     return submission

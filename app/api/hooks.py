@@ -22,9 +22,10 @@ from flask_compress import Compress
 from limits import parse
 from werkzeug.wrappers import Response
 
+from app import unit_of_work
 from app.api import caching, response_cache, tokens
 from app.errors.problems import abort_problem, is_api_request
-from app.extensions import db, limiter, login_manager
+from app.extensions import limiter, login_manager
 
 compress = Compress()
 BAD_TOKEN = "访问令牌无效、已过期或已被吊销。请向平台系统管理员申请新的令牌，或不带 Authorization 头匿名访问。"  # noqa: S105 -- a message, not a secret
@@ -69,14 +70,14 @@ def authenticate() -> None:
     g.api_token = token
     query = request.query_string.decode("utf-8", "replace")[:300]
     tokens.record_use(token, f"{request.method} {request.path}" + (f"?{query}" if query else ""))
-    db.session.commit()  # the use is recorded before anything is answered
+    unit_of_work.keep()  # the use is recorded whatever the answer (a 404, a 429 …)
 
 
 def refuse(secret: str) -> None:
     """A bad token: counted against the address's limit (no free guessing), audited, 401."""
     rate_limit()
     tokens.record_refusal(secret, f"{request.method} {request.path}")
-    db.session.commit()
+    unit_of_work.keep()  # the refusal is audited although the answer is a 401
     challenge = 'Bearer realm="api", error="invalid_token"'
     abort_problem(401, BAD_TOKEN, headers={"WWW-Authenticate": challenge})
 

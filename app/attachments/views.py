@@ -8,10 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit
+from app import audit, unit_of_work
 from app.attachments import bp, downloads, services
 from app.attachments.forms import UploadForm
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.listing_kinds import kind_of
@@ -46,7 +45,7 @@ def _manage(listing: Scenario | Capability, back: str) -> Response | str:
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with unit_of_work.attempt(form, field="file") as outcome:
             attachment = services.add(
                 current_user,
                 listing,
@@ -54,10 +53,7 @@ def _manage(listing: Scenario | Capability, back: str) -> Response | str:
                 upload.stream,
                 max_bytes=int(current_app.config["ATTACHMENT_MAX_BYTES"]),
             )
-        except DomainError as error:
-            form.file.errors = [*form.file.errors, error.message]
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已上传附件“{attachment.filename}”。", "success")
             return redirect(_self_url(listing))
     return render_template(
@@ -87,12 +83,9 @@ def delete(attachment_id: int) -> Response:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt(category="warning") as outcome:
         services.delete(current_user, attachment)
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
+    if not outcome.refused:
         flash("附件已删除。", "success")
     return redirect(_self_url(listing))
 
@@ -112,7 +105,6 @@ def download(attachment_id: int) -> Response:
         )
         abort(404)
     audit.record(current_user, "download", attachment, attachment.filename)
-    db.session.commit()
     return downloads.send(
         data,
         name=attachment.filename,

@@ -40,7 +40,6 @@ def export() -> Response:
     data, count = services.export_csv(filters)
     note = f"导出{count}条审计记录" + (f"（{services.describe(filters)}）" if filters else "")
     audit.record_event("audit_export", actor=current_user, subject_type="audit_events", note=note)
-    db.session.commit()
     filename = f"audit-{utcnow():%Y%m%d-%H%M%S}.csv"
     return Response(
         data,

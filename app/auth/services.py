@@ -58,11 +58,10 @@ def register(data: Registration) -> User:
     )
     user = User(email=data.email.lower(), name=data.name, role=data.role, organization=org)
     user.set_password(data.password)
-    db.session.add_all([org, user])
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes these rows, not the request
+            db.session.add_all([org, user])
     except IntegrityError as exc:  # a concurrent registration won the race
-        db.session.rollback()
         raise DomainError("该单位或邮箱刚刚已被注册，请检查后重试。") from exc
     audit.record(user, "register", org)
     return user

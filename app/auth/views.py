@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, taxonomy
+from app import audit, taxonomy, unit_of_work
 from app.auth import bp, captcha, reset, services, totp
 from app.auth.forms import (
     ForgotForm,
@@ -28,7 +28,6 @@ from app.auth.forms import (
     ResetForm,
     SecondFactorForm,
 )
-from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.models import Role, User
@@ -52,7 +51,7 @@ def register() -> Response | str:
     form.district.choices = taxonomy.choices("district")
     form.honours.choices = taxonomy.choices("honour")
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form) as outcome:
             user = services.register(
                 services.Registration(
                     role=Role(form.role.data),
@@ -70,22 +69,11 @@ def register() -> Response | str:
                     contact_email=form.contact_email.data or "",
                 )
             )
-        except DomainError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if not outcome.refused:
             sessions.begin(user)
             flash("注册成功。单位信息正在等待平台审核，审核通过后即可提交发布。", "success")
             return redirect(url_for("workspace.index"))
     return render_template("auth/register.html", form=form)
-
-
-def _attach(form: RegisterForm | PasswordChangeForm | ResetForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,13 +90,12 @@ def login() -> Response | str:
         if show_captcha and not captcha.check(form.captcha.data or ""):
             # refused before the password is even looked at
             services.captcha_failed(form.email.data)
-            db.session.commit()
             form.captcha.errors = [CAPTCHA_WRONG if form.captcha.data else CAPTCHA_ASK]
             return render_template("auth/login.html", form=form, captcha=True)
         try:
             user = services.authenticate(form.email.data, form.password.data, address)
         except services.SignInRefused as refused:
-            db.session.commit()  # the failure count, the lock and their audit
+            # the failure count, the lock and their audit are kept: the page answers 200
             form.password.errors = [refused.message]
             show_captcha = captcha.needed(form.email.data, address)
         else:
@@ -165,8 +152,7 @@ def second_factor() -> Response | str:
     if form.validate_on_submit():
         try:
             services.second_factor(user, form.code.data, request.remote_addr or "")
-        except services.SignInRefused as refused:
-            db.session.commit()
+        except services.SignInRefused as refused:  # its count and audit are kept
             if refused.locked:
                 session.pop(PENDING_KEY, None)
                 flash(refused.message, "danger")
@@ -177,7 +163,6 @@ def second_factor() -> Response | str:
     enrolment = None
     if not user.has_second_factor:
         secret = totp.start_enrolment(user)
-        db.session.commit()
         uri = totp.provisioning_uri(user, secret)
         enrolment = {"secret": secret, "qr": totp.qr_svg_data_uri(uri)}
     form.code.data = ""
@@ -187,7 +172,6 @@ def second_factor() -> Response | str:
 def _begin(user: User, next_url: str | None) -> Response:
     """Every factor passed: record it, start the session, go on."""
     services.signed_in(user)
-    db.session.commit()
     sessions.begin(user)
     if user.must_change_password:
         flash("首次登录，请先修改初始密码。", "warning")
@@ -223,12 +207,9 @@ def password() -> Response | str:
     """修改密码: the current password, then a new one that meets the policy."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form) as outcome:
             services.change_password(current_user, form.current.data, form.password.data)
-        except DomainError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("密码已修改，其他设备上的登录已全部退出。", "success")
             return redirect(_home_for(current_user.role))
     return render_template("auth/password.html", form=form)
@@ -243,11 +224,10 @@ def forgot() -> Response | str:
     """找回密码: the same answer, in the same time, whether or not the e-mail has an account."""
     form = ForgotForm()
     if form.validate_on_submit():
-        started = time.monotonic()
+        # the database writes (and the mail job) differ for unknown e-mails: the answer,
+        # committed, leaves no sooner than this
+        unit_of_work.answer_no_sooner_than(FORGOT_ANSWER_SECONDS)
         reset.request_reset(form.email.data)
-        db.session.commit()
-        # the database writes differ a little for unknown e-mails: answer no sooner than this
-        time.sleep(max(0.0, FORGOT_ANSWER_SECONDS - (time.monotonic() - started)))
         minutes = current_app.config["PASSWORD_RESET_MINUTES"]
         flash(SENT.format(minutes=minutes), "info")
         return redirect(url_for("auth.login"))
@@ -261,19 +241,17 @@ FORGOT_ANSWER_SECONDS = 0.3
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response | tuple[str, int] | str:
     """Set a new password through an e-mailed link (once, within its time)."""
-    try:
+    with unit_of_work.attempt(quiet=True) as check:
         reset.valid_token(token)
-    except DomainError as error:
-        status = 404 if error.message == reset.INVALID else 410  # forged, or expired/used
-        return render_template("auth/reset_invalid.html", message=error.message), status
+    if check.error is not None:
+        message = check.error.message
+        status = 404 if message == reset.INVALID else 410  # forged, or expired/used
+        return render_template("auth/reset_invalid.html", message=message), status
     form = ResetForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form) as outcome:
             reset.reset_password(token, form.password.data)
-        except DomainError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("密码已重设，请用新密码登录。", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)

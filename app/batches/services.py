@@ -55,11 +55,10 @@ def create(admin: Any, kind: BatchKind) -> Batch:
     """A new, empty batch with the next number of its kind."""
     number = next_number(kind)
     batch = Batch(kind=kind, number=number, title=default_title(kind, number, clock.today().year))
-    db.session.add(batch)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this row, not the request
+            db.session.add(batch)
     except IntegrityError as exc:  # another administrator took the number at the same moment
-        db.session.rollback()
         raise DomainError(f"第{number}批{kind.label}刚刚已被其他管理员创建，请重试。") from exc
     audit.record(admin, "create", batch)
     return batch

@@ -6,13 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit, clock, submissions, taxonomy
+from app import audit, clock, submissions, taxonomy, unit_of_work
 from app.batches import bp, services
 from app.batches.forms import BatchForm, CreateForm, PublishForm
 from app.errors import DomainError
 from app.excel.exports import listings_xlsx
 from app.excel.workbook import xlsx_response
-from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Batch, BatchKind
 from app.paging import parse_id
@@ -58,7 +57,6 @@ def download(batch_id: int) -> Response:
     # phones stay masked: the logged reveal on a listing's page is the one way to see them
     data = listings_xlsx(batch.title, [i.listing for i in batch.items], full_contacts=False)
     audit.record_export(current_user, "batches", f"{batch.title}.xlsx", batch.id)
-    db.session.commit()
     return xlsx_response(data, f"{batch.title}.xlsx")
 
 
@@ -87,19 +85,12 @@ def create() -> Response:
     if not form.validate_on_submit():
         flash("请选择清单类型。", "danger")
         return redirect(url_for("batches.manage"))
-    try:
+    with unit_of_work.attempt() as outcome:
         once = submissions.claim(form.submission.data, current_user)
         batch = services.create(current_user, BatchKind(form.kind.data))
-    except submissions.Repeated as repeat:
-        db.session.rollback()
-        flash(repeat.message, "warning")
-        return redirect(repeat.location or url_for("batches.manage"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("batches.manage"))
+    if outcome.refused:  # a repeated form goes where the first submission led
+        return redirect(getattr(outcome.error, "location", "") or url_for("batches.manage"))
     submissions.done(once, url_for("batches.edit", batch_id=batch.id))
-    db.session.commit()
     flash(f"已创建第{batch.number}批{batch.kind.label}，请选择条目。", "success")
     return redirect(url_for("batches.edit", batch_id=batch.id))
 
@@ -113,15 +104,12 @@ def edit(batch_id: int) -> Response | str:
     if not public and form.validate_on_submit():
         picked = [parse_id(v) for v in request.form.getlist("listing")]
         ids = [i for i in picked if i is not None]
-        try:
+        with unit_of_work.attempt() as outcome:
             if len(ids) != len(picked):  # a number no row can have: the database would refuse it
                 raise DomainError("所选内容包含无效的编号，请刷新页面后重新选择。")
             services.update(current_user, batch, form.title.data, form.intro.data or "", ids)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        if outcome.refused:
             return redirect(url_for("batches.edit", batch_id=batch_id))
-        db.session.commit()
         flash(f"已保存，共{len(batch.items)}项。", "success")
         return redirect(url_for("batches.edit", batch_id=batch_id))
     filters = services.CandidateFilters.from_args(request.args)
@@ -145,7 +133,7 @@ def publish(batch_id: int) -> Response:
     """Publish on the chosen date, or take a scheduled batch back."""
     batch = _editable(batch_id)
     form = PublishForm()
-    try:
+    with unit_of_work.attempt() as outcome:
         if request.form.get("action") == "unschedule":
             services.unschedule(current_user, batch)
             message = "已取消发布计划。"
@@ -155,12 +143,8 @@ def publish(batch_id: int) -> Response:
             message = f"“{batch.title}”{when}。"
         else:
             raise DomainError("请填写有效的发布日期。")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("batches.edit", batch_id=batch_id))
-    db.session.commit()
-    flash(message, "success")
+    if not outcome.refused:
+        flash(message, "success")
     return redirect(url_for("batches.edit", batch_id=batch_id))
 
 
@@ -170,12 +154,9 @@ def delete(batch_id: int) -> Response:
     batch = _editable(batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt() as outcome:
         services.delete(current_user, batch)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if outcome.refused:
         return redirect(url_for("batches.manage"))
-    db.session.commit()
     flash("已删除该批次。", "success")
     return redirect(url_for("batches.manage"))

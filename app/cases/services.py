@@ -73,8 +73,7 @@ def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> Excellent
         raise DomainError("只有已落地的对接可以整理为优秀案例。")
     case = for_engagement(engagement.id)
     if case is None:
-        case = ExcellentCase(engagement=engagement, created_by_id=admin.id)
-        db.session.add(case)
+        case = ExcellentCase(engagement=engagement, created_by_id=admin.id)  # added below
     elif case.is_published:
         raise DomainError("案例已发布，不能再修改。")
     changed = (case.title, case.problem, case.solution, case.result, case.figures) != (
@@ -91,9 +90,9 @@ def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> Excellent
         case.publisher_consent_at = case.firm_consent_at = None
         case.publisher_consent_by_id = case.firm_consent_by_id = None
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this case, not the request
+            db.session.add(case)
     except IntegrityError as exc:  # another administrator started this case at the same moment
-        db.session.rollback()
         raise DomainError(
             "该对接的案例刚刚已由其他管理员创建，请刷新页面后在其基础上修改。"
         ) from exc

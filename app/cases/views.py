@@ -8,9 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import unit_of_work
 from app.cases import bp, services
 from app.cases.forms import CaseForm
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, ExcellentCase
@@ -56,12 +56,9 @@ def edit(engagement_id: int) -> Response | str:
         source = case if case is not None else services.prefill(engagement)
         form = CaseForm(data=_data(source))
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             case = services.save_draft(current_user, engagement, form.to_input())
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("案例草稿已保存，双方单位同意后即可发布。", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_template("cases/edit.html", form=form, engagement=engagement, case=case)
@@ -79,12 +76,9 @@ def consent(case_id: int) -> Response:
     """A party agrees to publication."""
     case = _case(case_id)
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.consent(current_user, case)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("已同意发布该案例。", "success")
     return redirect(url_for("cases.detail", case_id=case.id))
 
@@ -94,11 +88,8 @@ def publish(case_id: int) -> Response:
     """An administrator publishes a case both parties agreed to."""
     case = _case(case_id)
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.publish(current_user, case)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("案例已公开发布。", "success")
     return redirect(url_for("cases.detail", case_id=case.id))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import unit_of_work
 from app.contacts import bp, services
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Capability, Organization, Scenario
@@ -53,7 +53,7 @@ def _reveal(
 ) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt(category="warning") as outcome:
         services.reveal(
             current_user,
             org,
@@ -62,13 +62,8 @@ def _reveal(
             scenario=scenario,
             capability=capability,
         )
-    except DomainError as error:
-        db.session.rollback()
-        services.record_refusal(current_user, org, error.message, scenario, capability)
-        db.session.commit()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
+    if outcome.error is not None:  # the refusal is recorded; the reveal is not
+        services.record_refusal(current_user, org, outcome.error.message, scenario, capability)
     return redirect(f"{back}#contact")
 
 

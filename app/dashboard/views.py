@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from app import audit
 from app.dashboard import bp, cache, export, figures
-from app.extensions import db
 
 
 def _page(admin: bool) -> str:
@@ -28,7 +27,6 @@ def _download(key: str, fmt: str, admin: bool) -> Response:
     body, mimetype = export.render(chart, fmt)
     prefix = "admin-" if admin else ""
     audit.record_export(current_user, "dashboard", f"{prefix}dashboard-{key}.{fmt}")
-    db.session.commit()
     return Response(
         body,
         mimetype=mimetype,

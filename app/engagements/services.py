@@ -69,19 +69,19 @@ def apply(
         raise DomainError(f"申请说明应为{MIN_PROPOSAL}至{MAX_PROPOSAL}个字。", field="proposal")
     capability = _own_capability(firm, capability_id)
     try:
-        engagement = lifecycle.open_engagement(
-            user,
-            scenario,
-            firm,
-            EngagementOrigin.APPLICATION,
-            "提交申请",
-            proposal=proposal,
-            capability=capability,
-            attachment_name=attachment[0] if attachment else "",
-            attachment_file=attachment[1] if attachment else "",
-        )
+        with db.session.begin_nested():  # losing the race undoes this engagement only
+            engagement = lifecycle.open_engagement(
+                user,
+                scenario,
+                firm,
+                EngagementOrigin.APPLICATION,
+                "提交申请",
+                proposal=proposal,
+                capability=capability,
+                attachment_name=attachment[0] if attachment else "",
+                attachment_file=attachment[1] if attachment else "",
+            )
     except IntegrityError as exc:  # the same firm applied at the same moment (two tabs, a click)
-        db.session.rollback()
         raise DomainError(ALREADY_APPLIED) from exc
     notifications.notify_organization(
         scenario.organization_id,
@@ -133,17 +133,15 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
     accepted = accepted_by(recommendation)
     if user.organization_id in accepted:
         raise DomainError("贵单位已接受该推荐，正在等待对方确认。")
-    db.session.add(
-        RecommendationAcceptance(
-            recommendation_id=recommendation.id,
-            organization_id=user.organization_id,
-            user_id=user.id,
-        )
+    acceptance = RecommendationAcceptance(
+        recommendation_id=recommendation.id,
+        organization_id=user.organization_id,
+        user_id=user.id,
     )
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this row, not the request
+            db.session.add(acceptance)
     except IntegrityError as exc:  # the same side accepted at the same moment (a double click)
-        db.session.rollback()
         raise DomainError("贵单位已接受该推荐，正在等待对方确认。") from exc
     audit.record(user, "accept", recommendation)
     if accepted | {user.organization_id} != sides:
@@ -156,17 +154,17 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
         )
         return None
     try:
-        return lifecycle.open_engagement(
-            user,
-            scenario,
-            capability.organization,
-            EngagementOrigin.RECOMMENDATION,
-            "双方接受平台推荐",
-            capability=capability,
-            recommendation_id=recommendation.id,
-        )
+        with db.session.begin_nested():  # losing the race undoes this engagement only
+            return lifecycle.open_engagement(
+                user,
+                scenario,
+                capability.organization,
+                EngagementOrigin.RECOMMENDATION,
+                "双方接受平台推荐",
+                capability=capability,
+                recommendation_id=recommendation.id,
+            )
     except IntegrityError as exc:  # the firm applied to the scenario meanwhile
-        db.session.rollback()
         raise DomainError("双方已建立对接，请在“我的对接”中查看进展。") from exc
 
 

@@ -15,15 +15,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import audit, submissions
+from app import audit, submissions, unit_of_work
 from app.attachments import downloads
 from app.contacts import services as contacts
 from app.engagements import attachments, bp, lifecycle, services
 from app.engagements.forms import ApplyForm, ShortlistForm, StageForm
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Engagement, EngagementStage, Recommendation, Scenario
@@ -43,17 +41,6 @@ def _engagement(engagement_id: int) -> Engagement:
     return engagement
 
 
-def _commit_or_flash_stale() -> bool:
-    """Commit; a concurrent change to the same engagement becomes a message, not a 500."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(STALE, "danger")
-        return False
-    return True
-
-
 @bp.route("/scenarios/<int:scenario_id>/apply", methods=["GET", "POST"])
 def apply(scenario_id: int) -> Response | str:
     """揭榜/申请: a firm applies to a published scenario."""
@@ -68,7 +55,7 @@ def apply(scenario_id: int) -> Response | str:
     form = ApplyForm(capabilities=services.offered_capabilities(firm))
     if form.validate_on_submit():
         stored = None
-        try:
+        with unit_of_work.attempt(form) as outcome:
             if upload := form.attachment.data:
                 stored = attachments.store(
                     upload.filename or "",
@@ -79,30 +66,16 @@ def apply(scenario_id: int) -> Response | str:
             engagement = services.apply(
                 current_user, scenario, form.proposal.data, form.capability_id.data, stored
             )
-        except submissions.Repeated as repeat:
-            db.session.rollback()
+        if outcome.refused:
             if stored:
                 attachments.discard(stored[1])
-            flash(repeat.message, "warning")
-            return redirect(repeat.location or url_for("engagements.mine"))
-        except DomainError as error:
-            if stored:
-                attachments.discard(stored[1])
-            _form_error(form, error)
+            if isinstance(outcome.error, submissions.Repeated):
+                return redirect(outcome.error.location or url_for("engagements.mine"))
         else:
             submissions.done(once, url_for("engagements.detail", engagement_id=engagement.id))
-            db.session.commit()
             flash("申请已提交，场景发布单位将收到通知。", "success")
             return redirect(url_for("engagements.detail", engagement_id=engagement.id))
     return render_template("engagements/apply.html", form=form, scenario=scenario)
-
-
-def _form_error(form: Any, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/recommendations/<int:recommendation_id>/accept", methods=["POST"])
@@ -116,12 +89,10 @@ def accept_recommendation(recommendation_id: int) -> Response:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt(category="warning") as outcome:
         engagement = services.accept_recommendation(current_user, recommendation)
-    except DomainError as error:
-        flash(error.message, "warning")
+    if outcome.refused:
         return redirect(url_for("workspace.index"))
-    db.session.commit()
     if engagement is None:
         flash("已接受推荐，对方确认后即建立对接。", "success")
         return redirect(url_for("workspace.index"))
@@ -134,7 +105,6 @@ def detail(engagement_id: int) -> str:
     """The timeline, the contract facts and the moves the user may make."""
     engagement = _engagement(engagement_id)
     contact = contacts.engagement_contact(current_user, engagement, ip=request.remote_addr or "")
-    db.session.commit()  # the reveal log row, when contacts were shown
     return render_template(
         "engagements/detail.html",
         engagement=engagement,
@@ -167,7 +137,6 @@ def attachment(engagement_id: int) -> Response:
             )
         abort(404)
     audit.record(current_user, "download", engagement, engagement.attachment_name or "")
-    db.session.commit()
     return downloads.send(
         data,
         name=engagement.attachment_name,
@@ -183,21 +152,16 @@ def change_stage(engagement_id: int) -> Response:
     form = StageForm()
     change = form.to_change() if form.validate_on_submit() else None
     if change is None:
-        db.session.rollback()  # end the refused request's transaction before the redirect
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "danger")
         if not form.errors:
             flash("无效的操作。", "danger")
     else:
-        try:
+        with unit_of_work.attempt(stale=STALE) as outcome:
             lifecycle.change_stage(current_user, engagement, change)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            if _commit_or_flash_stale():
-                flash(f"对接已更新为“{change.target.label}”。", "success")
+        if not outcome.refused:
+            flash(f"对接已更新为“{change.target.label}”。", "success")
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
 
@@ -207,16 +171,12 @@ def shortlist(engagement_id: int) -> Response:
     engagement = _engagement(engagement_id)
     form = ShortlistForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(stale=STALE) as outcome:
             services.set_shortlisted(
                 current_user, engagement, form.shortlisted.data, form.lock_version.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            if _commit_or_flash_stale():
-                flash("已入围。" if form.shortlisted.data else "已取消入围。", "success")
+        if not outcome.refused:
+            flash("已入围。" if form.shortlisted.data else "已取消入围。", "success")
     back = request.form.get("back") == "applicants"
     if back:
         return redirect(url_for("engagements.applicants", scenario_id=engagement.scenario_id))

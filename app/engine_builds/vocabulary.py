@@ -33,11 +33,10 @@ def add(admin: Any, kind: VocabularyKind, text: str) -> VocabularyEntry:
     if exists(kind, cleaned):
         raise DomainError("该条目已存在。", field="text")
     entry = VocabularyEntry(kind=kind, text=cleaned, created_by_id=getattr(admin, "id", None))
-    db.session.add(entry)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this row, not the request
+            db.session.add(entry)
     except IntegrityError as exc:  # the same entry added at the same moment (a double click)
-        db.session.rollback()
         raise DomainError("该条目已存在。", field="text") from exc
     request_rebuild(refeaturize=True)
     audit.record(admin, "add", entry, cleaned)

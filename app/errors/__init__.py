@@ -31,6 +31,10 @@ class DomainError(Exception):
         self.field = field
 
 
+class StaleError(DomainError):
+    """The user worked on a copy that someone else has changed since (a 409 conflict)."""
+
+
 # in English on the English public pages (app.i18n), Chinese everywhere else
 MESSAGES = {
     400: lazy_gettext("请求无法处理，请返回重试。"),

@@ -13,8 +13,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import audit
-from app.errors import DomainError
+from app import audit, unit_of_work
 from app.excel import bp, services, storage
 from app.excel.columns import KIND_LABELS, KINDS, Kind
 from app.excel.exports import EXPORT_LIMIT, capabilities_xlsx, scenarios_xlsx
@@ -40,9 +39,8 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 
 def _audited(data: bytes, filename: str, subject_type: str) -> Response:
-    """An export, recorded (and committed) before it is sent."""
+    """An export, recorded (committed with the request) before it is sent."""
     audit.record_export(current_user, subject_type, filename)
-    db.session.commit()
     return _xlsx(data, filename)
 
 
@@ -75,7 +73,6 @@ def upload() -> Response | str:
         kind = _kind_for_user(form.kind.data)
         data = form.file.data.read()
         token = storage.save(data, current_user.id, kind, form.file.data.filename or "")
-        db.session.commit()
         return redirect(url_for("excel.preview", token=token))
     kind = _kind_for_user(request.args.get("kind") or form.kind.data)
     return render_template(
@@ -99,14 +96,13 @@ def _upload_or_404(token: str) -> storage.Upload:
 def preview(token: str) -> str:
     """Every row checked, problems by row and column; nothing saved yet."""
     upload = _upload_or_404(token)
-    try:
+    with unit_of_work.attempt(quiet=True) as outcome:  # the page shows the refusal itself
         result = services.check(upload.data, upload.kind, current_user)  # type: ignore[arg-type]
-    except DomainError as error:
+    if outcome.error is not None:
         storage.discard(token)
-        db.session.commit()
         return render_template(
             "excel/preview.html",
-            refused=error.message,
+            refused=outcome.error.message,
             upload=upload,
             preview=None,
             kind_label=KIND_LABELS[upload.kind],
@@ -133,7 +129,6 @@ def confirm(token: str) -> Response:
     if run is None or run.finished_at is not None:  # not started, or refused: (re)start it
         run = enqueue(IMPORT, created_by=current_user, token=token, user_id=current_user.id)
         storage.attach_run(token, run.id)
-        db.session.commit()
     return redirect(url_for("excel.import_status", run_id=run.id))
 
 
@@ -162,7 +157,6 @@ def cancel(token: str) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     storage.discard(token)
-    db.session.commit()
     flash("已放弃本次导入，没有保存任何数据。", "info")
     return redirect(url_for("excel.upload"))
 

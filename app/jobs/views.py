@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.errors import DomainError
+from app import unit_of_work
 from app.extensions import db
 from app.forms import EmptyForm
 from app.jobs import admin
@@ -41,13 +41,9 @@ def retry(run_id: int) -> Response:
     run = db.session.get(JobRun, run_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt() as outcome:
         admin.retry(current_user, run)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if not outcome.refused:
         flash(f"已重新排队：{label(run.name)}（#{run.id}）。", "success")
     return redirect(url_for("jobs.index", status="failed"))
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit, clock, taxonomy
 from app import listing_kinds as kinds
-from app.errors import DomainError
+from app.errors import DomainError, StaleError
 from app.extensions import db
 from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
 from app.listing_kinds.versions import (
@@ -49,7 +49,7 @@ Listing = Scenario | Capability
 STALE_MESSAGE = "该内容已被他人修改，请核对最新内容后重新提交。"
 
 
-class StaleListingError(DomainError):
+class StaleListingError(StaleError):
     """The user worked on a copy that someone else has changed since."""
 
     def __init__(self, message: str = STALE_MESSAGE) -> None:

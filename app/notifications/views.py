@@ -40,7 +40,6 @@ def open_one(notification_id: int) -> Response:
     if item is None:
         abort(404)
     services.mark_read(current_user, item.id)
-    db.session.commit()
     return redirect(item.link or url_for("notifications.index"))
 
 
@@ -50,7 +49,6 @@ def read_all() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     count = services.mark_read(current_user)
-    db.session.commit()
     flash(f"已将 {count} 条通知标为已读。", "success")
     return redirect(url_for("notifications.index"))
 
@@ -67,7 +65,6 @@ def settings() -> Response | str:
             chosen[1] & services.KINDS.keys(),
             request.form.get("daily_digest") == "y",
         )
-        db.session.commit()
         flash("通知设置已保存。", "success")
         return redirect(url_for("notifications.settings"))
     preference = services.preference_for(current_user)

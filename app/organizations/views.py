@@ -8,8 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app import taxonomy
-from app.errors import DomainError
+from app import taxonomy, unit_of_work
 from app.extensions import db
 from app.models import Organization
 from app.organizations import bp, services
@@ -38,12 +37,9 @@ def profile() -> Response | str:
     form = ProfileForm(data=None if _posted() else _profile_data(org), role=org.role.value)
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form) as outcome:
             resubmitted = services.update_profile(current_user, org, _profile_input(form))
-        except DomainError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if not outcome.refused:
             if resubmitted:
                 flash("单位信息已保存，已重新提交平台审核。审核通过前暂不能提交发布。", "warning")
             else:
@@ -93,11 +89,3 @@ def _profile_input(form: ProfileForm) -> services.Profile:
         contact_phone=form.contact_phone.data,
         contact_email=form.contact_email.data or "",
     )
-
-
-def _attach(form: ProfileForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")

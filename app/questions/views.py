@@ -6,11 +6,9 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import submissions
-from app.errors import DomainError
+from app import submissions, unit_of_work
 from app.extensions import db
 from app.models import Role, Scenario, ScenarioQuestion
 from app.paging import page_arg
@@ -42,14 +40,6 @@ def _to_scenario(scenario_id: int) -> Response:
     return redirect(url_for("portal.scenario_detail", scenario_id=scenario_id, _anchor="questions"))
 
 
-def _show_error(form: Any, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")
-
-
 @bp.app_template_global()
 def question_section(scenario: Scenario) -> services.Section:
     """The 答疑 section of a scenario page for the current reader (templates/questions)."""
@@ -67,20 +57,14 @@ def ask(scenario_id: int) -> Response | str:
     scenario = _scenario(scenario_id)
     form = AskForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form) as outcome:
             once = submissions.claim(form.submission.data, current_user)
             services.ask(current_user, scenario, form.question.data)
-        except submissions.Repeated as repeat:
-            db.session.rollback()
-            flash(repeat.message, "warning")
-            return redirect(repeat.location or url_for("questions.mine"))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
+        if isinstance(outcome.error, submissions.Repeated):
+            return redirect(outcome.error.location or url_for("questions.mine"))
+        if not outcome.refused:
             location = url_for("questions.mine")
             submissions.done(once, location)
-            db.session.commit()
             flash("问题已提交，发布单位答复后将公开显示（不显示提问单位），并通知您。", "success")
             return redirect(location)
     elif not form.is_submitted() and not policies.can_ask(current_user, scenario):
@@ -106,17 +90,11 @@ def answer(question_id: int) -> Response | str:
     form = AnswerForm(data={"answer": question.answer or ""})
     editable = not question.is_answered or question.scenario.is_published
     if editable and form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form, stale=STALE, stale_category="warning") as outcome:
             first = services.answer(current_user, question, form.answer.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            flash(STALE, "warning")
+        if outcome.stale:
             return redirect(url_for("questions.mine"))
-        else:
+        if not outcome.refused:
             flash(
                 "答复已公开，提问单位和关注该场景的用户将收到通知。" if first else "答复已修改。",
                 "success",
@@ -139,16 +117,9 @@ def hide(question_id: int) -> Response:
             for message in errors:
                 flash(message, "danger")
         return redirect(url_for("questions.review_list"))
-    try:
+    with unit_of_work.attempt(stale=STALE, category="warning") as outcome:
         services.hide(current_user, question, form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    except StaleDataError:
-        db.session.rollback()
-        flash(STALE, "warning")
-    else:
+    if not outcome.refused:
         flash("该提问已隐藏，不再公开显示。", "success")
     return redirect(url_for("questions.review_list"))
 
@@ -163,7 +134,6 @@ def follow(scenario_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     services.follow(current_user, scenario, bool(form.on.data))
-    db.session.commit()
     flash("已关注，该场景有新的答疑时将通知您。" if form.on.data else "已取消关注。", "success")
     return _to_scenario(scenario.id)
 

@@ -8,19 +8,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import audit, taxonomy
+from app import audit, taxonomy, unit_of_work
 from app.engine_builds import jobs as matching_jobs
 from app.engine_builds import learning, maintenance, vocabulary
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.jobs import admin as jobs_admin
 from app.jobs import enqueue
 from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
-from app.listings.services import StaleListingError
 from app.listings.services import close as close_listing
 from app.models import (
     Capability,
@@ -135,18 +132,12 @@ def _decide_listing(listing: Scenario | Capability, noun: str) -> Response:
                 flash(message, "danger")
         return redirect(back)
     subject = f"{noun}“{listing.title}”"
-    try:
+    stale = f"{subject}在您审核期间已被修改，请查看最新内容后重新审核。"
+    with unit_of_work.attempt(stale=stale) as outcome:
         services.decide_listing(
             current_user, listing, form.approved, form.note, seen_version=form.seen_version()
         )
-        db.session.commit()
-    except (StaleListingError, StaleDataError):
-        db.session.rollback()
-        flash(f"{subject}在您审核期间已被修改，请查看最新内容后重新审核。", "danger")
-        return redirect(back)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if outcome.refused:
         return redirect(back)
     flash(f"{subject}已{'通过' if form.approved else '驳回'}。", "success")
     if form.approved:
@@ -165,7 +156,6 @@ def listings_bulk() -> Response:
         flash("请先勾选要通过的内容。", "warning")
         return redirect(back)
     done, refused = services.bulk_approve(current_user, keys)
-    db.session.commit()
     if done:
         flash(f"已批量通过{len(done)}项：{'、'.join(done)}。", "success")
     for message in refused:
@@ -183,16 +173,9 @@ def listing_close(kind: ListingKind, listing_id: int) -> Response:
         flash("关闭时请填写原因。", "danger")
         return redirect(back)
     seen = form.lock_version.data or ""
-    try:
+    with unit_of_work.attempt(stale="该内容已被他人修改，请刷新后重新关闭。") as outcome:
         close_listing(current_user, listing, form.reason.data, parse_id(seen))
-        db.session.commit()
-    except (StaleListingError, StaleDataError):
-        db.session.rollback()
-        flash("该内容已被他人修改，请刷新后重新关闭。", "danger")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
+    if not outcome.refused:
         flash("已关闭，已通知发布单位。", "success")
     return redirect(back)
 
@@ -253,13 +236,10 @@ def _match_args() -> dict[str, str]:
 
 
 def _match_outcome(ids: list[int], form: DecisionForm, back: str = "") -> Response:
-    try:
+    with unit_of_work.attempt() as attempt:
         outcome = matches_service.decide(current_user, ids, form.approved, form.note)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if attempt.refused:
         return redirect(back or url_for("review.matches"))
-    db.session.commit()
     verb = "通过" if form.approved else "驳回"
     if len(ids) == 1 and outcome.done:
         flash(f"该推荐已{verb}。", "success")
@@ -285,13 +265,9 @@ def _decide(apply: Any, back: str, subject: str) -> Response:
             for message in errors:
                 flash(message, "danger")
         return redirect(url_for(back))
-    try:
+    with unit_of_work.attempt() as outcome:
         apply(form)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if not outcome.refused:
         flash(f"{subject}已{'通过' if form.approved else '驳回'}。", "success")
     return redirect(url_for(back))
 
@@ -336,7 +312,6 @@ def engine_rebuild() -> Response:
     if EmptyForm().validate_on_submit():
         maintenance.request_rebuild(refeaturize=True)
         audit.record_event("engine_rebuild", actor=current_user, subject_type="engine")
-        db.session.commit()
         flash("已开始重新分词并构建索引，完成后各服务进程自动切换。", "success")
     return redirect(url_for("review.engine"))
 
@@ -347,7 +322,6 @@ def train_reranker() -> Response:
     if EmptyForm().validate_on_submit():
         enqueue(matching_jobs.TRAIN, created_by=current_user, admin_id=current_user.id)
         audit.record_event("reranker_train", actor=current_user, subject_type="engine")
-        db.session.commit()
         flash("已开始训练，结果将显示在本页“最近一次训练”。", "info")
     return redirect(url_for("review.engine"))
 
@@ -358,7 +332,6 @@ def deactivate_reranker() -> Response:
     if EmptyForm().validate_on_submit():
         learning.deactivate()
         audit.record_event("reranker_deactivate", actor=current_user, subject_type="engine")
-        db.session.commit()
         flash("已停用学习模型，恢复基础评分。", "success")
     return redirect(url_for("review.engine"))
 
@@ -368,13 +341,9 @@ def vocabulary_add() -> Response | str:
     """Add a dictionary word or a synonym group."""
     form = VocabularyForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             vocabulary.add(current_user, VocabularyKind(form.kind.data), form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("已添加；正在按新词表重新分词并构建索引，完成后自动切换。", "success")
     else:
         for errors in form.errors.values():
@@ -389,6 +358,5 @@ def vocabulary_delete(entry_id: int) -> Response:
     entry = _get(VocabularyEntry, entry_id)
     if EmptyForm().validate_on_submit():
         vocabulary.remove(current_user, entry)
-        db.session.commit()
         flash("已删除。", "success")
     return redirect(url_for("review.engine"))

@@ -55,11 +55,10 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
     saved = SavedSearch(
         user_id=user.id, side=side, query=canonical, name=search.describe(filters), alerts=True
     )
-    db.session.add(saved)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this row, not the request
+            db.session.add(saved)
     except IntegrityError as exc:  # the same search saved at the same moment (two tabs)
-        db.session.rollback()
         raise DomainError("已保存过相同的搜索。") from exc
     return saved
 

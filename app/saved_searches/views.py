@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.errors import DomainError
-from app.extensions import db
+from app import unit_of_work
 from app.forms import EmptyForm
 from app.models import SavedSearch
 from app.saved_searches import bp, services
@@ -31,12 +30,10 @@ def create() -> Response:
     form = SaveSearchForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work.attempt(category="error") as outcome:
         saved = services.save(current_user, form.side.data, form.query.data or "")
-    except DomainError as exc:
-        flash(exc.message, "error")
+    if outcome.refused:
         return redirect(url_for("saved_searches.index"))
-    db.session.commit()
     flash(f"已保存搜索“{saved.name}”。有新发布的匹配内容时会通知您。", "success")
     return redirect(saved.path)
 
@@ -57,7 +54,6 @@ def rename(saved_id: int) -> Response:
         flash("；".join(form.name.errors) or "请填写名称。", "error")
         return redirect(url_for("saved_searches.index"))
     services.rename(current_user, saved, form.name.data)
-    db.session.commit()
     flash("已重命名。", "success")
     return redirect(url_for("saved_searches.index"))
 
@@ -69,7 +65,6 @@ def delete(saved_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete(current_user, saved)
-    db.session.commit()
     flash("已删除该订阅。", "success")
     return redirect(url_for("saved_searches.index"))
 
@@ -81,6 +76,5 @@ def toggle_alerts(saved_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     on = services.toggle_alerts(current_user, saved)
-    db.session.commit()
     flash("已开启提醒。" if on else "已关闭提醒。", "success")
     return redirect(url_for("saved_searches.index"))

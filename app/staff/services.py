@@ -63,11 +63,10 @@ def create_staff_account(actor: User, email: str, name: str) -> User:
     user = User(email=email, name=name.strip(), role=Role.REVIEWER, active=False)
     # nobody knows this password: the person sets their own through 找回密码 once granted
     user.set_password(secrets.token_urlsafe(32))
-    db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # losing the race undoes this row, not the request
+            db.session.add(user)
     except IntegrityError as exc:  # the same e-mail was added a moment ago
-        db.session.rollback()
         raise DomainError("该邮箱已有账号。", field="email") from exc
     audit.record(actor, "staff_create", user, email)
     return user

@@ -6,9 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import unit_of_work
 from app.api import tokens
-from app.errors import DomainError
-from app.extensions import db
 from app.forms import EmptyForm
 from app.models.base import utcnow
 from app.staff import bp
@@ -31,14 +30,11 @@ def api_tokens() -> str:
     """Every token; a new one, whose secret this one answer shows (系统管理员)."""
     form = ApiTokenForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form, field="partner") as outcome:
             issued = tokens.issue(
                 current_user, form.partner.data, form.note.data or "", form.days.data
             )
-        except DomainError as error:
-            form.partner.errors = [*form.partner.errors, error.message]
-        else:
-            db.session.commit()
+        if not outcome.refused:
             return _page(ApiTokenForm(formdata=None), secret=issued.secret)
     return _page(form)
 
@@ -50,11 +46,8 @@ def api_token_revoke(token_id: int) -> Response:
     if token is None:
         abort(404)
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             tokens.revoke(current_user, token)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已吊销 {token.partner} 的访问令牌（{token.prefix}…）。", "success")
     return redirect(url_for("staff.api_tokens"))

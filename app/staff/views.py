@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.errors import DomainError
+from app import unit_of_work
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Role, User
@@ -38,12 +38,9 @@ def accounts() -> Response | str:
     """Every account; a new staff account (系统管理员)."""
     form = StaffAccountForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt(form, field="email") as outcome:
             user = services.create_staff_account(current_user, form.email.data, form.name.data)
-        except DomainError as error:
-            form.email.errors = [*form.email.errors, error.message]
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已创建账号 {user.email}，待安全管理员授予角色后启用。", "success")
             return redirect(url_for("staff.accounts"))
     return _list("staff/accounts.html", form=form)
@@ -55,12 +52,9 @@ def account_active(user_id: int) -> Response:
     user = _user(user_id)
     if EmptyForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        try:
+        with unit_of_work.attempt() as outcome:
             services.set_active(current_user, user, active)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已{'启用' if active else '停用'}账号 {user.email}。", "success")
     return redirect(request.referrer or url_for("staff.accounts"))
 
@@ -77,12 +71,9 @@ def grant(user_id: int) -> Response:
     user = _user(user_id)
     form = GrantForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.grant_role(current_user, user, Role(form.role.data))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已授予 {user.email} 角色：{user.role.label}。", "success")
     else:
         flash("请选择要授予的角色。", "danger")
@@ -94,12 +85,9 @@ def unlock(user_id: int) -> Response:
     """Lift an account's sign-in lock before it runs out (安全管理员)."""
     user = _user(user_id)
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.unlock(current_user, user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已解除 {user.email} 的登录锁定。", "success")
     return redirect(url_for("staff.roles"))
 
@@ -109,11 +97,8 @@ def totp_reset(user_id: int) -> Response:
     """Reset a staff account's second factor so it enrols again (安全管理员)."""
     user = _user(user_id)
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.reset_second_factor(current_user, user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash(f"已重置 {user.email} 的双因素认证，其下次登录时须重新绑定。", "success")
     return redirect(url_for("staff.roles"))

@@ -6,18 +6,15 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from app import amounts, submissions
+from app import amounts, submissions, unit_of_work
 from app import listing_kinds as kinds
-from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.listing_kinds import ListingKind, kind_of, route_each_kind
 from app.listing_kinds.versions import diff
 from app.listings import services
-from app.listings.services import StaleListingError
 from app.models import Capability, ListingStatus, Scenario
 from app.recommendations import services as recommendations
 from app.security import policies
@@ -41,20 +38,15 @@ def _detail(listing: Scenario | Capability) -> Response:
 
 def _create(form: Any, create: Any, saved: str) -> Response | None:
     """Save a new draft once: a repeat of the same form is sent to the first one's page."""
-    try:
+    with unit_of_work.attempt(form) as outcome:
         once = submissions.claim(form.submission.data, current_user)
         listing = create(current_user, form.to_input())
-    except submissions.Repeated as repeat:
-        db.session.rollback()
-        flash(repeat.message, "warning")
-        return redirect(repeat.location or url_for("workspace.index"))
-    except DomainError as error:
-        db.session.rollback()
-        _form_error(form, error)
+        response = _detail(listing)
+        submissions.done(once, response.headers["Location"])
+    if isinstance(outcome.error, submissions.Repeated):
+        return redirect(outcome.error.location or url_for("workspace.index"))
+    if outcome.refused:
         return None
-    response = _detail(listing)
-    submissions.done(once, response.headers["Location"])
-    db.session.commit()
     flash(saved, "success")
     return response
 
@@ -88,7 +80,6 @@ def bulk_submit() -> Response:
         flash("请先勾选要提交审核的草稿。", "warning")
         return redirect(back)
     result = workspace.bulk_submit(current_user, keys)
-    db.session.commit()
     if result.done:
         flash(f"已提交审核{len(result.done)}项：{'、'.join(result.done)}。", "success")
     for message in result.refused:
@@ -139,15 +130,12 @@ def _edit(listing: Scenario | Capability) -> Response | str:
     conflict: list[Any] = []
     if form.validate_on_submit():
         typed = form.to_input()
-        try:
+        with unit_of_work.attempt(form, quiet=True) as outcome:
             revision = services.save(current_user, listing, typed, form.seen_version())
-            db.session.commit()
-        except (StaleListingError, StaleDataError):
-            db.session.rollback()
+        if outcome.stale:
             conflict = _conflict(form, listing, typed)
-        except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+        elif outcome.error is not None:
+            unit_of_work.show(outcome.error, form)
         else:
             if revision:
                 flash("修改已提交审核。审核通过前，公开页面仍显示原内容。", "success")
@@ -177,23 +165,11 @@ def _conflict(form: Any, listing: Scenario | Capability, typed: Any) -> list[Any
     return diff(kind, current.to_snapshot(), typed.to_snapshot())
 
 
-def _form_error(form: Any, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")
-
-
 def _submit(listing: Scenario | Capability) -> Response:
     if EmptyForm().validate_on_submit():
-        try:
+        with unit_of_work.attempt() as outcome:
             services.submit(current_user, listing)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if not outcome.refused:
             flash("已提交审核，平台管理员审核通过后将公开发布。", "success")
     return _detail(listing)
 
@@ -223,16 +199,9 @@ def _end(listing: Scenario | Capability, apply: Any, verb: str) -> Response:
             for message in errors:
                 flash(f"{verb}失败：{message}", "danger")
         return _detail(listing)
-    try:
+    with unit_of_work.attempt(stale=f"该内容已被他人修改，请刷新后重新{verb}。") as outcome:
         apply(form.reason.data, form.seen_version())
-        db.session.commit()
-    except (StaleListingError, StaleDataError):
-        db.session.rollback()
-        flash(f"该内容已被他人修改，请刷新后重新{verb}。", "danger")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
+    if not outcome.refused:
         flash(f"已{verb}。", "success")
     return _detail(listing)
 
