@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
-.PHONY: help run dev serve matching worker test lint audit lock seed clean bench translations
+.PHONY: help run dev serve matching worker test lint typecheck audit lock seed clean bench translations
 
 # The audited dependency set: every install pins its packages to it (`make lock` refreshes it).
 LOCK      := deploy/constraints.txt
@@ -16,7 +16,7 @@ LOCK_VENV := .venv-lock
 PIP_INSTALL = $(BIN)/pip install -q -c $(LOCK)
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ test: $(VENV)/.installed-dev ## run the whole suite (TEST_DATABASE_URL selects P
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(BIN)/ruff check app tests
 	$(BIN)/ruff format --check app tests
+
+typecheck: $(VENV)/.installed-dev ## mypy over app/: strict for the engine, the services and the policies (pyproject.toml)
+	$(BIN)/mypy
 
 audit: $(VENV)/.installed-dev ## security gates: lock complete, privacy inventory, bandit, pip-audit of the lock (deploy/audit-waivers.toml)
 	$(BIN)/python -m app.gates lock-check
