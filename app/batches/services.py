@@ -23,6 +23,7 @@ from app.models import (
     Organization,
     Scenario,
     TaxonomyTerm,
+    User,
 )
 
 _DIGITS = "零一二三四五六七八九"
@@ -50,7 +51,7 @@ def default_title(kind: BatchKind, number: int, year: int) -> str:
     return f"{year}年第{chinese_number(number)}批{kind.label}"
 
 
-def create(admin: Any, kind: BatchKind) -> Batch:
+def create(admin: User, kind: BatchKind) -> Batch:
     """A new, empty batch with the next number of its kind."""
     number = next_number(kind)
     batch = Batch(kind=kind, number=number, title=default_title(kind, number, clock.today().year))
@@ -74,7 +75,7 @@ def model_of(kind: BatchKind) -> type[Scenario] | type[Capability]:
     return Scenario if kind is BatchKind.SCENARIO else Capability
 
 
-def update(admin: Any, batch: Batch, title: str, intro: str, listing_ids: Sequence[int]) -> None:
+def update(admin: User, batch: Batch, title: str, intro: str, listing_ids: Sequence[int]) -> None:
     """Change the title and the listings (published ones only, in the order given)."""
     _require_unpublished(batch)
     title = title.strip()
@@ -102,7 +103,7 @@ def update(admin: Any, batch: Batch, title: str, intro: str, listing_ids: Sequen
     audit.record(admin, "edit", batch, f"{len(ids)}项")
 
 
-def publish(admin: Any, batch: Batch, on: date) -> None:
+def publish(admin: User, batch: Batch, on: date) -> None:
     """Make a batch public on a date (today: at once; later: it appears on that day)."""
     _require_unpublished(batch)
     if not batch.items:
@@ -113,14 +114,14 @@ def publish(admin: Any, batch: Batch, on: date) -> None:
     audit.record(admin, "publish", batch, on.isoformat())
 
 
-def unschedule(admin: Any, batch: Batch) -> None:
+def unschedule(admin: User, batch: Batch) -> None:
     """Take a scheduled batch back to composing (before its day comes)."""
     _require_unpublished(batch)
     batch.publish_on = None
     audit.record(admin, "unschedule", batch)
 
 
-def delete(admin: Any, batch: Batch) -> None:
+def delete(admin: User, batch: Batch) -> None:
     """Remove a batch that was never published."""
     _require_unpublished(batch)
     audit.record(admin, "delete", batch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,18 +25,20 @@ from app.models import (
     RecommendationStatus,
     Role,
     Scenario,
+    User,
 )
 from app.notifications import services as notifications
 from app.recommendations.documents import document
 from app.recommendations.explain import Reasons, reasons
 from app.recommendations.live import live
 from app.security import policies
+from app.security.policies import Visitor
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
 ALREADY_APPLIED = "贵单位已申请过该场景，请在“我的对接”中查看进展。"
 
 
-def may_view_scenario(user: Any, scenario: Scenario) -> bool:
+def may_view_scenario(user: Visitor, scenario: Scenario) -> bool:
     """Open scenarios are public; after its deadline a firm engaged with one still sees it."""
     if policies.can_view(user, scenario):
         return True
@@ -58,7 +59,7 @@ def existing(scenario_id: int, firm_id: int) -> Engagement | None:
     )
 
 
-def can_apply(user: Any, scenario: Scenario) -> bool:
+def can_apply(user: Visitor, scenario: Scenario) -> bool:
     """A firm user may apply to a published scenario it has not applied to yet."""
     return (
         getattr(user, "is_authenticated", False)
@@ -69,7 +70,7 @@ def can_apply(user: Any, scenario: Scenario) -> bool:
 
 
 def apply(
-    user: Any,
+    user: User,
     scenario: Scenario,
     proposal: str,
     capability_id: int | None = None,
@@ -141,7 +142,7 @@ def accepted_by(recommendation: Recommendation) -> set[int]:
     )
 
 
-def accept_recommendation(user: Any, recommendation: Recommendation) -> Engagement | None:
+def accept_recommendation(user: User, recommendation: Recommendation) -> Engagement | None:
     """发起对接/接受推荐: one side accepts; when both have, the engagement starts."""
     scenario, capability = recommendation.scenario, recommendation.capability
     sides = {scenario.organization_id, capability.organization_id}
@@ -194,7 +195,7 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
 
 
 def set_shortlisted(
-    user: Any, engagement: Engagement, shortlisted: bool, expected_version: int | None
+    user: User, engagement: Engagement, shortlisted: bool, expected_version: int | None
 ) -> None:
     """The publisher puts an applicant on its shortlist (入围), or takes it off."""
     lifecycle.check_version(engagement, expected_version)

@@ -25,7 +25,7 @@ from app.excel.columns import ORG_COLUMN, Column, Kind, columns
 from app.excel.reader import RawRow, read_rows
 from app.extensions import db
 from app.matching import Listing
-from app.models import Capability, ListingStatus, Organization, Role, Scenario
+from app.models import Capability, ListingStatus, Organization, Role, Scenario, User
 from app.models.base import utcnow
 from app.models.listing import (
     ReferenceCase,
@@ -98,7 +98,7 @@ def import_key(title: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def check(data: bytes, kind: Kind, user: Any) -> Preview:
+def check(data: bytes, kind: Kind, user: User) -> Preview:
     """Check every row of an uploaded file (FileRefused when the file itself is unusable)."""
     admin = user.role is Role.REVIEWER
     cols = columns(kind)
@@ -149,7 +149,7 @@ class _OrgFinder:
 
 
 def _check_row(
-    row: RawRow, cols: tuple[Column, ...], rules: _Rules, orgs: _OrgFinder | None, user: Any
+    row: RawRow, cols: tuple[Column, ...], rules: _Rules, orgs: _OrgFinder | None, user: User
 ) -> RowCheck:
     result = RowCheck(row.number)
     for column in cols:
@@ -336,7 +336,7 @@ class ImportResult:
 
 
 def import_valid(
-    preview: Preview, user: Any, progress: Callable[[int, int, str], None] | None = None
+    preview: Preview, user: User, progress: Callable[[int, int, str], None] | None = None
 ) -> ImportResult:
     """Insert every valid row in bulk (flushed, not committed): all of them or, on error, none.
 
@@ -520,5 +520,5 @@ def _bulk(table: sa.Table, params: list[dict[str, Any]]) -> None:
         db.session.execute(table.insert(), params)
 
 
-def _audit(user: Any, subject_type: str, ids: list[int]) -> None:
+def _audit(user: User, subject_type: str, ids: list[int]) -> None:
     audit.record_bulk(user, "import", subject_type, ids)

@@ -33,6 +33,7 @@ from app.models import (
     ListingVersion,
     ReferenceCase,
     Scenario,
+    User,
     VersionStatus,
 )
 from app.models.base import utcnow
@@ -71,7 +72,7 @@ def check_fresh(listing: Listing, seen_version: int | None) -> None:
 # ---------------------------------------------------------------- writing
 
 
-def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
+def create_scenario(user: User, data: ScenarioInput) -> Scenario:
     """A new draft scenario owned by the user's organisation."""
     if user.role is not Role.PUBLISHER:
         raise DomainError("只有场景发布单位可以发布场景。")
@@ -83,7 +84,7 @@ def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     return scenario
 
 
-def create_capability(user: Any, data: CapabilityInput) -> Capability:
+def create_capability(user: User, data: CapabilityInput) -> Capability:
     """A new draft capability owned by the user's firm."""
     if user.role is not Role.FIRM:
         raise DomainError("只有数字企业可以发布能力。")
@@ -95,7 +96,7 @@ def create_capability(user: Any, data: CapabilityInput) -> Capability:
     return capability
 
 
-def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
+def save(user: User, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
     """Save an owner's edit; return True when it became a revision waiting for review.
 
     Drafts, rejected and withdrawn listings change in place. A published listing keeps its
@@ -114,7 +115,7 @@ def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | No
     return True
 
 
-def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
+def _save_revision(user: User, listing: Listing, data: ListingInput) -> None:
     snapshot = data.to_snapshot()
     revision = pending_version(listing)
     if revision is None:
@@ -224,7 +225,7 @@ def _version_owner(listing: Listing) -> sa.ColumnElement[bool]:
 
 
 def _new_version(
-    user: Any, listing: Listing, snapshot: dict[str, Any], is_revision: bool
+    user: User, listing: Listing, snapshot: dict[str, Any], is_revision: bool
 ) -> ListingVersion:
     db.session.flush()  # the listing needs its id
     last = db.session.scalar(
@@ -257,7 +258,7 @@ def _baseline(listing: Listing) -> None:
     db.session.flush()
 
 
-def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, note: str) -> None:
+def _decide_version(version: ListingVersion, admin: User, status: VersionStatus, note: str) -> None:
     # read first: an expired reviewer reloads, and that query's autoflush must not write a
     # decided version without its decision time (the decided_has_time CHECK)
     reviewer_id = getattr(admin, "id", None)
@@ -270,7 +271,7 @@ def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, 
 # ---------------------------------------------------------------- lifecycle
 
 
-def submit(user: Any, listing: Listing) -> None:
+def submit(user: User, listing: Listing) -> None:
     """Send a draft, rejected or withdrawn listing to the administrators' review queue."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能提交本单位的内容。")
@@ -284,7 +285,7 @@ def submit(user: Any, listing: Listing) -> None:
     audit.record(user, "submit", listing)
 
 
-def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> None:
+def approve(admin: User, listing: Listing, seen_version: int | None = None) -> None:
     """Publish a listing under review, or its waiting revision."""
     check_fresh(listing, seen_version)
     revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
@@ -319,7 +320,7 @@ def _published(listing: Listing, first: bool) -> None:
     enqueue("listings.published", side=kind_of(listing), listing_id=listing.id, first=first)
 
 
-def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+def reject(admin: User, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """Send a listing, or its waiting revision, back to its owner with the reason."""
     reason = reason.strip()
     if not reason:
@@ -346,14 +347,14 @@ def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None =
     _tell_owner(listing, f"“{listing.title}”未通过审核。", body=f"驳回原因：{reason}")
 
 
-def withdraw(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+def withdraw(user: User, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """The owner takes a listing back from review or from publication."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能撤回本单位的内容。")
     _end(user, listing, "withdraw", OWNER, reason, seen_version)
 
 
-def close(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+def close(user: User, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """The owner or an administrator closes a published listing (e.g. the need was met)."""
     if policies.is_reviewer(user):
         actor = ADMIN
@@ -369,7 +370,7 @@ def close(user: Any, listing: Listing, reason: str, seen_version: int | None = N
 
 
 def _end(
-    user: Any, listing: Listing, action: str, actor: str, reason: str, seen_version: int | None
+    user: User, listing: Listing, action: str, actor: str, reason: str, seen_version: int | None
 ) -> None:
     reason = reason.strip()
     if not reason:
@@ -385,7 +386,7 @@ def _end(
     audit.record(user, action, listing, reason)
 
 
-def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
+def _drop_pending_version(user: User, listing: Listing, note: str) -> None:
     version = pending_version(listing)
     if version is not None:
         _decide_version(version, user, VersionStatus.REJECTED, note)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
 from app.matching.weights import SIGNALS
-from app.models import Recommendation, RecommendationStatus, RerankerModel
+from app.models import Recommendation, RecommendationStatus, RerankerModel, User
 from app.models.base import utcnow
 from app.recommendations.live import live
 from app.recommendations.maintenance import request_rebuild
@@ -45,7 +45,7 @@ def examples() -> list[Example]:
     ]
 
 
-def train(admin: Any = None, seed: int = 0) -> RerankerModel:
+def train(admin: User | None = None, seed: int = 0) -> RerankerModel:
     """Train on the decisions, evaluate on held-out ones, activate only if it beats the base score."""
     from app.matching.learn import train_and_decide
 

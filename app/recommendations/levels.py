@@ -14,7 +14,6 @@ import random
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
@@ -22,7 +21,7 @@ from flask import current_app, g, has_request_context
 from app.errors import DomainError
 from app.extensions import db
 from app.matching.calibration import Calibration, expected_calibration_error, fit, load_calibration
-from app.models import MatchCalibration, Recommendation, RecommendationStatus
+from app.models import MatchCalibration, Recommendation, RecommendationStatus, User
 
 HIGH, MEDIUM, POSSIBLE = "high", "medium", "possible"
 LABELS = {HIGH: "高度匹配", MEDIUM: "较为匹配", POSSIBLE: "可能相关"}
@@ -119,7 +118,7 @@ def score_for(p: float) -> float:
     return calibration().score_for(p)
 
 
-def refit(admin: Any = None, seed: int = 0) -> MatchCalibration:
+def refit(admin: User | None = None, seed: int = 0) -> MatchCalibration:
     """Refit the calibration on the review decisions (approved = relevant); DomainError when
     there are too few of them or only one outcome. The cross-validated ECE is kept."""
     rows = db.session.execute(

@@ -26,6 +26,7 @@ from app.models import (
     RecommendationImpression,
     RecommendationStatus,
     Scenario,
+    User,
 )
 from app.models.base import utcnow
 from app.notifications import services as notifications
@@ -36,6 +37,7 @@ from app.recommendations.levels import Level, level
 from app.recommendations.live import live
 from app.recommendations.specific import has_reason, listing_basis
 from app.recommendations.state import read_vocabulary
+from app.security.policies import Visitor
 
 __all__ = ["MatchingUnavailable"]
 
@@ -150,7 +152,7 @@ def scenarios_for(
 
 
 def record_impression(
-    user: Any, listing: Scenario | Capability, shown: Shown, filters: Filters | None
+    user: Visitor, listing: Scenario | Capability, shown: Shown, filters: Filters | None
 ) -> None:
     """Keep what a detail page showed, in a short transaction of its own (the page is a GET);
     best-effort: a failure is logged and the page is still shown."""
@@ -213,7 +215,7 @@ def _existing_pairs(listing: Scenario | Capability) -> set[tuple[int, int]]:
     return {(s, c) for s, c in rows}
 
 
-def decide(admin: Any, recommendation: Recommendation, approve: bool, reason: str = "") -> None:
+def decide(admin: User, recommendation: Recommendation, approve: bool, reason: str = "") -> None:
     """An administrator pushes a pair to both sides, or turns it down with a reason."""
     if recommendation.status is not RecommendationStatus.PENDING:
         raise DomainError(f"该推荐已{recommendation.status.label}，不能重复审核。")

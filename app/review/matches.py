@@ -9,14 +9,13 @@ leaves the queue and cannot be pushed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Capability, Engagement, Recommendation, RecommendationStatus
+from app.models import Capability, Engagement, Recommendation, RecommendationStatus, User
 from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.paging import parse_id
@@ -72,7 +71,7 @@ def _refusal(rec: Recommendation, approve: bool) -> str:
     return ""
 
 
-def _claim(admin: Any, rec: Recommendation, approve: bool, reason: str) -> bool:
+def _claim(admin: User, rec: Recommendation, approve: bool, reason: str) -> bool:
     """Decide the pair if it is still pending (one statement); False when someone was first."""
     status = RecommendationStatus.APPROVED if approve else RecommendationStatus.REJECTED
     result = db.session.execute(
@@ -85,7 +84,7 @@ def _claim(admin: Any, rec: Recommendation, approve: bool, reason: str) -> bool:
     return result.rowcount == 1
 
 
-def decide(admin: Any, ids: list[int], approve: bool, reason: str = "") -> Outcome:
+def decide(admin: User, ids: list[int], approve: bool, reason: str = "") -> Outcome:
     """Push each pair to both sides, or turn each down with the one reason; each on its own."""
     reason = reason.strip()
     if not approve and not reason:

@@ -23,13 +23,14 @@ from app.models import (
     OrgStatus,
     Scenario,
     TaxonomyTerm,
+    User,
     VersionStatus,
 )
 from app.models.base import utcnow
 from app.paging import parse_id
 
 
-def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
+def decide_organization(admin: User, org: Organization, approve: bool, reason: str = "") -> None:
     """Approve an organisation so it may publish, or reject it with a reason."""
     if org.status is not OrgStatus.PENDING:
         raise DomainError(f"该单位已{org.status.label}，不能重复审核。")
@@ -42,7 +43,7 @@ def decide_organization(admin: Any, org: Organization, approve: bool, reason: st
 
 
 def decide_listing(
-    admin: Any,
+    admin: User,
     listing: Scenario | Capability,
     approve: bool,
     reason: str,
@@ -283,7 +284,7 @@ def organization_history(org_ids: set[int], limit: int = 8) -> dict[int, list[Hi
     return history
 
 
-def bulk_approve(admin: Any, keys: list[str]) -> tuple[list[str], list[str]]:
+def bulk_approve(admin: User, keys: list[str]) -> tuple[list[str], list[str]]:
     """Approve several listings, each on its own; return the titles done and the refusals."""
     done, refused = [], []
     for key in dict.fromkeys(keys):

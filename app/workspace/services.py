@@ -22,6 +22,7 @@ from app.models import (
     RecommendationStatus,
     Role,
     Scenario,
+    User,
 )
 from app.paging import parse_id
 from app.workspace.forms import CapabilityForm, ScenarioForm
@@ -77,7 +78,7 @@ def _open_recommendations(org_id: int) -> sa.Select:
     )
 
 
-def todo(user: Any) -> list[Todo]:
+def todo(user: User) -> list[Todo]:
     """What waits for this publisher or firm user, with counts (zero lines left out)."""
     org_id = user.organization_id
     publisher = user.role is Role.PUBLISHER
@@ -152,7 +153,7 @@ class BulkResult:
     refused: list[str] = field(default_factory=list)
 
 
-def bulk_submit(user: Any, keys: list[str]) -> BulkResult:
+def bulk_submit(user: User, keys: list[str]) -> BulkResult:
     """Submit each chosen draft for review on its own: one refused leaves the others done."""
     model = Scenario if user.role is Role.PUBLISHER else Capability
     result = BulkResult()
