@@ -96,11 +96,12 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     engagements = _load_engagements(demo / "engagements.json", scenarios, capabilities, orgs)
     published = _load_batches(demo / "batches.json", scenarios, users)
     engine = live(current_app).engine()
-    for listing in (*scenarios, *capabilities):
+    listings: list[Scenario | Capability] = [*scenarios, *capabilities]
+    for listing in listings:
         store_features(listing, engine)
         recommendations.record_change(listing)  # every matcher indexes the published ones
         if listing.status is ListingStatus.PUBLISHED:  # found by words on the list pages
-            store_document(db.session, listing, engine.tokenizer)
+            store_document(db.session(), listing, engine.tokenizer)
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(

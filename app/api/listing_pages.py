@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -96,7 +96,9 @@ def get(side: str, listing_id: int) -> Listing | None:
     if not 0 < listing_id <= MAX_ID:
         return None
     model = SIDES[side]
-    return db.session.scalar(sa.select(model).where(model.id == listing_id, model.open_clause()))
+    query = sa.select(model).where(model.id == listing_id, model.open_clause())
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    return cast("Listing | None", db.session.scalar(query))
 
 
 # ---------------------------------------------------------------- the public form

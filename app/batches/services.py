@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -128,7 +128,7 @@ def delete(admin: User, batch: Batch) -> None:
     db.session.delete(batch)
 
 
-def _with_items(query: sa.Select) -> sa.Select:
+def _with_items(query: sa.Select[Batch]) -> sa.Select[Batch]:
     return query.options(
         selectinload(Batch.items)
         .selectinload(BatchItem.scenario)
@@ -249,7 +249,9 @@ def candidates(
     query = query.options(selectinload(model.organization)).order_by(
         model.published_at.desc(), model.id.desc()
     )
-    rows = db.session.scalars(query.limit(CANDIDATE_LIMIT + len(chosen)))
+    found = db.session.scalars(query.limit(CANDIDATE_LIMIT + len(chosen)))
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", found)
     return [r for r in rows if r.id not in chosen][:CANDIDATE_LIMIT]
 
 

@@ -145,7 +145,7 @@ def can_preview(user: Visitor, case: ExcellentCase) -> bool:
     )
 
 
-def published(keyword: str = "") -> sa.Select:
+def published(keyword: str = "") -> sa.Select[ExcellentCase]:
     """Published cases, newest first, matching a keyword in their text or parties."""
     query = (
         sa.select(ExcellentCase)

@@ -419,11 +419,13 @@ def by_domain() -> Chart:
     )
 
 
-def _grouped(query: sa.Select) -> dict[Any, int]:
+def _grouped(query: sa.Select[*tuple[Any, ...]]) -> dict[Any, int]:
     return {key: _int(n) for key, n in db.session.execute(query)}
 
 
-def _links_per_term(link: sa.Table, owner: Any, owners: sa.Select | None = None) -> dict[int, int]:
+def _links_per_term(
+    link: sa.Table, owner: sa.Column[int], owners: sa.Select[int] | None = None
+) -> dict[int, int]:
     """A tag or domain link table's rows per term: all of them, or only those of some owners.
 
     Listings per term are counted as all links minus the links of the listings left out: the

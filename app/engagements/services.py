@@ -61,11 +61,13 @@ def existing(scenario_id: int, firm_id: int) -> Engagement | None:
 
 def can_apply(user: Visitor, scenario: Scenario) -> bool:
     """A firm user may apply to a published scenario it has not applied to yet."""
+    firm_id = getattr(user, "organization_id", None)
     return (
-        getattr(user, "is_authenticated", False)
+        bool(getattr(user, "is_authenticated", False))
         and user.role is Role.FIRM
+        and firm_id is not None
         and scenario.is_published
-        and existing(scenario.id, user.organization_id) is None
+        and existing(scenario.id, firm_id) is None
     )
 
 
@@ -208,7 +210,7 @@ def set_shortlisted(
     audit.record(user, "shortlist" if shortlisted else "unshortlist", engagement)
 
 
-def _with_parties(query: sa.Select) -> sa.Select:
+def _with_parties(query: sa.Select[Engagement]) -> sa.Select[Engagement]:
     return query.options(
         selectinload(Engagement.scenario).selectinload(Scenario.organization),
         selectinload(Engagement.firm),
@@ -216,7 +218,9 @@ def _with_parties(query: sa.Select) -> sa.Select:
     )
 
 
-def for_organization(org: Organization, stage: EngagementStage | None = None) -> sa.Select:
+def for_organization(
+    org: Organization, stage: EngagementStage | None = None
+) -> sa.Select[Engagement]:
     """The organisation's engagements on either side, newest activity first."""
     query = (
         sa.select(Engagement)
@@ -228,7 +232,7 @@ def for_organization(org: Organization, stage: EngagementStage | None = None) ->
     return _with_parties(query.order_by(Engagement.updated_at.desc(), Engagement.id.desc()))
 
 
-def all_engagements(stage: EngagementStage | None = None) -> sa.Select:
+def all_engagements(stage: EngagementStage | None = None) -> sa.Select[Engagement]:
     """Every engagement, for administrators, optionally of one stage."""
     query = sa.select(Engagement)
     if stage is not None:
@@ -271,9 +275,9 @@ def applicants(scenario: Scenario, scored: bool = True) -> list[Applicant]:
     )
     rows = []
     for engagement in engagements:
-        scored = [(best[c.id], c) for c in candidates[engagement.id] if c.id in best]
-        if scored:
-            match, capability = max(scored, key=lambda pair: (pair[0].score, -pair[1].id))
+        pairs = [(best[c.id], c) for c in candidates[engagement.id] if c.id in best]
+        if pairs:
+            match, capability = max(pairs, key=lambda pair: (pair[0].score, -pair[1].id))
             rows.append(
                 Applicant(
                     engagement,

@@ -45,7 +45,10 @@ _DATE_FORMATS = (
 )
 _TERM_SPLIT = re.compile(r"[、，,;；\s]+")
 OWNER_ROLE = {"scenario": Role.PUBLISHER, "capability": Role.FIRM}
-MODEL = {"scenario": Scenario, "capability": Capability}
+MODEL: dict[str, type[Scenario] | type[Capability]] = {
+    "scenario": Scenario,
+    "capability": Capability,
+}
 
 
 @dataclass

@@ -29,7 +29,12 @@ def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[
     from app.recommendations.levels import review_min_score
     from app.saved_searches import services as saved_searches
 
-    listing = db.session.get(Scenario if side == "scenario" else Capability, listing_id)
+    # one get per model: SQLAlchemy's overloads join Scenario | Capability to Base
+    listing: Scenario | Capability | None = (
+        db.session.get(Scenario, listing_id)
+        if side == "scenario"
+        else db.session.get(Capability, listing_id)
+    )
     if listing is None or not listing.is_published:
         return {"skipped": "no longer published"}
     alerted = saved_searches.alert_for(listing) if first else 0

@@ -147,7 +147,7 @@ def unread_count(user: User) -> int:
     return db.session.scalar(query) or 0
 
 
-def for_user(user: User, unread_only: bool = False) -> sa.Select:
+def for_user(user: User, unread_only: bool = False) -> sa.Select[Notification]:
     """The user's notifications, newest first (a query, for pagination)."""
     query = sa.select(Notification).where(Notification.user_id == user.id)
     if unread_only:

@@ -201,7 +201,7 @@ def pending(scenario_id: int) -> list[ScenarioQuestion]:
     return list(db.session.scalars(query))
 
 
-def asked_by(user: User, scenario_id: int | None = None) -> sa.Select:
+def asked_by(user: User, scenario_id: int | None = None) -> sa.Select[ScenarioQuestion]:
     """The user's own questions (hidden ones too, with the reason), newest first."""
     query = sa.select(ScenarioQuestion).where(ScenarioQuestion.asker_id == user.id)
     if scenario_id is not None:
@@ -209,7 +209,7 @@ def asked_by(user: User, scenario_id: int | None = None) -> sa.Select:
     return query.order_by(ScenarioQuestion.created_at.desc(), ScenarioQuestion.id.desc())
 
 
-def for_publisher(organization_id: int) -> sa.Select:
+def for_publisher(organization_id: int) -> sa.Select[ScenarioQuestion]:
     """Visible questions on the organisation's scenarios: pending first, then newest."""
     return (
         sa.select(ScenarioQuestion)
@@ -223,7 +223,7 @@ def for_publisher(organization_id: int) -> sa.Select:
     )
 
 
-def for_review() -> sa.Select:
+def for_review() -> sa.Select[ScenarioQuestion]:
     """Every question, newest first, for administrators (who also see the hidden ones)."""
     return sa.select(ScenarioQuestion).order_by(
         ScenarioQuestion.created_at.desc(), ScenarioQuestion.id.desc()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -130,11 +130,15 @@ def recommend(
     return Shown(shown, answer.engine_version, more)
 
 
-def _load(model: type[Scenario] | type[Capability], ids: Sequence[int]) -> dict[int, Any]:
+def _load(
+    model: type[Scenario] | type[Capability], ids: Sequence[int]
+) -> dict[int, Scenario | Capability]:
     if not ids:
         return {}
     query = sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organization))
-    return {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", db.session.scalars(query))
+    return {row.id: row for row in rows}
 
 
 def capabilities_for(

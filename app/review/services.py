@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -86,7 +87,10 @@ def pending_organizations() -> list[Organization]:
 
 # ---------------------------------------------------------------- the listing queue
 
-KINDS = {"scenario": Scenario, "capability": Capability}
+KINDS: dict[str, type[Scenario] | type[Capability]] = {
+    "scenario": Scenario,
+    "capability": Capability,
+}
 QUEUE_PAGE_SIZE = 20
 
 
@@ -154,7 +158,7 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select).all())
 
 
-def _queue_part(kind: str, filters: QueueFilters) -> sa.Select:
+def _queue_part(kind: str, filters: QueueFilters) -> sa.Select[str, int, datetime]:
     model = KINDS[kind]
     fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
     waiting = sa.and_(fk == model.id, ListingVersion.status == VersionStatus.PENDING)
@@ -214,7 +218,7 @@ def queued_listings(kind: str, filters: QueueFilters, limit: int) -> list[Any]:
     return [rows[i] for i in ids]
 
 
-def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
+def _load_listings(kind: str, ids: list[int]) -> dict[int, Scenario | Capability]:
     """The listings with everything the page and the diff read (no query per item)."""
     if not ids:
         return {}
@@ -223,7 +227,9 @@ def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
     query = query.options(selectinload(model.organization), selectinload(model.tags))
     if model is Capability:
         query = query.options(selectinload(Capability.domains), selectinload(Capability.cases))
-    return {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", db.session.scalars(query))
+    return {row.id: row for row in rows}
 
 
 def _pending_versions(kind: str, ids: list[int]) -> dict[int, ListingVersion]:
@@ -289,7 +295,9 @@ def bulk_approve(admin: User, keys: list[str]) -> tuple[list[str], list[str]]:
     done, refused = [], []
     for key in dict.fromkeys(keys):
         parsed = _parse_key(key)
-        listing = db.session.get(KINDS[parsed[0]], parsed[1]) if parsed else None
+        found = db.session.get(KINDS[parsed[0]], parsed[1]) if parsed else None
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        listing = cast("Scenario | Capability | None", found)
         if listing is None or parsed is None:
             refused.append(f"{key}：内容不存在")
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -237,7 +238,8 @@ class Slice:
             .order_by(*(key.clause(backwards) for key in again))
             .options(*card_options(side))
         )
-        rows = list(db.session.scalars(query))
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        rows = cast("list[Listing]", list(db.session.scalars(query)))
         return rows[::-1] if backwards else rows
 
 
@@ -255,7 +257,9 @@ def load(side: str, ids: Sequence[int]) -> list[Listing]:
         return []
     model = SIDES[side]
     query = sa.select(model).where(ids_in(model.id, ids)).options(*card_options(side))
-    rows = {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    found = cast("sa.ScalarResult[Listing]", db.session.scalars(query))
+    rows = {row.id: row for row in found}
     return [rows[i] for i in ids if i in rows]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -35,7 +35,8 @@ NOUN = {"scenarios": "场景", "capabilities": "能力"}
 
 def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
     """The listing if it belongs to the user's organisation; 404 otherwise (no hint it exists)."""
-    listing = db.session.get(model, listing_id)
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    listing = cast("Scenario | Capability | None", db.session.get(model, listing_id))
     if listing is None or not policies.is_owner(current_user, listing):
         abort(404)
     return listing
@@ -272,7 +273,7 @@ def _end(listing: Scenario | Capability, apply: Any, verb: str) -> Response:
 @bp.route("/<any(scenarios, capabilities):kind>/<int:listing_id>/versions")
 def versions(kind: str, listing_id: int) -> str:
     """Every version of a listing with what changed, who submitted and who decided it."""
-    listing = db.session.get(MODELS[kind], listing_id)
+    listing = cast("Scenario | Capability | None", db.session.get(MODELS[kind], listing_id))
     if listing is None or not (
         policies.is_owner(current_user, listing) or policies.is_reviewer(current_user)
     ):
