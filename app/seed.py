@@ -231,11 +231,11 @@ def _load_batches(path: Path, scenarios: list[Scenario], users: list[User]) -> l
         return []
     records = json.loads(path.read_text(encoding="utf-8"))["scenario_batches"]
     admin = next((u for u in users if u.role is Role.REVIEWER), None)
-    if records and admin is None:
-        raise SeedError(f"{path.name}: users.json has no 平台审核员 to publish the batches")
     by_title = {s.title: s for s in scenarios}
     loaded = []
     for rec in records:
+        if admin is None:
+            raise SeedError(f"{path.name}: users.json has no 平台审核员 to publish the batches")
         unknown = [title for title in rec["scenarios"] if title not in by_title]
         if unknown:
             raise SeedError(f"{path.name}: unknown scenarios {unknown}")

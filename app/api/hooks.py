@@ -34,12 +34,12 @@ BAD_HEADER = "Authorization 头格式应为“Bearer <令牌>”。"
 class ApiSessions(SecureCookieSessionInterface):
     """Browser sessions everywhere but /api/: there, an empty session that is never saved."""
 
-    def open_session(self, app: Flask, request_: object) -> SecureCookieSession | None:  # type: ignore[override]
+    def open_session(self, app: Flask, request_: object) -> SecureCookieSession | None:
         if getattr(request_, "path", "").startswith("/api/"):
             return self.session_class()
         return super().open_session(app, request_)  # type: ignore[arg-type]
 
-    def save_session(self, app: Flask, session: object, response: Response) -> None:  # type: ignore[override]
+    def save_session(self, app: Flask, session: object, response: Response) -> None:
         if request.path.startswith("/api/"):
             return
         super().save_session(app, session, response)  # type: ignore[arg-type]

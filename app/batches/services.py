@@ -268,5 +268,6 @@ def batches_holding(kind: BatchKind, ids: Sequence[int]) -> dict[int, list[str]]
     )
     found: dict[int, list[str]] = {}
     for listing_id, title in db.session.execute(query):
-        found.setdefault(listing_id, []).append(title)
+        if listing_id is not None:  # always: the column is one of the ids asked for
+            found.setdefault(listing_id, []).append(title)
     return found

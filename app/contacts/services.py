@@ -172,7 +172,7 @@ def _last_reveal(user_id: int, organization_id: int, now: datetime) -> int | Non
     return db.session.scalar(query.limit(1))
 
 
-def log_query(organization_id: int | None = None) -> sa.Select[tuple[ContactReveal]]:
+def log_query(organization_id: int | None = None) -> sa.Select[ContactReveal]:
     """The reveal log, newest first; with an organisation, reveals by it or of it."""
     query = sa.select(ContactReveal).options(
         selectinload(ContactReveal.user),

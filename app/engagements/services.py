@@ -148,7 +148,7 @@ def accept_recommendation(user: User, recommendation: Recommendation) -> Engagem
     """发起对接/接受推荐: one side accepts; when both have, the engagement starts."""
     scenario, capability = recommendation.scenario, recommendation.capability
     sides = {scenario.organization_id, capability.organization_id}
-    if user.organization_id not in sides:
+    if user.organization is None or user.organization_id not in sides:
         raise DomainError("只有推荐双方可以接受该推荐。")
     if recommendation.status is not RecommendationStatus.APPROVED:
         raise DomainError("该推荐尚未通过审核。")

@@ -325,7 +325,7 @@ def _existing_keys(kind: Kind, keys: set[str]) -> set[tuple[int, str]]:
         query = sa.select(model.organization_id, model.import_key).where(
             model.import_key.in_(ordered[start : start + 1000])
         )
-        found.update((org, key) for org, key in db.session.execute(query))
+        found.update((org, key) for org, key in db.session.execute(query) if key is not None)
     return found
 
 
@@ -369,7 +369,7 @@ def import_valid(
 CHUNK = 500
 
 
-def _listing_row(row: RowCheck, status: ListingStatus, features: dict) -> dict[str, Any]:
+def _listing_row(row: RowCheck, status: ListingStatus, features: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     return {
         "organization_id": row.organization_id,
@@ -410,7 +410,7 @@ def _scenario_docs(rows: list[RowCheck]) -> list[Listing]:
 def _capability_docs(rows: list[RowCheck]) -> list[Listing]:
     """The rows as the engine sees capabilities (district and locality are the firm's)."""
     tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
-    orgs = {
+    orgs: dict[int | None, Organization] = {
         o.id: o
         for o in db.session.scalars(
             sa.select(Organization).where(Organization.id.in_({r.organization_id for r in rows}))
@@ -448,7 +448,7 @@ SCENARIO_FIELDS = (
 
 
 def _insert_scenarios(
-    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+    rows: list[RowCheck], status: ListingStatus, features: list[dict[str, Any]]
 ) -> list[int]:
     tags = taxonomy.lookup("tag")
     params = [
@@ -469,7 +469,7 @@ CAPABILITY_FIELDS = ("cap_type", "maturity", "keywords", "qualifications")
 
 
 def _insert_capabilities(
-    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+    rows: list[RowCheck], status: ListingStatus, features: list[dict[str, Any]]
 ) -> list[int]:
     tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
     params = [

@@ -45,7 +45,7 @@ def latest(name: str) -> JobRun | None:
     )
 
 
-def retry(admin: User, run: JobRun) -> None:
+def retry(admin: User | None, run: JobRun) -> None:
     """Queue a failed run again from its first attempt (handed to the queue on commit)."""
     if run.status is not JobStatus.FAILED:
         raise DomainError(f"只能重试失败的任务，该任务{run.status.label}。")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -70,4 +70,5 @@ def purge_sessions(ctx: JobContext) -> dict[str, Any]:
     cutoff = utcnow() - timedelta(days=current_app.config["SESSION_KEEP_DAYS"])
     # every record ends at its expiry at the latest (ended ones sooner): one indexed range
     result = db.session.execute(sa.delete(UserSession).where(UserSession.expires_at < cutoff))
-    return {"purged": result.rowcount}
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return {"purged": cast("sa.CursorResult[Any]", result).rowcount}

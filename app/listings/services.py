@@ -225,7 +225,7 @@ def _version_owner(listing: Listing) -> sa.ColumnElement[bool]:
 
 
 def _new_version(
-    user: User, listing: Listing, snapshot: dict[str, Any], is_revision: bool
+    user: User | None, listing: Listing, snapshot: dict[str, Any], is_revision: bool
 ) -> ListingVersion:
     db.session.flush()  # the listing needs its id
     last = db.session.scalar(
@@ -258,7 +258,9 @@ def _baseline(listing: Listing) -> None:
     db.session.flush()
 
 
-def _decide_version(version: ListingVersion, admin: User, status: VersionStatus, note: str) -> None:
+def _decide_version(
+    version: ListingVersion, admin: User | None, status: VersionStatus, note: str
+) -> None:
     # read first: an expired reviewer reloads, and that query's autoflush must not write a
     # decided version without its decision time (the decided_has_time CHECK)
     reviewer_id = getattr(admin, "id", None)
@@ -275,7 +277,7 @@ def submit(user: User, listing: Listing) -> None:
     """Send a draft, rejected or withdrawn listing to the administrators' review queue."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能提交本单位的内容。")
-    if not user.organization.is_approved:
+    if user.organization is None or not user.organization.is_approved:
         raise DomainError("单位信息尚未通过平台审核，审核通过后才能提交发布。")
     listing.status = next_status(listing.status, "submit", OWNER)
     listing.submitted_at = utcnow()
@@ -386,7 +388,7 @@ def _end(
     audit.record(user, action, listing, reason)
 
 
-def _drop_pending_version(user: User, listing: Listing, note: str) -> None:
+def _drop_pending_version(user: User | None, listing: Listing, note: str) -> None:
     version = pending_version(listing)
     if version is not None:
         _decide_version(version, user, VersionStatus.REJECTED, note)
@@ -401,7 +403,9 @@ def expire_due(today: date | None = None) -> list[Scenario]:
     expired = list(db.session.scalars(query.order_by(Scenario.id)))
     for scenario in expired:
         scenario.status = next_status(scenario.status, "expire", SYSTEM)
-        scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
+        scenario.close_reason = (
+            f"申报截止日期（{scenario.deadline}）已过"  # str(date) is its ISO form
+        )
         _drop_pending_version(None, scenario, "场景已过期")
         recommendations.record_change(scenario, op="remove")
         releases.record(scenario, "expiry")

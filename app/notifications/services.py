@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -162,7 +162,9 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
-    return db.session.execute(query.values(read_at=utcnow())).rowcount or 0
+    result = db.session.execute(query.values(read_at=utcnow()))
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return cast("sa.CursorResult[Any]", result).rowcount or 0
 
 
 def get_own(user: User, notification_id: int) -> Notification | None:

@@ -206,7 +206,7 @@ def exposition(app: Flask) -> bytes:
     if multiproc.directory() is not None:
         MultiProcessCollector(registry)
     else:
-        registry.register(REGISTRY)  # type: ignore[arg-type]  # a registry is a collector
+        registry.register(REGISTRY)
     registry.register(StateCollector(app))
     return generate_latest(registry)
 

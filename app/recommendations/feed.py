@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -158,7 +159,8 @@ def prune(session: Session, days: int = KEEP_DAYS, now: datetime | None = None) 
         raise ValueError("keep at least one day of the change feed")
     cutoff = (now or utcnow()) - timedelta(days=days)
     result = session.execute(sa.delete(MatchChange).where(MatchChange.created_at < cutoff))
-    return int(result.rowcount or 0)
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
 
 def sides(changes: Sequence[Change]) -> dict[str, list[int]]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where training happens (the job wo
     from app.matching.learn import Example  # by every web process at start-up
 
 
-def _decided() -> sa.Select[tuple[Recommendation]]:
+def _decided() -> sa.Select[Recommendation]:
     return sa.select(Recommendation).where(
         Recommendation.status.in_([RecommendationStatus.APPROVED, RecommendationStatus.REJECTED])
     )

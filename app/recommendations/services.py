@@ -185,6 +185,7 @@ def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int
     Raises MatchingUnavailable when the matching service cannot answer (callers retry).
     """
     shown = recommend(listing, top, min_score, sync=True)
+    pairs: list[tuple[Scenario | Capability, Scenario | Capability, Match]]
     if isinstance(listing, Scenario):
         pairs = [(listing, s.listing, s.match) for s in shown.suggestions]
     else:
@@ -240,7 +241,7 @@ def decide(admin: User, recommendation: Recommendation, approve: bool, reason: s
         notifications.recommendation_approved(recommendation)
 
 
-def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
+def pending_queue(min_score: float) -> sa.Select[Recommendation]:
     """Pending pairs at or above the score, best first."""
     return (
         sa.select(Recommendation)
@@ -256,7 +257,7 @@ def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
     )
 
 
-def _approved_pairs() -> sa.Select[tuple[Recommendation]]:
+def _approved_pairs() -> sa.Select[Recommendation]:
     """Approved pairs whose two listings are both still published, with their organisations."""
     return (
         sa.select(Recommendation)
@@ -325,6 +326,6 @@ def engine_overview(builds: int = 5) -> EngineOverview:
     query = sa.select(IndexArtifact).order_by(IndexArtifact.id.desc()).limit(builds)
     return EngineOverview(
         served,
-        read_vocabulary(db.session).fingerprint,
+        read_vocabulary(db.session()).fingerprint,
         list(db.session.scalars(query)),
     )

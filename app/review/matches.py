@@ -9,6 +9,7 @@ leaves the queue and cannot be pushed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -36,7 +37,7 @@ def engaged() -> sa.ColumnElement[bool]:
     )
 
 
-def queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
+def queue(min_score: float) -> sa.Select[Recommendation]:
     """Pending pairs at or above the score, best first, engaged pairs left out."""
     return recommendations.pending_queue(min_score).where(~engaged())
 
@@ -81,7 +82,8 @@ def _claim(admin: User, rec: Recommendation, approve: bool, reason: str) -> bool
         .execution_options(synchronize_session=False)
     )
     db.session.expire(rec)
-    return result.rowcount == 1
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return cast("sa.CursorResult[Any]", result).rowcount == 1
 
 
 def decide(admin: User, ids: list[int], approve: bool, reason: str = "") -> Outcome:
