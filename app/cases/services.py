@@ -141,7 +141,7 @@ def can_preview(user: Visitor, case: ExcellentCase) -> bool:
     return (
         case.is_published
         or engagement_party(user, case.engagement) is not None
-        or bool(getattr(user, "is_authenticated", False) and user.is_reviewer)
+        or (isinstance(user, User) and user.is_reviewer)
     )
 
 

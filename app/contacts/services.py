@@ -42,7 +42,7 @@ class Access(enum.StrEnum):
 
 def access(user: Visitor, organization_id: int, now: datetime | None = None) -> Access:
     """What the user sees of the organisation's contacts right now."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # the anonymous visitor is Flask-Login's stand-in
         return Access.SIGN_IN
     if policies.is_member(user, organization_id):
         return Access.FULL

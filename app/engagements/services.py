@@ -61,13 +61,12 @@ def existing(scenario_id: int, firm_id: int) -> Engagement | None:
 
 def can_apply(user: Visitor, scenario: Scenario) -> bool:
     """A firm user may apply to a published scenario it has not applied to yet."""
-    firm_id = getattr(user, "organization_id", None)
     return (
-        bool(getattr(user, "is_authenticated", False))
+        isinstance(user, User)  # signed in: the anonymous visitor is Flask-Login's stand-in
         and user.role is Role.FIRM
-        and firm_id is not None
+        and user.organization_id is not None
         and scenario.is_published
-        and existing(scenario.id, firm_id) is None
+        and existing(scenario.id, user.organization_id) is None
     )
 
 

@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.notifications import services as notifications
 from app.questions import policies
-from app.security.policies import Visitor
+from app.security.policies import Visitor, is_owner, is_reviewer
 
 QUESTION_MIN, QUESTION_MAX = 5, 500
 ANSWER_MIN, ANSWER_MAX = 2, 2000
@@ -264,13 +264,13 @@ def section(user: Visitor, scenario: Scenario) -> Section:
         closed=refusal is not None and scenario.published_at is not None,
         closed_message=refusal or "",
     )
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # the anonymous visitor is Flask-Login's stand-in
         return view
     view.can_ask = policies.can_ask(user, scenario)
     view.can_follow = policies.can_follow(user, scenario)
     view.following = view.can_follow and following(user, scenario) is not None
-    view.moderator = policies.is_reviewer(user)
-    view.can_answer = policies.is_owner(user, scenario)
+    view.moderator = is_reviewer(user)
+    view.can_answer = is_owner(user, scenario)
     view.can_edit_answers = view.can_answer and scenario.is_published
     if policies.sees_pending(user, scenario):
         view.pending = pending(scenario.id)

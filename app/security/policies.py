@@ -26,7 +26,9 @@ class OwnedListing(Protocol):
 
 def is_reviewer(user: Visitor) -> bool:
     """A signed-in platform administrator."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.REVIEWER
+    return bool(getattr(user, "is_authenticated", False)) and (
+        getattr(user, "role", None) is Role.REVIEWER
+    )
 
 
 def is_owner(user: Visitor, listing: OwnedListing) -> bool:
