@@ -146,7 +146,7 @@ def _chain_new_events(session: Session, _context: Any, _instances: Any) -> None:
     events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not events:
         return
-    events.sort(key=lambda e: sa.inspect(e).insert_order)
+    events.sort(key=lambda e: sa.inspect(e).insert_order or 0)  # pending: always numbered
     for event in events:
         _complete(event)
     chain.link(session.connection(), events)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 import time
+from typing import NoReturn
 
 from flask import Flask, current_app, g, request
+from flask import Response as FlaskResponse
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_compress import Compress
 from limits import parse
@@ -72,7 +74,7 @@ def authenticate() -> None:
     db.session.commit()  # the use is recorded before anything is answered
 
 
-def refuse(secret: str) -> None:
+def refuse(secret: str) -> NoReturn:
     """A bad token: counted against the address's limit (no free guessing), audited, 401."""
     rate_limit()
     tokens.record_refusal(secret, f"{request.method} {request.path}")
@@ -110,7 +112,7 @@ def before() -> Response | None:
     return response_cache.serve()
 
 
-def after(response: Response) -> Response:
+def after(response: FlaskResponse) -> FlaskResponse:
     """Every API response: validators, Cache-Control, 304, gzip."""
     if not is_api_request():
         return response

@@ -19,7 +19,7 @@ from app.search import services as search
 from app.search.documents import SIDES, Listing
 from app.search.filters import Filters
 from app.search.queries import Slice, filter_conditions, listed, sort_keys
-from app.search.words import WordSearch
+from app.search.words import WordSearch, known_words
 from app.template_helpers import mask_email, mask_phone
 
 Position = list[Any]  # [published_at ISO 8601, id] of the last listing of a page
@@ -74,7 +74,7 @@ def page(
     if after is not None:
         conditions.append(_after(side, after))
     if filters.q:
-        terms = search.query_tokens(filters.q, search.tokenizer(), search.known_words(side))
+        terms = search.query_tokens(filters.q, search.tokenizer(), known_words(side))
         if not terms:
             return [], None
         _total, rows = WordSearch(side, conditions, terms, today).in_order(ORDER, 0, limit + 1)

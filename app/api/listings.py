@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -13,6 +13,9 @@ from app.api.caching import last_modified_headers
 from app.api.paging import BAD_CURSOR, decode_cursor, page_body
 from app.api.problems import abort_problem
 from app.open_data.identifiers import parse_public_id
+
+if TYPE_CHECKING:
+    from app.models import Capability, Scenario
 
 blp = Blueprint(
     "api_listings",
@@ -44,7 +47,8 @@ def scenarios(args: dict[str, Any]) -> dict[str, Any]:
     """场景机会清单：已发布且未截止的场景，最新发布在前。"""
     filters = pages.filters_from(args, "scenario")
     rows, position = pages.page("scenario", filters, args["limit"], _after(args))
-    return page_body([pages.scenario_summary(s) for s in rows], position)
+    listed = cast("list[Scenario]", rows)  # the scenario side's page: scenarios only
+    return page_body([pages.scenario_summary(s) for s in listed], position)
 
 
 @blp.route("/scenarios/<string:public_id>")
@@ -63,7 +67,8 @@ def capabilities(args: dict[str, Any]) -> dict[str, Any]:
     """能力清单：已发布的能力，最新发布在前。"""
     filters = pages.filters_from(args, "capability")
     rows, position = pages.page("capability", filters, args["limit"], _after(args))
-    return page_body([pages.capability_summary(c) for c in rows], position)
+    listed = cast("list[Capability]", rows)  # the capability side's page: capabilities only
+    return page_body([pages.capability_summary(c) for c in listed], position)
 
 
 @blp.route("/capabilities/<string:public_id>")

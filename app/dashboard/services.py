@@ -202,7 +202,8 @@ def _shared(key: str, compute: Callable[[], T]) -> T:
     with memo.setdefault(f"lock:{key}", threading.Lock()):  # setdefault is atomic
         if key not in memo:
             memo[key] = compute()
-    return memo[key]
+    result: T = memo[key]
+    return result
 
 
 # ---------------------------------------------------------------- headline figures
@@ -550,7 +551,9 @@ def by_month() -> Chart:
     contracts = contracts_by_month_raw()
     series.append({m: n for m, (n, _) in contracts.items()})
     months = sorted({m for s in series for m, n in s.items() if m and n})
-    rows = [(m, *(s.get(m, 0) for s in series)) for m in months]
+    rows: list[tuple[str | int | float | None, ...]] = [
+        (m, *(s.get(m, 0) for s in series)) for m in months
+    ]
     return Chart(
         "months",
         N_("按月：发布、对接与签约"),
@@ -916,7 +919,7 @@ def _shares_connections() -> bool:
 
 def _concurrently(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
     """Each task's result, in order, computed by a pool of workers sharing this build's memo."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, a proxy
     memo = _MEMO.get()
 
     def run(task: Callable[[], Any]) -> Any:

@@ -28,6 +28,7 @@ from app.jobs import enqueue
 from app.models import JobRun, Role
 from app.portal import services as portal
 from app.review import services as review
+from app.search.filters import Filters
 
 OWN_KIND: dict[Role, Kind] = {Role.PUBLISHER: "scenario", Role.FIRM: "capability"}
 # a full 10,000-row file with long texts is larger than the site-wide request limit
@@ -169,7 +170,7 @@ def cancel(token: str) -> Response:
 @bp.route("/exports/scenarios.xlsx")
 def export_scenarios() -> Response:
     """The public scenario list, with the page's filters, as a spreadsheet."""
-    query = portal.scenario_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
+    query = portal.scenario_query(Filters.from_args(request.args)).limit(EXPORT_LIMIT)
     rows = db.session.scalars(query)
     data = scenarios_xlsx("场景机会清单", rows, full_contacts=False)
     return _audited(data, "场景机会清单.xlsx", "scenarios")
@@ -178,7 +179,7 @@ def export_scenarios() -> Response:
 @bp.route("/exports/capabilities.xlsx")
 def export_capabilities() -> Response:
     """The public capability list, with the page's filters, as a spreadsheet."""
-    query = portal.capability_query(portal.Filters.from_args(request.args)).limit(EXPORT_LIMIT)
+    query = portal.capability_query(Filters.from_args(request.args)).limit(EXPORT_LIMIT)
     data = capabilities_xlsx("能力清单", db.session.scalars(query))
     return _audited(data, "能力清单.xlsx", "capabilities")
 

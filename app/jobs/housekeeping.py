@@ -42,7 +42,10 @@ def reap(ctx: JobContext) -> dict[str, Any]:
         )
     ).all()
     for run in dead:
-        run.error = f"执行中断：工作进程在 {clock.local(run.heartbeat_at):%Y-%m-%d %H:%M:%S}（北京时间）后失去响应。"
+        seen = run.heartbeat_at or now  # never None: selected by heartbeat_at < cutoff
+        run.error = (
+            f"执行中断：工作进程在 {clock.local(seen):%Y-%m-%d %H:%M:%S}（北京时间）后失去响应。"
+        )
         if run.attempts < run.max_attempts:
             run.status, run.dispatched_at, run.not_before = JobStatus.QUEUED, None, None
         else:

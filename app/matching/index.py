@@ -365,7 +365,7 @@ class Space:
 
     def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The sorted columns and the weights of one row."""
-        n_main = self.main.shape[0]
+        n_main: int = self.main.shape[0]
         if row < n_main:
             start, end = self.main.indptr[row], self.main.indptr[row + 1]
             cols: np.ndarray = self.main.indices[start:end]

@@ -97,7 +97,8 @@ def start(session: Session) -> Position:
         # rows of newer transactions already in this snapshot are in what it built
         seen = session.scalars(sa.select(MatchChange.id).where(MatchChange.xact >= mark))
         return Position(mark, frozenset(seen))
-    return Position(session.scalar(sa.select(sa.func.coalesce(sa.func.max(MatchChange.id), 0))))
+    last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(MatchChange.id), 0)))
+    return Position(int(last or 0))
 
 
 def _oldest_running(session: Session) -> int:
@@ -125,7 +126,7 @@ def _read_by_transaction(session: Session, position: Position) -> tuple[list[Cha
         .order_by(MatchChange.id)
     ).all()
     fresh = [_detached(row) for row, _ in rows if row.id not in position.applied]
-    applied = frozenset(row.id for row, xact in rows if xact >= mark)
+    applied = frozenset(row.id for row, xact in rows if xact is not None and xact >= mark)
     return fresh, Position(mark, applied)
 
 

@@ -146,7 +146,7 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
             if row.status is ListingStatus.PUBLISHED:
                 store_document(loaded, row, engine.tokenizer)  # type: ignore[arg-type]
         del stored
-        table = model.__table__
+        table = cast("sa.Table", model.__table__)  # a mapped class's __table__ is its Table
         # Core UPDATE: the listings' optimistic-lock versions are left alone (tokens are not
         # an edit), and one statement covers the chunk
         update = (

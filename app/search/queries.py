@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -131,11 +131,11 @@ def past_deadline(today: date) -> sa.ColumnElement[bool]:
 class SortKey:
     """One ORDER BY term, which can be read backwards (for pages past the middle)."""
 
-    expression: sa.ColumnElement
+    expression: sa.SQLColumnExpression[Any]
     descending: bool
     nulls_last: bool | None = None  # None: the database's default
 
-    def clause(self, backwards: bool = False) -> sa.ColumnElement:
+    def clause(self, backwards: bool = False) -> sa.ColumnElement[Any]:
         """The ORDER BY element, reversed when reading from the end."""
         descending = self.descending != backwards
         clause = self.expression.desc() if descending else self.expression.asc()
@@ -243,7 +243,7 @@ class Slice:
         return rows[::-1] if backwards else rows
 
 
-def ids_in(column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
+def ids_in(column: sa.SQLColumnExpression[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
     """column IN ids; on PostgreSQL as one array parameter (a thousand parameters cost its
     parser and planner more than the query itself)."""
     if db.engine.dialect.name == "postgresql":

@@ -129,7 +129,9 @@ class WordSearch:
         each.
         """
         text, late = self.text, self._late()
-        counts = [_count(text.holding(self.terms, allowed)) for allowed in sets]
+        counts: list[sa.ColumnElement[int]] = [
+            _count(text.holding(self.terms, allowed)) for allowed in sets
+        ]
         if late:
             past = [
                 sa.select(Scenario.id).where(
@@ -227,7 +229,7 @@ class WordSearch:
             .where(*self.where(), self._in(None, self._check(self._size(), 0)))
             .limit(FEW + 1)
         )
-        found = db.session.execute(query).all()
+        found = list(db.session.execute(query).all())
         if len(found) > FEW:
             return None
         if postgres:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -118,7 +119,7 @@ def scenario_new() -> Response | str:
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
-def scenario_edit(scenario_id: int) -> Response | str:
+def scenario_edit(scenario_id: int) -> ResponseReturnValue:
     """Edit a scenario: in place while a draft, as a revision for review once published."""
     return _edit(_own(Scenario, scenario_id), ScenarioForm, "workspace/scenario_form.html")
 
@@ -144,7 +145,7 @@ def capability_new() -> Response | str:
 
 
 @bp.route("/capabilities/<int:capability_id>/edit", methods=["GET", "POST"])
-def capability_edit(capability_id: int) -> Response | str:
+def capability_edit(capability_id: int) -> ResponseReturnValue:
     """Edit a capability: in place while a draft, as a revision for review once published."""
     return _edit(_own(Capability, capability_id), CapabilityForm, "workspace/capability_form.html")
 
@@ -155,7 +156,7 @@ def capability_submit(capability_id: int) -> Response:
     return _submit(_own(Capability, capability_id))
 
 
-def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> Response | str:
+def _edit(listing: Scenario | Capability, form_class: Any, template: str) -> ResponseReturnValue:
     """The edit form; a save based on a stale copy is refused and the typed input kept."""
     noun = "场景" if isinstance(listing, Scenario) else "能力"
     if not (listing.is_editable or listing.status is ListingStatus.PUBLISHED):
@@ -278,12 +279,13 @@ def versions(kind: str, listing_id: int) -> str:
         policies.is_owner(current_user, listing) or policies.is_reviewer(current_user)
     ):
         abort(404)
+    id_arg: dict[str, Any] = {ID_ARG[kind]: listing.id}
     return render_template(
         "workspace/versions.html",
         listing=listing,
         kind=kind,
         noun=NOUN[kind],
-        detail_url=url_for(DETAIL[kind], **{ID_ARG[kind]: listing.id}),
+        detail_url=url_for(DETAIL[kind], **id_arg),
         history=_history(listing),
     )
 
