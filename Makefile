@@ -88,7 +88,7 @@ lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allo
 	@echo "$(LOCK) refreshed: run make audit and the suite, then commit it"
 
 clean: ## remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .mypy_cache
 
 bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, open-data export, pages and the API at city scale (writes docs/performance*.md)
 	$(BIN)/python -m app.matching.bench $(BENCH_ARGS)
