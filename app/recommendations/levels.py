@@ -60,7 +60,8 @@ def calibration() -> Calibration:
     """
     global _cached
     if has_request_context() and "match_calibration" in g:
-        return g.match_calibration
+        kept: Calibration = g.match_calibration
+        return kept
     now = time.monotonic()
     if has_request_context() or _cached is None or now - _cached[0] > CACHE_SECONDS:
         row = db.session.scalar(sa.select(MatchCalibration).order_by(MatchCalibration.id.desc()))

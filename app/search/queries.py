@@ -10,6 +10,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app import clock
 from app.extensions import db
@@ -28,7 +29,7 @@ from app.search.documents import SIDES, Listing
 from app.search.filters import Filters
 
 
-def _term_ids(link: sa.Table, owner: str, kind: str, name: str) -> sa.Select:
+def _term_ids(link: sa.Table, owner: str, kind: str, name: str) -> sa.Select[Any]:
     """Ids of the listings linked to the taxonomy term of that kind and name."""
     term = sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.name == name)
     return sa.select(link.c[f"{owner}_id"]).where(link.c.term_id == term.scalar_subquery())
@@ -158,7 +159,7 @@ def sort_keys(side: str, sort: str) -> list[SortKey]:
     return newest
 
 
-def card_options(side: str) -> list:
+def card_options(side: str) -> list[ExecutableOption]:
     """What the result cards show, loaded with the page: one query per list, not per card."""
     model = SIDES[side]
     if model is Scenario:  # a scenario card names its organisation, without honours

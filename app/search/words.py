@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,7 +77,7 @@ DRIVE_COST = {"sqlite": 50, "postgresql": 30}
 DRIVE_MAX = 500
 
 
-def _count(query: sa.Select) -> sa.ScalarSelect[int]:
+def _count(query: sa.Select[*tuple[Any, ...]]) -> sa.ScalarSelect[int]:
     return sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
 
 
