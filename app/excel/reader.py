@@ -72,8 +72,7 @@ def read_rows(data: bytes, cols: tuple[Column, ...], required_headers: set[str])
     try:
         sheet = workbook.worksheets[0]
         _check_declared_size(sheet.max_row, sheet.max_column)
-        # a read-only sheet's private path: there is no public accessor
-        _check_header_merges(data, sheet._worksheet_path)  # type: ignore[attr-defined]
+        _check_header_merges(data, sheet._worksheet_path)  # type: ignore[attr-defined]  # private: no public accessor
         # the declared dimension may lie: forget it, so rows are neither padded to a huge width
         # nor cut at a small one, and the real rows and columns are counted while streaming
         sheet.reset_dimensions()
