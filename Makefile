@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 GUNICORN := $(BIN)/gunicorn -c deploy/gunicorn.conf.py
-.PHONY: help run dev serve matching worker test lint audit lock seed clean bench translations
+.PHONY: help run dev serve matching worker test lint typecheck audit lock seed clean bench translations
 
 # The audited dependency set: every install pins its packages to it (`make lock` refreshes it).
 LOCK      := deploy/constraints.txt
@@ -16,7 +16,7 @@ LOCK_VENV := .venv-lock
 PIP_INSTALL = $(BIN)/pip install -q -c $(LOCK)
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,9 @@ lint: $(VENV)/.installed-dev ## ruff check and format check of app, tests and to
 	$(BIN)/ruff check app tests tooling
 	$(BIN)/ruff format --check app tests tooling
 
+typecheck: $(VENV)/.installed-dev ## mypy over app/: strict for the engine, the services and the policies (pyproject.toml)
+	$(BIN)/mypy
+
 audit: $(VENV)/.installed-dev ## security gates: lock complete, privacy inventory, bandit, pip-audit of the lock (deploy/audit-waivers.toml)
 	$(BIN)/python -m app.gates lock-check
 	$(BIN)/python -m app.gates privacy
@@ -85,7 +88,7 @@ lock: ## refresh deploy/constraints.txt: the newest versions pyproject.toml allo
 	@echo "$(LOCK) refreshed: run make audit and the suite, then commit it"
 
 clean: ## remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .mypy_cache
 
 # The benchmarks are tooling/ (not installed with the app): they run from the checkout.
 bench: $(VENV)/.installed-dev ## benchmark matching, lists, dashboard, open-data export, pages and the API at city scale (tooling/; writes docs/performance*.md)

@@ -94,11 +94,12 @@ def load_demo(seed_dir: Path, min_score: float, top: int) -> SeedReport:
     engagements = _load_engagements(demo / "engagements.json", scenarios, capabilities, orgs)
     published = _load_batches(demo / "batches.json", scenarios, users)
     engine = provider.engine()
-    for listing in (*scenarios, *capabilities):
+    listings: list[Scenario | Capability] = [*scenarios, *capabilities]
+    for listing in listings:
         provider.store_features(listing, engine)
         provider.record_change(listing)  # every matcher indexes the published ones
         if listing.status is ListingStatus.PUBLISHED:  # found by words on the list pages
-            store_document(db.session, listing, engine.tokenizer)
+            store_document(db.session(), listing, engine.tokenizer)
     db.session.commit()
     queued = sum(recommendations.queue_for(s, min_score=min_score, top=top) for s in scenarios)
     return SeedReport(
@@ -228,11 +229,11 @@ def _load_batches(path: Path, scenarios: list[Scenario], users: list[User]) -> l
         return []
     records = json.loads(path.read_text(encoding="utf-8"))["scenario_batches"]
     admin = next((u for u in users if u.role is Role.REVIEWER), None)
-    if records and admin is None:
-        raise SeedError(f"{path.name}: users.json has no 平台审核员 to publish the batches")
     by_title = {s.title: s for s in scenarios}
     loaded = []
     for rec in records:
+        if admin is None:
+            raise SeedError(f"{path.name}: users.json has no 平台审核员 to publish the batches")
         unknown = [title for title in rec["scenarios"] if title not in by_title]
         if unknown:
             raise SeedError(f"{path.name}: unknown scenarios {unknown}")

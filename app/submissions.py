@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import FormSubmission
 from app.models.base import utcnow
+from app.security.policies import Visitor
 
 REPEATED = "该表单已提交，请勿重复提交。"
 MAX_AGE = timedelta(days=2)  # a form left open longer is taken as new (and tokens are swept)
@@ -35,7 +35,7 @@ class Repeated(DomainError):
         self.location = location
 
 
-def claim(token: str | None, user: Any) -> FormSubmission | None:
+def claim(token: str | None, user: Visitor) -> FormSubmission | None:
     """Take the token for this submission (flushed), or raise Repeated; None without a token."""
     if not token or not _TOKEN.match(token):
         return None
@@ -50,7 +50,7 @@ def claim(token: str | None, user: Any) -> FormSubmission | None:
     return submission
 
 
-def _refuse_if_taken(token: str, user: Any) -> None:
+def _refuse_if_taken(token: str, user: Visitor) -> None:
     taken = db.session.scalar(sa.select(FormSubmission).where(FormSubmission.token == token))
     if taken is not None:
         own = taken.user_id == getattr(user, "id", None)

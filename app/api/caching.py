@@ -58,4 +58,5 @@ def apply(response: Response, *, private: bool) -> Response:
         seconds = current_app.config["API_CACHE_SECONDS"]
         scope = "private" if private else "public"
         response.headers["Cache-Control"] = f"{scope}, max-age={seconds}"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the response, typed as werkzeug's)
+    return response

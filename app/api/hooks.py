@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 import time
+from typing import NoReturn
 
 from flask import Flask, current_app, g, request
+from flask import Response as FlaskResponse
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_compress import Compress
 from limits import parse
@@ -35,12 +37,12 @@ BAD_HEADER = "Authorization 头格式应为“Bearer <令牌>”。"
 class ApiSessions(SecureCookieSessionInterface):
     """Browser sessions everywhere but /api/: there, an empty session that is never saved."""
 
-    def open_session(self, app: Flask, request_: object) -> SecureCookieSession | None:  # type: ignore[override]
+    def open_session(self, app: Flask, request_: object) -> SecureCookieSession | None:
         if getattr(request_, "path", "").startswith("/api/"):
             return self.session_class()
         return super().open_session(app, request_)  # type: ignore[arg-type]
 
-    def save_session(self, app: Flask, session: object, response: Response) -> None:  # type: ignore[override]
+    def save_session(self, app: Flask, session: object, response: Response) -> None:
         if request.path.startswith("/api/"):
             return
         super().save_session(app, session, response)  # type: ignore[arg-type]
@@ -73,7 +75,7 @@ def authenticate() -> None:
     unit_of_work.keep()  # the use is recorded whatever the answer (a 404, a 429 …)
 
 
-def refuse(secret: str) -> None:
+def refuse(secret: str) -> NoReturn:
     """A bad token: counted against the address's limit (no free guessing), audited, 401."""
     rate_limit()
     tokens.record_refusal(secret, f"{request.method} {request.path}")
@@ -111,7 +113,7 @@ def before() -> Response | None:
     return response_cache.serve()
 
 
-def after(response: Response) -> Response:
+def after(response: FlaskResponse) -> FlaskResponse:
     """Every API response: validators, Cache-Control, 304, gzip."""
     if not is_api_request():
         return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -19,7 +19,7 @@ from app.search import services as search
 from app.search.documents import SIDES, Listing
 from app.search.filters import Filters
 from app.search.queries import Slice, filter_conditions, listed, sort_keys
-from app.search.words import WordSearch
+from app.search.words import WordSearch, known_words
 from app.template_helpers import mask_email, mask_phone
 
 Position = list[Any]  # [published_at ISO 8601, id] of the last listing of a page
@@ -74,7 +74,7 @@ def page(
     if after is not None:
         conditions.append(_after(side, after))
     if filters.q:
-        terms = search.query_tokens(filters.q, search.tokenizer(), search.known_words(side))
+        terms = search.query_tokens(filters.q, search.tokenizer(), known_words(side))
         if not terms:
             return [], None
         _total, rows = WordSearch(side, conditions, terms, today).in_order(ORDER, 0, limit + 1)
@@ -96,7 +96,9 @@ def get(side: str, listing_id: int) -> Listing | None:
     if not 0 < listing_id <= MAX_ID:
         return None
     model = SIDES[side]
-    return db.session.scalar(sa.select(model).where(model.id == listing_id, model.open_clause()))
+    query = sa.select(model).where(model.id == listing_id, model.open_clause())
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    return cast("Listing | None", db.session.scalar(query))
 
 
 # ---------------------------------------------------------------- the public form

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -14,6 +15,9 @@ from app.api.paging import BAD_CURSOR, decode_cursor, page_body
 from app.errors.problems import abort_problem
 from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
 from app.open_data.identifiers import parse_public_id
+
+if TYPE_CHECKING:
+    pass
 
 blp = Blueprint(
     "api_listings",
@@ -31,8 +35,15 @@ def _after(args: dict[str, Any]) -> pages.Position | None:
 
 
 # the API's own representation of each kind: a summary in lists, the whole of one
-SUMMARY = {SCENARIO.name: pages.scenario_summary, CAPABILITY.name: pages.capability_summary}
-DETAIL = {SCENARIO.name: pages.scenario_detail, CAPABILITY.name: pages.capability_detail}
+Represent = Callable[[Any], dict[str, Any]]
+SUMMARY: dict[str, Represent] = {
+    SCENARIO.name: pages.scenario_summary,
+    CAPABILITY.name: pages.capability_summary,
+}
+DETAIL: dict[str, Represent] = {
+    SCENARIO.name: pages.scenario_detail,
+    CAPABILITY.name: pages.capability_detail,
+}
 
 
 def _page(kind: ListingKind, args: dict[str, Any]) -> dict[str, Any]:

@@ -111,7 +111,9 @@ def next_link(position: Sequence[Any] | None) -> str | None:
     """The absolute URL of the next page, or None on the last page."""
     if position is None:
         return None
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "cursor"}
+    args: dict[str, Any] = {
+        k: v for k, v in request.args.to_dict(flat=False).items() if k != "cursor"
+    }
     endpoint = request.endpoint or ""
     return url_for(
         endpoint,

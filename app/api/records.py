@@ -15,7 +15,7 @@ from app.api.listing_pages import contact
 from app.cases import services as cases
 from app.extensions import db
 from app.models import Batch, BatchItem, BatchKind, ExcellentCase, Organization, OrgStatus, Role
-from app.open_data.identifiers import public_id
+from app.open_data.identifiers import Kind, public_id
 from app.paging import MAX_ID
 
 BATCH_KEYS = (keyset.Key(Batch.publish_on, "date"), keyset.Key(Batch.id, "id"))
@@ -67,7 +67,7 @@ def batch_detail(batch: Batch) -> dict[str, Any]:
     items = []
     for position, item in enumerate(batch.items, start=1):
         listing = item.listing
-        kind = "scenario" if item.scenario_id else "capability"
+        kind: Kind = "scenario" if item.scenario_id else "capability"
         items.append(
             {
                 "position": position,

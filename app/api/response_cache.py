@@ -13,6 +13,7 @@ streamed answers are never kept. 0 turns it off.
 
 from __future__ import annotations
 
+from cachelib import BaseCache
 from flask import Flask, Response, current_app, g, request
 
 from app.runtime.page_cache import Breaker, _backend
@@ -21,19 +22,25 @@ KEY_PREFIX = "api:"
 STORE = "api_response_cache"
 
 
-def _store() -> object | None:
+def _store() -> BaseCache | None:
     return current_app.extensions.get(STORE)
+
+
+def _breaker() -> Breaker:
+    """Set up with the store (read only once _store() gave one)."""
+    breaker: Breaker = current_app.extensions[STORE + ".breaker"]
+    return breaker
 
 
 def serve() -> Response | None:
     """The kept body for this GET, or None (and the request is marked to store its answer)."""
-    store, breaker = _store(), current_app.extensions.get(STORE + ".breaker")
-    if store is None or request.method != "GET" or not breaker.open:
+    store = _store()
+    if store is None or request.method != "GET" or not _breaker().open:
         return None
     try:
         body = store.get(KEY_PREFIX + request.full_path)
     except Exception as error:  # Redis unreachable: answer from the database
-        breaker.trip("read", error)
+        _breaker().trip("read", error)
         return None
     if body is None:
         g.api_cache_miss = True
@@ -43,8 +50,8 @@ def serve() -> Response | None:
 
 def keep(response: Response) -> None:
     """Store a fresh successful JSON answer of a request that missed."""
-    store, breaker = _store(), current_app.extensions.get(STORE + ".breaker")
-    if not g.get("api_cache_miss") or store is None or not breaker.open:
+    store = _store()
+    if not g.get("api_cache_miss") or store is None or not _breaker().open:
         return
     if response.status_code != 200 or response.mimetype != "application/json":
         return
@@ -57,7 +64,7 @@ def keep(response: Response) -> None:
             timeout=current_app.config["API_RESPONSE_CACHE_SECONDS"],
         )
     except Exception as error:
-        breaker.trip("write", error)
+        _breaker().trip("write", error)
 
 
 def init_app(app: Flask) -> None:

@@ -10,14 +10,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.models import ApiToken
+from app.models import ApiToken, User
 from app.models.api_tokens import PREFIX_LENGTH
 from app.models.base import utcnow
 
@@ -39,7 +38,7 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue(admin: Any, partner: str, note: str, days: int, now: datetime | None = None) -> Issued:
+def issue(admin: User, partner: str, note: str, days: int, now: datetime | None = None) -> Issued:
     """Create a token for a partner organisation (flushed, audited); its secret is returned once."""
     partner, note = partner.strip(), note.strip()
     if not partner:
@@ -63,7 +62,7 @@ def issue(admin: Any, partner: str, note: str, days: int, now: datetime | None =
     return Issued(token, secret)
 
 
-def revoke(admin: Any, token: ApiToken, now: datetime | None = None) -> None:
+def revoke(admin: User, token: ApiToken, now: datetime | None = None) -> None:
     """Revoke a token at once (flushed, audited); revoking twice changes nothing."""
     if token.revoked_at is not None:
         raise DomainError("该令牌已被吊销。")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from app.attachments import sniff
 from app.errors import DomainError
 from app.extensions import db
 from app.listing_kinds import kind_of
-from app.models import Attachment, Capability, Scenario
+from app.models import Attachment, Capability, Scenario, User
 from app.models.attachment import ATTACHMENT_KINDS
 from app.security import policies
 
@@ -55,7 +55,7 @@ def clean_filename(raw: str) -> str:
 
 
 def add(
-    user: Any,
+    user: User,
     listing: Scenario | Capability,
     filename: str,
     stream: IO[bytes],
@@ -137,7 +137,7 @@ def _human(size: int) -> str:
     return f"{size / 1024:g} KB"
 
 
-def delete(user: Any, attachment: Attachment) -> None:
+def delete(user: User, attachment: Attachment) -> None:
     """Remove the attachment and its bytes (both go when the request commits)."""
     listing = listing_of(attachment)
     if not policies.can_manage_attachments(user, listing):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -19,7 +19,8 @@ from app.security import policies
 
 
 def _own(model: type[Scenario] | type[Capability], listing_id: int) -> Any:
-    listing = db.session.get(model, listing_id)
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    listing = cast("Scenario | Capability | None", db.session.get(model, listing_id))
     if listing is None or not policies.is_owner(current_user, listing):
         abort(404)
     return listing
@@ -69,7 +70,8 @@ def _manage(listing: Scenario | Capability, back: str) -> Response | str:
 
 def _self_url(listing: Scenario | Capability) -> str:
     kind = kind_of(listing)
-    return url_for(f"attachments.{kind.name}_files", **{kind.id_arg: listing.id})
+    values: dict[str, Any] = {kind.id_arg: listing.id}
+    return url_for(f"attachments.{kind.name}_files", **values)
 
 
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])

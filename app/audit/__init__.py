@@ -23,6 +23,7 @@ from app.models.base import utcnow
 
 if TYPE_CHECKING:
     from app.models import User
+    from app.security.policies import Visitor
 
 PENDING = "audit_pending"  # session.info key: records waiting for the commit
 # an 11-digit mainland mobile number standing alone
@@ -41,7 +42,7 @@ def sanitise(note: str) -> str:
 
 
 def record(
-    actor: Any, action: str, subject: Any, note: str = "", *, outcome: str = "success"
+    actor: Visitor | None, action: str, subject: Any, note: str = "", *, outcome: str = "success"
 ) -> None:
     """Append an audit event about a model instance (written when the change commits).
 
@@ -60,7 +61,7 @@ def record(
 def record_event(
     action: str,
     *,
-    actor: User | None = None,
+    actor: Visitor | None = None,
     subject_type: str = "user",
     subject_id: int | None = None,
     outcome: str = "success",
@@ -110,14 +111,16 @@ def record_bulk(actor: User | None, action: str, subject_type: str, subject_ids:
     db.session.execute(sa.insert(AuditEvent), rows)
 
 
-def record_export(actor: Any, subject_type: str, what: str, subject_id: int | None = None) -> None:
+def record_export(
+    actor: Visitor | None, subject_type: str, what: str, subject_id: int | None = None
+) -> None:
     """Record a download of data (spreadsheets, tables), with the request's filters if any."""
     query = request.query_string.decode("utf-8", "replace") if has_request_context() else ""
     note = what + (f"（{query[:300]}）" if query else "")
     record_event("export", actor=actor, subject_type=subject_type, subject_id=subject_id, note=note)
 
 
-def _role(actor: Any) -> str:
+def _role(actor: Visitor | None) -> str:
     role = getattr(actor, "role", None)
     return str(getattr(role, "value", role or ""))
 
@@ -140,7 +143,7 @@ def _chain_new_events(session: Session, _context: Any, _instances: Any) -> None:
     events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not events:
         return
-    events.sort(key=lambda e: sa.inspect(e).insert_order)
+    events.sort(key=lambda e: sa.inspect(e).insert_order or 0)  # pending: always numbered
     for event in events:
         _complete(event)
     chain.link(session.connection(), events)

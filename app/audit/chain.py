@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 GENESIS = "0" * 64  # the previous hash of the very first record
 # pg_advisory_xact_lock key: the bytes of "audit" (any constant unused elsewhere in the app)
@@ -57,7 +57,7 @@ def timestamp(value: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(fields: Mapping[str, Any]) -> bytes:
+def canonical(fields: Mapping[str, Any] | RowMapping) -> bytes:
     """The bytes the hash covers: the sealed fields as compact, key-ordered JSON."""
     values: dict[str, Any] = {}
     for name in SEALED_FIELDS:
@@ -70,7 +70,7 @@ def canonical(fields: Mapping[str, Any]) -> bytes:
     return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def seal(signing_key: bytes, fields: Mapping[str, Any], prev_hash: str) -> str:
+def seal(signing_key: bytes, fields: Mapping[str, Any] | RowMapping, prev_hash: str) -> str:
     """The hash of a record whose predecessor's hash is prev_hash."""
     message = canonical(fields) + b"|" + prev_hash.encode()
     return hmac.new(signing_key, message, hashlib.sha256).hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,7 +43,9 @@ def purge(session: Session, retention_days: int) -> int:
     last = session.execute(old.order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None:
         return 0
-    deleted = session.execute(sa.delete(AuditEvent).where(AuditEvent.seq <= last.seq)).rowcount
+    result = session.execute(sa.delete(AuditEvent).where(AuditEvent.seq <= last.seq))
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    deleted = cast("sa.CursorResult[Any]", result).rowcount
     session.add(
         AuditEvent(
             action=PURGE_ACTION,

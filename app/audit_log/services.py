@@ -20,7 +20,7 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def query(filters: dict[str, Any]) -> sa.Select[tuple[AuditEvent]]:
+def query(filters: dict[str, Any]) -> sa.Select[AuditEvent]:
     """Records matching the filters, newest first."""
     stmt = sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
     if "start" in filters:

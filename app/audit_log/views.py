@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import audit
 from app.audit_log import bp, services
@@ -30,13 +33,14 @@ def index() -> str:
 
 
 @bp.route("/audit/export.csv")
-def export() -> Response:
+def export() -> WerkzeugResponse:
     """The filtered records as CSV; the export is itself recorded."""
     form = FilterForm(request.args)
     filters = form.filters()
     if filters is None:
         flash("筛选条件有误，请改正后再导出。", "warning")
-        return redirect(url_for("audit_log.index", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("audit_log.index", **args))
     data, count = services.export_csv(filters)
     note = f"导出{count}条审计记录" + (f"（{services.describe(filters)}）" if filters else "")
     audit.record_event("audit_export", actor=current_user, subject_type="audit_events", note=note)

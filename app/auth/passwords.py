@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import secrets
-from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.models import User
 from app.validators import password_error
 
 
@@ -29,7 +29,7 @@ def verify(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash, password)
 
 
-def policy_error(user: Any, password: str) -> str | None:
+def policy_error(user: User, password: str) -> str | None:
     """The password policy for this account (its e-mail and its organisation's credit code)."""
     uscc = (user.organization.uscc or "") if user.organization else ""
     return password_error(password, email=user.email, uscc=uscc)

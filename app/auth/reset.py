@@ -90,15 +90,15 @@ def valid_token(token: str) -> PasswordResetToken:
 
 def reset_password(token: str, password: str) -> User:
     """Set a new password through a link: used once, ends every session, lifts a lock."""
-    row = db.session.scalar(
+    row = db.session.scalars(
         sa.select(PasswordResetToken)
         .where(PasswordResetToken.id == valid_token(token).id)
         .with_for_update()  # two tabs posting the same link: the second finds it used
-    )
+    ).one()
     db.session.refresh(row)
     if row.used_at is not None:
         raise DomainError(USED)
-    user = db.session.get(User, row.user_id)
+    user = db.session.get_one(User, row.user_id)
     error = passwords.policy_error(user, password)
     if error:
         raise DomainError(error, field="password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from app.models import (
     Organization,
     Scenario,
     TaxonomyTerm,
+    User,
 )
 
 _DIGITS = "零一二三四五六七八九"
@@ -51,7 +52,7 @@ def default_title(kind: BatchKind, number: int, year: int) -> str:
     return f"{year}年第{chinese_number(number)}批{kind.label}"
 
 
-def create(admin: Any, kind: BatchKind) -> Batch:
+def create(admin: User, kind: BatchKind) -> Batch:
     """A new, empty batch with the next number of its kind."""
     number = next_number(kind)
     batch = Batch(kind=kind, number=number, title=default_title(kind, number, clock.today().year))
@@ -74,7 +75,7 @@ def model_of(kind: BatchKind) -> type[Scenario] | type[Capability]:
     return kinds.by_name(kind.value).model
 
 
-def update(admin: Any, batch: Batch, title: str, intro: str, listing_ids: Sequence[int]) -> None:
+def update(admin: User, batch: Batch, title: str, intro: str, listing_ids: Sequence[int]) -> None:
     """Change the title and the listings (published ones only, in the order given)."""
     _require_unpublished(batch)
     title = title.strip()
@@ -102,7 +103,7 @@ def update(admin: Any, batch: Batch, title: str, intro: str, listing_ids: Sequen
     audit.record(admin, "edit", batch, f"{len(ids)}项")
 
 
-def publish(admin: Any, batch: Batch, on: date) -> None:
+def publish(admin: User, batch: Batch, on: date) -> None:
     """Make a batch public on a date (today: at once; later: it appears on that day)."""
     _require_unpublished(batch)
     if not batch.items:
@@ -113,21 +114,21 @@ def publish(admin: Any, batch: Batch, on: date) -> None:
     audit.record(admin, "publish", batch, on.isoformat())
 
 
-def unschedule(admin: Any, batch: Batch) -> None:
+def unschedule(admin: User, batch: Batch) -> None:
     """Take a scheduled batch back to composing (before its day comes)."""
     _require_unpublished(batch)
     batch.publish_on = None
     audit.record(admin, "unschedule", batch)
 
 
-def delete(admin: Any, batch: Batch) -> None:
+def delete(admin: User, batch: Batch) -> None:
     """Remove a batch that was never published."""
     _require_unpublished(batch)
     audit.record(admin, "delete", batch)
     db.session.delete(batch)
 
 
-def _with_items(query: sa.Select) -> sa.Select:
+def _with_items(query: sa.Select[Batch]) -> sa.Select[Batch]:
     return query.options(
         selectinload(Batch.items)
         .selectinload(BatchItem.scenario)
@@ -248,7 +249,9 @@ def candidates(
     query = query.options(selectinload(model.organization)).order_by(
         model.published_at.desc(), model.id.desc()
     )
-    rows = db.session.scalars(query.limit(CANDIDATE_LIMIT + len(chosen)))
+    found = db.session.scalars(query.limit(CANDIDATE_LIMIT + len(chosen)))
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", found)
     return [r for r in rows if r.id not in chosen][:CANDIDATE_LIMIT]
 
 
@@ -265,5 +268,6 @@ def batches_holding(kind: BatchKind, ids: Sequence[int]) -> dict[int, list[str]]
     )
     found: dict[int, list[str]] = {}
     for listing_id, title in db.session.execute(query):
-        found.setdefault(listing_id, []).append(title)
+        if listing_id is not None:  # always: the column is one of the ids asked for
+            found.setdefault(listing_id, []).append(title)
     return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +18,11 @@ from app.models import (
     ExcellentCase,
     Organization,
     Scenario,
+    User,
 )
 from app.models.base import utcnow
 from app.notifications import services as notifications
-from app.security.policies import engagement_party
+from app.security.policies import Visitor, engagement_party
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _figures(engagement: Engagement) -> str:
     return "；".join(parts)
 
 
-def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> ExcellentCase:
+def save_draft(admin: User, engagement: Engagement, data: CaseInput) -> ExcellentCase:
     """Write or rewrite the case of a landed engagement; a rewrite asks both sides again."""
     if engagement.stage is not EngagementStage.LANDED:
         raise DomainError("只有已落地的对接可以整理为优秀案例。")
@@ -108,7 +108,7 @@ def save_draft(admin: Any, engagement: Engagement, data: CaseInput) -> Excellent
     return case
 
 
-def consent(user: Any, case: ExcellentCase) -> None:
+def consent(user: User, case: ExcellentCase) -> None:
     """One party agrees to publication of the case as written."""
     party = engagement_party(user, case.engagement)
     if party is None:
@@ -123,7 +123,7 @@ def consent(user: Any, case: ExcellentCase) -> None:
     audit.record(user, f"case_consent_{party}", case)
 
 
-def publish(admin: Any, case: ExcellentCase) -> None:
+def publish(admin: User, case: ExcellentCase) -> None:
     """Publish a case once both parties consented."""
     if case.is_published:
         raise DomainError("案例已发布。")
@@ -135,16 +135,16 @@ def publish(admin: Any, case: ExcellentCase) -> None:
     audit.record(admin, "case_publish", case)
 
 
-def can_preview(user: Any, case: ExcellentCase) -> bool:
+def can_preview(user: Visitor, case: ExcellentCase) -> bool:
     """Drafts are seen by the two parties and administrators only."""
     return (
         case.is_published
         or engagement_party(user, case.engagement) is not None
-        or bool(getattr(user, "is_authenticated", False) and user.is_reviewer)
+        or (isinstance(user, User) and user.is_reviewer)
     )
 
 
-def published(keyword: str = "") -> sa.Select:
+def published(keyword: str = "") -> sa.Select[ExcellentCase]:
     """Published cases, newest first, matching a keyword in their text or parties."""
     query = (
         sa.select(ExcellentCase)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -20,9 +19,11 @@ from app.models import (
     EngagementStage,
     Organization,
     Scenario,
+    User,
 )
 from app.models.base import utcnow
 from app.security import policies
+from app.security.policies import Visitor
 
 # a reveal keeps the contacts readable for this long, and the limit counts reveals in it
 WINDOW = timedelta(hours=24)
@@ -39,9 +40,9 @@ class Access(enum.StrEnum):
     UNAPPROVED = "unapproved"  # the viewer's organisation is not approved yet: masked
 
 
-def access(user: Any, organization_id: int, now: datetime | None = None) -> Access:
+def access(user: Visitor, organization_id: int, now: datetime | None = None) -> Access:
     """What the user sees of the organisation's contacts right now."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # the anonymous visitor is Flask-Login's stand-in
         return Access.SIGN_IN
     if policies.is_member(user, organization_id):
         return Access.FULL
@@ -53,7 +54,7 @@ def access(user: Any, organization_id: int, now: datetime | None = None) -> Acce
 
 
 def reveal(
-    user: Any,
+    user: User,
     organization: Organization,
     *,
     ip: str,
@@ -97,7 +98,7 @@ class PartyContact:
 
 
 def engagement_contact(
-    user: Any, engagement: Engagement, *, ip: str, now: datetime | None = None
+    user: User, engagement: Engagement, *, ip: str, now: datetime | None = None
 ) -> PartyContact | None:
     """The other party's contacts once the engagement is at 洽谈中 or later (None before).
 
@@ -133,7 +134,11 @@ def engagement_contact(
 
 
 def record_refusal(
-    user: Any, organization: Organization, reason: str, scenario: Any = None, capability: Any = None
+    user: Visitor,
+    organization: Organization,
+    reason: str,
+    scenario: Scenario | None = None,
+    capability: Capability | None = None,
 ) -> None:
     """Audit a refused reveal (not approved, over the daily limit)."""
     note = f"{_where(scenario, capability)}：{reason}"
@@ -167,7 +172,7 @@ def _last_reveal(user_id: int, organization_id: int, now: datetime) -> int | Non
     return db.session.scalar(query.limit(1))
 
 
-def log_query(organization_id: int | None = None) -> sa.Select[tuple[ContactReveal]]:
+def log_query(organization_id: int | None = None) -> sa.Select[ContactReveal]:
     """The reveal log, newest first; with an organisation, reveals by it or of it."""
     query = sa.select(ContactReveal).options(
         selectinload(ContactReveal.user),

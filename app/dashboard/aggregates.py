@@ -88,4 +88,5 @@ def shared_figure(key: str, compute: Callable[[], T]) -> T:
     with memo.setdefault(f"lock:{key}", threading.Lock()):  # setdefault is atomic
         if key not in memo:
             memo[key] = compute()
-    return memo[key]
+    result: T = memo[key]
+    return result

@@ -104,7 +104,7 @@ def _shares_connections() -> bool:
 
 def _concurrently(tasks: Sequence[Callable[[], Any]], workers: int) -> list[Any]:
     """Each task's result, in order, computed by a pool of workers sharing this build's memo."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, a proxy
     memo = MEMO.get()
 
     def run(task: Callable[[], Any]) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.dashboard.tables import Cell, Chart
 
@@ -40,16 +42,16 @@ def to_csv(chart: Chart) -> bytes:
 def to_xlsx(chart: Chart) -> bytes:
     """The chart's columns and rows as a one-sheet workbook, header in bold."""
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook has one sheet, the active one
     sheet.title = chart.key[:31]
     sheet.append(list(chart.columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in chart.rows:
         sheet.append([safe_cell(v) for v in row])
-    for column in sheet.columns:
+    for index, column in enumerate(sheet.columns, start=1):
         width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width * 2, 8), 60)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width * 2, 8), 60)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -79,11 +79,13 @@ def by_domain() -> Chart:
     )
 
 
-def _grouped(query: sa.Select) -> dict[Any, int]:
+def _grouped(query: sa.Select[*tuple[Any, ...]]) -> dict[Any, int]:
     return {key: as_int(n) for key, n in db.session.execute(query)}
 
 
-def _links_per_term(link: sa.Table, owner: Any, owners: sa.Select | None = None) -> dict[int, int]:
+def _links_per_term(
+    link: sa.Table, owner: sa.Column[int], owners: sa.Select[int] | None = None
+) -> dict[int, int]:
     """A tag or domain link table's rows per term: all of them, or only those of some owners.
 
     Listings per term are counted as all links minus the links of the listings left out: the
@@ -208,7 +210,9 @@ def by_month() -> Chart:
     contracts = contracts_by_month_raw()
     series.append({m: n for m, (n, _) in contracts.items()})
     months = sorted({m for s in series for m, n in s.items() if m and n})
-    rows = [(m, *(s.get(m, 0) for s in series)) for m in months]
+    rows: list[tuple[str | int | float | None, ...]] = [
+        (m, *(s.get(m, 0) for s in series)) for m in months
+    ]
     return Chart(
         "months",
         N_("按月：发布、对接与签约"),

@@ -10,7 +10,8 @@ from app.dashboard import bp, cache, export, figures
 
 
 def _page(admin: bool) -> str:
-    dashboard = cache.dashboard(current_app._get_current_object(), admin)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, a proxy
+    dashboard = cache.dashboard(app, admin)
     return render_template(
         "dashboard/index.html",
         dash=dashboard,
@@ -21,7 +22,8 @@ def _page(admin: bool) -> str:
 
 
 def _download(key: str, fmt: str, admin: bool) -> Response:
-    chart = cache.chart(current_app._get_current_object(), key, admin=admin)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, a proxy
+    chart = cache.chart(app, key, admin=admin)
     if chart is None:
         abort(404)
     body, mimetype = export.render(chart, fmt)

@@ -28,6 +28,7 @@ from app.models import (
     EngagementStage,
     Organization,
     Scenario,
+    User,
 )
 from app.models.engagement import MAX_CONTRACT_WAN
 from app.notifications import services as notifications
@@ -80,7 +81,7 @@ class StageChange:
 
 
 def open_engagement(
-    actor: Any,
+    actor: User,
     scenario: Scenario,
     firm: Organization,
     origin: EngagementOrigin,
@@ -100,7 +101,7 @@ def open_engagement(
     return engagement
 
 
-def allowed(user: Any, engagement: Engagement) -> list[Transition]:
+def allowed(user: User, engagement: Engagement) -> list[Transition]:
     """The moves this user may make now (what the page offers)."""
     party = engagement_party(user, engagement)
     return [t for t in TRANSITIONS.values() if engagement.stage in t.sources and party in t.parties]
@@ -112,7 +113,7 @@ def check_version(engagement: Engagement, expected: int | None) -> None:
         raise DomainError("该对接已被对方或他人更新，请刷新页面查看最新进展后再操作。")
 
 
-def change_stage(user: Any, engagement: Engagement, change: StageChange) -> EngagementEvent:
+def change_stage(user: User, engagement: Engagement, change: StageChange) -> EngagementEvent:
     """Move an engagement one step, recording who, when and why; tell the other side."""
     check_version(engagement, change.expected_version)
     transition = _transition(engagement, change.target)

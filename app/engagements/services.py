@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,28 +24,31 @@ from app.models import (
     RecommendationStatus,
     Role,
     Scenario,
+    User,
 )
 from app.notifications import services as notifications
 from app.recommendations import provider
 from app.recommendations.explain import Reasons, reasons
+from app.security.policies import Visitor
 from app.security.visibility import existing
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
 ALREADY_APPLIED = "贵单位已申请过该场景，请在“我的对接”中查看进展。"
 
 
-def can_apply(user: Any, scenario: Scenario) -> bool:
+def can_apply(user: Visitor, scenario: Scenario) -> bool:
     """A firm user may apply to a published scenario it has not applied to yet."""
     return (
-        getattr(user, "is_authenticated", False)
+        isinstance(user, User)  # signed in: the anonymous visitor is Flask-Login's stand-in
         and user.role is Role.FIRM
+        and user.organization_id is not None
         and scenario.is_published
         and existing(scenario.id, user.organization_id) is None
     )
 
 
 def apply(
-    user: Any,
+    user: User,
     scenario: Scenario,
     proposal: str,
     capability_id: int | None = None,
@@ -118,11 +120,11 @@ def accepted_by(recommendation: Recommendation) -> set[int]:
     )
 
 
-def accept_recommendation(user: Any, recommendation: Recommendation) -> Engagement | None:
+def accept_recommendation(user: User, recommendation: Recommendation) -> Engagement | None:
     """发起对接/接受推荐: one side accepts; when both have, the engagement starts."""
     scenario, capability = recommendation.scenario, recommendation.capability
     sides = {scenario.organization_id, capability.organization_id}
-    if user.organization_id not in sides:
+    if user.organization is None or user.organization_id not in sides:
         raise DomainError("只有推荐双方可以接受该推荐。")
     if recommendation.status is not RecommendationStatus.APPROVED:
         raise DomainError("该推荐尚未通过审核。")
@@ -169,7 +171,7 @@ def accept_recommendation(user: Any, recommendation: Recommendation) -> Engageme
 
 
 def set_shortlisted(
-    user: Any, engagement: Engagement, shortlisted: bool, expected_version: int | None
+    user: User, engagement: Engagement, shortlisted: bool, expected_version: int | None
 ) -> None:
     """The publisher puts an applicant on its shortlist (入围), or takes it off."""
     lifecycle.check_version(engagement, expected_version)
@@ -182,7 +184,7 @@ def set_shortlisted(
     audit.record(user, "shortlist" if shortlisted else "unshortlist", engagement)
 
 
-def _with_parties(query: sa.Select) -> sa.Select:
+def _with_parties(query: sa.Select[Engagement]) -> sa.Select[Engagement]:
     return query.options(
         selectinload(Engagement.scenario).selectinload(Scenario.organization),
         selectinload(Engagement.firm),
@@ -190,7 +192,9 @@ def _with_parties(query: sa.Select) -> sa.Select:
     )
 
 
-def for_organization(org: Organization, stage: EngagementStage | None = None) -> sa.Select:
+def for_organization(
+    org: Organization, stage: EngagementStage | None = None
+) -> sa.Select[Engagement]:
     """The organisation's engagements on either side, newest activity first."""
     query = (
         sa.select(Engagement)
@@ -202,7 +206,7 @@ def for_organization(org: Organization, stage: EngagementStage | None = None) ->
     return _with_parties(query.order_by(Engagement.updated_at.desc(), Engagement.id.desc()))
 
 
-def all_engagements(stage: EngagementStage | None = None) -> sa.Select:
+def all_engagements(stage: EngagementStage | None = None) -> sa.Select[Engagement]:
     """Every engagement, for administrators, optionally of one stage."""
     query = sa.select(Engagement)
     if stage is not None:
@@ -245,9 +249,9 @@ def applicants(scenario: Scenario, scored: bool = True) -> list[Applicant]:
     )
     rows = []
     for engagement in engagements:
-        scored = [(best[c.id], c) for c in candidates[engagement.id] if c.id in best]
-        if scored:
-            match, capability = max(scored, key=lambda pair: (pair[0].score, -pair[1].id))
+        pairs = [(best[c.id], c) for c in candidates[engagement.id] if c.id in best]
+        if pairs:
+            match, capability = max(pairs, key=lambda pair: (pair[0].score, -pair[1].id))
             rows.append(
                 Applicant(
                     engagement,

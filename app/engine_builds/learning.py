@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,7 +10,7 @@ from flask import current_app
 from app.engine_builds.maintenance import request_rebuild
 from app.extensions import db
 from app.matching.weights import SIGNALS
-from app.models import Recommendation, RecommendationStatus, RerankerModel
+from app.models import Recommendation, RecommendationStatus, RerankerModel, User
 from app.models.base import utcnow
 from app.recommendations.live import live
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where training happens (the job wo
     from app.matching.learn import Example  # by every web process at start-up
 
 
-def _decided() -> sa.Select[tuple[Recommendation]]:
+def _decided() -> sa.Select[Recommendation]:
     return sa.select(Recommendation).where(
         Recommendation.status.in_([RecommendationStatus.APPROVED, RecommendationStatus.REJECTED])
     )
@@ -45,7 +45,7 @@ def examples() -> list[Example]:
     ]
 
 
-def train(admin: Any = None, seed: int = 0) -> RerankerModel:
+def train(admin: User | None = None, seed: int = 0) -> RerankerModel:
     """Train on the decisions, evaluate on held-out ones, activate only if it beats the base score."""
     from app.matching.learn import train_and_decide
 

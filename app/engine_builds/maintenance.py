@@ -101,4 +101,4 @@ def refeaturize(progress: Progress | None = None) -> int:
 
 def prune_feed(days: int) -> int:
     """Delete change feed rows older than `days` (flushed; the caller commits)."""
-    return feed.prune(db.session, days)
+    return feed.prune(db.session(), days)

@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.extensions import db
 from app.matching import Engine
 from app.matching.parallel import die_on_sigterm, workers_available
-from app.models import Capability, ListingStatus, SearchDocument
+from app.models import Capability, ListingStatus, Scenario, SearchDocument
 from app.recommendations.documents import document
 from app.recommendations.state import ENGINES, SIDES, Progress, read_vocabulary
 from app.search.documents import store_document
@@ -126,7 +126,9 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
     if model is Capability:
         options += [selectinload(Capability.domains), selectinload(Capability.cases)]
     with Session(db_engine) as session, session.no_autoflush:
-        rows = session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options)).all()
+        query = sa.select(model).where(model.id.in_(ids)).options(*options)
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        rows = cast("Sequence[Scenario | Capability]", session.scalars(query).all())
         # the chunk's stored search documents, held (the identity map keeps rows weakly):
         # storing one then needs no query
         stored = session.scalars(
@@ -144,7 +146,7 @@ def _featurize(db_engine: sa.Engine, engine: Engine, side: str, ids: list[int]) 
             if row.status is ListingStatus.PUBLISHED:
                 store_document(loaded, row, engine.tokenizer)  # type: ignore[arg-type]
         del stored
-        table = model.__table__
+        table = cast("sa.Table", model.__table__)  # a mapped class's __table__ is its Table
         # Core UPDATE: the listings' optimistic-lock versions are left alone (tokens are not
         # an edit), and one statement covers the chunk
         update = (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.matching.synonyms import SEPARATOR, parse_groups
 from app.matching.text import is_content_token, normalise
-from app.models import VocabularyEntry, VocabularyKind
+from app.models import User, VocabularyEntry, VocabularyKind
 from app.recommendations.live import live
 
 MAX_WORD = 20
@@ -26,7 +24,7 @@ def entries() -> list[VocabularyEntry]:
     return list(db.session.scalars(query))
 
 
-def add(admin: Any, kind: VocabularyKind, text: str) -> VocabularyEntry:
+def add(admin: User, kind: VocabularyKind, text: str) -> VocabularyEntry:
     """Validate and store an entry; the engine is built again with it, and every listing
     tokenised again (a new word, or synonym members kept whole, change how text is cut)."""
     cleaned = _clean_word(text) if kind is VocabularyKind.WORD else _clean_group(text)
@@ -51,7 +49,7 @@ def exists(kind: VocabularyKind, text: str) -> bool:
     return db.session.scalar(query) is not None
 
 
-def remove(admin: Any, entry: VocabularyEntry) -> None:
+def remove(admin: User, entry: VocabularyEntry) -> None:
     """Delete an entry; the engine is built again without it (listings tokenised again)."""
     audit.record(admin, "remove", entry, entry.text)
     db.session.delete(entry)

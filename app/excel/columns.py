@@ -8,13 +8,13 @@ the spreadsheet's own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from app import listing_kinds as kinds
 from app.listing_kinds.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule, FieldType
 
 Kind = Literal["scenario", "capability"]
-KINDS: tuple[Kind, ...] = tuple(kind.name for kind in kinds.KINDS)  # type: ignore[assignment]
+KINDS: tuple[Kind, ...] = tuple(cast(Kind, kind.name) for kind in kinds.KINDS)
 KIND_LABELS = {kind.name: kind.noun for kind in kinds.KINDS}
 
 # how a cell is read: the field's type (an e-mail or a phone number is text checked further)

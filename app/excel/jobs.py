@@ -49,7 +49,7 @@ def import_upload(ctx: JobContext, token: str, user_id: int) -> dict[str, Any]:
         "skipped": outcome.skipped,
         "refused": outcome.refused,
         "message": (
-            f"已导入{outcome.created}条{KIND_LABELS[upload.kind]}（{state}）；"  # type: ignore[index]
+            f"已导入{outcome.created}条{KIND_LABELS[upload.kind]}（{state}）；"
             f"已导入过而跳过{outcome.skipped}条；有问题未导入{outcome.refused}条。"
         ),
     }

@@ -15,7 +15,7 @@ from app.models import (
 from app.search.filters import Filters
 
 
-def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
+def scenario_query(filters: Filters) -> sa.Select[Scenario]:
     """Published scenarios matching the filters, newest first."""
     query = (
         sa.select(Scenario)
@@ -37,7 +37,7 @@ def scenario_query(filters: Filters) -> sa.Select[tuple[Scenario]]:
     return query.order_by(Scenario.published_at.desc(), Scenario.id.desc())
 
 
-def capability_query(filters: Filters) -> sa.Select[tuple[Capability]]:
+def capability_query(filters: Filters) -> sa.Select[Capability]:
     """Published capabilities matching the filters, newest first."""
     query = (
         sa.select(Capability)

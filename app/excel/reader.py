@@ -72,7 +72,7 @@ def read_rows(data: bytes, cols: tuple[Column, ...], required_headers: set[str])
     try:
         sheet = workbook.worksheets[0]
         _check_declared_size(sheet.max_row, sheet.max_column)
-        _check_header_merges(data, sheet._worksheet_path)  # noqa: SLF001 - no public accessor
+        _check_header_merges(data, sheet._worksheet_path)  # type: ignore[attr-defined]  # private: no public accessor
         # the declared dimension may lie: forget it, so rows are neither padded to a huge width
         # nor cut at a small one, and the real rows and columns are counted while streaming
         sheet.reset_dimensions()
@@ -111,7 +111,8 @@ def _check_header_merges(data: bytes, sheet_path: str) -> None:
     for ref in _merge_refs(data, sheet_path.lstrip("/")):
         min_col, min_row, max_col, _max_row = range_boundaries(ref.decode())
         if min_row == 1:
-            cells = f"{get_column_letter(min_col)}1:{get_column_letter(max_col)}1"
+            # a merge is a range of cells: both columns are always given
+            cells = f"{get_column_letter(min_col or 1)}1:{get_column_letter(max_col or 1)}1"
             raise FileRefused(
                 f"表头（第1行）含有合并单元格 {cells}。请取消合并，每列一个表头后重新上传。"
             )

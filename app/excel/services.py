@@ -27,7 +27,7 @@ from app.extensions import db
 from app.listing_kinds.documents import ORG_DISTRICT, ORG_LOCAL
 from app.listing_kinds.fields import SCENARIO_RULES, budget_range_error, email_error
 from app.matching import Listing
-from app.models import Capability, ListingStatus, Organization, Role, Scenario
+from app.models import Capability, ListingStatus, Organization, Role, Scenario, User
 from app.models.base import utcnow
 from app.models.listing import (
     ReferenceCase,
@@ -96,7 +96,7 @@ def import_key(title: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def check(data: bytes, kind: Kind, user: Any) -> Preview:
+def check(data: bytes, kind: Kind, user: User) -> Preview:
     """Check every row of an uploaded file (FileRefused when the file itself is unusable)."""
     admin = user.role is Role.REVIEWER
     cols = columns(kind)
@@ -147,7 +147,7 @@ class _OrgFinder:
 
 
 def _check_row(
-    row: RawRow, cols: tuple[Column, ...], rules: _Rules, orgs: _OrgFinder | None, user: Any
+    row: RawRow, cols: tuple[Column, ...], rules: _Rules, orgs: _OrgFinder | None, user: User
 ) -> RowCheck:
     result = RowCheck(row.number)
     for column in cols:
@@ -263,10 +263,14 @@ def _as_decimal(column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | 
     return amount.quantize(Decimal("0.01")), None
 
 
+def _within(value: int, low: Any, high: Any) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def _as_year(column: Column, value: Any, _rules: _Rules) -> tuple[Any, str | None]:
     text = _text(value)
     low, high = (column.rule.minimum, column.rule.maximum) if column.rule else (None, None)
-    if not (text.isascii() and text.isdigit()) or not low <= int(text[:5]) <= high:
+    if not (text.isascii() and text.isdigit()) or not _within(int(text[:5]), low, high):
         return None, f"“{text}”不是{low}至{high}之间的年份。"
     return int(text), None
 
@@ -337,7 +341,7 @@ def _existing_keys(kind: Kind, keys: set[str]) -> set[tuple[int, str]]:
         query = sa.select(model.organization_id, model.import_key).where(
             model.import_key.in_(ordered[start : start + 1000])
         )
-        found.update((org, key) for org, key in db.session.execute(query))
+        found.update((org, key) for org, key in db.session.execute(query) if key is not None)
     return found
 
 
@@ -351,7 +355,7 @@ class ImportResult:
 
 
 def import_valid(
-    preview: Preview, user: Any, progress: Callable[[int, int, str], None] | None = None
+    preview: Preview, user: User, progress: Callable[[int, int, str], None] | None = None
 ) -> ImportResult:
     """Insert every valid row in bulk (flushed, not committed): all of them or, on error, none.
 
@@ -381,7 +385,7 @@ def import_valid(
 CHUNK = 500
 
 
-def _listing_row(row: RowCheck, status: ListingStatus, features: dict) -> dict[str, Any]:
+def _listing_row(row: RowCheck, status: ListingStatus, features: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     return {
         "organization_id": row.organization_id,
@@ -405,7 +409,7 @@ def _documents(kind: Kind, rows: list[RowCheck]) -> list[Listing]:
     lists = [c for c in columns(kind) if c.type == "terms"]
     terms = {c.taxonomy: taxonomy.lookup(c.taxonomy) for c in lists}
     org_ids = {r.organization_id for r in rows}
-    orgs = {
+    orgs: dict[int | None, Organization] = {
         o.id: o
         for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))
     }
@@ -435,7 +439,7 @@ SCENARIO_FIELDS = (
 
 
 def _insert_scenarios(
-    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+    rows: list[RowCheck], status: ListingStatus, features: list[dict[str, Any]]
 ) -> list[int]:
     tags = taxonomy.lookup("tag")
     params = [
@@ -456,7 +460,7 @@ CAPABILITY_FIELDS = ("cap_type", "maturity", "keywords", "qualifications")
 
 
 def _insert_capabilities(
-    rows: list[RowCheck], status: ListingStatus, features: list[dict]
+    rows: list[RowCheck], status: ListingStatus, features: list[dict[str, Any]]
 ) -> list[int]:
     tags, domains = taxonomy.lookup("tag"), taxonomy.lookup("domain")
     params = [
@@ -510,5 +514,5 @@ def _bulk(table: sa.Table, params: list[dict[str, Any]]) -> None:
         db.session.execute(table.insert(), params)
 
 
-def _audit(user: Any, subject_type: str, ids: list[int]) -> None:
+def _audit(user: User, subject_type: str, ids: list[int]) -> None:
     audit.record_bulk(user, "import", subject_type, ids)

@@ -47,7 +47,7 @@ def _audited(data: bytes, filename: str, subject_type: str) -> Response:
 def _kind_for_user(requested: str | None) -> Kind:
     """Owners import their own kind only; administrators choose."""
     if current_user.role is Role.REVIEWER:
-        return requested if requested in KINDS else "scenario"  # type: ignore[return-value]
+        return requested if requested in KINDS else "scenario"
     return OWN_KIND[current_user.role]
 
 
@@ -56,7 +56,7 @@ def template_download(kind: str) -> Response:
     """An empty import template for scenarios or capabilities."""
     if kind not in KINDS:
         abort(404)
-    return _xlsx(template(kind), f"{KIND_LABELS[kind]}导入模板.xlsx")  # type: ignore[arg-type]
+    return _xlsx(template(kind), f"{KIND_LABELS[kind]}导入模板.xlsx")
 
 
 @bp.route("/imports/", methods=["GET", "POST"])
@@ -106,7 +106,7 @@ def preview(token: str) -> str:
             upload=upload,
             preview=None,
             kind_label=KIND_LABELS[upload.kind],
-            form=EmptyForm(),  # type: ignore[index]
+            form=EmptyForm(),
         )
     return render_template(
         "excel/preview.html",
@@ -114,7 +114,7 @@ def preview(token: str) -> str:
         upload=upload,
         preview=result,
         kind_label=KIND_LABELS[upload.kind],
-        form=EmptyForm(),  # type: ignore[index]
+        form=EmptyForm(),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import send_file
 from openpyxl import Workbook
@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from werkzeug.wrappers import Response
 
 from app import taxonomy
@@ -43,7 +44,7 @@ def template(kind: Kind) -> bytes:
     """An empty import template: Chinese header, drop-downs from the taxonomy, a notes sheet."""
     cols = columns(kind)
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new workbook has one sheet, the active one
     sheet.title = sheet_title(kind)
     _header(sheet, cols)
     options = workbook.create_sheet(OPTIONS_SHEET)

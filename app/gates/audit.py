@@ -35,7 +35,7 @@ def _waiver(entry: dict, today: date) -> tuple[Waiver | None, str | None]:
     fields = {"id": str, "package": str, "reason": str, "expires": date}
     for field, kind in fields.items():
         value = entry.get(field)
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
             return None, f"豁免 {label}：缺少或无效的字段 {field}（expires 写作 2027-01-31）"
     waiver = Waiver(**{field: entry[field] for field in fields})
     if waiver.expires < today:

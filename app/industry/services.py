@@ -119,7 +119,7 @@ def cluster_grid(
 
 def firm_query(
     filters: IndustryFilters, chain_order: Sequence[str] = ()
-) -> sa.Select[tuple[Organization]]:
+) -> sa.Select[Organization]:
     """Approved firms matching the filters, by chain (taxonomy order) then name (for paging)."""
     position = sa.case(
         {name: i for i, name in enumerate(chain_order)},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -12,7 +11,7 @@ from app import audit
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs.dispatch import remember
-from app.models import JobRun, JobStatus
+from app.models import JobRun, JobStatus, User
 
 PAGE_SIZE = 30
 STATUS_TABS = ("failed", "running", "queued", "succeeded")
@@ -46,7 +45,7 @@ def latest(name: str) -> JobRun | None:
     )
 
 
-def retry(admin: Any, run: JobRun) -> None:
+def retry(admin: User | None, run: JobRun) -> None:
     """Queue a failed run again from its first attempt (handed to the queue on commit)."""
     if run.status is not JobStatus.FAILED:
         raise DomainError(f"只能重试失败的任务，该任务{run.status.label}。")

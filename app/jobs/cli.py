@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -39,7 +40,7 @@ def worker(burst: bool) -> None:
     app = _app()
     _require_redis(app)
     rq_backend.set_worker_app(app)
-    handed = dispatch.redispatch(app, dispatch.timedelta(0))  # runs left from a Redis outage
+    handed = dispatch.redispatch(app, timedelta(0))  # runs left from a Redis outage
     db.session.remove()
     if handed:
         click.echo(f"已重新派发 {handed} 个排队中的任务。")

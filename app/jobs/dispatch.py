@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.jobs import runner
 from app.jobs.registry import spec
-from app.models import JobRun, JobStatus
+from app.models import JobRun, JobStatus, User
 from app.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -31,12 +31,12 @@ PENDING_KEY = "jobs_to_dispatch"
 DELAY_KEY = "jobs_dispatch_delay"
 
 
-def enqueue(name: str, created_by: Any = None, **args: Any) -> JobRun:
+def enqueue(name: str, created_by: User | None = None, **args: Any) -> JobRun:
     """Record a run of job `name` in the current transaction; it is queued when that commits."""
     return enqueue_later(name, 0.0, created_by, **args)
 
 
-def enqueue_later(name: str, delay: float, created_by: Any = None, **args: Any) -> JobRun:
+def enqueue_later(name: str, delay: float, created_by: User | None = None, **args: Any) -> JobRun:
     """Like enqueue, but the run starts `delay` seconds after the commit (at once in eager
     mode): changes in a row can then be left to one run (a debounce)."""
     job = spec(name)

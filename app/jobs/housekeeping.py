@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,7 +42,10 @@ def reap(ctx: JobContext) -> dict[str, Any]:
         )
     ).all()
     for run in dead:
-        run.error = f"执行中断：工作进程在 {clock.local(run.heartbeat_at):%Y-%m-%d %H:%M:%S}（北京时间）后失去响应。"
+        seen = run.heartbeat_at or now  # never None: selected by heartbeat_at < cutoff
+        run.error = (
+            f"执行中断：工作进程在 {clock.local(seen):%Y-%m-%d %H:%M:%S}（北京时间）后失去响应。"
+        )
         if run.attempts < run.max_attempts:
             run.status, run.dispatched_at, run.not_before = JobStatus.QUEUED, None, None
         else:
@@ -70,4 +73,5 @@ def purge_sessions(ctx: JobContext) -> dict[str, Any]:
     cutoff = utcnow() - timedelta(days=current_app.config["SESSION_KEEP_DAYS"])
     # every record ends at its expiry at the latest (ended ones sooner): one indexed range
     result = db.session.execute(sa.delete(UserSession).where(UserSession.expires_at < cutoff))
-    return {"purged": result.rowcount}
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return {"purged": cast("sa.CursorResult[Any]", result).rowcount}

@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -68,9 +68,9 @@ class JobContext:
 def _update(run_id: int, **values: Any) -> int:
     """Change a run in a short transaction of its own; the number of rows changed."""
     with writing(), Session(db.engine) as session:
-        changed = session.execute(
-            sa.update(JobRun).where(JobRun.id == run_id).values(**values)
-        ).rowcount
+        update = sa.update(JobRun).where(JobRun.id == run_id).values(**values)
+        # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+        changed = cast("sa.CursorResult[Any]", session.execute(update)).rowcount
         session.commit()
     return changed
 
@@ -84,7 +84,8 @@ def claim(run_id: int) -> bool:
     """queued → running, once; False when another delivery got there first (or it is done)."""
     with writing(), Session(db.engine) as session:
         now = utcnow()
-        changed = session.execute(
+        # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+        result = session.execute(
             sa.update(JobRun)
             .where(JobRun.id == run_id, JobRun.status == JobStatus.QUEUED)
             .values(
@@ -94,7 +95,8 @@ def claim(run_id: int) -> bool:
                 heartbeat_at=now,
                 worker=worker_name(),
             )
-        ).rowcount
+        )
+        changed = cast("sa.CursorResult[Any]", result).rowcount
         session.commit()
     return changed == 1
 

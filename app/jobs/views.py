@@ -52,10 +52,9 @@ def retry(run_id: int) -> Response:
 def status(run_id: int) -> Response:
     """A run's state and progress as JSON (polled by pages waiting for it)."""
     run = db.session.get(JobRun, run_id)
-    allowed = run is not None and (
+    if run is None or not (
         current_user.role is Role.SYSADMIN or run.created_by_id == current_user.id
-    )
-    if not allowed:
+    ):
         abort(404)
     return jsonify(
         id=run.id,

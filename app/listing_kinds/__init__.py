@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import Any, cast
 
 from werkzeug.routing import BaseConverter
 
+from app.extensions import db
 from app.listing_kinds import documents
 from app.listing_kinds.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule
 from app.listing_kinds.versions import CapabilityInput, ScenarioInput
@@ -95,7 +96,12 @@ class ListingKind:
     @property
     def columns(self) -> tuple[Any, ...]:
         """The spreadsheet columns (app.excel.columns), without the organisation column."""
-        return _resolve(self.columns_path)
+        return tuple(_resolve(self.columns_path))
+
+    def get(self, listing_id: int) -> Scenario | Capability | None:
+        """The listing of this kind with the id, or None."""
+        # the session's overloads join the two models to their base class
+        return cast("Scenario | Capability | None", db.session.get(self.model, listing_id))
 
     @property
     def counterpart(self) -> ListingKind:
@@ -114,7 +120,7 @@ class ListingKind:
 
     def input_of(self, listing: Any) -> ScenarioInput | CapabilityInput:
         """A stored listing's content as the services take it."""
-        return self.input_type.of(listing)  # type: ignore[arg-type]
+        return self.input_type.of(listing)
 
     def input_from(self, snapshot: dict[str, Any]) -> ScenarioInput | CapabilityInput:
         """A stored version's content."""
@@ -191,8 +197,16 @@ def of_role(role: Role) -> ListingKind | None:
     return next((kind for kind in KINDS if kind.owner_role is role), None)
 
 
+def posted_by(role: Role) -> ListingKind:
+    """The kind an organisation of this role posts (KeyError for roles that post none)."""
+    kind = of_role(role)
+    if kind is None:
+        raise KeyError(f"{role} posts no listings")
+    return kind
+
+
 def route_each_kind(
-    blueprint: Any, rule: str, endpoint: str, view: Callable, **options: Any
+    blueprint: Any, rule: str, endpoint: str, view: Callable[..., Any], **options: Any
 ) -> None:
     """Register one view once per kind, keeping each kind's own paths and endpoint names.
 
@@ -207,7 +221,7 @@ def route_each_kind(
         blueprint.add_url_rule(path, name, _for_kind(view, kind, name), **options)
 
 
-def _for_kind(view: Callable, kind: ListingKind, name: str) -> Callable:
+def _for_kind(view: Callable[..., Any], kind: ListingKind, name: str) -> Callable[..., Any]:
     def bound(**args: Any) -> Any:
         if kind.id_arg in args:
             return view(kind, args[kind.id_arg])

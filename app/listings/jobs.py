@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from app import listing_kinds as kinds
-from app.extensions import db
 from app.jobs import JobContext, job
 from app.listings import publication, services
 
@@ -23,7 +22,7 @@ def published(ctx: JobContext, side: str, listing_id: int, first: bool) -> dict[
     Skipped when the listing is no longer published by the time the job runs (withdrawn in
     between); run again, it adds nothing twice (pairs and alerts are checked first).
     """
-    listing = db.session.get(kinds.by_name(side).model, listing_id)
+    listing = kinds.by_name(side).get(listing_id)
     if listing is None or not listing.is_published:
         return {"skipped": "no longer published"}
     return publication.follow_up(listing, first)

@@ -7,7 +7,7 @@ numbered ListingVersion; a revision of a published listing waits there until app
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -33,6 +33,7 @@ from app.models import (
     ListingVersion,
     ReferenceCase,
     Scenario,
+    User,
     VersionStatus,
 )
 from app.models.base import utcnow
@@ -87,12 +88,12 @@ def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
     return create(SCENARIO, user, data)  # type: ignore[return-value]
 
 
-def create_capability(user: Any, data: CapabilityInput) -> Capability:
+def create_capability(user: User, data: CapabilityInput) -> Capability:
     """A new draft capability owned by the user's firm."""
     return create(CAPABILITY, user, data)  # type: ignore[return-value]
 
 
-def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
+def save(user: User, listing: Listing, data: ListingInput, seen_version: int | None) -> bool:
     """Save an owner's edit; return True when it became a revision waiting for review.
 
     Drafts, rejected and withdrawn listings change in place. A published listing keeps its
@@ -111,7 +112,7 @@ def save(user: Any, listing: Listing, data: ListingInput, seen_version: int | No
     return True
 
 
-def _save_revision(user: Any, listing: Listing, data: ListingInput) -> None:
+def _save_revision(user: User, listing: Listing, data: ListingInput) -> None:
     snapshot = data.to_snapshot()
     revision = pending_version(listing)
     if revision is None:
@@ -211,11 +212,12 @@ def draft_of(listing: Listing) -> ListingInput:
 
 
 def _version_owner(listing: Listing) -> sa.ColumnElement[bool]:
-    return getattr(ListingVersion, kinds.kind_of(listing).foreign_key) == listing.id
+    column = getattr(ListingVersion, kinds.kind_of(listing).foreign_key)
+    return cast("sa.ColumnElement[bool]", column == listing.id)
 
 
 def _new_version(
-    user: Any, listing: Listing, snapshot: dict[str, Any], is_revision: bool
+    user: User | None, listing: Listing, snapshot: dict[str, Any], is_revision: bool
 ) -> ListingVersion:
     db.session.flush()  # the listing needs its id
     last = db.session.scalar(
@@ -247,7 +249,9 @@ def _baseline(listing: Listing) -> None:
     db.session.flush()
 
 
-def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, note: str) -> None:
+def _decide_version(
+    version: ListingVersion, admin: User | None, status: VersionStatus, note: str
+) -> None:
     # read first: an expired reviewer reloads, and that query's autoflush must not write a
     # decided version without its decision time (the decided_has_time CHECK)
     reviewer_id = getattr(admin, "id", None)
@@ -260,11 +264,11 @@ def _decide_version(version: ListingVersion, admin: Any, status: VersionStatus, 
 # ---------------------------------------------------------------- lifecycle
 
 
-def submit(user: Any, listing: Listing) -> None:
+def submit(user: User, listing: Listing) -> None:
     """Send a draft, rejected or withdrawn listing to the administrators' review queue."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能提交本单位的内容。")
-    if not user.organization.is_approved:
+    if user.organization is None or not user.organization.is_approved:
         raise DomainError("单位信息尚未通过平台审核，审核通过后才能提交发布。")
     listing.status = next_status(listing.status, "submit", OWNER)
     listing.submitted_at = utcnow()
@@ -274,7 +278,7 @@ def submit(user: Any, listing: Listing) -> None:
     audit.record(user, "submit", listing)
 
 
-def approve(admin: Any, listing: Listing, seen_version: int | None = None) -> None:
+def approve(admin: User, listing: Listing, seen_version: int | None = None) -> None:
     """Publish a listing under review, or its waiting revision."""
     check_fresh(listing, seen_version)
     revision = pending_version(listing) if listing.status is ListingStatus.PUBLISHED else None
@@ -326,14 +330,14 @@ def reject(admin: Any, listing: Listing, reason: str, seen_version: int | None =
     _tell_owner(listing, f"“{listing.title}”未通过审核。", body=f"驳回原因：{reason}")
 
 
-def withdraw(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+def withdraw(user: User, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """The owner takes a listing back from review or from publication."""
     if not policies.is_owner(user, listing):
         raise DomainError("只能撤回本单位的内容。")
     _end(user, listing, "withdraw", OWNER, reason, seen_version)
 
 
-def close(user: Any, listing: Listing, reason: str, seen_version: int | None = None) -> None:
+def close(user: User, listing: Listing, reason: str, seen_version: int | None = None) -> None:
     """The owner or an administrator closes a published listing (e.g. the need was met)."""
     if policies.is_reviewer(user):
         actor = ADMIN
@@ -349,7 +353,7 @@ def close(user: Any, listing: Listing, reason: str, seen_version: int | None = N
 
 
 def _end(
-    user: Any, listing: Listing, action: str, actor: str, reason: str, seen_version: int | None
+    user: User, listing: Listing, action: str, actor: str, reason: str, seen_version: int | None
 ) -> None:
     reason = reason.strip()
     if not reason:
@@ -365,7 +369,7 @@ def _end(
     audit.record(user, action, listing, reason)
 
 
-def _drop_pending_version(user: Any, listing: Listing, note: str) -> None:
+def _drop_pending_version(user: User | None, listing: Listing, note: str) -> None:
     version = pending_version(listing)
     if version is not None:
         _decide_version(version, user, VersionStatus.REJECTED, note)
@@ -380,7 +384,9 @@ def expire_due(today: date | None = None) -> list[Scenario]:
     expired = list(db.session.scalars(query.order_by(Scenario.id)))
     for scenario in expired:
         scenario.status = next_status(scenario.status, "expire", SYSTEM)
-        scenario.close_reason = f"申报截止日期（{scenario.deadline.isoformat()}）已过"
+        scenario.close_reason = (
+            f"申报截止日期（{scenario.deadline}）已过"  # str(date) is its ISO form
+        )
         _drop_pending_version(None, scenario, "场景已过期")
         provider.record_change(scenario, op="remove")
         releases.record(scenario, "expiry")

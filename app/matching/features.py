@@ -135,7 +135,8 @@ def char_bigrams(tokens: Sequence[str]) -> list[str]:
 
 # Tokens repeat endlessly across listings: each one's own bigrams are worked out once.
 MAX_MEMO_TOKENS = 200_000
-_UNSEEN = object()
+# a memo miss: only its identity matters (a tuple, so the memo's values keep one type)
+_UNSEEN: tuple[str, ...] = ("",)
 _TOKEN_GRAMS: dict[str, tuple[str, ...] | None] = {}
 
 

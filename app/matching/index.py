@@ -18,6 +18,7 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 from scipy import sparse
@@ -130,7 +131,7 @@ class Vocabulary:
             extra = np.full(len(vocabulary) - before, self.unseen_idf, dtype=DTYPE)
             self.idf = np.concatenate([self.idf, extra])
             self.weight = np.concatenate([self.weight, extra * self._factors(vocabulary[before:])])
-        return out
+        return cast("list[int]", out)  # every None was filled in above
 
     def freeze(self, df: np.ndarray, n_docs: int) -> None:
         """Smooth IDF as scikit-learn computes it: ln((1+n)/(1+df)) + 1."""
@@ -147,7 +148,7 @@ class Growable:
     """A numpy array that grows by doubling (row attributes)."""
 
     def __init__(self, dtype: type, fill: float | int | bool) -> None:
-        self.data = np.full(1024, fill, dtype=dtype)
+        self.data: np.ndarray = np.full(1024, fill, dtype=dtype)
         self.fill = fill
         self.size = 0
 
@@ -175,7 +176,7 @@ class Space:
 
     @property
     def rows(self) -> int:
-        return self.main.shape[0] + len(self.delta)
+        return int(self.main.shape[0]) + len(self.delta)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled without what is derived from the rest (the column-major copy, caches)."""
@@ -364,10 +365,12 @@ class Space:
 
     def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The sorted columns and the weights of one row."""
-        n_main = self.main.shape[0]
+        n_main: int = self.main.shape[0]
         if row < n_main:
             start, end = self.main.indptr[row], self.main.indptr[row + 1]
-            return self.main.indices[start:end], self.main.data[start:end]
+            cols: np.ndarray = self.main.indices[start:end]
+            weights: np.ndarray = self.main.data[start:end]
+            return cols, weights
         return self.delta[row - n_main]
 
 
@@ -707,7 +710,8 @@ class Index:
             weights = self.signal_weights()
             base = signals @ np.array([weights[name] for name in SIGNALS])
         boosted = base * (1.0 + self.weights.local_bonus * self.local.view()[rows])
-        return np.round(np.clip(boosted, 0.0, 1.0), SCORE_DIGITS)
+        scores: np.ndarray = np.round(np.clip(boosted, 0.0, 1.0), SCORE_DIGITS)
+        return scores
 
     # ------------------------------------------------------------------ explaining
     def _match(self, query: Query, row: int, score: float, signals: np.ndarray) -> Match:

@@ -120,7 +120,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def base_scores(signals: np.ndarray, weights: Weights) -> np.ndarray:
     """The engine's own score of each row (the weighted sum, before the local bonus)."""
     normalised = weights.signal_weights()
-    return signals @ np.array([normalised[name] for name in SIGNALS])
+    scores: np.ndarray = signals @ np.array([normalised[name] for name in SIGNALS])
+    return scores
 
 
 def fit(

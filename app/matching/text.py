@@ -123,7 +123,8 @@ def _converter() -> Callable[[str], str]:
     opencc = OpenCC(CONVERSION)
     if opencc.get_last_error():  # a dictionary that failed to load would convert nothing
         raise RuntimeError(f"{OPENCC_PACKAGE}: {opencc.get_last_error()}")
-    return getattr(opencc, CONVERSION)  # the direct method raises; convert() returns errors
+    convert: Callable[[str], str] = getattr(opencc, CONVERSION)
+    return convert  # the direct method raises; convert() returns errors
 
 
 def to_simplified(text: str) -> str:

@@ -21,10 +21,14 @@ rows are projected in one product through `basis_for` (its own vocabulary and ID
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import svds
+
+if TYPE_CHECKING:
+    from app.matching.specificity import Platform
 
 DOCS_PER_TOPIC = 5  # dimensions: one per five fitted documents, at most MAX_TOPICS
 MAX_TOPICS = 60
@@ -38,6 +42,9 @@ Doc = tuple[Sequence[str], Sequence[float]]
 
 class Topics:
     """A fitted LSA space: vocabulary, IDF and the basis (vocabulary × dimensions)."""
+
+    # both sides' document frequencies, set by the index that fitted the space (fit_topics)
+    platform: Platform | None = None
 
     def __init__(self, ids: dict[str, int], idf: np.ndarray, basis: np.ndarray) -> None:
         self.ids = ids
@@ -88,7 +95,8 @@ class Topics:
         tf = np.bincount(inverse, weights=np.array([w for _, w in known], dtype=np.float64))
         projected = (np.log1p(tf) * self.idf[cols]) @ self.basis[cols]
         norm = float(np.linalg.norm(projected))
-        return (projected / (norm or 1.0)).astype(DTYPE)
+        vector: np.ndarray = (projected / (norm or 1.0)).astype(DTYPE)
+        return vector
 
     def basis_for(self, ids: dict[str, int], idf: np.ndarray) -> np.ndarray:
         """The basis for rows weighted log1p(tf) × `idf` over the vocabulary `ids` (an index's

@@ -170,7 +170,7 @@ class User(UserMixin, TimestampMixin, Base):
     organization: Mapped[Organization | None] = relationship(back_populates="users")
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Flask-Login refuses inactive users."""
         return self.active
 

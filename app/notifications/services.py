@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -67,7 +67,7 @@ def notify(
     return len(rows)
 
 
-def kinds_for(user: Any) -> dict[str, str]:
+def kinds_for(user: User) -> dict[str, str]:
     """The kinds a user can be told about (the reviewers' work kinds only for reviewers)."""
     if getattr(user, "role", None) is Role.REVIEWER:
         return KINDS
@@ -98,7 +98,7 @@ def email_body(title: str, body: str, link: str) -> str:
 
 
 def save_preferences(
-    user: Any, site_kinds: set[str], email_kinds: set[str], daily_digest: bool
+    user: User, site_kinds: set[str], email_kinds: set[str], daily_digest: bool
 ) -> NotificationPreference:
     """Store which kinds the user receives in the site and by e-mail, and the digest choice."""
     preference = db.session.get(NotificationPreference, user.id)
@@ -112,7 +112,7 @@ def save_preferences(
     return preference
 
 
-def preference_for(user: Any) -> NotificationPreference | None:
+def preference_for(user: User) -> NotificationPreference | None:
     """The user's stored preference, if any."""
     return db.session.get(NotificationPreference, user.id)
 
@@ -139,7 +139,7 @@ def notify_admins(kind: str, title: str, link: str = "", body: str = "") -> int:
     return notify(users, kind, title, link, body)
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
     query = sa.select(sa.func.count()).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
@@ -147,7 +147,7 @@ def unread_count(user: Any) -> int:
     return db.session.scalar(query) or 0
 
 
-def for_user(user: Any, unread_only: bool = False) -> sa.Select:
+def for_user(user: User, unread_only: bool = False) -> sa.Select[Notification]:
     """The user's notifications, newest first (a query, for pagination)."""
     query = sa.select(Notification).where(Notification.user_id == user.id)
     if unread_only:
@@ -155,17 +155,19 @@ def for_user(user: Any, unread_only: bool = False) -> sa.Select:
     return query.order_by(Notification.created_at.desc(), Notification.id.desc())
 
 
-def mark_read(user: Any, notification_id: int | None = None) -> int:
+def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one notification, or all of them, read; only the user's own. Return how many."""
     query = sa.update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
-    return db.session.execute(query.values(read_at=utcnow())).rowcount or 0
+    result = db.session.execute(query.values(read_at=utcnow()))
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return cast("sa.CursorResult[Any]", result).rowcount or 0
 
 
-def get_own(user: Any, notification_id: int) -> Notification | None:
+def get_own(user: User, notification_id: int) -> Notification | None:
     """The user's notification with that id, or None (another user's is never returned)."""
     item = db.session.get(Notification, notification_id)
     return item if item is not None and item.user_id == user.id else None

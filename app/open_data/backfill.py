@@ -3,6 +3,8 @@ and every daily open_data.daily run: idempotent, a listing with any release is s
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -32,8 +34,10 @@ def backfill() -> int:
             .order_by(model.id)
         ).all()
         for start in range(0, len(ids), CHUNK):
-            for listing in db.session.scalars(
-                sa.select(model).where(model.id.in_(ids[start : start + CHUNK]))
+            chunk = sa.select(model).where(model.id.in_(ids[start : start + CHUNK]))
+            # SQLAlchemy's overloads join Scenario | Capability to Base
+            for listing in cast(
+                "sa.ScalarResult[Scenario | Capability]", db.session.scalars(chunk)
             ):
                 _backfill_one(listing)
                 done += 1

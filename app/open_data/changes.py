@@ -180,9 +180,8 @@ def _read_by_transaction(session: Session, cursor: Cursor, limit: int, horizon: 
 def position_now(session: Session) -> Cursor:
     """The cursor of a consumer that has every release this snapshot holds (first statement)."""
     if not is_postgresql(session):
-        return Cursor(
-            session.scalar(sa.select(sa.func.coalesce(sa.func.max(ListingRelease.id), 0)))
-        )
+        last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(ListingRelease.id), 0)))
+        return Cursor(int(last or 0))
     horizon = _horizon(session)
     seen = session.scalars(
         sa.select(ListingRelease.xact).where(ListingRelease.xact >= horizon).distinct()

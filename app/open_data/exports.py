@@ -128,7 +128,7 @@ def write_scope(session: Session, scope: Scope, published: str, cursor: str) -> 
     """The JSON Lines and CSV files of a scope (not yet published)."""
     with PartWriter() as jsonl_sink, PartWriter() as csv_sink:
         # level 5: twice as fast as the default 9 or 6 here, files 3 % larger
-        gz = gzip.GzipFile(filename="", mode="wb", fileobj=jsonl_sink, mtime=0, compresslevel=5)  # type: ignore[arg-type]
+        gz = gzip.GzipFile(filename="", mode="wb", fileobj=jsonl_sink, mtime=0, compresslevel=5)
         csv_sink.write("\ufeff".encode())  # the BOM: Excel then reads UTF-8
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\r\n")

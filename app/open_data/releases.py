@@ -84,7 +84,7 @@ def record_end(listing: Listing, was_public: bool) -> None:
 
 
 def _last_number(kind: str, listing_id: int) -> int:
-    return db.session.scalar(
+    return db.session.scalar(  # type: ignore[return-value]  # COALESCE(MAX, 0): never NULL
         sa.select(sa.func.coalesce(sa.func.max(ListingRelease.number), 0)).where(
             ListingRelease.kind == kind, ListingRelease.listing_id == listing_id
         )

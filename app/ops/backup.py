@@ -19,6 +19,7 @@ manifest before the caller runs `db upgrade`.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import json
@@ -71,12 +72,12 @@ class Manifest:
         """Rows in every table together."""
         return sum(self.tables.values())
 
-    def to_json(self) -> bytes:
+    def to_json(self) -> builtins.bytes:  # builtins: the field `bytes` shadows the type here
         """The manifest as stored in the archive."""
         return json.dumps(asdict(self), ensure_ascii=False, indent=2).encode()
 
     @classmethod
-    def from_json(cls, raw: bytes) -> Manifest:
+    def from_json(cls, raw: builtins.bytes) -> Manifest:
         """Read a stored manifest; an unknown format is refused."""
         data = json.loads(raw)
         if data.get("format") != FORMAT:

@@ -118,7 +118,7 @@ def _database_checks(engine: Engine) -> list[tuple[str, Check]]:
             "fail", outage.unavailable_reason(error) or "error", {"error": outage.summary(error)}
         )
         return [("database", failed), ("migrations", Check("skipped", "no database"))]
-    elapsed = {"ms": round((time.perf_counter() - started) * 1000, 1)}
+    elapsed: dict[str, object] = {"ms": round((time.perf_counter() - started) * 1000, 1)}
     database = Check("ok", "", elapsed) if writable else Check("fail", "read-only", elapsed)
     return [("database", database), ("migrations", _migrations(revisions))]
 
@@ -144,7 +144,8 @@ def _sqlite_writable(engine: Engine) -> bool:
     if engine.url.database in (None, "", ":memory:"):
         return True
     args, options = engine.dialect.create_connect_args(engine.url)
-    probe = sqlite3.connect(*args, **{**options, "timeout": 0, "isolation_level": None})
+    # create_connect_args gives the driver's own arguments, which mypy cannot match to an overload
+    probe = sqlite3.connect(*args, **{**options, "timeout": 0, "isolation_level": None})  # type: ignore[call-overload]
     try:
         version = int(probe.execute("PRAGMA user_version").fetchone()[0])
         probe.execute("BEGIN")

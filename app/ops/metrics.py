@@ -136,7 +136,7 @@ def exposition(app: Flask) -> bytes:
     if multiproc.directory() is not None:
         MultiProcessCollector(registry)
     else:
-        registry.register(REGISTRY)  # type: ignore[arg-type]  # a registry is a collector
+        registry.register(REGISTRY)
     for collector in app.extensions.get("metrics_collectors", ()):
         registry.register(collector)
     return generate_latest(registry)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -11,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app import audit, taxonomy
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Capability, ListingStatus, Organization, OrgStatus, Role, Scenario
+from app.models import Capability, ListingStatus, Organization, OrgStatus, Role, Scenario, User
 from app.notifications import services as notifications
 
 
@@ -32,7 +31,7 @@ class Profile:
     contact_email: str
 
 
-def update_profile(user: Any, org: Organization, data: Profile) -> bool:
+def update_profile(user: User, org: Organization, data: Profile) -> bool:
     """Save the profile; return True when the organisation went back to review."""
     if user.organization_id != org.id:
         raise DomainError("只能修改本单位的信息。")

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.notifications import services as notifications
 from app.questions import policies
+from app.security.policies import Visitor, is_owner, is_reviewer
 
 QUESTION_MIN, QUESTION_MAX = 5, 500
 ANSWER_MIN, ANSWER_MAX = 2, 2000
@@ -37,7 +38,7 @@ CLOSED = "提问已截止"
 TOO_MANY = f"提问过于频繁：每个账号24小时内最多提问{DAILY_LIMIT}次，请稍后再试。"
 
 
-def ask(user: Any, scenario: Scenario, text: str) -> ScenarioQuestion:
+def ask(user: User, scenario: Scenario, text: str) -> ScenarioQuestion:
     """A firm asks about an open scenario; the publisher is told (the asker is not named)."""
     if (refusal := closed_message(scenario)) is not None:
         raise DomainError(refusal)
@@ -71,7 +72,7 @@ def closed_message(scenario: Scenario) -> str | None:
     return N_("该场景不在发布状态，不能提问。")
 
 
-def asked_recently(user: Any) -> int:
+def asked_recently(user: User) -> int:
     """How many questions the user asked in the last 24 hours."""
     since = clock.now() - timedelta(days=1)
     query = sa.select(sa.func.count()).where(
@@ -80,7 +81,7 @@ def asked_recently(user: Any) -> int:
     return db.session.scalar(query) or 0
 
 
-def answer(user: Any, question: ScenarioQuestion, text: str) -> bool:
+def answer(user: User, question: ScenarioQuestion, text: str) -> bool:
     """The publisher answers (or corrects an answer); True for a first answer.
 
     A pending question may be answered at any time, so none asked in time goes unanswered; an
@@ -136,7 +137,7 @@ def interested_users(scenario_id: int) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def hide(user: Any, question: ScenarioQuestion, reason: str) -> None:
+def hide(user: User, question: ScenarioQuestion, reason: str) -> None:
     """An administrator hides an abusive question: it leaves the public page and every list."""
     if not policies.can_hide(user, question):
         raise DomainError("该提问已隐藏。")
@@ -150,7 +151,7 @@ def hide(user: Any, question: ScenarioQuestion, reason: str) -> None:
     audit.record(user, "question_hide", question, reason)
 
 
-def follow(user: Any, scenario: Scenario, on: bool) -> None:
+def follow(user: User, scenario: Scenario, on: bool) -> None:
     """Follow (关注) or stop following a scenario; doing it twice changes nothing."""
     existing = following(user, scenario)
     if on and existing is None:
@@ -160,7 +161,7 @@ def follow(user: Any, scenario: Scenario, on: bool) -> None:
     db.session.flush()
 
 
-def following(user: Any, scenario: Scenario) -> ScenarioFollow | None:
+def following(user: User, scenario: Scenario) -> ScenarioFollow | None:
     """The user's follow of the scenario, if any."""
     query = sa.select(ScenarioFollow).where(
         ScenarioFollow.scenario_id == scenario.id, ScenarioFollow.user_id == user.id
@@ -200,7 +201,7 @@ def pending(scenario_id: int) -> list[ScenarioQuestion]:
     return list(db.session.scalars(query))
 
 
-def asked_by(user: Any, scenario_id: int | None = None) -> sa.Select:
+def asked_by(user: User, scenario_id: int | None = None) -> sa.Select[ScenarioQuestion]:
     """The user's own questions (hidden ones too, with the reason), newest first."""
     query = sa.select(ScenarioQuestion).where(ScenarioQuestion.asker_id == user.id)
     if scenario_id is not None:
@@ -208,7 +209,7 @@ def asked_by(user: Any, scenario_id: int | None = None) -> sa.Select:
     return query.order_by(ScenarioQuestion.created_at.desc(), ScenarioQuestion.id.desc())
 
 
-def for_publisher(organization_id: int) -> sa.Select:
+def for_publisher(organization_id: int) -> sa.Select[ScenarioQuestion]:
     """Visible questions on the organisation's scenarios: pending first, then newest."""
     return (
         sa.select(ScenarioQuestion)
@@ -222,7 +223,7 @@ def for_publisher(organization_id: int) -> sa.Select:
     )
 
 
-def for_review() -> sa.Select:
+def for_review() -> sa.Select[ScenarioQuestion]:
     """Every question, newest first, for administrators (who also see the hidden ones)."""
     return sa.select(ScenarioQuestion).order_by(
         ScenarioQuestion.created_at.desc(), ScenarioQuestion.id.desc()
@@ -255,7 +256,7 @@ class Section:
     forms: dict[str, Any] = field(default_factory=dict)  # filled by the view for signed-in users
 
 
-def section(user: Any, scenario: Scenario) -> Section:
+def section(user: Visitor, scenario: Scenario) -> Section:
     """The section for this reader: public answers for all; forms and lists by role."""
     refusal = closed_message(scenario)
     view = Section(
@@ -263,13 +264,13 @@ def section(user: Any, scenario: Scenario) -> Section:
         closed=refusal is not None and scenario.published_at is not None,
         closed_message=refusal or "",
     )
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # the anonymous visitor is Flask-Login's stand-in
         return view
     view.can_ask = policies.can_ask(user, scenario)
     view.can_follow = policies.can_follow(user, scenario)
     view.following = view.can_follow and following(user, scenario) is not None
-    view.moderator = policies.is_reviewer(user)
-    view.can_answer = policies.is_owner(user, scenario)
+    view.moderator = is_reviewer(user)
+    view.can_answer = is_owner(user, scenario)
     view.can_edit_answers = view.can_answer and scenario.is_published
     if policies.sees_pending(user, scenario):
         view.pending = pending(scenario.id)

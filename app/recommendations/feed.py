@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -96,7 +97,8 @@ def start(session: Session) -> Position:
         # rows of newer transactions already in this snapshot are in what it built
         seen = session.scalars(sa.select(MatchChange.id).where(MatchChange.xact >= mark))
         return Position(mark, frozenset(seen))
-    return Position(session.scalar(sa.select(sa.func.coalesce(sa.func.max(MatchChange.id), 0))))
+    last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(MatchChange.id), 0)))
+    return Position(int(last or 0))
 
 
 def _oldest_running(session: Session) -> int:
@@ -124,7 +126,7 @@ def _read_by_transaction(session: Session, position: Position) -> tuple[list[Cha
         .order_by(MatchChange.id)
     ).all()
     fresh = [_detached(row) for row, _ in rows if row.id not in position.applied]
-    applied = frozenset(row.id for row, xact in rows if xact >= mark)
+    applied = frozenset(row.id for row, xact in rows if xact is not None and xact >= mark)
     return fresh, Position(mark, applied)
 
 
@@ -158,7 +160,8 @@ def prune(session: Session, days: int = KEEP_DAYS, now: datetime | None = None) 
         raise ValueError("keep at least one day of the change feed")
     cutoff = (now or utcnow()) - timedelta(days=days)
     result = session.execute(sa.delete(MatchChange).where(MatchChange.created_at < cutoff))
-    return int(result.rowcount or 0)
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
 
 def sides(changes: Sequence[Change]) -> dict[str, list[int]]:

@@ -14,7 +14,6 @@ import random
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
@@ -28,7 +27,7 @@ from app.matching.calibration import (
     fit,
     load_calibration,
 )
-from app.models import MatchCalibration, Recommendation, RecommendationStatus
+from app.models import MatchCalibration, Recommendation, RecommendationStatus, User
 
 HIGH, MEDIUM, POSSIBLE = "high", "medium", "possible"
 LABELS = {HIGH: "高度匹配", MEDIUM: "较为匹配", POSSIBLE: "可能相关"}
@@ -71,7 +70,8 @@ def calibration() -> Calibration:
     """
     global _cached
     if has_request_context() and "match_calibration" in g:
-        return g.match_calibration
+        kept: Calibration = g.match_calibration
+        return kept
     now = time.monotonic()
     if has_request_context() or _cached is None or now - _cached[0] > CACHE_SECONDS:
         row = db.session.scalar(sa.select(MatchCalibration).order_by(MatchCalibration.id.desc()))
@@ -134,7 +134,7 @@ def score_for(p: float) -> float:
     return calibration().score_for(p)
 
 
-def refit(admin: Any = None, seed: int = 0) -> MatchCalibration:
+def refit(admin: User | None = None, seed: int = 0) -> MatchCalibration:
     """Refit the calibration on the review decisions (approved = relevant); DomainError when
     there are too few of them or only one outcome. The cross-validated ECE is kept."""
     rows = db.session.execute(

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +27,7 @@ from app.models import (
     RecommendationImpression,
     RecommendationStatus,
     Scenario,
+    User,
 )
 from app.models.base import utcnow
 from app.notifications import services as notifications
@@ -37,6 +38,7 @@ from app.recommendations.levels import Level, level
 from app.recommendations.live import live
 from app.recommendations.specific import has_reason, listing_basis
 from app.recommendations.state import read_vocabulary
+from app.security.policies import Visitor
 
 __all__ = ["MatchingUnavailable"]
 
@@ -110,11 +112,15 @@ def recommend(
     return Shown(shown, answer.engine_version, more)
 
 
-def _load(model: type[Scenario] | type[Capability], ids: Sequence[int]) -> dict[int, Any]:
+def _load(
+    model: type[Scenario] | type[Capability], ids: Sequence[int]
+) -> dict[int, Scenario | Capability]:
     if not ids:
         return {}
     query = sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organization))
-    return {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", db.session.scalars(query))
+    return {row.id: row for row in rows}
 
 
 def capabilities_for(
@@ -132,7 +138,7 @@ def scenarios_for(
 
 
 def record_impression(
-    user: Any, listing: Scenario | Capability, shown: Shown, filters: Filters | None
+    user: Visitor, listing: Scenario | Capability, shown: Shown, filters: Filters | None
 ) -> None:
     """Keep what a detail page showed, in a short transaction of its own (the page is a GET);
     best-effort: a failure is logged and the page is still shown."""
@@ -161,6 +167,7 @@ def queue_for(listing: Scenario | Capability, min_score: float, top: int) -> int
     Raises MatchingUnavailable when the matching service cannot answer (callers retry).
     """
     shown = recommend(listing, top, min_score, sync=True)
+    pairs: list[tuple[Scenario | Capability, Scenario | Capability, Match]]
     if isinstance(listing, Scenario):
         pairs = [(listing, s.listing, s.match) for s in shown.suggestions]
     else:
@@ -195,7 +202,7 @@ def _existing_pairs(listing: Scenario | Capability) -> set[tuple[int, int]]:
     return {(s, c) for s, c in rows}
 
 
-def decide(admin: Any, recommendation: Recommendation, approve: bool, reason: str = "") -> None:
+def decide(admin: User, recommendation: Recommendation, approve: bool, reason: str = "") -> None:
     """An administrator pushes a pair to both sides, or turns it down with a reason."""
     if recommendation.status is not RecommendationStatus.PENDING:
         raise DomainError(f"该推荐已{recommendation.status.label}，不能重复审核。")
@@ -216,7 +223,7 @@ def decide(admin: Any, recommendation: Recommendation, approve: bool, reason: st
         notifications.recommendation_approved(recommendation)
 
 
-def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
+def pending_queue(min_score: float) -> sa.Select[Recommendation]:
     """Pending pairs at or above the score, best first."""
     return (
         sa.select(Recommendation)
@@ -232,7 +239,7 @@ def pending_queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
     )
 
 
-def _approved_pairs() -> sa.Select[tuple[Recommendation]]:
+def _approved_pairs() -> sa.Select[Recommendation]:
     """Approved pairs whose two listings are both still published, with their organisations."""
     return (
         sa.select(Recommendation)
@@ -267,7 +274,8 @@ def approved_for(listing: Scenario | Capability) -> list[Recommendation]:
 
 def _pair_column(listing: Scenario | Capability) -> sa.orm.InstrumentedAttribute[int]:
     """The recommendation column that points at this kind of listing."""
-    return getattr(Recommendation, kind_of(listing).foreign_key)
+    column = getattr(Recommendation, kind_of(listing).foreign_key)
+    return cast("sa.orm.InstrumentedAttribute[int]", column)
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,6 @@ def engine_overview(builds: int = 5) -> EngineOverview:
     query = sa.select(IndexArtifact).order_by(IndexArtifact.id.desc()).limit(builds)
     return EngineOverview(
         served,
-        read_vocabulary(db.session).fingerprint,
+        read_vocabulary(db.session()).fingerprint,
         list(db.session.scalars(query)),
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -163,7 +163,9 @@ def load_listings(session: Session, side: str, ids: list[int]) -> dict[int, Scen
     if model is Capability:
         options.append(selectinload(Capability.domains))
     query = sa.select(model).where(model.id.in_(ids)).options(*options)
-    return {row.id: row for row in session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", session.scalars(query))
+    return {row.id: row for row in rows}
 
 
 def published_features(

@@ -9,14 +9,14 @@ leaves the queue and cannot be pushed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from app import audit
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Capability, Engagement, Recommendation, RecommendationStatus
+from app.models import Capability, Engagement, Recommendation, RecommendationStatus, User
 from app.models.base import utcnow
 from app.notifications import services as notifications
 from app.paging import parse_id
@@ -37,7 +37,7 @@ def engaged() -> sa.ColumnElement[bool]:
     )
 
 
-def queue(min_score: float) -> sa.Select[tuple[Recommendation]]:
+def queue(min_score: float) -> sa.Select[Recommendation]:
     """Pending pairs at or above the score, best first, engaged pairs left out."""
     return recommendations.pending_queue(min_score).where(~engaged())
 
@@ -72,7 +72,7 @@ def _refusal(rec: Recommendation, approve: bool) -> str:
     return ""
 
 
-def _claim(admin: Any, rec: Recommendation, approve: bool, reason: str) -> bool:
+def _claim(admin: User, rec: Recommendation, approve: bool, reason: str) -> bool:
     """Decide the pair if it is still pending (one statement); False when someone was first."""
     status = RecommendationStatus.APPROVED if approve else RecommendationStatus.REJECTED
     result = db.session.execute(
@@ -82,10 +82,11 @@ def _claim(admin: Any, rec: Recommendation, approve: bool, reason: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(rec)
-    return result.rowcount == 1
+    # DML runs as a CursorResult (rowcount); Session.execute is typed as returning a Result
+    return cast("sa.CursorResult[Any]", result).rowcount == 1
 
 
-def decide(admin: Any, ids: list[int], approve: bool, reason: str = "") -> Outcome:
+def decide(admin: User, ids: list[int], approve: bool, reason: str = "") -> Outcome:
     """Push each pair to both sides, or turn each down with the one reason; each on its own."""
     reason = reason.strip()
     if not approve and not reason:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -23,13 +24,14 @@ from app.models import (
     OrgStatus,
     Scenario,
     TaxonomyTerm,
+    User,
     VersionStatus,
 )
 from app.models.base import utcnow
 from app.paging import parse_id
 
 
-def decide_organization(admin: Any, org: Organization, approve: bool, reason: str = "") -> None:
+def decide_organization(admin: User, org: Organization, approve: bool, reason: str = "") -> None:
     """Approve an organisation so it may publish, or reject it with a reason."""
     if org.status is not OrgStatus.PENDING:
         raise DomainError(f"该单位已{org.status.label}，不能重复审核。")
@@ -42,7 +44,7 @@ def decide_organization(admin: Any, org: Organization, approve: bool, reason: st
 
 
 def decide_listing(
-    admin: Any,
+    admin: User,
     listing: Scenario | Capability,
     approve: bool,
     reason: str,
@@ -85,7 +87,10 @@ def pending_organizations() -> list[Organization]:
 
 # ---------------------------------------------------------------- the listing queue
 
-KINDS = {"scenario": Scenario, "capability": Capability}
+KINDS: dict[str, type[Scenario] | type[Capability]] = {
+    "scenario": Scenario,
+    "capability": Capability,
+}
 QUEUE_PAGE_SIZE = 20
 
 
@@ -153,7 +158,7 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select).all())
 
 
-def _queue_part(kind: str, filters: QueueFilters) -> sa.Select:
+def _queue_part(kind: str, filters: QueueFilters) -> sa.Select[str, int, datetime]:
     model = KINDS[kind]
     fk = ListingVersion.scenario_id if kind == "scenario" else ListingVersion.capability_id
     waiting = sa.and_(fk == model.id, ListingVersion.status == VersionStatus.PENDING)
@@ -213,7 +218,7 @@ def queued_listings(kind: str, filters: QueueFilters, limit: int) -> list[Any]:
     return [rows[i] for i in ids]
 
 
-def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
+def _load_listings(kind: str, ids: list[int]) -> dict[int, Scenario | Capability]:
     """The listings with everything the page and the diff read (no query per item)."""
     if not ids:
         return {}
@@ -222,7 +227,9 @@ def _load_listings(kind: str, ids: list[int]) -> dict[int, Any]:
     query = query.options(selectinload(model.organization), selectinload(model.tags))
     if model is Capability:
         query = query.options(selectinload(Capability.domains), selectinload(Capability.cases))
-    return {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    rows = cast("sa.ScalarResult[Scenario | Capability]", db.session.scalars(query))
+    return {row.id: row for row in rows}
 
 
 def _pending_versions(kind: str, ids: list[int]) -> dict[int, ListingVersion]:
@@ -283,12 +290,14 @@ def organization_history(org_ids: set[int], limit: int = 8) -> dict[int, list[Hi
     return history
 
 
-def bulk_approve(admin: Any, keys: list[str]) -> tuple[list[str], list[str]]:
+def bulk_approve(admin: User, keys: list[str]) -> tuple[list[str], list[str]]:
     """Approve several listings, each on its own; return the titles done and the refusals."""
     done, refused = [], []
     for key in dict.fromkeys(keys):
         parsed = _parse_key(key)
-        listing = db.session.get(KINDS[parsed[0]], parsed[1]) if parsed else None
+        found = db.session.get(KINDS[parsed[0]], parsed[1]) if parsed else None
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        listing = cast("Scenario | Capability | None", found)
         if listing is None or parsed is None:
             refused.append(f"{key}：内容不存在")
             continue

@@ -104,7 +104,7 @@ def _queue_organizations() -> list[Organization]:
 
 def _back_to_queue() -> str:
     """The queue page the reviewer came from (filters and page kept), same-site only."""
-    args = {k: v for k, v in request.args.items() if k in QUEUE_ARGS}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in QUEUE_ARGS}
     return url_for("review.listings", **args)
 
 
@@ -231,7 +231,7 @@ def matches_bulk() -> Response:
     return _match_outcome(ids, form, back)
 
 
-def _match_args() -> dict[str, str]:
+def _match_args() -> dict[str, Any]:
     return {k: v for k, v in request.args.items() if k in ("min_probability", "page")}
 
 

@@ -7,6 +7,7 @@ user agent could break a JSON template; this logger builds the object and lets j
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ def _header(headers: Any, name: str) -> str:
 class JsonAccessLogger(Logger):
     """Access lines as JSON; gunicorn's own messages as usual."""
 
-    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+    def access(
+        self, resp: Any, req: Any, environ: MutableMapping[str, Any], request_time: Any
+    ) -> None:
         """Log one finished request."""
         if not self.access_log_enabled:
             return

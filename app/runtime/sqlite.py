@@ -73,7 +73,8 @@ def holds_write_lock(session: Session) -> bool:
     """
     if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
         return False
-    return bool(session.connection().connection.dbapi_connection.in_transaction)
+    raw = session.connection().connection.dbapi_connection
+    return raw is not None and bool(raw.in_transaction)
 
 
 def configure(engine: Engine, busy_timeout: float) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -23,19 +21,19 @@ MAX_PER_USER = 50
 MAX_QUERY_CHARS = 500  # SavedSearch.query
 
 
-def for_user(user: Any) -> list[SavedSearch]:
+def for_user(user: User) -> list[SavedSearch]:
     """The user's saved searches, newest first."""
     query = sa.select(SavedSearch).where(SavedSearch.user_id == user.id)
     return list(db.session.scalars(query.order_by(SavedSearch.id.desc())))
 
 
-def get_own(user: Any, saved_id: int) -> SavedSearch | None:
+def get_own(user: User, saved_id: int) -> SavedSearch | None:
     """The user's saved search with that id, or None (another user's is never returned)."""
     saved = db.session.get(SavedSearch, saved_id)
     return saved if saved is not None and saved.user_id == user.id else None
 
 
-def save(user: Any, side: str, query: str) -> SavedSearch:
+def save(user: User, side: str, query: str) -> SavedSearch:
     """Keep a list page's search (canonicalised) with alerts on."""
     if side not in SEARCH_SIDES:
         raise DomainError("无法识别要保存的搜索。")
@@ -63,7 +61,7 @@ def save(user: Any, side: str, query: str) -> SavedSearch:
     return saved
 
 
-def same_search(user: Any, side: str, canonical: str) -> SavedSearch | None:
+def same_search(user: User, side: str, canonical: str) -> SavedSearch | None:
     """The user's saved search with this canonical query, if any."""
     return db.session.scalar(
         sa.select(SavedSearch).where(
@@ -74,7 +72,7 @@ def same_search(user: Any, side: str, canonical: str) -> SavedSearch | None:
     )
 
 
-def rename(user: Any, saved: SavedSearch, name: str) -> None:
+def rename(user: User, saved: SavedSearch, name: str) -> None:
     """Give a saved search a name of the user's choosing."""
     _require_own(user, saved)
     name = name.strip()
@@ -83,20 +81,20 @@ def rename(user: Any, saved: SavedSearch, name: str) -> None:
     saved.name = name[:60]
 
 
-def delete(user: Any, saved: SavedSearch) -> None:
+def delete(user: User, saved: SavedSearch) -> None:
     """Forget a saved search."""
     _require_own(user, saved)
     db.session.delete(saved)
 
 
-def toggle_alerts(user: Any, saved: SavedSearch) -> bool:
+def toggle_alerts(user: User, saved: SavedSearch) -> bool:
     """Switch alerts on or off; return the new state."""
     _require_own(user, saved)
     saved.alerts = not saved.alerts
     return saved.alerts
 
 
-def _require_own(user: Any, saved: SavedSearch) -> None:
+def _require_own(user: User, saved: SavedSearch) -> None:
     if saved.user_id != user.id:
         raise DomainError("只能管理自己保存的搜索。")
 

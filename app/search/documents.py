@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -66,7 +67,7 @@ def store_document(session: Session, listing: Listing, tokenizer: Tokenizer) -> 
     )
 
 
-def document_row(side: str, listing_id: int, title_tokens: str, body_tokens: str) -> dict:
+def document_row(side: str, listing_id: int, title_tokens: str, body_tokens: str) -> dict[str, Any]:
     """A search_documents row for bulk inserts (which bypass the model's parts validator)."""
     return {
         "side": side,

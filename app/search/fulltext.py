@@ -65,7 +65,7 @@ class FullText:
 
     def holds(
         self,
-        listing_id: sa.ColumnElement,
+        listing_id: sa.SQLColumnExpression[int],
         terms: Sequence[str],
         allowed: Iterable[str] | None = None,
     ) -> sa.ColumnElement[bool]:
@@ -102,7 +102,7 @@ class PostgresFullText(FullText):
 
     def holds(
         self,
-        listing_id: sa.ColumnElement,
+        listing_id: sa.SQLColumnExpression[int],
         terms: Sequence[str],
         allowed: Iterable[str] | None = None,
     ) -> sa.ColumnElement[bool]:
@@ -145,7 +145,7 @@ class SqliteFullText(FullText):
 
     def holds(
         self,
-        listing_id: sa.ColumnElement,
+        listing_id: sa.SQLColumnExpression[int],
         terms: Sequence[str],
         allowed: Iterable[str] | None = None,
     ) -> sa.ColumnElement[bool]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app import clock
 from app.extensions import db
@@ -27,7 +29,7 @@ from app.search.documents import SIDES, Listing
 from app.search.filters import Filters
 
 
-def _term_ids(link: sa.Table, owner: str, kind: str, name: str) -> sa.Select:
+def _term_ids(link: sa.Table, owner: str, kind: str, name: str) -> sa.Select[Any]:
     """Ids of the listings linked to the taxonomy term of that kind and name."""
     term = sa.select(TaxonomyTerm.id).where(TaxonomyTerm.kind == kind, TaxonomyTerm.name == name)
     return sa.select(link.c[f"{owner}_id"]).where(link.c.term_id == term.scalar_subquery())
@@ -130,11 +132,11 @@ def past_deadline(today: date) -> sa.ColumnElement[bool]:
 class SortKey:
     """One ORDER BY term, which can be read backwards (for pages past the middle)."""
 
-    expression: sa.ColumnElement
+    expression: sa.SQLColumnExpression[Any]
     descending: bool
     nulls_last: bool | None = None  # None: the database's default
 
-    def clause(self, backwards: bool = False) -> sa.ColumnElement:
+    def clause(self, backwards: bool = False) -> sa.ColumnElement[Any]:
         """The ORDER BY element, reversed when reading from the end."""
         descending = self.descending != backwards
         clause = self.expression.desc() if descending else self.expression.asc()
@@ -157,7 +159,7 @@ def sort_keys(side: str, sort: str) -> list[SortKey]:
     return newest
 
 
-def card_options(side: str) -> list:
+def card_options(side: str) -> list[ExecutableOption]:
     """What the result cards show, loaded with the page: one query per list, not per card."""
     model = SIDES[side]
     if model is Scenario:  # a scenario card names its organisation, without honours
@@ -237,11 +239,12 @@ class Slice:
             .order_by(*(key.clause(backwards) for key in again))
             .options(*card_options(side))
         )
-        rows = list(db.session.scalars(query))
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        rows = cast("list[Listing]", list(db.session.scalars(query)))
         return rows[::-1] if backwards else rows
 
 
-def ids_in(column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
+def ids_in(column: sa.SQLColumnExpression[int], ids: Sequence[int]) -> sa.ColumnElement[bool]:
     """column IN ids; on PostgreSQL as one array parameter (a thousand parameters cost its
     parser and planner more than the query itself)."""
     if db.engine.dialect.name == "postgresql":
@@ -255,7 +258,9 @@ def load(side: str, ids: Sequence[int]) -> list[Listing]:
         return []
     model = SIDES[side]
     query = sa.select(model).where(ids_in(model.id, ids)).options(*card_options(side))
-    rows = {row.id: row for row in db.session.scalars(query)}
+    # SQLAlchemy's overloads join Scenario | Capability to Base
+    found = cast("sa.ScalarResult[Listing]", db.session.scalars(query))
+    rows = {row.id: row for row in found}
     return [rows[i] for i in ids if i in rows]
 
 

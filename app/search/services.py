@@ -138,7 +138,7 @@ def search(side: str, filters: Filters, page: int, per_page: int) -> ResultPage:
     if not conditions:
         total = db.session.scalar(sa.select(listed_count(side, today))) or 0
     else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
     rows = Slice(start, end, total or 0).rows(side, where, sort_keys(side, sort))
     return ResultPage(_hits(rows, terms), total or 0, page, per_page, terms)
 
@@ -181,7 +181,7 @@ class TermCache:
 def index_listing(listing: Listing) -> Record:
     """Store a listing's search words (published, or its text changed); return its record."""
     cut = tokenizer()
-    store_document(db.session, listing, cut)
+    store_document(db.session(), listing, cut)
     return record_of(listing, cut)
 
 

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,7 +77,7 @@ DRIVE_COST = {"sqlite": 50, "postgresql": 30}
 DRIVE_MAX = 500
 
 
-def _count(query: sa.Select) -> sa.ScalarSelect[int]:
+def _count(query: sa.Select[*tuple[Any, ...]]) -> sa.ScalarSelect[int]:
     return sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
 
 
@@ -129,7 +130,9 @@ class WordSearch:
         each.
         """
         text, late = self.text, self._late()
-        counts = [_count(text.holding(self.terms, allowed)) for allowed in sets]
+        counts: list[sa.ColumnElement[int]] = [
+            _count(text.holding(self.terms, allowed)) for allowed in sets
+        ]
         if late:
             past = [
                 sa.select(Scenario.id).where(
@@ -227,7 +230,7 @@ class WordSearch:
             .where(*self.where(), self._in(None, self._check(self._size(), 0)))
             .limit(FEW + 1)
         )
-        found = db.session.execute(query).all()
+        found = list(db.session.execute(query).all())
         if len(found) > FEW:
             return None
         if postgres:

@@ -113,7 +113,8 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live session record, or None (anonymous)."""
     token = session.get(TOKEN_KEY)
     if not token or not user_id.isdigit():
-        return _refuse()
+        _refuse()
+        return None
     # one indexed lookup brings the record and its user (the old loader's one query)
     row = db.session.execute(
         sa.select(UserSession, User)
@@ -121,14 +122,17 @@ def load_user(user_id: str) -> User | None:
         .where(UserSession.token_hash == token_hash(token))
     ).first()
     if row is None:
-        return _refuse()
+        _refuse()
+        return None
     record, user = row
     if record.ended_at is not None or user.id != int(user_id) or not user.is_active:
-        return _refuse()
+        _refuse()
+        return None
     now = utcnow()
     timeout = _timeout(record, user, now)
     if timeout:
-        return _time_out(record, user, timeout, now)
+        _time_out(record, user, timeout, now)
+        return None
     if now - _aware(record.last_seen_at) >= TOUCH_EVERY:
         record.last_seen_at = now
         db.session.commit()  # before the view runs: this request's own changes come later
@@ -168,4 +172,4 @@ def load_before_request() -> None:
     if request.endpoint != "static" and "_user_id" in session:
         from flask_login import current_user
 
-        current_user._get_current_object()  # type: ignore[attr-defined]
+        current_user._get_current_object()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 
 from app.i18n import N_
-from app.models import Role
+from app.models import Role, User
 from app.security.access import PUBLIC, gate_for
+from app.security.policies import Visitor
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,9 @@ ROLE_LINKS: dict[Role, tuple[Link, ...]] = {
 }
 
 
-def header_links(user: Any) -> tuple[Link, ...]:
+def header_links(user: Visitor) -> tuple[Link, ...]:
     """The header's navigation for this visitor: the public pages, then their role's."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):  # the anonymous visitor is Flask-Login's stand-in
         return MAIN
     return MAIN + ROLE_LINKS.get(user.role, ())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +23,7 @@ from app.models import (
     RecommendationStatus,
     Role,
     Scenario,
+    User,
 )
 from app.paging import parse_id
 
@@ -40,15 +41,17 @@ class Todo:
     link: str
 
 
-def _count(query: sa.Select) -> int:
+def _count(query: sa.Select[int]) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
-def _listings(model: Any, org_id: int, *statuses: ListingStatus) -> sa.Select:
+def _listings(
+    model: type[Scenario] | type[Capability], org_id: int, *statuses: ListingStatus
+) -> sa.Select[int]:
     return sa.select(model.id).where(model.organization_id == org_id, model.status.in_(statuses))
 
 
-def _new_applications(org_id: int) -> sa.Select:
+def _new_applications(org_id: int) -> sa.Select[int]:
     """Applications to the publisher's scenarios still at 意向 (awaiting a reply)."""
     return (
         sa.select(Engagement.id)
@@ -57,7 +60,7 @@ def _new_applications(org_id: int) -> sa.Select:
     )
 
 
-def _open_recommendations(org_id: int) -> sa.Select:
+def _open_recommendations(org_id: int) -> sa.Select[int]:
     """Pairs pushed to the firm that it has not taken up yet."""
     taken = sa.exists(
         sa.select(Engagement.id).where(
@@ -77,11 +80,13 @@ def _open_recommendations(org_id: int) -> sa.Select:
     )
 
 
-def todo(user: Any) -> list[Todo]:
+def todo(user: User) -> list[Todo]:
     """What waits for this publisher or firm user, with counts (zero lines left out)."""
     org_id = user.organization_id
+    if org_id is None:  # staff accounts belong to no organisation: nothing of theirs waits
+        return []
     publisher = user.role is Role.PUBLISHER
-    model = kinds.of_role(user.role).model
+    model = kinds.posted_by(user.role).model
     lines = [
         Todo(  # drafts and withdrawn ones; rejected ones are the next line (counted once)
             "drafts",
@@ -152,13 +157,15 @@ class BulkResult:
     refused: list[str] = field(default_factory=list)
 
 
-def bulk_submit(user: Any, keys: list[str]) -> BulkResult:
+def bulk_submit(user: User, keys: list[str]) -> BulkResult:
     """Submit each chosen draft for review on its own: one refused leaves the others done."""
-    model = kinds.of_role(user.role).model
+    model = kinds.posted_by(user.role).model
     result = BulkResult()
     for key in list(dict.fromkeys(keys))[:BULK_LIMIT]:
         listing_id = parse_id(key)
-        listing = db.session.get(model, listing_id) if listing_id else None
+        found = db.session.get(model, listing_id) if listing_id else None
+        # SQLAlchemy's overloads join Scenario | Capability to Base
+        listing = cast("Scenario | Capability | None", found)
         if listing is None or listing.organization_id != user.organization_id:
             result.refused.append(f"编号 {key}：内容不存在。")
             continue

@@ -26,7 +26,7 @@ from app.workspace.forms import EndForm
 
 def _own(kind: ListingKind, listing_id: int) -> Any:
     """The listing if it belongs to the user's organisation; 404 otherwise (no hint it exists)."""
-    listing = db.session.get(kind.model, listing_id)
+    listing = kind.get(listing_id)
     if listing is None or not policies.is_owner(current_user, listing):
         abort(404)
     return listing
@@ -56,7 +56,7 @@ def index() -> str:
     """The organisation's status, its listings and the platform's recommendations."""
     org = current_user.organization
     # an organisation's listings of its kind: the relationship is named like the URL segment
-    listings = getattr(org, kinds.of_role(current_user.role).segment)
+    listings = getattr(org, kinds.posted_by(current_user.role).segment)
     return render_template(
         "workspace/index.html",
         org=org,
@@ -102,7 +102,7 @@ def new(kind: ListingKind) -> Response | str:
     return render_template(kind.template("form"), form=form, **{kind.name: None})
 
 
-def edit(kind: ListingKind, listing_id: int) -> Response | str:
+def edit(kind: ListingKind, listing_id: int) -> Response | str | tuple[str, int]:
     """Edit a listing: in place while a draft, as a revision for review once published."""
     return _edit(_own(kind, listing_id))
 
@@ -118,7 +118,7 @@ route_each_kind(bp, "/{segment}/{id}/edit", "{name}_edit", edit, methods=["GET",
 route_each_kind(bp, "/{segment}/{id}/submit", "{name}_submit", submit, methods=["POST"])
 
 
-def _edit(listing: Scenario | Capability) -> Response | str:
+def _edit(listing: Scenario | Capability) -> Response | str | tuple[str, int]:
     """The edit form; a save based on a stale copy is refused and the typed input kept."""
     kind = kind_of(listing)
     noun, form_class = kind.noun, kind.form_class
@@ -209,7 +209,7 @@ def _end(listing: Scenario | Capability, apply: Any, verb: str) -> Response:
 @bp.route("/<kind:kind>/<int:listing_id>/versions")
 def versions(kind: ListingKind, listing_id: int) -> str:
     """Every version of a listing with what changed, who submitted and who decided it."""
-    listing = db.session.get(kind.model, listing_id)
+    listing = kind.get(listing_id)
     if listing is None or not (
         policies.is_owner(current_user, listing) or policies.is_reviewer(current_user)
     ):
