@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from werkzeug.routing import BaseConverter
 
@@ -22,6 +22,9 @@ from app.listing_kinds.fields import CAPABILITY_RULES, SCENARIO_RULES, FieldRule
 from app.listing_kinds.versions import CapabilityInput, ScenarioInput
 from app.matching import Listing
 from app.models import Capability, Role, Scenario
+
+if TYPE_CHECKING:  # security imports the registry (its access map); only the type is needed
+    from app.security.policies import Visitor
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class ListingKind:
             raise KeyError(f"{self.name} is not matched with another kind")
         return by_name(self.counterpart_name)
 
-    def may_view(self, user: Any, listing: Any) -> bool:
+    def may_view(self, user: Visitor, listing: Scenario | Capability) -> bool:
         """Whether the user may open this listing's page."""
         return bool(_resolve(self.view_policy_path)(user, listing))
 

@@ -21,6 +21,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.jobs import enqueue
+from app.listing_kinds import kind_of
 from app.models import Capability, Scenario
 from app.open_data import releases
 from app.recommendations import provider
@@ -39,8 +40,7 @@ def published(listing: Listing, first: bool) -> None:
     tell_matchers(listing)
     record_release(listing, first)
     db.session.flush()
-    side = "scenario" if isinstance(listing, Scenario) else "capability"
-    enqueue(FOLLOW_UP, side=side, listing_id=listing.id, first=first)
+    enqueue(FOLLOW_UP, side=kind_of(listing).name, listing_id=listing.id, first=first)
 
 
 def follow_up(listing: Listing, first: bool) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def check_fresh(listing: Listing, seen_version: int | None) -> None:
 # ---------------------------------------------------------------- writing
 
 
-def create(kind: ListingKind, user: Any, data: ListingInput) -> Listing:
+def create(kind: ListingKind, user: User, data: ListingInput) -> Listing:
     """A new draft of the kind owned by the user's organisation (only its owner role may)."""
     if user.role is not kind.owner_role:
         raise DomainError(f"只有{kind.owner_role.label}可以发布{kind.noun}。")
@@ -83,7 +83,7 @@ def create(kind: ListingKind, user: Any, data: ListingInput) -> Listing:
     return listing
 
 
-def create_scenario(user: Any, data: ScenarioInput) -> Scenario:
+def create_scenario(user: User, data: ScenarioInput) -> Scenario:
     """A new draft scenario owned by the user's organisation."""
     return create(SCENARIO, user, data)  # type: ignore[return-value]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -11,7 +9,7 @@ from app.models import Engagement, Scenario
 from app.security import policies
 
 
-def may_view_scenario(user: Any, scenario: Scenario) -> bool:
+def may_view_scenario(user: policies.Visitor, scenario: Scenario) -> bool:
     """Open scenarios are public; after its deadline a firm engaged with one still sees it."""
     if policies.can_view(user, scenario):
         return True
