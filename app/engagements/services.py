@@ -30,7 +30,7 @@ from app.notifications import services as notifications
 from app.recommendations import provider
 from app.recommendations.explain import Reasons, reasons
 from app.security.policies import Visitor
-from app.security.visibility import existing
+from app.security.visibility import existing as existing  # re-exported: views ask the services
 
 MIN_PROPOSAL, MAX_PROPOSAL = 10, 2000
 ALREADY_APPLIED = "贵单位已申请过该场景，请在“我的对接”中查看进展。"

@@ -28,7 +28,6 @@ from app.models import Engagement, EngagementStage, Recommendation, Scenario
 from app.paging import page_arg
 from app.recommendations.provider import MatchingUnavailable
 from app.security import policies
-from app.security.visibility import existing
 
 STALE = "该对接已被对方或他人更新，请刷新页面查看最新进展后再操作。"
 PER_PAGE = 20
@@ -49,7 +48,7 @@ def apply(scenario_id: int) -> Response | str:
     if scenario is None or not scenario.is_published:
         abort(404)
     firm = current_user.organization
-    mine = existing(scenario.id, firm.id)
+    mine = services.existing(scenario.id, firm.id)
     if mine is not None:
         flash("贵单位已申请过该场景，以下是对接进展。", "info")
         return redirect(url_for("engagements.detail", engagement_id=mine.id))
@@ -267,7 +266,7 @@ def _engagement_of(scenario: Scenario) -> Engagement | None:
     """The signed-in firm's engagement with a scenario."""
     if not current_user.is_authenticated or current_user.organization_id is None:
         return None
-    return existing(scenario.id, current_user.organization_id)
+    return services.existing(scenario.id, current_user.organization_id)
 
 
 @dataclass(frozen=True)
@@ -281,6 +280,8 @@ class RecommendationState:
 
 def _recommendation_state(recommendation: Recommendation) -> RecommendationState:
     org_id = current_user.organization_id
-    engagement = existing(recommendation.scenario_id, recommendation.capability.organization_id)
+    engagement = services.existing(
+        recommendation.scenario_id, recommendation.capability.organization_id
+    )
     accepted = services.accepted_by(recommendation)
     return RecommendationState(engagement, org_id in accepted, bool(accepted - {org_id}))
