@@ -403,6 +403,7 @@ def test_every_machine_serves_the_same_stored_copy(
 # ---------------------------------------------------------------- how the figures are computed
 
 
+@pytest.mark.commits  # its workers are threads, each with a connection of its own
 def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
     assert services._shares_connections()  # the suite's database is a file or a server
     for admin in (False, True):

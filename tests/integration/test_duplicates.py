@@ -69,6 +69,7 @@ def _post_together(app: Flask, user_id: int, path: str, data: dict, times: int =
     return responses
 
 
+@pytest.mark.commits  # two threads post at once
 def test_two_simultaneous_applications_create_one_engagement(
     app: Flask, publisher: User, firm: User
 ) -> None:
@@ -175,6 +176,7 @@ def test_a_double_clicked_new_draft_creates_one_and_sends_the_repeat_to_it(
     assert "该表单已提交，请勿重复提交。" in client.get(second.headers["Location"]).text
 
 
+@pytest.mark.commits  # two threads post at once
 def test_two_simultaneous_posts_of_one_form_create_one_draft(app: Flask, publisher: User) -> None:
     publisher_id = publisher.id
     client = login(app.test_client(), publisher)

@@ -485,6 +485,7 @@ def test_a_concurrent_import_of_the_same_rows_saves_nothing(
     assert count(Scenario) == 2
 
 
+@pytest.mark.commits  # progress is committed beside the import's own open transaction
 def test_the_import_reports_its_progress_per_chunk(
     client: FlaskClient, publisher, monkeypatch
 ) -> None:

@@ -226,6 +226,7 @@ def test_review_decisions_refit_the_calibration(app: Flask, admin: User) -> None
     assert cal.probability(0.45) > 0.5 > cal.probability(0.1)
 
 
+@pytest.mark.commits  # impressions are committed beside the request's transaction
 def test_exposure_statistics_for_administrators(
     client: FlaskClient, sysadmin: User, publisher: User
 ) -> None:

@@ -39,6 +39,9 @@ from app.recommendations.documents import document
 from app.review import services as review
 from tests.conftest import dispose, login, make_capability, make_org, make_scenario, make_user
 
+# the matching service is a second app, with an engine of its own
+pytestmark = pytest.mark.commits
+
 
 @dataclass
 class Service:

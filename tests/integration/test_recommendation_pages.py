@@ -73,6 +73,7 @@ def test_filters_apply_before_the_top_n_cut(app: Flask) -> None:
     assert nowhere == []
 
 
+@pytest.mark.commits  # impressions are committed beside the request's transaction
 def test_a_page_showing_recommendations_records_what_it_showed(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
@@ -28,6 +29,7 @@ def listings() -> list[Scenario | Capability]:
     return rows
 
 
+@pytest.mark.commits  # forked worker processes read the listings
 def test_every_listing_is_tokenised_again_over_forked_workers(app: Flask) -> None:
     rows = listings()
     versions = {(type(r).__name__, r.id): r.lock_version for r in rows}

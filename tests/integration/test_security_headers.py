@@ -111,6 +111,7 @@ def test_hsts_and_permissions_policy_only_in_production(
     assert "Permissions-Policy" not in development.headers
 
 
+@pytest.mark.commits  # a second app (production configuration) on the database
 def test_the_production_cookie_is_host_only_secure_and_hidden_from_scripts(
     production: Flask,
 ) -> None:

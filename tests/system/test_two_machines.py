@@ -31,6 +31,9 @@ from tests.conftest import PASSWORD, make_capability, make_org, make_scenario, m
 from tests.integration.test_excel_import import scenario_row, workbook_bytes
 from tests.system.conftest import SYSTEM_REDIS_URL, free_port, start
 
+# other processes read what the test writes
+pytestmark = pytest.mark.commits
+
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FRESH_WITHIN = 10.0  # seconds: what the platform promises for a publication or a withdrawal
 COPIED = ("app", "migrations", "seed", "static", "deploy", "pyproject.toml")
