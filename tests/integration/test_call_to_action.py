@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from app import clock
 from app.models import ListingStatus, User
-from tests.conftest import PASSWORD, make_scenario
+from tests.factories import PASSWORD, make_scenario
 
 
 def test_an_anonymous_visitor_is_offered_sign_in_back_to_an_open_scenario(

@@ -31,7 +31,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def at(day: str, hour: int = 0) -> datetime:

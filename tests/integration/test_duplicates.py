@@ -35,8 +35,9 @@ from app.models.base import utcnow
 from app.recommendations import vocabulary
 from app.saved_searches import services as saved_search_services
 from app.security import access
-from tests.conftest import login, make_org, make_scenario
-from tests.integration.test_cases import CASE, landed
+from tests.conftest import login
+from tests.factories import landed, make_org, make_scenario
+from tests.integration.test_cases import CASE
 from tests.integration.test_listings import scenario_form
 
 PROPOSAL = "我们的系统已在三个区县落地，可在两个月内上线。"

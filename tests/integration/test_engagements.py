@@ -29,21 +29,12 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests import files
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_engagement, make_org, make_scenario, make_user
 from tests.integration.test_storage import files_migration
 
 S = EngagementStage
 TODAY = clock.today()
-
-
-def make_engagement(publisher: User, firm: User, **fields: object) -> Engagement:
-    """An application by the firm to a published scenario of the publisher, at 意向."""
-    scenario = make_scenario(publisher.organization)
-    engagement = services.apply(firm, scenario, "我们有成熟的道路病害识别产品。", None)
-    for name, value in fields.items():
-        setattr(engagement, name, value)
-    db.session.commit()
-    return engagement
 
 
 def notices(user: User, kind: str) -> list[str]:

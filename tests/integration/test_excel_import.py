@@ -32,7 +32,8 @@ from app.models import (
 )
 from app.recommendations.documents import document
 from app.recommendations.live import live
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 
 NEXT_YEAR = clock.today().year + 1
 

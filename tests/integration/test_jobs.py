@@ -18,7 +18,8 @@ from app.jobs import JobContext, dispatch, enqueue, job, periodic, runner
 from app.jobs.housekeeping import DEAD_AFTER, reap
 from app.models import AuditEvent, JobRun, JobStatus, PeriodicSlot, Role, User
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 
 CALLS: list[tuple[str, Any]] = []
 

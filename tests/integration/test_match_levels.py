@@ -25,7 +25,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations import exposure, levels
 from app.recommendations import services as recommendations
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 GENERIC = {"系统", "平台", "数据", "生成", "自动", "中心", "管理", "服务"}
 

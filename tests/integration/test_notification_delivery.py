@@ -33,7 +33,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notifications import outbox, reminders, services
-from tests.conftest import login, make_capability, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario
 
 
 class SmtpHandler(socketserver.StreamRequestHandler):

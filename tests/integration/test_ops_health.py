@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models import Role
 from app.ops import health
 from app.security import access
-from tests.conftest import make_org, make_scenario
+from tests.factories import make_org, make_scenario
 from tests.ops import (
     CLOSED_PORT_URL,
     TEST_URL,

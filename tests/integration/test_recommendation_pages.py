@@ -24,7 +24,8 @@ from app.models import (
 )
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def crowded_market() -> tuple[User, Scenario, set[int]]:

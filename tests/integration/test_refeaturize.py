@@ -16,7 +16,7 @@ from app.models.matching import VocabularyKind
 from app.recommendations.documents import document
 from app.recommendations.live import live
 from app.recommendations.refeaturize import refeaturize_all
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def listings() -> list[Scenario | Capability]:

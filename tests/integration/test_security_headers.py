@@ -15,7 +15,8 @@ from app.config import DevelopmentConfig, ProductionConfig
 from app.extensions import db
 from app.models import Attachment, ListingStatus, Role, User
 from tests import files
-from tests.conftest import PASSWORD, dispose, login, make_capability, make_org, make_user
+from tests.conftest import dispose, login
+from tests.factories import PASSWORD, make_capability, make_org, make_user
 
 SECRET = "s" * 40
 

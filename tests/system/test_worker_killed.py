@@ -24,7 +24,8 @@ from app.jobs.dispatch import redispatch
 from app.jobs.housekeeping import DEAD_AFTER, reap
 from app.models import JobRun, JobStatus, Role, Scenario, User
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 from tests.integration.test_excel_import import scenario_row, token_of, upload, workbook_bytes
 from tests.system.conftest import SYSTEM_REDIS_URL, start
 
