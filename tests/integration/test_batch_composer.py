@@ -15,6 +15,9 @@ from app.models import BatchKind, User
 from tests.conftest import login
 from tests.factories import make_scenario
 
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def _page(client: FlaskClient, batch_id: int, **args: str) -> str:
     return client.get(f"/batches/{batch_id}/edit", query_string=args).get_data(as_text=True)

@@ -17,6 +17,9 @@ from app.models import Batch, BatchKind, ListingStatus, Role
 from tests.conftest import login
 from tests.factories import make_batch, make_capability, make_org, make_scenario
 
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def scenarios() -> list[int]:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import clock, storage
+from app import storage
 from app.engagements import lifecycle, services
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
@@ -29,12 +29,15 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests import files
-from tests.conftest import login
+from tests.conftest import FROZEN_DAY, login
 from tests.factories import make_capability, make_engagement, make_org, make_scenario, make_user
 from tests.integration.test_storage import files_migration
 
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 S = EngagementStage
-TODAY = clock.today()
+TODAY = FROZEN_DAY
 
 
 def notices(user: User, kind: str) -> list[str]:

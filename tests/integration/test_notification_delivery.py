@@ -36,6 +36,9 @@ from app.notifications import outbox, reminders, services
 from tests.conftest import login
 from tests.factories import make_capability, make_scenario
 
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 class SmtpHandler(socketserver.StreamRequestHandler):
     """Just enough SMTP for smtplib: greet, accept one or more messages, say goodbye."""
