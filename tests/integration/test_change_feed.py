@@ -17,6 +17,9 @@ from app.recommendations import feed
 from app.recommendations.matcher import Matcher
 from tests.factories import make_capability, make_org, make_scenario
 
+# the feed orders changes by the transactions that committed them, and two sessions race
+pytestmark = pytest.mark.commits
+
 SQLITE_IN_ORDER = (
     "SQLite has one writer at a time, so ids commit in the order they are allocated: "
     "a later id can never commit first there"
