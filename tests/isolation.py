@@ -108,9 +108,19 @@ class SharedEngine:
         self.engine.dispose = _ignore  # type: ignore[method-assign]
 
     def begin(self) -> None:
-        """Open the test's outer transaction."""
+        """Open the test's outer transaction (after ending one a failed test left open)."""
         self.savepoints.clear()
+        if self._in_transaction():
+            run(self.raw, "ROLLBACK")
         run(self.raw, "BEGIN")
+
+    def _in_transaction(self) -> bool:
+        connection = self.raw.dbapi_connection
+        if self.engine.dialect.name == "sqlite":
+            return bool(connection.in_transaction)
+        from psycopg.pq import TransactionStatus
+
+        return connection.info.transaction_status != TransactionStatus.IDLE
 
     def rollback(self) -> None:
         """Undo everything the test did."""

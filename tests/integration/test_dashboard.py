@@ -415,6 +415,7 @@ def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
     assert serial.summary.engagements == 6
 
 
+@pytest.mark.commits  # its workers are threads, each with a connection of its own
 def test_figures_several_charts_share_are_computed_once_per_build(data: dict[str, Any]) -> None:
     statements: list[str] = []
 
