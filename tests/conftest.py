@@ -1,4 +1,7 @@
-"""Shared fixtures: one app and schema per session (built by the migrations), rows wiped per test.
+"""Shared fixtures: one app and schema per session (built by the migrations); each test that uses
+the database (the `database` fixture, applied to whole directories by their conftest) runs in a
+transaction rolled back at its end (tests/isolation.py), or, marked `commits`, commits for real
+and has its rows wiped afterwards.
 
 TEST_DATABASE_URL selects the database (PostgreSQL in CI); by default a SQLite file in a
 temporary directory. The schema is dropped and rebuilt at the start of every run.
@@ -6,46 +9,59 @@ temporary directory. The schema is dropped and rebuilt at the start of every run
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Callable, Iterator
-from datetime import timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from werkzeug.security import generate_password_hash
 
 from app import clock, create_app, taxonomy
 from app.config import ROOT, TestConfig
 from app.extensions import db, limiter
-from app.models import (
-    Capability,
-    ListingStatus,
-    Organization,
-    OrgStatus,
-    ReferenceCase,
-    Role,
-    Scenario,
-    User,
-)
-from app.models.base import utcnow
+from app.models import Role, User
 from app.recommendations.live import live
-from app.search import services as search
 from app.security import sessions
+from tests import factories
+from tests.factories import (  # noqa: F401 - re-exported: tests still import them from here
+    PASSWORD,
+    PASSWORD_HASH,
+    landed,
+    make_batch,
+    make_capability,
+    make_engagement,
+    make_org,
+    make_scenario,
+    make_user,
+    valid_uscc,
+)
+from tests.isolation import SharedEngine
 
-PASSWORD = "Passw0rd-test"
+COMMITS_REASON = (
+    "commits: the test commits for real and its rows are wiped afterwards, instead of running "
+    "in a transaction rolled back at its end. For tests whose work must be visible to other "
+    "connections, processes or threads, or that need the database's real transactions: other "
+    "apps on the database (fresh_app implies it, the matching service, two machines), threads, the Redis "
+    "queue with a real worker, backup and restore, concurrent writers on PostgreSQL, the "
+    "transaction-id change feeds read in snapshots, and the audit trail's append-only triggers."
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the `commits` marker (see COMMITS_REASON)."""
+    config.addinivalue_line("markers", COMMITS_REASON)
+
+
 # Redis for the tests of the real queue and the shared page cache (database 15, emptied)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-# A cheap hash keeps fixtures fast; production uses werkzeug's default (scrypt).
-PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # listing_counts is kept by triggers: deleting the listings brings it back to zero
 # audit_events is append-only (its triggers refuse the DELETE): emptied by empty_audit_trail()
 KEPT_TABLES = {"taxonomy_terms", "alembic_version", "listing_counts", "audit_events"}
@@ -129,10 +145,52 @@ def fresh_app(app: Flask) -> Iterator[Callable[..., Flask]]:
             )
 
 
-@pytest.fixture(autouse=True)
-def _app_context(app: Flask) -> Iterator[None]:
-    """Each test runs in an app context and leaves no rows behind (taxonomy is kept)."""
+@pytest.fixture(scope="session")
+def shared_engine(app: Flask) -> Iterator[SharedEngine]:
+    """The engine of rollback tests: one connection, transactions as savepoints."""
+    shared = SharedEngine(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+    """The test runs in an app context on the suite's database and leaves no rows behind:
+    rolled back, or wiped when marked `commits` or using `fresh_app` (whose apps have engines
+    of their own), taxonomy kept either way."""
+    if request.node.get_closest_marker("commits") or "fresh_app" in request.fixturenames:
+        yield from committed(app)
+    else:
+        yield from rolled_back(app, request.getfixturevalue("shared_engine"))
+    live(app).reset()  # the rows its indexes held are gone
+    limiter.reset()  # rate limits and failure counters start afresh for each test
+
+
+def rolled_back(app: Flask, shared: SharedEngine) -> Iterator[None]:
+    """Run the test on the shared engine inside one transaction, then roll it back."""
+    engines = db._app_engines[app]  # noqa: SLF001 - the one place a test swaps the engine
+    real, engines[None] = engines[None], shared.engine
+    # threads cannot share the one connection: the dashboard is built serially here (its
+    # concurrent build is tested, `commits`, in test_dashboard)
+    workers, app.config["DASHBOARD_WORKERS"] = app.config["DASHBOARD_WORKERS"], 1
+    forget_matcher_unless(app, shared.engine)
+    shared.begin()
+    try:
+        with app.app_context():
+            yield
+            db.session.rollback()
+            check_releases()
+            db.session.remove()
+    finally:
+        shared.rollback()
+        engines[None] = real
+        app.config["DASHBOARD_WORKERS"] = workers
+
+
+def committed(app: Flask) -> Iterator[None]:
+    """Run the test on the real engine, then delete every row it left."""
     with app.app_context():
+        forget_matcher_unless(app, db.engine)
         yield
         db.session.rollback()
         check_releases()
@@ -142,8 +200,14 @@ def _app_context(app: Flask) -> Iterator[None]:
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
-        live(app).reset()  # the rows its indexes held are gone
-        limiter.reset()  # rate limits and failure counters start afresh for each test
+
+
+def forget_matcher_unless(app: Flask, engine: sa.Engine) -> None:
+    """The in-process matcher keeps the engine it was made with: drop one made on the other."""
+    state = app.extensions.get("matching")
+    matcher = state.serving_matcher() if state is not None else None
+    if matcher is not None and matcher._db is not engine:  # noqa: SLF001
+        del app.extensions["matching"]
 
 
 def check_releases() -> None:
@@ -190,123 +254,9 @@ def past_audit_triggers(statement: str, **params: Any) -> None:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def client(app: Flask, database: None) -> FlaskClient:
     """A browser-less client."""
     return app.test_client()
-
-
-_seq = itertools.count(1)
-
-
-def valid_uscc(seed: int) -> str:
-    """A fictional USCC with a correct check character."""
-    from app.validators import uscc_check_char
-
-    body = f"91370100{seed:09d}"
-    return body + uscc_check_char(body)
-
-
-def make_org(role: Role, status: OrgStatus = OrgStatus.APPROVED, **fields: Any) -> Organization:
-    """An organisation (approved unless told)."""
-    n = next(_seq)
-    values: dict[str, Any] = {
-        "name": f"测试单位{n}",
-        "role": role,
-        "kind": "民营企业" if role is Role.FIRM else "政府部门",
-        "uscc": valid_uscc(n) if role is Role.FIRM else None,
-        "district": "历下区",
-        "is_local": True,
-        "contact_name": "张三",
-        "contact_phone": "13905310000",
-        "status": status,
-    }
-    values.update(fields)
-    org = Organization(**values)
-    db.session.add(org)
-    db.session.commit()
-    return org
-
-
-def make_user(org: Organization | None, role: Role | None = None, **fields: Any) -> User:
-    """A user of an organisation, or an administrator when org is None."""
-    n = next(_seq)
-    user = User(
-        email=fields.pop("email", f"user{n}@example.com"),
-        name=fields.pop("name", f"用户{n}"),
-        role=role or (org.role if org else Role.REVIEWER),
-        organization=org,
-        password_hash=PASSWORD_HASH,
-        **fields,
-    )
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def make_scenario(
-    org: Organization, status: ListingStatus = ListingStatus.PUBLISHED, **fields: Any
-) -> Scenario:
-    """A scenario (published unless told)."""
-    values: dict[str, Any] = {
-        "title": "城市道路病害智能巡检",
-        "domain": "智慧交通",
-        "district": "历城区",
-        "description": "市政道路坑槽、裂缝和井盖破损主要靠人工巡查，发现晚、记录不全，希望巡查车辆自动识别道路病害并形成台账。",
-        "needs": "车载视频采集，人工智能识别路面病害，定位到北斗坐标，对接数字城管平台。",
-        "expected": "病害发现时间缩短一半。",
-        "budget_wan": Decimal("200"),
-        "opening_method": "揭榜挂帅",
-        "deadline": clock.today() + timedelta(days=60),
-        "contact_name": "李科长",
-        "contact_phone": "13805310001",
-        "status": status,
-    }
-    tags = fields.pop("tags", ["人工智能", "物联网"])
-    values.update(fields)
-    if status is ListingStatus.PUBLISHED:
-        values.setdefault("published_at", utcnow())
-    scenario = Scenario(organization=org, tags=taxonomy.terms("tag", tags), **values)
-    db.session.add(scenario)
-    _publish(scenario)
-    return scenario
-
-
-def _publish(listing: Scenario | Capability) -> None:
-    """Commit a new listing; a published one gets its search words, as approval gives them."""
-    db.session.flush()
-    if listing.status is ListingStatus.PUBLISHED:
-        search.index_listing(listing)
-    db.session.commit()
-
-
-def make_capability(
-    org: Organization, status: ListingStatus = ListingStatus.PUBLISHED, **fields: Any
-) -> Capability:
-    """A capability (published unless told)."""
-    values: dict[str, Any] = {
-        "title": "道路病害智能识别系统",
-        "cap_type": "产品",
-        "maturity": "规模应用",
-        "description": "基于车载摄像头和人工智能视觉算法，自动识别坑槽、裂缝、井盖破损等道路病害，北斗定位生成病害台账，对接数字城管平台派单。",
-        "keywords": "道路病害、坑槽识别、井盖、巡检",
-        "qualifications": "ISO 9001",
-        "status": status,
-    }
-    domains = fields.pop("domains", ["智慧交通", "城市治理"])
-    tags = fields.pop("tags", ["人工智能", "北斗/空天信息"])
-    values.update(fields)
-    if status is ListingStatus.PUBLISHED:
-        values.setdefault("published_at", utcnow())
-    capability = Capability(
-        organization=org,
-        domains=taxonomy.terms("domain", domains),
-        tags=taxonomy.terms("tag", tags),
-        cases=[ReferenceCase(client="某区城管局", year=2024, result="发现病害1200处")],
-        **values,
-    )
-    db.session.add(capability)
-    _publish(capability)
-    return capability
 
 
 def login(client: FlaskClient, user: User | None) -> FlaskClient:
@@ -328,39 +278,76 @@ def login(client: FlaskClient, user: User | None) -> FlaskClient:
 
 
 @pytest.fixture
-def admin() -> User:
+def admin(database: None) -> User:
     """A 平台审核员 (reviews and publishes)."""
     return make_user(None, Role.REVIEWER)
 
 
 @pytest.fixture
-def auditor() -> User:
+def auditor(database: None) -> User:
     """A 审计管理员 (reads and exports the audit trail, nothing else)."""
     return make_user(None, Role.AUDITOR)
 
 
 @pytest.fixture
-def sysadmin() -> User:
+def sysadmin(database: None) -> User:
     """A 系统管理员 (accounts, engine settings, jobs)."""
     return make_user(None, Role.SYSADMIN)
 
 
 @pytest.fixture
-def publisher() -> User:
+def publisher(database: None) -> User:
     """A user of an approved publisher."""
     return make_user(make_org(Role.PUBLISHER))
 
 
 @pytest.fixture
-def firm() -> User:
+def firm(database: None) -> User:
     """A user of an approved firm."""
     return make_user(make_org(Role.FIRM))
 
 
 @pytest.fixture
-def other_firm() -> User:
+def other_firm(database: None) -> User:
     """A user of a second approved firm."""
     return make_user(make_org(Role.FIRM))
+
+
+def factory_fixture(factory: Callable[..., Any]) -> Any:
+    """A fixture handing out one factory of tests/factories.py, the database ready for it."""
+
+    @pytest.fixture(name=factory.__name__)
+    def fixture(database: None) -> Callable[..., Any]:
+        return factory
+
+    fixture.__doc__ = f"tests.factories.{factory.__name__}: {factory.__doc__}"
+    return fixture
+
+
+# make_org, make_user, make_scenario, … as fixtures of the same names
+for _factory in (
+    factories.make_org,
+    factories.make_user,
+    factories.make_scenario,
+    factories.make_capability,
+    factories.make_engagement,
+    factories.make_batch,
+    factories.landed,
+):
+    globals()[f"_{_factory.__name__}_fixture"] = factory_fixture(_factory)
+
+
+# A Tuesday in mid-March at 10:00 in Beijing: far from a midnight (in China and in UTC), a week's,
+# a month's and a year's end, so "today", deadlines, digests and batch dates hold still in a test.
+FROZEN_DAY = date(2026, 3, 10)
+FROZEN_AT = datetime(2026, 3, 10, 10, 0, tzinfo=clock.CHINA)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[date]:
+    """The clock at FROZEN_AT (ticking, so sessions and timeouts still work); yields the day."""
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield FROZEN_DAY
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from app.api import tokens
 from app.extensions import db
 from app.models import AuditEvent, ListingStatus, Role
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_scenario, make_user
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.models import AuditEvent, Role
 from app.open_data.identifiers import public_id
 from tests.api import world
-from tests.conftest import make_org, make_scenario
+from tests.factories import make_org, make_scenario
 
 LISTS = (
     "/api/v1/scenarios",

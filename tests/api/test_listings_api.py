@@ -8,7 +8,7 @@ from app import clock
 from app.models import ListingStatus, Role
 from app.models.base import utcnow
 from app.open_data.identifiers import public_id
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def _ids(response) -> list[str]:

@@ -20,8 +20,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.conftest import make_capability, make_org, make_scenario, make_user
-from tests.integration.test_cases import CASE, landed
+from tests.factories import landed, make_capability, make_org, make_scenario, make_user
+from tests.integration.test_cases import CASE
 
 HIDDEN_TITLE = "不应公开的内容"
 

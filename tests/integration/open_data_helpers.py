@@ -8,7 +8,7 @@ from app.extensions import db
 from app.listing_kinds.versions import input_of
 from app.listings import services
 from app.models import Capability, ListingStatus, Role, Scenario, User
-from tests.conftest import make_capability, make_org, make_scenario, make_user
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def owner_of(listing: Scenario | Capability) -> User:

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from app.models import Role
 from app.models.org import STAFF_ROLES
 from app.security.access import API, ENDPOINT_ACCESS, PUBLIC, SCRAPERS
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def test_every_endpoint_is_declared_in_the_access_map(app: Flask) -> None:

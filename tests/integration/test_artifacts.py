@@ -14,7 +14,7 @@ from app.matching import Listing
 from app.models import IndexArtifact, IndexArtifactChunk, MatchChange, Role
 from app.recommendations import artifacts
 from app.recommendations.matcher import Matcher
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 
 QUERY = Listing(id="q", title="道路裂缝识别", description="车载视频识别道路坑槽裂缝，北斗定位。")
 

@@ -17,7 +17,8 @@ from app import storage
 from app.extensions import db
 from app.models import Attachment, AuditEvent, ListingStatus, OrgStatus, Role, StoredFile, User
 from tests import files
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def stored_keys() -> list[str]:

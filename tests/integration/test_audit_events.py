@@ -14,7 +14,8 @@ from app.batches import services as batches
 from app.extensions import db
 from app.models import AuditEvent, BatchKind, Engagement, ListingStatus, Outcome, Role, User
 from tests import files
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def recorded(action: str) -> list[AuditEvent]:

@@ -14,7 +14,8 @@ from app import audit
 from app.extensions import db
 from app.models import AuditEvent, Role, User
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 
 
 def seed(auditor: User, firm: User) -> None:

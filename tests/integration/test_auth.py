@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from app.auth import totp
 from app.extensions import db
 from app.models import Organization, OrgStatus, Role, User
-from tests.conftest import PASSWORD, login, make_org, make_user, valid_uscc
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user, valid_uscc
 
 VALID_USCC = "91350100M000100Y43"  # the standard's published example
 

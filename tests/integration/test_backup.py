@@ -24,7 +24,7 @@ from app.engagements import services as engagements
 from app.extensions import db
 from app.models import AuditEvent, JobRun, Role
 from app.ops import backup, health
-from tests.conftest import make_capability, make_org, make_scenario, make_user
+from tests.factories import make_capability, make_org, make_scenario, make_user
 from tests.ops import (
     copy_sqlite,
     migrate,

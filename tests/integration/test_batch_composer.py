@@ -12,7 +12,11 @@ from app import clock
 from app.batches import services
 from app.extensions import db
 from app.models import BatchKind, User
-from tests.conftest import login, make_scenario
+from tests.conftest import login
+from tests.factories import make_scenario
+
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _page(client: FlaskClient, batch_id: int, **args: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +14,11 @@ from app.batches import services
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Batch, BatchKind, ListingStatus, Role
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_batch, make_capability, make_org, make_scenario
+
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -22,15 +26,6 @@ def scenarios() -> list[int]:
     """Three published scenarios of one publisher."""
     org = make_org(Role.PUBLISHER)
     return [make_scenario(org, title=f"智慧社区养老服务{n}").id for n in range(3)]
-
-
-def make_batch(admin, ids: list[int], on: date | None = None, kind=BatchKind.SCENARIO) -> Batch:
-    batch = services.create(admin, kind)
-    services.update(admin, batch, batch.title, "", ids)
-    if on is not None:
-        services.publish(admin, batch, on)
-    db.session.commit()
-    return batch
 
 
 def test_numbers_run_per_kind_and_titles_read_like_the_citys(admin) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 
 from app import clock
 from app.models import ListingStatus, User
-from tests.conftest import PASSWORD, make_scenario
+from tests.factories import PASSWORD, make_scenario
+
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def test_an_anonymous_visitor_is_offered_sign_in_back_to_an_open_scenario(

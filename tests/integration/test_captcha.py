@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from app.auth import captcha, passwords
 from app.extensions import db
 from app.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD, make_org, make_user
+from tests.factories import PASSWORD, make_org, make_user
 from tests.signin import ANSWER, plant_captcha, post_login
 
 ASK = "登录失败次数较多，请输入图片中的验证码"

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import clock
 from app.cases import services
 from app.errors import DomainError
 from app.extensions import db
-from app.models import CaseStatus, Engagement, EngagementStage, ExcellentCase, User
+from app.models import CaseStatus, ExcellentCase, User
 from tests.conftest import login
-from tests.integration.test_engagements import make_engagement
+from tests.factories import landed, make_engagement
 
 CASE = {
     "title": "道路病害智能巡检落地历城区",
@@ -23,18 +20,6 @@ CASE = {
     "result": "病害发现时间缩短一半。",
     "figures": "覆盖道路 1200 公里",
 }
-
-
-def landed(publisher: User, firm: User) -> Engagement:
-    return make_engagement(
-        publisher,
-        firm,
-        stage=EngagementStage.LANDED,
-        contract_amount_wan=Decimal("120"),
-        contract_date=clock.today(),
-        golive_date=clock.today(),
-        result_summary="病害发现时间缩短一半",
-    )
 
 
 def test_a_case_is_published_only_after_both_parties_consent(

@@ -15,7 +15,10 @@ from app.models import Capability, ListingStatus, MatchChange, Role
 from app.models.base import utcnow
 from app.recommendations import feed
 from app.recommendations.matcher import Matcher
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
+
+# the feed orders changes by the transactions that committed them, and two sessions race
+pytestmark = pytest.mark.commits
 
 SQLITE_IN_ORDER = (
     "SQLite has one writer at a time, so ids commit in the order they are allocated: "

@@ -63,6 +63,7 @@ def test_seed_demo_loads_a_populated_platform_once(app: Flask) -> None:
     assert "数据库不为空" in refused.output
 
 
+@pytest.mark.usefixtures("frozen_clock")  # the batch's title names the year
 def test_the_demo_has_a_published_batch_on_the_home_page(app: Flask) -> None:
     load_demo(ROOT / "seed", min_score=0.2, top=5)
     db.session.commit()

@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent
+
+# concurrent writers, each on a connection of its own
+pytestmark = pytest.mark.commits
 
 WRITERS = 20
 

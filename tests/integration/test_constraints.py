@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Role, User
-from tests.conftest import make_capability, make_org, make_scenario, make_user
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def refused(statement: str, **params: object) -> bool:

@@ -16,7 +16,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import ContactReveal, ListingStatus, OrgStatus, Role, User
 from app.models.base import utcnow
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 PHONE = "13805310001"
 EMAIL = "zhang@jinan.example.com"

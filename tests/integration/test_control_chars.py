@@ -10,7 +10,8 @@ from app.excel import services as excel
 from app.extensions import db
 from app.models import Capability, ListingStatus, Organization, SavedSearch, Scenario, User
 from app.validators import has_control_chars
-from tests.conftest import login, make_capability, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario
 from tests.integration.test_auth import form as registration
 from tests.integration.test_excel_import import scenario_row, workbook_bytes
 from tests.integration.test_listings import capability_form

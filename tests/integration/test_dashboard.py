@@ -31,7 +31,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def at(day: str, hour: int = 0) -> datetime:
@@ -403,6 +404,7 @@ def test_every_machine_serves_the_same_stored_copy(
 # ---------------------------------------------------------------- how the figures are computed
 
 
+@pytest.mark.commits  # its workers are threads, each with a connection of its own
 def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
     assert assemble._shares_connections()  # the suite's database is a file or a server
     for admin in (False, True):
@@ -413,6 +415,7 @@ def test_a_concurrent_build_equals_a_serial_one(data: dict[str, Any]) -> None:
     assert serial.summary.engagements == 6
 
 
+@pytest.mark.commits  # its workers are threads, each with a connection of its own
 def test_figures_several_charts_share_are_computed_once_per_build(data: dict[str, Any]) -> None:
     statements: list[str] = []
 

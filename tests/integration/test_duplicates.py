@@ -35,8 +35,9 @@ from app.models import (
 from app.models.base import utcnow
 from app.saved_searches import services as saved_search_services
 from app.security import access
-from tests.conftest import login, make_org, make_scenario
-from tests.integration.test_cases import CASE, landed
+from tests.conftest import login
+from tests.factories import landed, make_org, make_scenario
+from tests.integration.test_cases import CASE
 from tests.integration.test_listings import scenario_form
 
 PROPOSAL = "我们的系统已在三个区县落地，可在两个月内上线。"
@@ -69,6 +70,7 @@ def _post_together(app: Flask, user_id: int, path: str, data: dict, times: int =
     return responses
 
 
+@pytest.mark.commits  # two threads post at once
 def test_two_simultaneous_applications_create_one_engagement(
     app: Flask, publisher: User, firm: User
 ) -> None:
@@ -175,6 +177,7 @@ def test_a_double_clicked_new_draft_creates_one_and_sends_the_repeat_to_it(
     assert "该表单已提交，请勿重复提交。" in client.get(second.headers["Location"]).text
 
 
+@pytest.mark.commits  # two threads post at once
 def test_two_simultaneous_posts_of_one_form_create_one_draft(app: Flask, publisher: User) -> None:
     publisher_id = publisher.id
     client = login(app.test_client(), publisher)

@@ -12,7 +12,8 @@ from app.contacts import services as contacts
 from app.engagements import services
 from app.extensions import db
 from app.models import ContactReveal, Engagement, EngagementStage, User
-from tests.conftest import login, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_org, make_scenario
 
 
 def _engagement(publisher: User, firm: User) -> Engagement:
@@ -98,7 +99,7 @@ def test_outsiders_get_no_contacts(client: FlaskClient, publisher: User, firm: U
     engagement.stage = EngagementStage.NEGOTIATING
     db.session.commit()
     stranger = make_org(firm.organization.role)
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     login(client, make_user(stranger))
     assert client.get(f"/engagements/{engagement.id}").status_code == 404

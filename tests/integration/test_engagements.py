@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import clock, storage
+from app import storage
 from app.engagements import lifecycle, services
 from app.engagements.lifecycle import StageChange
 from app.errors import DomainError
@@ -29,21 +29,15 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests import files
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import FROZEN_DAY, login
+from tests.factories import make_capability, make_engagement, make_org, make_scenario, make_user
 from tests.integration.test_storage import files_migration
 
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 S = EngagementStage
-TODAY = clock.today()
-
-
-def make_engagement(publisher: User, firm: User, **fields: object) -> Engagement:
-    """An application by the firm to a published scenario of the publisher, at 意向."""
-    scenario = make_scenario(publisher.organization)
-    engagement = services.apply(firm, scenario, "我们有成熟的道路病害识别产品。", None)
-    for name, value in fields.items():
-        setattr(engagement, name, value)
-    db.session.commit()
-    return engagement
+TODAY = FROZEN_DAY
 
 
 def notices(user: User, kind: str) -> list[str]:

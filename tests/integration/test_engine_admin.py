@@ -22,7 +22,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.recommendations.live import live
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def test_the_engine_page_shows_what_is_indexed(

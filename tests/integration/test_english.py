@@ -20,8 +20,9 @@ from app.cases import services as cases
 from app.config import ROOT
 from app.extensions import db
 from app.models import BatchKind, EngagementStage, Role, User
-from tests.conftest import login, make_capability, make_scenario
-from tests.integration.test_cases import CASE, landed
+from tests.conftest import login
+from tests.factories import landed, make_capability, make_scenario
+from tests.integration.test_cases import CASE
 
 CATALOGUE = ROOT / "app" / "translations" / "en" / "LC_MESSAGES"
 BASE_TEMPLATE = ROOT / "app" / "templates" / "base.html"

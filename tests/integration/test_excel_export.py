@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.models import ListingStatus, Role
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def sheet_of(response):

@@ -32,7 +32,8 @@ from app.models import (
 )
 from app.recommendations.documents import document
 from app.recommendations.live import live
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 
 NEXT_YEAR = clock.today().year + 1
 
@@ -485,6 +486,7 @@ def test_a_concurrent_import_of_the_same_rows_saves_nothing(
     assert count(Scenario) == 2
 
 
+@pytest.mark.commits  # progress is committed beside the import's own open transaction
 def test_the_import_reports_its_progress_per_chunk(
     client: FlaskClient, publisher, monkeypatch
 ) -> None:

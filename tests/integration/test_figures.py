@@ -25,7 +25,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def _figure(page: str, testid: str) -> str:

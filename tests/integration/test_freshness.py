@@ -22,7 +22,7 @@ from app.recommendations import provider
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
 from app.review import services as review
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def suggested_ids(application: Flask, scenario_id: int) -> list[int]:

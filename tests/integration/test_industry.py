@@ -10,7 +10,7 @@ from app import taxonomy
 from app.extensions import db
 from app.industry import services
 from app.models import ListingStatus, Organization, OrgStatus, Role
-from tests.conftest import make_capability, make_org
+from tests.factories import make_capability, make_org
 
 
 def firm(

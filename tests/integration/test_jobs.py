@@ -18,7 +18,8 @@ from app.jobs import JobContext, dispatch, enqueue, job, periodic, runner
 from app.jobs.housekeeping import DEAD_AFTER, reap
 from app.models import AuditEvent, JobRun, JobStatus, PeriodicSlot, Role, User
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 
 CALLS: list[tuple[str, Any]] = []
 
@@ -127,6 +128,7 @@ def test_a_failed_attempt_leaves_nothing_behind_and_is_retried_after_its_backoff
     assert list(kept) == [2]  # only the successful attempt's work
 
 
+@pytest.mark.commits  # the run's state is committed beside the job's transaction, which rolls back
 def test_a_job_that_keeps_failing_is_recorded_as_failed_with_its_error(app: Flask) -> None:
     enqueue("test.flaky", fail_times=99)
     db.session.commit()
@@ -148,6 +150,7 @@ def test_a_run_delivered_twice_is_executed_once(app: Flask) -> None:
     assert CALLS == [("record", "一次")]
 
 
+@pytest.mark.commits  # the run's state is committed beside the job's transaction, which rolls back
 def test_a_system_administrator_retries_a_failed_run(
     app: Flask, client: Any, sysadmin: User
 ) -> None:

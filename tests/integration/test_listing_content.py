@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Capability, ListingStatus, Scenario, User
 from app.recommendations.documents import document
-from tests.conftest import login, make_capability
+from tests.conftest import login
+from tests.factories import make_capability
 from tests.integration.test_listings import capability_form, scenario_form
 
 

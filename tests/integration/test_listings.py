@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from app import clock
 from app.extensions import db
 from app.models import Capability, ListingStatus, OrgStatus, Role, Scenario, User
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def scenario_form(**overrides: Any) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from app.auth import passwords
 from app.extensions import db
 from app.models import AuditEvent, Role, User
 from app.models.base import utcnow
-from tests.conftest import PASSWORD, login, make_org, make_user
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user
 from tests.signin import post_login
 
 LOCKED = "登录失败次数过多，该账号已被临时锁定30分钟"

@@ -21,7 +21,8 @@ from app.models import (
     User,
 )
 from app.review import matches
-from tests.conftest import login, make_capability, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario
 
 
 def _pairs(publisher: User, firm: User, n: int = 3) -> list[Recommendation]:

@@ -26,7 +26,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations import exposure, levels
 from app.recommendations import services as recommendations
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 GENERIC = {"系统", "平台", "数据", "生成", "自动", "中心", "管理", "服务"}
 
@@ -227,6 +228,7 @@ def test_review_decisions_refit_the_calibration(app: Flask, admin: User) -> None
     assert cal.probability(0.45) > 0.5 > cal.probability(0.1)
 
 
+@pytest.mark.commits  # impressions are committed beside the request's transaction
 def test_exposure_statistics_for_administrators(
     client: FlaskClient, sysadmin: User, publisher: User
 ) -> None:

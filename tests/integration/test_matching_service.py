@@ -38,7 +38,11 @@ from app.recommendations import services as recommendations
 from app.recommendations.client import HttpMatching, MatchingUnavailable, listing_to_json
 from app.recommendations.documents import document
 from app.review import services as review
-from tests.conftest import dispose, login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import dispose, login
+from tests.factories import make_capability, make_org, make_scenario, make_user
+
+# the matching service is a second app, with an engine of its own
+pytestmark = pytest.mark.commits
 
 
 @dataclass

@@ -33,7 +33,11 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notifications import outbox, reminders, services
-from tests.conftest import login, make_capability, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario
+
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 class SmtpHandler(socketserver.StreamRequestHandler):

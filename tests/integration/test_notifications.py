@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import ListingStatus, Notification, Role, User
 from app.notifications import services
-from tests.conftest import login, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_scenario, make_user
 
 
 def titles(user: User) -> list[str]:

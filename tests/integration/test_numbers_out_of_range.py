@@ -11,9 +11,9 @@ from app.excel import services as excel
 from app.extensions import db
 from app.models import Capability, ListingStatus, Scenario, User
 from app.paging import MAX_ID, parse_id
-from tests.conftest import login, make_capability, make_scenario
-from tests.integration.test_batches import make_batch
-from tests.integration.test_engagements import make_engagement, move
+from tests.conftest import login
+from tests.factories import make_batch, make_capability, make_engagement, make_scenario
+from tests.integration.test_engagements import move
 from tests.integration.test_excel_import import capability_row, workbook_bytes
 from tests.integration.test_listings import capability_form, scenario_form
 

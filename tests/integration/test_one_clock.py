@@ -25,7 +25,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import BatchKind, EngagementEvent, EngagementStage, Scenario, User
 from app.template_helpers import fmt_date, fmt_datetime
-from tests.conftest import login, make_scenario
+from tests.conftest import login
+from tests.factories import make_scenario
 from tests.integration.test_listings import scenario_form
 
 DAY = date(2026, 3, 10)

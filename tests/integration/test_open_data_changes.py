@@ -19,6 +19,9 @@ from app.open_data import changes, schema
 from app.open_data.releases import iso
 from app.open_data.schema import DOCS
 
+# the feed orders releases by the transactions that committed them, and two sessions race
+pytestmark = pytest.mark.commits
+
 
 def postgresql_only() -> None:
     """Skip where transactions cannot interleave their commits."""

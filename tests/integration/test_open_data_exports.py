@@ -24,7 +24,7 @@ from app.jobs import enqueue
 from app.listings import services
 from app.models import BatchKind, JobRun, ListingStatus, OpenDataFile, Role, StoredFile, User
 from app.open_data import changes, exports, files, schema
-from tests.conftest import make_org, make_scenario
+from tests.factories import make_org, make_scenario
 from tests.integration.open_data_helpers import (
     owner_of,
     published_capability,

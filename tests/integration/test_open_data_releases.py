@@ -15,7 +15,7 @@ from app.listings import services
 from app.models import ListingRelease, ListingStatus, Role, User
 from app.open_data import backfill, schema
 from app.open_data.releases import compile_record, history
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 from tests.integration.open_data_helpers import (
     owner_of,
     published_capability,

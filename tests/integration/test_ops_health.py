@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models import Role
 from app.ops import health
 from app.security import access
-from tests.conftest import make_org, make_scenario
+from tests.factories import make_org, make_scenario
 from tests.ops import (
     CLOSED_PORT_URL,
     TEST_URL,
@@ -352,6 +352,7 @@ def test_readyz_fails_when_the_matching_process_is_gone(fresh_app: Any) -> None:
 
 
 @needs_postgres
+@pytest.mark.commits  # a second app on the suite's database
 def test_writes_to_a_read_only_postgresql_answer_503() -> None:
     url = sa.engine.make_url(TEST_URL).update_query_dict(
         {"options": "-c default_transaction_read_only=on"}
@@ -380,6 +381,7 @@ def _terminate(application_name: str) -> int:
 
 
 @needs_postgres
+@pytest.mark.commits  # a second app on the suite's database
 def test_requests_after_the_connections_were_terminated_succeed() -> None:
     """pool_pre_ping: a pooled connection the server dropped is replaced, unseen."""
     scenario = make_scenario(make_org(Role.PUBLISHER))
@@ -393,6 +395,7 @@ def test_requests_after_the_connections_were_terminated_succeed() -> None:
 
 
 @needs_postgres
+@pytest.mark.commits  # a second app on the suite's database
 def test_a_request_in_flight_when_its_connection_dies_answers_503_and_the_next_succeeds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -16,14 +16,8 @@ from app.config import ROOT
 from app.extensions import db
 from app.models import AuditEvent, ListingStatus, Notification, Organization, OrgStatus, Role, User
 from app.seed import load_demo
-from tests.conftest import (
-    login,
-    make_capability,
-    make_org,
-    make_scenario,
-    make_user,
-    valid_uscc,
-)
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user, valid_uscc
 from tests.integration.test_auth import form as registration
 
 

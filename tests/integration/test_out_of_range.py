@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from app.models import Role, User
-from tests.conftest import login, make_scenario
+from tests.conftest import login
+from tests.factories import make_scenario
 
 TOO_BIG = ("2147483648", "99999999999999999999")  # past INTEGER; past BIGINT as well
 

@@ -9,7 +9,8 @@ from flask import Flask
 from redis import Redis
 
 from app.models import ListingStatus, Role, User
-from tests.conftest import REDIS_URL, login, make_org, make_scenario
+from tests.conftest import REDIS_URL, login
+from tests.factories import make_org, make_scenario
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from app.auth import totp
 from app.extensions import db
 from app.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD, login, make_org, make_user
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user
 
 NEW = "Lake-Bridge-47"
 

@@ -6,7 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import ListingStatus, Role, User
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def test_an_empty_platform_says_so(client: FlaskClient) -> None:

@@ -26,7 +26,11 @@ from app.models import (
     User,
 )
 from app.questions import policies, services
-from tests.conftest import login, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_scenario, make_user
+
+# deadlines, "today" and publication dates hold still (see FROZEN_AT)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 QUESTION = "是否接受联合体申报？牵头单位需要具备哪些资质？"
 ANSWER = "接受联合体申报，牵头单位须为本地注册的软件企业。"

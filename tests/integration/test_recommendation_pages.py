@@ -24,7 +24,8 @@ from app.models import (
 )
 from app.recommendations import services as recommendations
 from app.recommendations.live import live
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def crowded_market() -> tuple[User, Scenario, set[int]]:
@@ -73,6 +74,7 @@ def test_filters_apply_before_the_top_n_cut(app: Flask) -> None:
     assert nowhere == []
 
 
+@pytest.mark.commits  # impressions are committed beside the request's transaction
 def test_a_page_showing_recommendations_records_what_it_showed(
     app: Flask, client: FlaskClient
 ) -> None:

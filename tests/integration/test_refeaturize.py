@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
@@ -15,7 +16,7 @@ from app.models import Capability, ListingStatus, Role, Scenario, SearchDocument
 from app.models.matching import VocabularyKind
 from app.recommendations.documents import document
 from app.recommendations.live import live
-from tests.conftest import make_capability, make_org, make_scenario
+from tests.factories import make_capability, make_org, make_scenario
 
 
 def listings() -> list[Scenario | Capability]:
@@ -28,6 +29,7 @@ def listings() -> list[Scenario | Capability]:
     return rows
 
 
+@pytest.mark.commits  # forked worker processes read the listings
 def test_every_listing_is_tokenised_again_over_forked_workers(app: Flask) -> None:
     rows = listings()
     versions = {(type(r).__name__, r.id): r.lock_version for r in rows}

@@ -19,7 +19,8 @@ from app.models import (
     Scenario,
     User,
 )
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def approve(client: FlaskClient, url: str) -> None:

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Capability, ListingStatus, Notification, OrgStatus, Role, Scenario, User
 from app.review.services import QUEUE_PAGE_SIZE
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 from tests.integration.test_listings import scenario_form
 
 

@@ -18,7 +18,8 @@ from app.models import (
     User,
 )
 from app.notifications import outbox
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def _told(user: User, kind: str) -> list[Notification]:

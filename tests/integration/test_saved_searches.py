@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import ListingStatus, Notification, Role, SavedSearch, Scenario, User
-from tests.conftest import login, make_capability, make_org, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario, make_user
 
 
 def save(client: FlaskClient, query: str, side: str = "scenario") -> FlaskClient:

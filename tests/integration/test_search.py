@@ -29,7 +29,8 @@ from app.search import services as search
 from app.search import words
 from app.search.filters import Filters
 from app.search.highlight import highlight, snippet
-from tests.conftest import login, make_capability, make_org, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_org, make_scenario
 from tests.integration.test_listings import scenario_form
 
 TITLES = ("城市道路病害智能巡检", "医保基金智能监管", "智慧停车诱导", "病害防治知识库")

@@ -14,7 +14,8 @@ from app.auth import totp
 from app.extensions import db
 from app.models import AuditEvent, Role, User
 from app.models.base import utcnow
-from tests.conftest import PASSWORD, login, make_org, make_user
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user
 from tests.signin import post_login
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

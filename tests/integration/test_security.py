@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from app.models import Role
-from tests.conftest import PASSWORD, make_org, make_user
+from tests.factories import PASSWORD, make_org, make_user
 
 
 @pytest.fixture

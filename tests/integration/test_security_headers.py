@@ -15,7 +15,8 @@ from app.config import DevelopmentConfig, ProductionConfig
 from app.extensions import db
 from app.models import Attachment, ListingStatus, Role, User
 from tests import files
-from tests.conftest import PASSWORD, dispose, login, make_capability, make_org, make_user
+from tests.conftest import dispose, login
+from tests.factories import PASSWORD, make_capability, make_org, make_user
 
 SECRET = "s" * 40
 
@@ -111,6 +112,7 @@ def test_hsts_and_permissions_policy_only_in_production(
     assert "Permissions-Policy" not in development.headers
 
 
+@pytest.mark.commits  # a second app (production configuration) on the database
 def test_the_production_cookie_is_host_only_secure_and_hidden_from_scripts(
     production: Flask,
 ) -> None:

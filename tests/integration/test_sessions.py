@@ -14,7 +14,8 @@ from app.extensions import db
 from app.models import AuditEvent, Role, User, UserSession
 from app.models.base import utcnow
 from app.security import sessions
-from tests.conftest import PASSWORD, login, make_org, make_user
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user
 
 COOKIE = "session"
 

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Role, User
-from tests.conftest import PASSWORD, login, make_org, make_user
+from tests.conftest import login
+from tests.factories import PASSWORD, make_org, make_user
 
 
 def _by_email(email: str) -> User | None:

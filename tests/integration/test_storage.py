@@ -41,7 +41,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests import files
-from tests.conftest import RequestIsolatingClient, login, make_org, make_scenario, make_user
+from tests.conftest import RequestIsolatingClient, login
+from tests.factories import make_org, make_scenario, make_user
 from tests.integration.test_excel_import import scenario_row, token_of, workbook_bytes
 from tests.integration.test_excel_import import upload as upload_spreadsheet
 

@@ -26,7 +26,8 @@ from app.models import (
     User,
     VersionStatus,
 )
-from tests.conftest import login, make_capability, make_scenario, make_user
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario, make_user
 from tests.integration.test_listings import capability_form, scenario_form
 
 

@@ -18,7 +18,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.conftest import login, make_capability, make_scenario
+from tests.conftest import login
+from tests.factories import make_capability, make_scenario
 
 
 def _status(listing_id: int) -> ListingStatus:
@@ -110,7 +111,7 @@ def test_ticked_drafts_are_submitted_and_an_incomplete_one_is_listed_with_its_re
 def test_bulk_submit_refuses_another_organisations_listings(
     client: FlaskClient, publisher: User
 ) -> None:
-    from tests.conftest import make_org, make_user
+    from tests.factories import make_org, make_user
 
     stranger = make_user(make_org(publisher.organization.role))
     theirs = make_scenario(stranger.organization, ListingStatus.DRAFT)

@@ -23,8 +23,3 @@ def engine_tokenizer() -> Tokenizer:
 def matcher(engine_tokenizer: Tokenizer) -> Matcher:
     """Return a fresh matcher (empty token cache) over the engines' tokenizer."""
     return Matcher(engine_tokenizer)
-
-
-@pytest.fixture(autouse=True)
-def _app_context() -> None:
-    """Override the root conftest's per-test app context: the engine needs no Flask or database."""

@@ -68,3 +68,8 @@ def system_redis() -> Iterator[Redis]:
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _database(database: None) -> None:
+    """The suite's database, committed and wiped: the machines are other processes (`commits`)."""

@@ -27,9 +27,12 @@ from app.config import ROOT
 from app.extensions import db
 from app.models import Capability, JobRun, ListingStatus, Role, Scenario, User
 from tests import files
-from tests.conftest import PASSWORD, make_capability, make_org, make_scenario, make_user
+from tests.factories import PASSWORD, make_capability, make_org, make_scenario, make_user
 from tests.integration.test_excel_import import scenario_row, workbook_bytes
 from tests.system.conftest import SYSTEM_REDIS_URL, free_port, start
+
+# other processes read what the test writes
+pytestmark = pytest.mark.commits
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FRESH_WITHIN = 10.0  # seconds: what the platform promises for a publication or a withdrawal

@@ -13,6 +13,7 @@ from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
@@ -23,9 +24,13 @@ from app.jobs.dispatch import redispatch
 from app.jobs.housekeeping import DEAD_AFTER, reap
 from app.models import JobRun, JobStatus, Role, Scenario, User
 from app.models.base import utcnow
-from tests.conftest import login, make_org, make_user
+from tests.conftest import login
+from tests.factories import make_org, make_user
 from tests.integration.test_excel_import import scenario_row, token_of, upload, workbook_bytes
 from tests.system.conftest import SYSTEM_REDIS_URL, start
+
+# other processes read what the test writes
+pytestmark = pytest.mark.commits
 
 ROWS = 5_000  # the import's largest size; its insert phase lasts long enough to be caught
 

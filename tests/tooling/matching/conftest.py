@@ -1,7 +1,6 @@
 """The engine's fixtures (tests/matching/conftest.py) for the tests of its tooling."""
 
 from tests.matching.conftest import (  # noqa: F401 -- fixtures are found by their names here
-    _app_context,
     engine_tokenizer,
     matcher,
     tokenizer,
