@@ -22,7 +22,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.validators import CONTROL_MESSAGE, has_control_chars
+from app.validators import CONTROL_MESSAGE, has_control_chars, phone_error
+
+
+def check_phone(value: str | None) -> None:
+    """A mobile or a landline (every contact phone field's own check)."""
+    error = phone_error(value or "")
+    if error:
+        raise ValidationError(error)
 
 
 def strip(value: Any) -> Any:

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, current_app, has_request_context, redirect, 
 from flask_babel import Babel, get_locale, gettext
 from werkzeug.wrappers import Response
 
+from app.public_pages import PUBLIC_PAGES
 from app.validators import safe_next  # the sign-in's rule for `next`, one definition
 
 DEFAULT = "zh_Hans"
@@ -32,28 +33,9 @@ HTML_LANG = {DEFAULT: "zh-CN", ENGLISH: "en"}
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600  # a year: the choice outlives sessions and sign-outs
 
-# The public pages whose interface is translated (listing content is shown as written).
-TRANSLATED_ENDPOINTS = frozenset(
-    {
-        "portal.index",
-        "portal.scenarios",
-        "portal.capabilities",
-        "portal.scenario_detail",
-        "portal.capability_detail",
-        "organizations.detail",
-        "batches.index",
-        "batches.detail",
-        "batches.printable",
-        "cases.index",
-        "cases.detail",
-        "dashboard.public",
-        "industry.index",
-        "site.help",
-        "site.sitemap",
-        "site.privacy",
-        "site.terms",
-    }
-)
+# The public pages whose interface is translated (listing content is shown as written); the
+# printable batch list too, though it is never served from the page cache.
+TRANSLATED_ENDPOINTS = PUBLIC_PAGES | {"batches.printable"}
 
 bp = Blueprint("i18n", __name__)
 

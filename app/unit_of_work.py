@@ -16,7 +16,7 @@ Jobs queued by the request are handed to their queue only once this commit happe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from app.errors import DUPLICATE, MESSAGES, DomainError, StaleError, is_duplicate, render_error
 from app.extensions import db
+from app.forms import EmptyForm
 
 KEEP_KEY = "unit_of_work_keep"
 FAILED_KEY = "unit_of_work_failed"
@@ -100,6 +101,15 @@ def attempt(
             savepoint.rollback()
         raise
     savepoint.commit()
+
+
+def button(action: Callable[[], object], done: str) -> None:
+    """A button's POST (an EmptyForm): run `action` in `attempt()`, flash `done` unless refused."""
+    if EmptyForm().validate_on_submit():
+        with attempt() as outcome:
+            action()
+        if not outcome.refused:
+            flash(done, "success")
 
 
 def show(

@@ -10,17 +10,31 @@ Every successful GET of an API blueprint gets, automatically (app.api.hooks):
 
 Views only add what they know: ``last_modified_headers(when)`` gives the ``Last-Modified``
 header for the newest change behind a response (flask-smorest views return
-``data, 200, last_modified_headers(when)``); ``newest(...)`` picks the latest of several times.
+``data, 200, last_modified_headers(when)``, or ``one_resource(...)`` for a single resource);
+``newest(...)`` picks the latest of several times.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 from flask import Response, current_app, request
 from werkzeug.http import http_date
+
+from app.errors.problems import abort_problem
+
+
+class Stamped(Protocol):
+    """A stored resource: it knows when it last changed."""
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+R = TypeVar("R", bound=Stamped)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -39,6 +53,15 @@ def last_modified_headers(moment: datetime | None) -> dict[str, str]:
     if moment is None:
         return {}
     return {"Last-Modified": http_date(_utc(moment).replace(microsecond=0))}
+
+
+def one_resource(
+    found: R | None, missing: str, represent: Callable[[R], dict[str, Any]]
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A found resource's representation with its Last-Modified, or a 404 problem (`missing`)."""
+    if found is None:
+        abort_problem(404, missing)
+    return represent(found), 200, last_modified_headers(found.updated_at)
 
 
 def body_etag(response: Response) -> str:

@@ -8,9 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from app.api import records, schemas
-from app.api.caching import last_modified_headers
+from app.api.caching import one_resource
 from app.api.paging import decode_cursor, page_body
-from app.errors.problems import abort_problem
 from app.listing_kinds import KINDS as LISTING_KINDS
 
 blp = Blueprint(
@@ -41,9 +40,7 @@ def batch(
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     """一个已发布的批次（kind：scenario 场景机会清单 / capability 能力清单；number：第N批）。"""
     found = records.public_batch(kind, number)
-    if found is None:
-        abort_problem(404, f"没有已发布的第{number}批清单。")
-    return records.batch_detail(found), 200, last_modified_headers(found.updated_at)
+    return one_resource(found, f"没有已发布的第{number}批清单。", records.batch_detail)
 
 
 @blp.route("/cases")
@@ -62,9 +59,7 @@ def cases(args: dict[str, Any]) -> dict[str, Any]:
 def case(_args: dict[str, Any], case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """一个已发布的优秀案例。"""
     found = records.published_case(case_id)
-    if found is None:
-        abort_problem(404, "没有这个已发布的优秀案例。")
-    return records.case_view(found), 200, last_modified_headers(found.updated_at)
+    return one_resource(found, "没有这个已发布的优秀案例。", records.case_view)
 
 
 @blp.route("/organizations")
@@ -82,6 +77,4 @@ def organizations(args: dict[str, Any]) -> dict[str, Any]:
 def organization(_args: dict[str, Any], org_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """一个审核通过的单位（联系方式已脱敏，同公开页面）。"""
     found = records.public_organization(org_id)
-    if found is None:
-        abort_problem(404, "没有这个审核通过的单位。")
-    return records.organization_detail(found), 200, last_modified_headers(found.updated_at)
+    return one_resource(found, "没有这个审核通过的单位。", records.organization_detail)

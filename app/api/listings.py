@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from app.api import listing_pages as pages
 from app.api import schemas
-from app.api.caching import last_modified_headers
+from app.api.caching import one_resource
 from app.api.paging import BAD_CURSOR, decode_cursor, page_body
 from app.errors.problems import abort_problem
 from app.listing_kinds import CAPABILITY, SCENARIO, ListingKind
 from app.open_data.identifiers import parse_public_id
-
-if TYPE_CHECKING:
-    pass
 
 blp = Blueprint(
     "api_listings",
@@ -57,9 +54,7 @@ def _one(kind: ListingKind, text: str) -> tuple[dict[str, Any], int, dict[str, s
     """A published listing of the kind by its public identifier, or a 404 problem."""
     parsed = parse_public_id(text)
     found = pages.get(kind.name, parsed[1]) if parsed and parsed[0] == kind.name else None
-    if found is None:
-        abort_problem(404, NOT_FOUND.format(what=kind.noun))
-    return DETAIL[kind.name](found), 200, last_modified_headers(found.updated_at)
+    return one_resource(found, NOT_FOUND.format(what=kind.noun), DETAIL[kind.name])
 
 
 # the routes of the two kinds differ in their documented arguments and response schemas

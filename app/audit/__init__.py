@@ -20,6 +20,7 @@ from app.audit import chain
 from app.extensions import db
 from app.models import AuditEvent, Outcome
 from app.models.base import utcnow
+from app.transactions import within
 
 if TYPE_CHECKING:
     from app.models import User
@@ -74,9 +75,7 @@ def record_event(
     if not getattr(actor, "is_authenticated", True):  # an anonymous visitor: no actor
         actor = None
     event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_email=getattr(actor, "email", "") or "",
-        actor_role=_role(actor),
+        **_actor_columns(actor),
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -96,9 +95,7 @@ def record_bulk(actor: User | None, action: str, subject_type: str, subject_ids:
     if not subject_ids:
         return
     template = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_email=getattr(actor, "email", "") or "",
-        actor_role=_role(actor),
+        **_actor_columns(actor),
         action=action,
         subject_type=subject_type,
         note="",
@@ -118,6 +115,15 @@ def record_export(
     query = request.query_string.decode("utf-8", "replace") if has_request_context() else ""
     note = what + (f"（{query[:300]}）" if query else "")
     record_event("export", actor=actor, subject_type=subject_type, subject_id=subject_id, note=note)
+
+
+def _actor_columns(actor: Visitor | None) -> dict[str, Any]:
+    """Who acted, as an event records them: id, e-mail and role (empty for nobody)."""
+    return {
+        "actor_id": getattr(actor, "id", None),
+        "actor_email": getattr(actor, "email", "") or "",
+        "actor_role": _role(actor),
+    }
 
 
 def _role(actor: Visitor | None) -> str:
@@ -168,21 +174,13 @@ def _forget_rolled_back(session: Session, previous: Any) -> None:
     """Drop the records of a rolled-back (sub)transaction: what they describe did not happen."""
     pending = session.info.get(PENDING)
     if pending:
-        session.info[PENDING] = [(e, t) for e, t in pending if not _within(t, previous)]
+        session.info[PENDING] = [(e, t) for e, t in pending if not within(t, previous)]
 
 
 def _forget_ended(session: Session, transaction: Any) -> None:
     """A transaction closed without committing (session.close()) leaves no record behind."""
     if transaction.parent is None:
         _forget_rolled_back(session, transaction)
-
-
-def _within(transaction: Any, ancestor: Any) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 HOOKS = (

@@ -15,9 +15,18 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, ValidationError
 
-from app.forms import Form, KeptPasswordInput, at_most, chosen, optional, required, strip
-from app.organizations.forms import contact_email_field, honours_field
-from app.validators import normalize_uscc, password_error, phone_error, uscc_error
+from app.forms import (
+    Form,
+    KeptPasswordInput,
+    at_most,
+    check_phone,
+    chosen,
+    optional,
+    required,
+    strip,
+)
+from app.organizations.forms import check_uscc, contact_email_field, honours_field
+from app.validators import normalize_uscc, password_error
 
 POLICY_HINT = (
     "12至128位，含大写字母、小写字母、数字、符号中的至少3类；"
@@ -70,19 +79,11 @@ class RegisterForm(Form):
 
     def validate_uscc(self, field: StringField) -> None:
         """Firms must give a valid code; publishers may."""
-        if not field.data:
-            if self.role.data == "firm":
-                raise ValidationError("数字企业须填写统一社会信用代码。")
-            return
-        error = uscc_error(field.data)
-        if error:
-            raise ValidationError(error)
+        check_uscc(self.role.data, field.data)
 
     def validate_contact_phone(self, field: StringField) -> None:
         """A mobile or a landline."""
-        error = phone_error(field.data or "")
-        if error:
-            raise ValidationError(error)
+        check_phone(field.data)
 
     def validate_password(self, field: PasswordField) -> None:
         """The password policy, which also refuses the e-mail's name and the credit code."""

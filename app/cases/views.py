@@ -75,11 +75,7 @@ def _data(source: object) -> dict[str, str]:
 def consent(case_id: int) -> Response:
     """A party agrees to publication."""
     case = _case(case_id)
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            services.consent(current_user, case)
-        if not outcome.refused:
-            flash("已同意发布该案例。", "success")
+    unit_of_work.button(lambda: services.consent(current_user, case), "已同意发布该案例。")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -87,9 +83,5 @@ def consent(case_id: int) -> Response:
 def publish(case_id: int) -> Response:
     """An administrator publishes a case both parties agreed to."""
     case = _case(case_id)
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            services.publish(current_user, case)
-        if not outcome.refused:
-            flash("案例已公开发布。", "success")
+    unit_of_work.button(lambda: services.publish(current_user, case), "案例已公开发布。")
     return redirect(url_for("cases.detail", case_id=case.id))

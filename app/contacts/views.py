@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,13 +18,13 @@ from app.paging import id_arg, page_arg
 from app.security import policies
 from app.security.visibility import may_view_scenario
 
+T = TypeVar("T")
+
 
 @bp.route("/scenarios/<int:scenario_id>/contact", methods=["POST"])
 def reveal_scenario(scenario_id: int) -> Response:
     """Reveal a scenario's contact person (logged)."""
-    scenario = db.session.get(Scenario, scenario_id)
-    if scenario is None or not may_view_scenario(current_user, scenario):
-        abort(404)
+    scenario = _visible_or_404(Scenario, scenario_id, may_view_scenario)
     back = url_for("portal.scenario_detail", scenario_id=scenario.id)
     return _reveal(scenario.organization, back, scenario=scenario)
 
@@ -29,9 +32,7 @@ def reveal_scenario(scenario_id: int) -> Response:
 @bp.route("/capabilities/<int:capability_id>/contact", methods=["POST"])
 def reveal_capability(capability_id: int) -> Response:
     """Reveal the contacts of a capability's firm (logged)."""
-    capability = db.session.get(Capability, capability_id)
-    if capability is None or not policies.can_view(current_user, capability):
-        abort(404)
+    capability = _visible_or_404(Capability, capability_id, policies.can_view)
     back = url_for("portal.capability_detail", capability_id=capability.id)
     return _reveal(capability.organization, back, capability=capability)
 
@@ -39,10 +40,16 @@ def reveal_capability(capability_id: int) -> Response:
 @bp.route("/orgs/<int:org_id>/contact", methods=["POST"])
 def reveal_organization(org_id: int) -> Response:
     """Reveal an organisation's contacts from its public page (logged)."""
-    org = db.session.get(Organization, org_id)
-    if org is None or not policies.can_view_organization(current_user, org):
-        abort(404)
+    org = _visible_or_404(Organization, org_id, policies.can_view_organization)
     return _reveal(org, url_for("organizations.detail", org_id=org.id))
+
+
+def _visible_or_404(model: type[T], row_id: int, may_view: Callable[[Any, T], bool]) -> T:
+    """The row if the current user may see it; otherwise 404 (as if it did not exist)."""
+    found = db.session.get(model, row_id)
+    if found is None or not may_view(current_user, found):
+        abort(404)
+    return found
 
 
 def _reveal(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from app import clock
 from app.dashboard.aggregates import SIGNED, as_amount, as_int
 from app.dashboard.headline import capability_breakdown, scenario_breakdown, sum_by
-from app.dashboard.tables import Chart
+from app.dashboard.tables import Cell, Chart
 from app.extensions import db
 from app.models import (
     Capability,
@@ -79,14 +80,8 @@ def firm_contracts(limit: int = TOP_FIRMS) -> Chart:
         (name, "是" if local else "否", as_int(n), as_amount(a))
         for name, local, n, a in db.session.execute(query)
     ]
-    return Chart(
-        "firms",
-        f"签约金额前{limit}名企业",
-        "table",
-        ("企业", "本地", "签约数", "签约金额（万元）"),
-        tuple(rows),
-        private=True,
-    )
+    headings = ("企业", "本地", "签约数", "签约金额（万元）")
+    return _admin_table("firms", f"签约金额前{limit}名企业", headings, rows)
 
 
 def rejection_reasons(limit: int = RECENT_REJECTIONS) -> Chart:
@@ -105,14 +100,15 @@ def rejection_reasons(limit: int = RECENT_REJECTIONS) -> Chart:
         (_day(when), scenario, capability, note)
         for when, scenario, capability, note in db.session.execute(query)
     ]
-    return Chart(
-        "rejections",
-        f"最近驳回的推荐及原因（最多{limit}条）",
-        "table",
-        ("审核日期", "场景", "能力", "驳回原因"),
-        tuple(rows),
-        private=True,
-    )
+    headings = ("审核日期", "场景", "能力", "驳回原因")
+    return _admin_table("rejections", f"最近驳回的推荐及原因（最多{limit}条）", headings, rows)
+
+
+def _admin_table(
+    key: str, title: str, headings: tuple[str, ...], rows: Sequence[tuple[Cell, ...]]
+) -> Chart:
+    """A chart shown as a plain table, to administrators only."""
+    return Chart(key, title, "table", headings, tuple(rows), private=True)
 
 
 def _day(value: date | datetime | None) -> str:

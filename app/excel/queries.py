@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from app.models import (
     Capability,
@@ -15,6 +15,11 @@ from app.models import (
 from app.search.filters import Filters
 
 
+def _mentions(text: str, *columns: InstrumentedAttribute[str]) -> sa.ColumnElement[bool]:
+    """Any of the columns contains the text (case-insensitive, wildcards taken literally)."""
+    return sa.or_(*(column.icontains(text, autoescape=True) for column in columns))
+
+
 def scenario_query(filters: Filters) -> sa.Select[Scenario]:
     """Published scenarios matching the filters, newest first."""
     query = (
@@ -24,11 +29,7 @@ def scenario_query(filters: Filters) -> sa.Select[Scenario]:
     )
     if filters.q:
         query = query.where(
-            sa.or_(
-                Scenario.title.icontains(filters.q, autoescape=True),
-                Scenario.description.icontains(filters.q, autoescape=True),
-                Scenario.needs.icontains(filters.q, autoescape=True),
-            )
+            _mentions(filters.q, Scenario.title, Scenario.description, Scenario.needs)
         )
     if filters.domain:
         query = query.where(Scenario.domain == filters.domain)
@@ -50,14 +51,8 @@ def capability_query(filters: Filters) -> sa.Select[Capability]:
         )
     )
     if filters.q:
-        query = query.where(
-            sa.or_(
-                Capability.title.icontains(filters.q, autoescape=True),
-                Capability.description.icontains(filters.q, autoescape=True),
-                Capability.keywords.icontains(filters.q, autoescape=True),
-                Organization.name.icontains(filters.q, autoescape=True),
-            )
-        )
+        columns = (Capability.title, Capability.description, Capability.keywords)
+        query = query.where(_mentions(filters.q, *columns, Organization.name))
     if filters.domain:
         query = query.where(
             Capability.domains.any(

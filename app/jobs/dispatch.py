@@ -24,6 +24,7 @@ from app.jobs import runner
 from app.jobs.registry import spec
 from app.models import JobRun, JobStatus, User
 from app.models.base import utcnow
+from app.transactions import within
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +67,6 @@ def pending_in(session: Session) -> list[int]:
     return [run_id for run_id, _ in session.info.get(PENDING_KEY, ())]
 
 
-def _within(scope: Any, ended: Any) -> bool:
-    """Whether a transaction is `ended` or nested inside it."""
-    while scope is not None:
-        if scope is ended:
-            return True
-        scope = scope.parent
-    return False
-
-
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT was released: the outer one goes on
@@ -99,7 +91,7 @@ def _after_savepoint_rollback(session: Session, previous: Any) -> None:
     """A rolled-back SAVEPOINT takes the runs it recorded with it."""
     pending = session.info.get(PENDING_KEY)
     if previous.nested and pending:
-        session.info[PENDING_KEY] = [(i, s) for i, s in pending if not _within(s, previous)]
+        session.info[PENDING_KEY] = [(i, s) for i, s in pending if not within(s, previous)]
 
 
 def dispatch(app: Flask, run_id: int, delay: float = 0.0) -> None:

@@ -5,9 +5,18 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, ValidationError
 
-from app.forms import CheckboxListField, Form, ValidChoices, at_most, chosen, optional, required
+from app.forms import (
+    CheckboxListField,
+    Form,
+    ValidChoices,
+    at_most,
+    check_phone,
+    chosen,
+    optional,
+    required,
+)
 from app.forms import strip as strip_text
-from app.validators import normalize_uscc, phone_error, uscc_error
+from app.validators import normalize_uscc, uscc_error
 
 
 def contact_email_field() -> EmailField:
@@ -32,13 +41,6 @@ def check_uscc(role: str | None, value: str | None) -> None:
             raise ValidationError("数字企业须填写统一社会信用代码。")
         return
     error = uscc_error(value)
-    if error:
-        raise ValidationError(error)
-
-
-def check_phone(value: str | None) -> None:
-    """A mobile or a landline."""
-    error = phone_error(value or "")
     if error:
         raise ValidationError(error)
 

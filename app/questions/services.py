@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app import audit, clock
 from app.errors import DomainError
@@ -173,32 +174,30 @@ def _visible() -> sa.ColumnElement[bool]:
     return ScenarioQuestion.hidden_at.is_(None)
 
 
-def public_answers(scenario_id: int) -> list[ScenarioQuestion]:
-    """Answered, visible questions of a scenario, oldest answer first (as published)."""
+def _visible_of(
+    scenario_id: int, status: QuestionStatus, order: InstrumentedAttribute[Any]
+) -> list[ScenarioQuestion]:
+    """A scenario's visible questions in one status, by `order` then id."""
     query = (
         sa.select(ScenarioQuestion)
         .where(
             ScenarioQuestion.scenario_id == scenario_id,
-            ScenarioQuestion.status == QuestionStatus.ANSWERED,
+            ScenarioQuestion.status == status,
             _visible(),
         )
-        .order_by(ScenarioQuestion.answered_at, ScenarioQuestion.id)
+        .order_by(order, ScenarioQuestion.id)
     )
     return list(db.session.scalars(query))
+
+
+def public_answers(scenario_id: int) -> list[ScenarioQuestion]:
+    """Answered, visible questions of a scenario, oldest answer first (as published)."""
+    return _visible_of(scenario_id, QuestionStatus.ANSWERED, ScenarioQuestion.answered_at)
 
 
 def pending(scenario_id: int) -> list[ScenarioQuestion]:
     """Visible questions still waiting for an answer, oldest first."""
-    query = (
-        sa.select(ScenarioQuestion)
-        .where(
-            ScenarioQuestion.scenario_id == scenario_id,
-            ScenarioQuestion.status == QuestionStatus.PENDING,
-            _visible(),
-        )
-        .order_by(ScenarioQuestion.created_at, ScenarioQuestion.id)
-    )
-    return list(db.session.scalars(query))
+    return _visible_of(scenario_id, QuestionStatus.PENDING, ScenarioQuestion.created_at)
 
 
 def asked_by(user: User, scenario_id: int | None = None) -> sa.Select[ScenarioQuestion]:

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -111,24 +111,28 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
 
 
 # ---------------------------------------------------------------------- clients
+@dataclass(frozen=True)
+class Ask:
+    """One recommendation request: the best `top` listings of the other side for `query`.
+
+    sync: apply every committed change first (non-page callers that must see a listing
+    published a moment ago); pages rely on the follower instead.
+    """
+
+    side: str
+    listing_id: int
+    query: Listing
+    top: int
+    filters: Filters | None = None
+    min_score: float = 0.0
+    sync: bool = False
+
+
 class MatchingClient(Protocol):
     """What the web tier needs from matching, wherever it runs."""
 
-    def recommend(
-        self,
-        side: str,
-        listing_id: int,
-        query: Listing,
-        top: int,
-        filters: Filters | None = None,
-        min_score: float = 0.0,
-        sync: bool = False,
-    ) -> Answer:
-        """The best listings of the other side for a listing of `side`.
-
-        sync: apply every committed change first (non-page callers that must see a listing
-        published a moment ago); pages rely on the follower instead.
-        """
+    def recommend(self, ask: Ask) -> Answer:
+        """The best listings of the other side for `ask.query`, a listing of `ask.side`."""
         ...
 
     def score(self, query: Listing, candidates: Sequence[Listing]) -> Answer:
@@ -146,19 +150,10 @@ class LocalMatching:
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
 
-    def recommend(
-        self,
-        side: str,
-        listing_id: int,
-        query: Listing,
-        top: int,
-        filters: Filters | None = None,
-        min_score: float = 0.0,
-        sync: bool = False,
-    ) -> Answer:
+    def recommend(self, ask: Ask) -> Answer:
         """Matcher.search after following the feed."""
         self.matcher.follow()
-        return self.matcher.search(side, query, top, filters, min_score)
+        return self.matcher.search(ask.side, ask.query, ask.top, ask.filters, ask.min_score)
 
     def score(self, query: Listing, candidates: Sequence[Listing]) -> Answer:
         """Matcher.score with the current engine."""
@@ -211,25 +206,16 @@ class HttpMatching:
             raise MatchingUnavailable(f"matching service answered {response.status_code}")
         return response.json()
 
-    def recommend(
-        self,
-        side: str,
-        listing_id: int,
-        query: Listing,
-        top: int,
-        filters: Filters | None = None,
-        min_score: float = 0.0,
-        sync: bool = False,
-    ) -> Answer:
+    def recommend(self, ask: Ask) -> Answer:
         """POST /v1/recommend."""
         body = {
-            "side": side,
-            "id": listing_id,
-            "listing": listing_to_json(query),
-            "top": top,
-            "min_score": min_score,
-            "filters": filters_to_json(filters),
-            "sync": sync,
+            "side": ask.side,
+            "id": ask.listing_id,
+            "listing": listing_to_json(ask.query),
+            "top": ask.top,
+            "min_score": ask.min_score,
+            "filters": filters_to_json(ask.filters),
+            "sync": ask.sync,
         }
         return answer_from_json(self._call("POST", "/v1/recommend", body))
 

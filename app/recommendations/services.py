@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notifications import services as notifications
-from app.recommendations.client import MatchingUnavailable, filters_to_json
+from app.recommendations.client import Ask, MatchingUnavailable, filters_to_json
 from app.recommendations.documents import document, side
 from app.recommendations.exposure import cap_per_organization
 from app.recommendations.levels import Level, level
@@ -91,12 +91,16 @@ def recommend(
     if not listing_basis(listing, live(app).engine()):
         return Shown([], "", insufficient=True)
     for_scenario = isinstance(listing, Scenario)
-    ask = min(top * (CAP_FACTOR if for_scenario else 1) + SLACK, MAX_ASK)
-    answer = (
-        live(app)
-        .client()
-        .recommend(side(listing), listing.id, document(listing), ask, filters, min_score, sync)
+    ask = Ask(
+        side(listing),
+        listing.id,
+        document(listing),
+        min(top * (CAP_FACTOR if for_scenario else 1) + SLACK, MAX_ASK),
+        filters,
+        min_score,
+        sync,
     )
+    answer = live(app).client().recommend(ask)
     model = kind_of(listing).counterpart.model
     rows = _load(model, [int(m.id) for m in answer.matches])
     candidates = [

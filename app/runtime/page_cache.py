@@ -29,29 +29,11 @@ from flask_caching.backends import RedisCache, SimpleCache
 from flask_login import current_user
 
 from app.i18n import request_locale
+from app.public_pages import PUBLIC_PAGES
 
 logger = logging.getLogger(__name__)
 
-CACHEABLE_ENDPOINTS = frozenset(
-    {
-        "portal.index",
-        "portal.scenarios",
-        "portal.capabilities",
-        "portal.scenario_detail",
-        "portal.capability_detail",
-        "organizations.detail",
-        "batches.index",
-        "batches.detail",
-        "cases.index",
-        "cases.detail",
-        "dashboard.public",
-        "industry.index",
-        "site.sitemap",
-        "site.help",
-        "site.privacy",
-        "site.terms",
-    }
-)
+CACHEABLE_ENDPOINTS = PUBLIC_PAGES
 KEY_PREFIX = "page:"
 REFRESH_SECONDS = 3  # an expired copy is still served this long while one request renders
 LOCAL_ENTRIES = 500  # per process, without Redis: at most a few megabytes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -45,9 +45,8 @@ def api_token_revoke(token_id: int) -> Response:
     token = tokens.get(token_id)
     if token is None:
         abort(404)
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            tokens.revoke(current_user, token)
-        if not outcome.refused:
-            flash(f"已吊销 {token.partner} 的访问令牌（{token.prefix}…）。", "success")
+    unit_of_work.button(
+        lambda: tokens.revoke(current_user, token),
+        f"已吊销 {token.partner} 的访问令牌（{token.prefix}…）。",
+    )
     return redirect(url_for("staff.api_tokens"))

@@ -50,12 +50,11 @@ def accounts() -> Response | str:
 def account_active(user_id: int) -> Response:
     """Switch an account off or back on (系统管理员)."""
     user = _user(user_id)
-    if EmptyForm().validate_on_submit():
-        active = request.form.get("active") == "1"
-        with unit_of_work.attempt() as outcome:
-            services.set_active(current_user, user, active)
-        if not outcome.refused:
-            flash(f"已{'启用' if active else '停用'}账号 {user.email}。", "success")
+    active = request.form.get("active") == "1"
+    unit_of_work.button(
+        lambda: services.set_active(current_user, user, active),
+        f"已{'启用' if active else '停用'}账号 {user.email}。",
+    )
     return redirect(request.referrer or url_for("staff.accounts"))
 
 
@@ -84,11 +83,9 @@ def grant(user_id: int) -> Response:
 def unlock(user_id: int) -> Response:
     """Lift an account's sign-in lock before it runs out (安全管理员)."""
     user = _user(user_id)
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            services.unlock(current_user, user)
-        if not outcome.refused:
-            flash(f"已解除 {user.email} 的登录锁定。", "success")
+    unit_of_work.button(
+        lambda: services.unlock(current_user, user), f"已解除 {user.email} 的登录锁定。"
+    )
     return redirect(url_for("staff.roles"))
 
 
@@ -96,9 +93,8 @@ def unlock(user_id: int) -> Response:
 def totp_reset(user_id: int) -> Response:
     """Reset a staff account's second factor so it enrols again (安全管理员)."""
     user = _user(user_id)
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            services.reset_second_factor(current_user, user)
-        if not outcome.refused:
-            flash(f"已重置 {user.email} 的双因素认证，其下次登录时须重新绑定。", "success")
+    unit_of_work.button(
+        lambda: services.reset_second_factor(current_user, user),
+        f"已重置 {user.email} 的双因素认证，其下次登录时须重新绑定。",
+    )
     return redirect(url_for("staff.roles"))

@@ -28,6 +28,7 @@ from app.forms import (
     ValidChoices,
     at_most,
     between,
+    check_phone,
     chosen,
     optional,
     required,
@@ -45,7 +46,6 @@ from app.listing_kinds.versions import CapabilityInput, CaseInput, ScenarioInput
 from app.models.base import utcnow
 from app.models.listing import QUALIFICATION_SEPARATOR, split_qualifications
 from app.paging import parse_id
-from app.validators import phone_error
 
 MAX_CASES = 10
 
@@ -147,9 +147,7 @@ class ScenarioForm(LockedForm):
 
     def validate_contact_phone(self, field: StringField) -> None:
         """A mobile or a landline."""
-        error = phone_error(field.data or "")
-        if error:
-            raise ValidationError(error)
+        check_phone(field.data)
 
     def to_input(self) -> ScenarioInput:
         """The validated values as the service's input."""

@@ -166,11 +166,10 @@ def _conflict(form: Any, listing: Scenario | Capability, typed: Any) -> list[Any
 
 
 def _submit(listing: Scenario | Capability) -> Response:
-    if EmptyForm().validate_on_submit():
-        with unit_of_work.attempt() as outcome:
-            services.submit(current_user, listing)
-        if not outcome.refused:
-            flash("已提交审核，平台管理员审核通过后将公开发布。", "success")
+    unit_of_work.button(
+        lambda: services.submit(current_user, listing),
+        "已提交审核，平台管理员审核通过后将公开发布。",
+    )
     return _detail(listing)
 
 
