@@ -15,6 +15,7 @@ Production engines are untouched: the test engine exists only in the tests.
 from __future__ import annotations
 
 import itertools
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,9 +29,15 @@ class Savepoints:
         self.open: list[str] = []
         self.owners: dict[int, str] = {}
         self.names = itertools.count(1)
+        self.thread = threading.get_ident()
 
     def begin(self, connection: Any) -> None:
-        """A transaction begins: a savepoint of its own."""
+        """A transaction begins: a savepoint of its own (on the test's own thread only)."""
+        if threading.get_ident() != self.thread:
+            # two threads on one connection corrupt the savepoints (and can crash SQLite)
+            raise RuntimeError(
+                "a second thread used a rollback test's connection: mark the test `commits`"
+            )
         name = f"test_tx_{next(self.names)}"
         run(connection, f"SAVEPOINT {name}")
         self.owners[id(connection)] = name
@@ -59,9 +66,10 @@ class Savepoints:
         return name
 
     def clear(self) -> None:
-        """The outer transaction ended: no savepoint is left."""
+        """The outer transaction ended: no savepoint is left (the next test's thread owns it)."""
         self.open.clear()
         self.owners.clear()
+        self.thread = threading.get_ident()
 
 
 def run(connection: Any, statement: str) -> None:
