@@ -15,7 +15,6 @@ Production engines are untouched: the test engine exists only in the tests.
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,15 +28,9 @@ class Savepoints:
         self.open: list[str] = []
         self.owners: dict[int, str] = {}
         self.names = itertools.count(1)
-        self.thread = threading.get_ident()
 
     def begin(self, connection: Any) -> None:
-        """A transaction begins: a savepoint of its own (on the test's own thread only)."""
-        if threading.get_ident() != self.thread:
-            # two threads on one connection corrupt the savepoints (and can crash SQLite)
-            raise RuntimeError(
-                "a second thread used a rollback test's connection: mark the test `commits`"
-            )
+        """A transaction begins: a savepoint of its own."""
         name = f"test_tx_{next(self.names)}"
         run(connection, f"SAVEPOINT {name}")
         self.owners[id(connection)] = name
@@ -66,10 +59,9 @@ class Savepoints:
         return name
 
     def clear(self) -> None:
-        """The outer transaction ended: no savepoint is left (the next test's thread owns it)."""
+        """The outer transaction ended: no savepoint is left."""
         self.open.clear()
         self.owners.clear()
-        self.thread = threading.get_ident()
 
 
 def run(connection: Any, statement: str) -> None:
