@@ -11,16 +11,18 @@ from app.matching.text import Tokenizer, normalise, to_simplified
 from app.matching.types import Listing
 
 # bump when tokenisation or the stored form changes: stored features are then recomputed
-FEATURES_VERSION = 4  # 4: traditional characters converted to simplified
+FEATURES_VERSION = 5  # 5: the `need` field (clauses saying what is wanted)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 JOIN = " "  # joins a field's tokens when stored or packed: no token holds whitespace
-TOKEN_FIELDS = ("title", "tags", "body", "aside", "boilerplate", "chars")
+TOKEN_FIELDS = ("title", "tags", "body", "need", "aside", "boilerplate", "chars")
 
 # Context: a description mixes what the poster needs with what is beside the point for
 # matching: systems that already exist or must be integrated (已建有…, 需对接现有…) go to
 # the `aside` field, a firm's description of itself (qualifications, delivery mode,
-# service network) to the `boilerplate` field; each has its own weight (weights.py).
-BODY, ASIDE, BOILERPLATE = "body", "aside", "boilerplate"
+# service network) to the `boilerplate` field; each has its own weight (weights.py). The
+# clauses saying what is wanted (希望…) go to the `need` field: a query weighs them above
+# its body (the pain it describes and where), a document like its body.
+BODY, NEED, ASIDE, BOILERPLATE = "body", "need", "aside", "boilerplate"
 _SENTENCES = re.compile(r"[^。;；!！?？\n]+")
 _CLAUSES = re.compile(r"[^,，:：]+")
 # what the poster already has: the clause and the rest of its sentence
@@ -32,6 +34,14 @@ EXISTING_CUES = re.compile(
 INTEGRATION_CUES = re.compile(r"现有|原有|既有|各自使用|(?<!供)需(?:要)?(?:与|和)?对接|对接现有")
 # a turn back to the need ends an existing-systems stretch
 NEED_CUES = re.compile(r"但|却|缺|不足|希望|计划|拟|要求|亟需|急需")
+# what the poster wants: from the clause on to the end of its sentence. A strong cue
+# anywhere in a clause, or a clause opening with a plan (计划…, 拟…, 需要…): inside a clause
+# these words are usually nouns (生产计划, 合规要求, 虚拟).
+WANT_CUES = re.compile(
+    r"希望|期望|期盼|盼望|想要|亟需|亟待|急需|迫切"
+    r"|^\s*(?:我们|本单位|我单位|我局|我院|我校|我司)?"
+    r"(?:计划(?![员表书单])|拟|需要|要求|打算|准备|力争|争取|考虑)"
+)
 # a firm describing itself rather than its product: this clause only, or the whole
 # sentence when it opens with the firm as subject (公司注重…). The predicates are specific
 # on purpose: a firm posting a need also writes 公司在…, 公司与… about its own operations.
@@ -53,6 +63,7 @@ class Features:
     title: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
+    need: tuple[str, ...] = ()  # description clauses saying what is wanted (希望…, 需要…)
     aside: tuple[str, ...] = ()  # description clauses about existing systems to keep or connect
     boilerplate: tuple[str, ...] = ()  # description clauses where a firm describes itself
     chars: tuple[str, ...] = ()
@@ -165,25 +176,30 @@ def context_clauses(text: str) -> list[tuple[str, str]]:
 
     A clause with an existing-system cue starts an ASIDE stretch that runs to the end of
     its sentence unless a clause turns back to the need (但…, 希望…); a clause with an
-    integration cue is ASIDE on its own. A clause with a boilerplate cue is BOILERPLATE,
+    integration cue is ASIDE on its own. Outside an ASIDE stretch, a clause with a want
+    cue (希望…, or opening with 计划…, 拟…) starts a NEED stretch to the end of its sentence. A clause with a boilerplate cue is BOILERPLATE,
     and so is a whole sentence opening with the firm as its subject (公司注重…, 公司在…设有).
     The cues are simplified: a traditional description is converted first (現有 → 现有).
     """
     out: list[tuple[str, str]] = []
     for sentence in _SENTENCES.findall(to_simplified(text)):
         existing = False
+        wanted = False
         firm = bool(FIRM_SUBJECT.match(sentence))
         for clause in _CLAUSES.findall(sentence):
             if EXISTING_CUES.search(clause):
                 existing = True
+                wanted = False
             elif existing and NEED_CUES.search(clause):
                 existing = False
+            if not existing and WANT_CUES.search(clause):
+                wanted = True
             if firm or BOILERPLATE_CUES.search(clause):
                 out.append((clause, BOILERPLATE))
             elif existing or INTEGRATION_CUES.search(clause):
                 out.append((clause, ASIDE))
             else:
-                out.append((clause, BODY))
+                out.append((clause, NEED if wanted else BODY))
     return out
 
 
@@ -203,19 +219,20 @@ class Featurizer:
         title = cut[0]
         tag_tokens = cut[1 : 1 + len(listing.tags)]
         tags = [t for tag in tag_tokens for t in tag]
-        fields: dict[str, list[str]] = {BODY: [], ASIDE: [], BOILERPLATE: []}
+        fields: dict[str, list[str]] = {BODY: [], NEED: [], ASIDE: [], BOILERPLATE: []}
         body_grams: list[str] = []  # per clause: a run of single characters ends at a comma
         for (_clause, field), clause_tokens in zip(
             clauses, cut[1 + len(listing.tags) :], strict=True
         ):
             fields[field].extend(clause_tokens)
-            if field == BODY:
+            if field in (BODY, NEED):
                 body_grams.extend(char_bigrams(clause_tokens))
         body = fields[BODY]
         return Features(
             title=tuple(title),
             tags=tuple(tags),
             body=tuple(body),
+            need=tuple(fields[NEED]),
             aside=tuple(fields[ASIDE]),
             boilerplate=tuple(fields[BOILERPLATE]),
             chars=tuple(

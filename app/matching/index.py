@@ -415,8 +415,9 @@ class Index:
         self._topic_rows: list[np.ndarray] = []  # unit topic vectors of the rows, in chunks
 
     # ------------------------------------------------------------------ building
-    def word_terms(self, f: Features) -> tuple[list[str], list[float]]:
-        """Field-weighted word terms plus the synonym concepts they expand to."""
+    def word_terms(self, f: Features, need: float = 1.0) -> tuple[list[str], list[float]]:
+        """Field-weighted word terms plus the synonym concepts they expand to; `need` weighs
+        the clauses saying what is wanted, relative to the body (a query's `weights.need`)."""
         w = self.weights
         terms: list[str] = []
         weights: list[float] = []
@@ -425,6 +426,7 @@ class Index:
             (f.title, w.title),
             (f.tags, w.tags),
             (f.body, w.body),
+            (f.need, w.body * need),
             (f.aside, w.aside),
             (f.boilerplate, w.boilerplate),
         )
@@ -608,14 +610,16 @@ class Index:
     def query(self, f: Features) -> Query:
         """The vectors and labels of a query listing, in this index's spaces."""
         return Query(
-            words=self.words.vector(*self.word_terms(f), grow=False),
+            words=self.words.vector(*self.word_terms(f, self.weights.need), grow=False),
             chars=self.chars.vector(*self.char_terms(f), grow=False),
             domain_bits=self._bits(f.domains, grow=False),
             domains=frozenset(f.domains),
             tags=frozenset(f.tag_labels),
             district=self.district_codes.get(f.district, -2) if f.district else -2,
-            tokens=frozenset((*f.title, *f.tags, *f.body, *f.aside, *f.boilerplate)),
-            topic=None if self.topics is None else self.topics.vector(self.word_terms(f)),
+            tokens=frozenset((*f.title, *f.tags, *f.body, *f.need, *f.aside, *f.boilerplate)),
+            topic=None
+            if self.topics is None
+            else self.topics.vector(self.word_terms(f, self.weights.need)),
         )
 
     def allowed(self, filters: Filters | None) -> np.ndarray:

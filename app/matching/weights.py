@@ -21,18 +21,21 @@ class Weights:
     title: float = 3.0
     tags: float = 2.0
     body: float = 1.0
+    # a query's clauses saying what is wanted (希望…), relative to its body; documents weigh
+    # them as body (features.py: `need`)
+    need: float = 4.0
     aside: float = 1.0  # clauses about systems that exist or must be connected (features.py)
     boilerplate: float = 0.0  # clauses where a firm describes itself (features.py)
     concept: float = 1.0  # a synonym concept token, relative to the word it expands
-    # an adjacent word pair (phrase term), relative to its field; 0 leaves phrases out (the
-    # cross-validated choice on the dev set: docs/matching.md)
+    # an adjacent word pair (phrase term), relative to its field; 0 leaves phrases out (no
+    # held-out gain in either direction, and a larger vocabulary to serve: docs/matching.md)
     phrase: float = 0.0
     # how much a word's background specificity (jieba's frequency dictionary) scales its
     # weight: 0 not at all, 1 fully (specificity.BackgroundFactor)
     background: float = 1.0
     # the background counts as this many listings: an index of n listings uses
     # background × prior / (prior + n); 0 uses `background` whatever the size
-    background_prior: float = 25.0
+    background_prior: float = 100.0
     # signal weights
     word: float = 0.70
     char: float = 0.20

@@ -167,7 +167,7 @@ def test_publishing_queues_the_fitting_pair_with_its_reasons(
     recommendation = publish_pair(client, admin, publisher, firm)
     assert recommendation.status is RecommendationStatus.PENDING
     assert app_min_score() <= recommendation.score <= 1
-    assert {"病害", "井盖"} <= set(recommendation.terms)
+    assert {"病害", "坑槽"} <= set(recommendation.terms), recommendation.terms
     pairs = db.session.scalars(sa.select(Recommendation.capability_id)).all()
     assert len(pairs) == 1, "the unrelated finance capability is not proposed"
     page = client.get("/review/matches").get_data(as_text=True)

@@ -10,6 +10,7 @@ from app.matching.features import (
     BODY,
     BOILERPLATE,
     FEATURES_VERSION,
+    NEED,
     Featurizer,
     context_clauses,
 )
@@ -40,7 +41,15 @@ def fields_of(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("希望自动发现跌倒。院里已建有视频监控平台，门禁也能用。", [BODY, ASIDE, ASIDE]),
+        ("希望自动发现跌倒。院里已建有视频监控平台，门禁也能用。", [NEED, ASIDE, ASIDE]),
+        (
+            "老人摔倒后很久才被发现，夜里人手少。希望自动发现跌倒，及时报警。",
+            [BODY, BODY, NEED, NEED],
+        ),
+        ("计划员用表格排产，插单时顾不过来。计划分批上线排产系统。", [BODY, BODY, NEED]),
+        ("拟建设虚拟仿真实训室。", [NEED]),
+        ("提供生产计划编制和虚拟调试，满足合规要求。", [BODY, BODY]),  # nouns, not wants
+        ("希望引入预警，已建有平台的要能对接。", [NEED, ASIDE]),
         ("馆里已有档案管理系统，但缺少专业加工人员。", [ASIDE, BODY]),
         ("需对接现有ERP，排产要快。", [ASIDE, BODY]),
         (
@@ -56,9 +65,11 @@ def test_clauses_are_sorted_by_cue_words(text: str, expected: list[str]) -> None
     assert fields_of(text) == expected
 
 
-def test_features_keep_aside_and_boilerplate_apart(tokenizer: Tokenizer) -> None:
+def test_features_keep_need_aside_and_boilerplate_apart(tokenizer: Tokenizer) -> None:
     f = Featurizer(tokenizer).features(FALLS)
-    assert "跌倒" in f.body
+    assert "护理员" in f.body
+    assert "跌倒" in f.need
+    assert "跌倒" not in f.body
     assert "视频监控" in f.aside or "视频" in f.aside
     assert "视频监控" not in f.body
     firm = Listing("C", "跌倒检测", "识别跌倒。公司通过ISO9001认证。")
@@ -66,6 +77,7 @@ def test_features_keep_aside_and_boilerplate_apart(tokenizer: Tokenizer) -> None
     assert "iso9001" in g.boilerplate
     assert "iso9001" not in g.body
     assert Features.from_json(g.to_json()) == g
+    assert Features.from_json(f.to_json()) == f
 
 
 def test_stale_stored_features_are_refused() -> None:
@@ -89,6 +101,33 @@ def test_a_low_aside_weight_ranks_the_need_above_the_existing_system(
     gap = {m.id: m.score for m in aside}
     before = {m.id: m.score for m in even}
     assert gap["C1"] - gap["C2"] > before["C1"] - before["C2"]
+
+
+PAIN_AND_NEED = Listing(
+    "S2",
+    "食堂后厨监管",
+    "中小学食堂就餐人数多，学校使用一卡通就餐。希望后厨摄像头自动发现生熟混放和不戴口罩。",
+)
+CANTEEN_CARD = Listing("C3", "校园食堂一卡通", "中小学食堂就餐一卡通与订餐。")
+KITCHEN_AI = Listing("C4", "明厨亮灶智能分析", "后厨摄像头识别生熟混放、不戴口罩等违规行为。")
+
+
+def test_a_query_weighs_what_it_wants_above_the_pain_it_describes(tokenizer: Tokenizer) -> None:
+    candidates = [CANTEEN_CARD, KITCHEN_AI]
+    [even] = engine(tokenizer, need=1.0).rank([PAIN_AND_NEED], candidates)
+    [wanted] = engine(tokenizer, need=4.0).rank([PAIN_AND_NEED], candidates)
+    assert [m.id for m in wanted][0] == "C4"
+    gap = {m.id: m.score for m in wanted}
+    before = {m.id: m.score for m in even}
+    assert gap["C4"] - gap["C3"] > before["C4"] - before["C3"]
+
+
+def test_the_need_weight_leaves_documents_alone(tokenizer: Tokenizer) -> None:
+    """Scenarios as candidates (为产品找场景) are scored the same whatever the need weight."""
+    other = Listing("S3", "后厨监管", "食堂就餐。希望识别老鼠出没。")
+    [even] = engine(tokenizer, need=1.0).rank([KITCHEN_AI], [PAIN_AND_NEED, other])
+    [wanted] = engine(tokenizer, need=4.0).rank([KITCHEN_AI], [PAIN_AND_NEED, other])
+    assert [(m.id, round(m.score, 9)) for m in even] == [(m.id, round(m.score, 9)) for m in wanted]
 
 
 def test_boilerplate_does_not_match_a_need_that_shares_its_words(tokenizer: Tokenizer) -> None:

@@ -108,8 +108,8 @@ def test_terms_are_shared_tokens(matcher: Matcher, tokenizer: Tokenizer) -> None
     terms = ranking[0].terms
     assert 0 < len(terms) <= 6
     q, c = matcher.features(PARKING), matcher.features(PARKING_APP)
-    query_tokens = set(q.title + q.tags + q.body)
-    candidate_tokens = set(c.title + c.tags + c.body)
+    query_tokens = set(q.title + q.tags + q.body + q.need)
+    candidate_tokens = set(c.title + c.tags + c.body + c.need)
     assert set(terms) <= query_tokens & candidate_tokens
     assert "泊位" in terms
 
