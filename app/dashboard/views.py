@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app import audit
 from app.dashboard import bp, cache, export, figures
+from app.recommendations import exposure
 
 
 def _page(admin: bool) -> str:
@@ -18,6 +19,7 @@ def _page(admin: bool) -> str:
         admin=admin,
         FIGURES=figures.FIGURES,
         cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"],
+        exposure=exposure.statistics() if admin else (),
     )
 
 

@@ -251,7 +251,12 @@ def test_exposure_statistics_for_administrators(
         assert 0.0 < stats.small_share < 1.0
         assert stats.top_share == pytest.approx(1.0)
         assert 0.5 <= stats.hhi <= 1.0
-    for staff, url in ((sysadmin, "/review/engine"), (make_user(None, Role.REVIEWER), "/review/")):
+    reviewer = make_user(None, Role.REVIEWER)
+    for staff, url in (
+        (sysadmin, "/review/engine"),
+        (reviewer, "/review/"),
+        (reviewer, "/review/dashboard"),
+    ):
         login(client, staff)
         page = client.get(url).get_data(as_text=True)
         assert "推荐曝光统计" in page
@@ -259,6 +264,8 @@ def test_exposure_statistics_for_administrators(
         assert "专精特新等中小企业占比" in page
         assert "前 10 家单位占比" in page
         assert small.name in page
+    public = client.get("/dashboard").get_data(as_text=True)  # the public version, for anyone
+    assert "推荐曝光统计" not in public, "who the engine recommends is for administrators only"
 
 
 @pytest.mark.parametrize(
