@@ -22,10 +22,10 @@ INSUFFICIENT = "推荐依据不足：请补充具体需求或产品功能"
 
 
 def basis_words(listing: Scenario | Capability, engine: Engine) -> list[str]:
-    """The listing's own specific words (its title and description body; the technology
-    tags are picked from a fixed list and say nothing specific on their own)."""
+    """The listing's own specific words (its title, description body and what it wants; the
+    technology tags are picked from a fixed list and say nothing specific on their own)."""
     f = engine.features(document(listing))
-    words = dict.fromkeys((*f.title, *f.body))
+    words = dict.fromkeys((*f.title, *f.body, *f.need))
     return [w for w in words if is_specific(w)]
 
 

@@ -26,6 +26,9 @@ from app.models import (
 from app.models.base import utcnow
 from app.recommendations import exposure, levels
 from app.recommendations import services as recommendations
+from app.recommendations.documents import document
+from app.recommendations.live import live
+from app.recommendations.specific import listing_basis
 from tests.conftest import login
 from tests.factories import make_capability, make_org, make_scenario, make_user
 
@@ -68,6 +71,22 @@ def test_a_listing_of_generic_words_gets_no_recommendations_and_says_so(
     page = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
     assert "推荐依据不足：请补充具体需求或产品功能" in page
     assert 'data-testid="suggestion"' not in page
+
+
+def test_specific_words_in_what_is_wanted_alone_are_enough_to_match_on(
+    app: Flask, publisher: User
+) -> None:
+    """The clauses saying what a scenario wants (希望…) count as its basis like the rest."""
+    scenario = make_scenario(
+        publisher.organization,
+        title="数据平台系统",
+        description="建设数据平台系统，管理中心服务。",
+        needs="希望识别道路坑槽和井盖破损。",
+        expected="数据管理。",
+    )
+    engine = live(app).engine()
+    assert {"坑槽", "井盖"} <= set(engine.features(document(scenario)).need)
+    assert listing_basis(scenario, engine)
 
 
 def test_reasons_name_specific_words_never_generic_ones(
