@@ -172,13 +172,15 @@ def _add_bigrams(grams: list[str], text: str) -> None:
 
 
 def context_clauses(text: str) -> list[tuple[str, str]]:
-    """Clauses of a description in order, each with its field: BODY, ASIDE or BOILERPLATE.
+    """Clauses of a description in order, each with its field: BODY, NEED, ASIDE or
+    BOILERPLATE.
 
     A clause with an existing-system cue starts an ASIDE stretch that runs to the end of
     its sentence unless a clause turns back to the need (但…, 希望…); a clause with an
-    integration cue is ASIDE on its own. Outside an ASIDE stretch, a clause with a want
-    cue (希望…, or opening with 计划…, 拟…) starts a NEED stretch to the end of its sentence. A clause with a boilerplate cue is BOILERPLATE,
-    and so is a whole sentence opening with the firm as its subject (公司注重…, 公司在…设有).
+    integration cue is ASIDE on its own. Outside an ASIDE stretch, a clause with a want cue
+    (希望…, or opening with 计划…, 拟…) starts a NEED stretch to the end of its sentence. A
+    clause with a boilerplate cue is BOILERPLATE, and so is a whole sentence opening with
+    the firm as its subject (公司注重…, 公司在…设有).
     The cues are simplified: a traditional description is converted first (現有 → 现有).
     """
     out: list[tuple[str, str]] = []
