@@ -585,9 +585,10 @@ class Index:
         """Add or replace one listing, searchable at once."""
         with self.lock:
             self.remove(listing_id)
+            terms = self.word_terms(f)  # the word vector's and the topics'
             if self.topics is not None:
-                self._topic_rows.append(self.topics.vector(self.word_terms(f))[None, :])
-            self.words.append(self.words.vector(*self.word_terms(f), grow=True))
+                self._topic_rows.append(self.topics.vector(terms)[None, :])
+            self.words.append(self.words.vector(*terms, grow=True))
             self.chars.append(self.chars.vector(*self.char_terms(f), grow=True))
             self._append_attributes(listing_id, f)
 
@@ -609,17 +610,16 @@ class Index:
     # ------------------------------------------------------------------ searching
     def query(self, f: Features) -> Query:
         """The vectors and labels of a query listing, in this index's spaces."""
+        terms = self.word_terms(f, self.weights.need)  # the word vector's and the topics'
         return Query(
-            words=self.words.vector(*self.word_terms(f, self.weights.need), grow=False),
+            words=self.words.vector(*terms, grow=False),
             chars=self.chars.vector(*self.char_terms(f), grow=False),
             domain_bits=self._bits(f.domains, grow=False),
             domains=frozenset(f.domains),
             tags=frozenset(f.tag_labels),
             district=self.district_codes.get(f.district, -2) if f.district else -2,
             tokens=frozenset((*f.title, *f.tags, *f.body, *f.need, *f.aside, *f.boilerplate)),
-            topic=None
-            if self.topics is None
-            else self.topics.vector(self.word_terms(f, self.weights.need)),
+            topic=None if self.topics is None else self.topics.vector(terms),
         )
 
     def allowed(self, filters: Filters | None) -> np.ndarray:
