@@ -47,6 +47,36 @@ def chromium_path() -> str:
     return path
 
 
+BODY_KEY = "e2e.response_body"
+
+
+def _remembering_body(app: Callable) -> Callable:
+    """The app, keeping each response's body in its environ for the handler below."""
+
+    def wrapped(environ: dict, start_response: Callable) -> object:
+        body = app(environ, start_response)
+        environ[BODY_KEY] = body
+        return body
+
+    return wrapped
+
+
+def _closing_handler() -> type:
+    """Werkzeug's request handler, closing the body of a response the browser walked away
+    from (a favicon fetch cancelled by the next navigation): the development server skips
+    the close then, and the open static file surfaced later as a ResourceWarning."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class ClosingHandler(WSGIRequestHandler):
+        def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
+            body = (environ or {}).pop(BODY_KEY, None)
+            if hasattr(body, "close"):
+                body.close()
+            super().connection_dropped(error, environ)
+
+    return ClosingHandler
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The application served over HTTP on a free port; yields its base URL."""
@@ -73,7 +103,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         db.session.commit()
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, application, threaded=True)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        _remembering_body(application),
+        threaded=True,
+        request_handler=_closing_handler(),
+    )
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
